@@ -1,0 +1,99 @@
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { imports, invoices } from '../db/schema';
+import { appendEvents } from '../services/events';
+import { currentDunningPolicy } from '../services/dunning-policies';
+import { CompanyId, PartnerId, InvoiceStatus, AmountDueCents, DunningLevel } from '../temporal/search-attributes';
+import { invoiceWorkflowId, type InvoiceWorkflowInput } from '../workflows/invoice.messages';
+import type { invoiceWorkflow } from '../workflows/invoice.workflow';
+import type { ActivityDeps } from './deps';
+
+export interface TransmitPage {
+  importId: string;
+  /** Continue after this invoice id (ids sort by creation). */
+  afterInvoiceId: string | null;
+  pageSize: number;
+}
+
+const START_CONCURRENCY = 16;
+
+export function importTransmissionActivities({ db, temporal, config, clock = () => new Date() }: ActivityDeps) {
+  return {
+    /**
+     * Starts the invoice workflows of one page of an import. The workflow id is the invoice id and a
+     * duplicate start is refused by the server, so a retried page never starts an invoice twice.
+     */
+    async startInvoiceWorkflowsPage(page: TransmitPage): Promise<{ lastInvoiceId: string | null; started: number; alreadyRunning: number }> {
+      const rows = await db
+        .select()
+        .from(invoices)
+        .where(and(eq(invoices.importId, page.importId), page.afterInvoiceId ? gt(invoices.id, page.afterInvoiceId) : undefined))
+        .orderBy(asc(invoices.id))
+        .limit(page.pageSize);
+      if (rows.length === 0) return { lastInvoiceId: null, started: 0, alreadyRunning: 0 };
+      const { version, policy } = await currentDunningPolicy(db, rows[0]!.companyId);
+      let started = 0;
+      let alreadyRunning = 0;
+      const queue = [...rows];
+      const startOne = async (inv: (typeof rows)[number]): Promise<void> => {
+        const input: InvoiceWorkflowInput = {
+          invoiceId: inv.id,
+          partnerId: inv.partnerId,
+          companyId: inv.companyId,
+          currency: inv.currency,
+          dueDate: inv.dueDate,
+          timezone: inv.debtor.timezone ?? 'Europe/Amsterdam',
+          amountTotalCents: inv.amountTotalCents,
+          policy,
+          policyVersion: version,
+        };
+        try {
+          await temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
+            workflowId: invoiceWorkflowId(inv.id),
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            args: [input],
+            workflowIdConflictPolicy: 'FAIL',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            typedSearchAttributes: [
+              { key: CompanyId, value: inv.companyId },
+              { key: PartnerId, value: inv.partnerId },
+              { key: InvoiceStatus, value: 'open' },
+              { key: AmountDueCents, value: inv.amountTotalCents },
+              { key: DunningLevel, value: 0 },
+            ],
+          });
+          started++;
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          alreadyRunning++;
+        }
+      };
+      await Promise.all(
+        Array.from({ length: Math.min(START_CONCURRENCY, queue.length) }, async () => {
+          for (let inv = queue.shift(); inv; inv = queue.shift()) await startOne(inv);
+        }),
+      );
+      return { lastInvoiceId: rows[rows.length - 1]!.id, started, alreadyRunning };
+    },
+
+    async completeImportTransmission(input: { importId: string; invoiceCount: number }): Promise<void> {
+      await db.transaction(async (tx) => {
+        const [imp] = await tx
+          .update(imports)
+          .set({ status: 'transmitted', transmittedAt: clock(), updatedAt: clock() })
+          .where(eq(imports.id, input.importId))
+          .returning();
+        if (!imp) throw new Error(`import ${input.importId} not found`);
+        await appendEvents(tx, [
+          {
+            type: 'import.transmitted',
+            partnerId: imp.partnerId,
+            companyId: imp.companyId,
+            data: { import_id: imp.id, company_id: imp.companyId, invoice_count: input.invoiceCount },
+            dedupeKey: `import.transmitted:${imp.id}`,
+          },
+        ]);
+      });
+    },
+  };
+}

@@ -1,0 +1,94 @@
+import { and, eq, lt } from 'drizzle-orm';
+import { invoices, ledgerEntries } from '../db/schema';
+import { appendEvents, type EventType } from '../services/events';
+import { newId } from '../services/ids';
+import type { InvoiceSnapshot } from '../workflows/invoice.messages';
+import type { ActivityDeps } from './deps';
+
+export interface InvoiceChange {
+  invoiceId: string;
+  partnerId: string;
+  companyId: string;
+  /** Increases with every change the workflow makes; stale writes are ignored. */
+  revision: number;
+  /** Unique within the invoice's life, so a retried activity writes its ledger entry and events once. */
+  changeKey: string;
+  snapshot: InvoiceSnapshot;
+  policyVersion?: number;
+  ledgerEntry?: {
+    kind: 'payment' | 'credit' | 'fee';
+    amountCents: number;
+    externalId?: string;
+    reason?: string;
+    occurredAt?: string;
+  };
+  events: Array<{ type: EventType; data: Record<string, unknown> }>;
+}
+
+/** The invoice fields every invoice event carries, in the API's words. */
+export function invoiceEventData(invoiceId: string, s: InvoiceSnapshot): Record<string, unknown> {
+  return {
+    invoice_id: invoiceId,
+    status: s.status,
+    amount_total_cents: s.amountTotalCents,
+    amount_paid_cents: s.amountPaidCents,
+    amount_credited_cents: s.amountCreditedCents,
+    fees_cents: s.feesCents,
+    amount_due_cents: s.amountDueCents,
+    dunning_level: s.dunningLevel,
+  };
+}
+
+export function invoiceStateActivities({ db, clock = () => new Date() }: ActivityDeps) {
+  return {
+    /** Writes the workflow's new state, its ledger entry and its events in one transaction. */
+    async persistInvoiceChange(change: InvoiceChange): Promise<void> {
+      const s = change.snapshot;
+      await db.transaction(async (tx) => {
+        await tx
+          .update(invoices)
+          .set({
+            status: s.status,
+            amountTotalCents: s.amountTotalCents,
+            amountPaidCents: s.amountPaidCents,
+            amountCreditedCents: s.amountCreditedCents,
+            feesCents: s.feesCents,
+            overpaidCents: s.overpaidCents,
+            dunningLevel: s.dunningLevel,
+            nextActionAt: s.nextActionAt ? new Date(s.nextActionAt) : null,
+            revision: change.revision,
+            ...(change.policyVersion !== undefined ? { policyVersion: change.policyVersion } : {}),
+            updatedAt: clock(),
+          })
+          .where(and(eq(invoices.id, change.invoiceId), lt(invoices.revision, change.revision)));
+        const entry = change.ledgerEntry;
+        if (entry) {
+          await tx
+            .insert(ledgerEntries)
+            .values({
+              id: newId('led'),
+              invoiceId: change.invoiceId,
+              kind: entry.kind,
+              amountCents: entry.amountCents,
+              key: change.changeKey,
+              externalId: entry.externalId ?? null,
+              reason: entry.reason ?? null,
+              occurredAt: entry.occurredAt ? new Date(entry.occurredAt) : clock(),
+            })
+            .onConflictDoNothing();
+        }
+        await appendEvents(
+          tx,
+          change.events.map((e, i) => ({
+            type: e.type,
+            partnerId: change.partnerId,
+            companyId: change.companyId,
+            invoiceId: change.invoiceId,
+            data: { ...invoiceEventData(change.invoiceId, s), ...e.data },
+            dedupeKey: `${change.invoiceId}:${change.changeKey}:${i}`,
+          })),
+        );
+      });
+    },
+  };
+}

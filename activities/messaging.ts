@@ -1,0 +1,162 @@
+import { eq } from 'drizzle-orm';
+import { companies, invoices, messages } from '../db/schema';
+import { amountDue } from '../domain/amounts';
+import { appendEvents } from '../services/events';
+import { newId } from '../services/ids';
+import { createPortalToken, portalUrl } from '../messaging/portal-link';
+import { formatMoney, renderEmail, renderSms, type MessageKind } from '../messaging/templates';
+import type { ActivityDeps } from './deps';
+
+export interface SendMessageInput {
+  invoiceId: string;
+  /** What the message is for, e.g. `transmit` or a policy step's key; with the channel it makes the send key. */
+  purpose: string;
+  channel: 'email' | 'sms';
+  kind: MessageKind;
+  dunningLevel?: number;
+  feeCents?: number;
+}
+
+export type SendMessageResult =
+  | { status: 'sent' | 'outbox'; messageId: string }
+  | { status: 'skipped'; reason: 'no_email' | 'no_phone' }
+  | { status: 'failed'; reason: string; messageId: string };
+
+const PORTAL_LINK_DAYS = 120;
+
+/** A provider error that retrying will not fix (SMTP 5xx, Twilio 4xx). */
+function isPermanent(err: unknown): boolean {
+  const e = err as { responseCode?: number; status?: number };
+  return (e.responseCode !== undefined && e.responseCode >= 500) || (e.status !== undefined && e.status >= 400 && e.status < 500);
+}
+
+export function messagingActivities({ db, mailer, sms, config, clock = () => new Date() }: ActivityDeps) {
+  return {
+    /**
+     * Sends one message for (invoice, purpose, channel) at most once: the send key is a unique
+     * row written before the provider call, so a retry, a redelivered task or a worker killed
+     * after the provider answered never sends it again.
+     */
+    async sendInvoiceMessage(input: SendMessageInput): Promise<SendMessageResult> {
+      const sendKey = `${input.invoiceId}:${input.purpose}:${input.channel}`;
+      const [existing] = await db.select().from(messages).where(eq(messages.sendKey, sendKey));
+      if (existing) {
+        if (existing.status === 'failed') return { status: 'failed', reason: existing.error ?? 'failed', messageId: existing.id };
+        if (existing.status !== 'sending') return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };
+        // A process died during the provider call: whether it went out is unknown, so we do not risk a duplicate.
+        return markFailed(existing.id, 'interrupted during sending; not repeated to avoid a duplicate');
+      }
+
+      const [row] = await db
+        .select({ invoice: invoices, companyName: companies.name })
+        .from(invoices)
+        .innerJoin(companies, eq(companies.id, invoices.companyId))
+        .where(eq(invoices.id, input.invoiceId));
+      if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
+      const { invoice } = row;
+      const debtor = invoice.debtor;
+      const recipient = input.channel === 'email' ? debtor.email : debtor.phone;
+      if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
+
+      const now = clock();
+      const token = createPortalToken(config.portalSecret, invoice.id, new Date(now.getTime() + PORTAL_LINK_DAYS * 86_400_000));
+      const locale = debtor.locale ?? 'en';
+      const context = {
+        kind: input.kind,
+        locale,
+        companyName: row.companyName,
+        debtorName: [debtor.first_name, debtor.last_name].filter(Boolean).join(' ') || debtor.organization_name || '',
+        invoiceNumber: invoice.invoiceNumber,
+        amountDue: formatMoney(amountDue(invoice), invoice.currency, locale),
+        dueDate: invoice.dueDate,
+        portalUrl: portalUrl(config.publicBaseUrl, token),
+        dunningLevel: input.dunningLevel,
+        fee: input.feeCents ? formatMoney(input.feeCents, invoice.currency, locale) : undefined,
+      };
+      const email = input.channel === 'email' ? renderEmail(context) : null;
+      const bodyText = email ? email.text : renderSms(context);
+      const id = newId('msg');
+      const transport = input.channel === 'email' ? mailer.transport : sms.transport;
+      const inserted = await db
+        .insert(messages)
+        .values({
+          id,
+          invoiceId: invoice.id,
+          partnerId: invoice.partnerId,
+          companyId: invoice.companyId,
+          channel: input.channel,
+          kind: input.kind,
+          sendKey,
+          recipient,
+          subject: email?.subject ?? null,
+          bodyText,
+          bodyHtml: email?.html ?? null,
+          status: 'sending',
+          transport,
+        })
+        .onConflictDoNothing()
+        .returning({ id: messages.id });
+      if (inserted.length === 0) throw new Error(`message ${sendKey} is being sent by another attempt`);
+
+      let providerMessageId: string | null;
+      try {
+        if (email) {
+          const result = await mailer.send({
+            to: recipient,
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
+            messageId: `<${id}@recoup>`,
+            headers: {
+              'List-Unsubscribe': `<${context.portalUrl}?unsubscribe=email>`,
+              'X-Recoup-Invoice': invoice.id,
+            },
+          });
+          providerMessageId = result.providerMessageId;
+        } else {
+          const result = await sms.send({ to: recipient, body: bodyText });
+          providerMessageId = result.providerMessageId;
+        }
+      } catch (err) {
+        if (isPermanent(err)) return markFailed(id, (err as Error).message);
+        // Temporary: nothing went out, so release the key and let the activity retry.
+        await db.delete(messages).where(eq(messages.id, id));
+        throw err;
+      }
+
+      const status = transport === 'dev-outbox' ? 'outbox' : 'sent';
+      await db.transaction(async (tx) => {
+        await tx.update(messages).set({ status, providerMessageId, sentAt: clock() }).where(eq(messages.id, id));
+        await appendEvents(tx, [
+          {
+            type: 'message.sent',
+            partnerId: invoice.partnerId,
+            companyId: invoice.companyId,
+            invoiceId: invoice.id,
+            data: { message_id: id, invoice_id: invoice.id, channel: input.channel, kind: input.kind, transport },
+            dedupeKey: `message.sent:${id}`,
+          },
+        ]);
+      });
+      return { status, messageId: id };
+
+      async function markFailed(messageId: string, reason: string): Promise<SendMessageResult> {
+        await db.transaction(async (tx) => {
+          const [m] = await tx.update(messages).set({ status: 'failed', error: reason }).where(eq(messages.id, messageId)).returning();
+          if (!m) return;
+          await appendEvents(tx, [
+            {
+              type: 'message.failed',
+              partnerId: m.partnerId,
+              companyId: m.companyId,
+              invoiceId: m.invoiceId,
+              data: { message_id: m.id, invoice_id: m.invoiceId, channel: m.channel, kind: m.kind, reason },
+              dedupeKey: `message.failed:${m.id}`,
+            },
+          ]);
+        });
+        return { status: 'failed', reason, messageId };
+      }
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import type { Db } from '../db/client';
+import { findPrincipal, type Principal, type Role } from '../services/api-keys';
+import { AppError, forbidden } from './errors';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+export function principalOf(req: Request): Principal {
+  if (!req.principal) throw new AppError(401, 'unauthorized', 'An API key is required');
+  return req.principal;
+}
+
+/** Bearer API keys; the bootstrap ops key (when configured) is accepted as ops. */
+export function authenticate(db: Db, bootstrapOpsKey?: string): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('authorization') ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new AppError(401, 'unauthorized', 'Send your API key as "Authorization: Bearer <key>"');
+    const secret = match[1]!;
+    if (bootstrapOpsKey && safeEqual(secret, bootstrapOpsKey)) {
+      req.principal = { role: 'ops', partnerId: null, keyId: 'bootstrap', ipAllowList: [] };
+      return next();
+    }
+    const principal = await findPrincipal(db, secret);
+    if (!principal) throw new AppError(401, 'unauthorized', 'The API key is unknown or revoked');
+    if (principal.ipAllowList.length > 0 && !ipAllowed(req.ip ?? '', principal.ipAllowList)) {
+      throw new AppError(403, 'ip_not_allowed', 'Requests with this key are not allowed from your IP address');
+    }
+    req.principal = principal;
+    next();
+  };
+}
+
+export function requireRole(...roles: Role[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!roles.includes(principalOf(req).role)) throw forbidden(`This needs the ${roles.join(' or ')} role`);
+    next();
+  };
+}
+
+export function ipAllowed(ip: string, cidrs: string[]): boolean {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const [addr, bits] = cidr.split('/');
+    if (!addr) continue;
+    const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
+    if (bits === undefined) list.addAddress(addr, type);
+    else list.addSubnet(addr, Number(bits), type);
+  }
+  const plain = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+  return list.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,88 @@
+import { Router } from 'express';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { companies } from '../../db/schema';
+import { companyCreateSchema, companyPatchSchema, pageQuerySchema, verificationDecisionSchema } from '../../domain/schemas';
+import { newId } from '../../services/ids';
+import { principalOf, requireRole } from '../auth';
+import { forbidden, parse } from '../errors';
+import { partnerFilter, visibleCompany } from '../scope';
+import { companyResource, decodeCursor, page } from '../serializers';
+
+export function companyRoutes(db: Db): Router {
+  const r = Router();
+
+  r.post('/companies', requireRole('partner'), async (req, res) => {
+    const principal = principalOf(req);
+    const body = parse(companyCreateSchema, req.body);
+    if (!principal.partnerId) throw forbidden('Only a partner key can create companies');
+    const [row] = await db
+      .insert(companies)
+      .values({
+        id: newId('cmp'),
+        partnerId: principal.partnerId,
+        name: body.name,
+        country: body.country,
+        currency: body.currency,
+        locale: body.locale,
+        timezone: body.timezone,
+        contact: body.contact ?? null,
+        bankAccount: body.bank_account ?? null,
+        externalId: body.external_id ?? null,
+      })
+      .returning();
+    res.status(201).json(companyResource(row!));
+  });
+
+  r.get('/companies', requireRole('partner', 'ops'), async (req, res) => {
+    const q = parse(pageQuerySchema, req.query, 'query');
+    const partnerId = partnerFilter(principalOf(req));
+    const after = decodeCursor(q.cursor);
+    const rows = await db
+      .select()
+      .from(companies)
+      .where(and(partnerId ? eq(companies.partnerId, partnerId) : undefined, after ? gt(companies.id, after) : undefined))
+      .orderBy(asc(companies.id))
+      .limit(q.limit + 1);
+    const p = page(rows, q.limit);
+    res.json({ data: p.data.map(companyResource), next_cursor: p.next_cursor });
+  });
+
+  r.get('/companies/:id', requireRole('partner', 'ops'), async (req, res) => {
+    res.json(companyResource(await visibleCompany(db, principalOf(req), String(req.params.id))));
+  });
+
+  r.patch('/companies/:id', requireRole('partner', 'ops'), async (req, res) => {
+    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+    const body = parse(companyPatchSchema, req.body);
+    const [row] = await db
+      .update(companies)
+      .set({
+        ...(body.name !== undefined && { name: body.name }),
+        ...(body.country !== undefined && { country: body.country }),
+        ...(body.currency !== undefined && { currency: body.currency }),
+        ...(body.locale !== undefined && { locale: body.locale }),
+        ...(body.timezone !== undefined && { timezone: body.timezone }),
+        ...(body.contact !== undefined && { contact: body.contact }),
+        ...(body.bank_account !== undefined && { bankAccount: body.bank_account }),
+        ...(body.external_id !== undefined && { externalId: body.external_id }),
+        updatedAt: new Date(),
+      })
+      .where(eq(companies.id, company.id))
+      .returning();
+    res.json(companyResource(row!));
+  });
+
+  r.post('/companies/:id/verification', requireRole('ops'), async (req, res) => {
+    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+    const body = parse(verificationDecisionSchema, req.body);
+    const [row] = await db
+      .update(companies)
+      .set({ status: body.decision === 'approve' ? 'verified' : 'rejected', verificationReason: body.reason ?? null, updatedAt: new Date() })
+      .where(eq(companies.id, company.id))
+      .returning();
+    res.json(companyResource(row!));
+  });
+
+  return r;
+}

@@ -1,0 +1,67 @@
+import { Router } from 'express';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Db } from '../../db/client';
+import { events } from '../../db/schema';
+import { eventTypes } from '../../services/events';
+import { principalOf, requireRole } from '../auth';
+import { parse } from '../errors';
+import { partnerFilter, visibleInvoice } from '../scope';
+import { eventResource } from '../serializers';
+
+const eventQuerySchema = z.object({
+  after: z.string().max(64).optional(),
+  type: z.enum(eventTypes).optional(),
+  company_id: z.string().max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(64).optional(),
+});
+
+/** The polling alternative to webhooks: every event in the order it happened. */
+export function eventRoutes(db: Db): Router {
+  const r = Router();
+
+  async function sequenceAfter(marker: string | undefined): Promise<number> {
+    if (!marker) return 0;
+    if (/^\d+$/.test(marker)) return Number(marker);
+    const [row] = await db.select({ seq: events.seq }).from(events).where(eq(events.id, marker));
+    return row?.seq ?? 0;
+  }
+
+  r.get('/events', requireRole('partner', 'ops'), async (req, res) => {
+    const q = parse(eventQuerySchema, req.query, 'query');
+    const partnerId = partnerFilter(principalOf(req));
+    const after = await sequenceAfter(q.cursor ?? q.after);
+    const rows = await db
+      .select()
+      .from(events)
+      .where(
+        and(
+          partnerId ? eq(events.partnerId, partnerId) : undefined,
+          q.type ? eq(events.type, q.type) : undefined,
+          q.company_id ? eq(events.companyId, q.company_id) : undefined,
+          gt(events.seq, after),
+        ),
+      )
+      .orderBy(asc(events.seq))
+      .limit(q.limit + 1);
+    const data = rows.slice(0, q.limit);
+    res.json({ data: data.map(eventResource), next_cursor: rows.length > q.limit ? String(data[data.length - 1]!.seq) : null });
+  });
+
+  r.get('/invoices/:id/events', requireRole('partner', 'ops'), async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const q = parse(z.object({ limit: z.coerce.number().int().min(1).max(500).default(500), cursor: z.string().max(64).optional() }), req.query, 'query');
+    const after = await sequenceAfter(q.cursor);
+    const rows = await db
+      .select()
+      .from(events)
+      .where(and(eq(events.invoiceId, inv.id), gt(events.seq, after)))
+      .orderBy(asc(events.seq))
+      .limit(q.limit + 1);
+    const data = rows.slice(0, q.limit);
+    res.json({ data: data.map(eventResource), next_cursor: rows.length > q.limit ? String(data[data.length - 1]!.seq) : null });
+  });
+
+  return r;
+}

@@ -1,0 +1,252 @@
+import { Router } from 'express';
+import { and, asc, eq, gt, gte } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Db } from '../../db/client';
+import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
+import { invoiceTotal } from '../../domain/amounts';
+import { isFinalStatus } from '../../domain/invoice-status';
+import {
+  creditSchema,
+  debtorPatchSchema,
+  invoiceCreateSchema,
+  invoiceLineSchema,
+  invoiceListQuerySchema,
+  paymentSchema,
+  reasonSchema,
+} from '../../domain/schemas';
+import { appendEvents } from '../../services/events';
+import { newId } from '../../services/ids';
+import {
+  creditAndRetractInvoice,
+  creditInvoice,
+  holdInvoice,
+  invoiceWorkflowId,
+  registerPayment,
+  resumeInvoice,
+  retractInvoice,
+  type InvoiceSnapshot,
+} from '../../workflows/invoice.messages';
+import { principalOf, requireRole } from '../auth';
+import { conflict, fromWorkflowError, parse, unprocessable } from '../errors';
+import { partnerFilter, visibleImport, visibleInvoice } from '../scope';
+import { decodeCursor, invoiceLineResource, invoiceResource, ledgerEntryResource, page } from '../serializers';
+
+type InvoiceRow = typeof invoices.$inferSelect;
+
+export function invoiceRoutes(db: Db, temporal: Client): Router {
+  const r = Router();
+  r.use(['/invoices', '/invoice'], requireRole('partner', 'ops'));
+
+  async function linesOf(invoiceId: string) {
+    return db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId)).orderBy(asc(invoiceLines.id));
+  }
+
+  async function reload(id: string): Promise<InvoiceRow> {
+    const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
+    return row!;
+  }
+
+  /** Operations on a transmitted invoice go through its workflow, which validates and persists them. */
+  async function updateWorkflow<Args extends unknown[]>(
+    invoice: InvoiceRow,
+    def: UpdateDefinition<InvoiceSnapshot, Args>,
+    args: Args,
+    updateId?: string,
+  ): Promise<InvoiceSnapshot> {
+    if (isFinalStatus(invoice.status)) throw conflict('invoice_closed', `The invoice is ${invoice.status}`);
+    try {
+      const handle = temporal.workflow.getHandle(invoiceWorkflowId(invoice.id));
+      return await handle.executeUpdate(def as unknown as UpdateDefinition<InvoiceSnapshot, [unknown, ...unknown[]]>, {
+        args: args as unknown as [unknown, ...unknown[]],
+        ...(updateId ? { updateId } : {}),
+      });
+    } catch (err) {
+      const mapped = fromWorkflowError(err);
+      if (invoice.status === 'draft' && mapped === err) throw conflict('invoice_not_transmitted', 'The invoice has not been transmitted yet');
+      throw mapped;
+    }
+  }
+
+  function requireTransmitted(invoice: InvoiceRow): void {
+    if (invoice.status === 'draft') throw conflict('invoice_not_transmitted', 'The invoice has not been transmitted yet');
+  }
+
+  r.post('/invoices', async (req, res) => {
+    const body = parse(invoiceCreateSchema, req.body);
+    const imp = await visibleImport(db, principalOf(req), body.import_id);
+    if (imp.status !== 'draft') throw conflict('import_not_draft', 'Invoices can only be added to a draft import');
+    const lines = body.invoice_lines.map((l) => ({ amountCents: l.amount_cents, quantity: l.quantity }));
+    const total = invoiceTotal(lines);
+    if (total <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
+    if (body.due_date < body.issue_date) throw unprocessable('due_date_before_issue_date', 'due_date is before issue_date');
+    const [{ currency } = { currency: 'EUR' }] = await db.select({ currency: companies.currency }).from(companies).where(eq(companies.id, imp.companyId));
+    const id = newId('inv');
+    const row = await db.transaction(async (tx) => {
+      const [inv] = await tx
+        .insert(invoices)
+        .values({
+          id,
+          partnerId: imp.partnerId,
+          companyId: imp.companyId,
+          importId: imp.id,
+          invoiceNumber: body.invoice_number,
+          externalId: body.external_id ?? null,
+          issueDate: body.issue_date,
+          dueDate: body.due_date,
+          currency: body.currency ?? currency,
+          reference: body.reference ?? null,
+          debtor: body.debtor,
+          amountTotalCents: total,
+        })
+        .returning();
+      await tx.insert(invoiceLines).values(
+        body.invoice_lines.map((l, i) => ({
+          id: `${newId('lin')}${String(i).padStart(3, '0')}`,
+          invoiceId: id,
+          description: l.description,
+          amountCents: l.amount_cents,
+          quantity: l.quantity,
+          vatRate: l.vat_rate,
+        })),
+      );
+      return inv!;
+    });
+    res.status(201).json(invoiceResource(row, await linesOf(id)));
+  });
+
+  r.get('/invoices', async (req, res) => {
+    const q = parse(invoiceListQuerySchema, req.query, 'query');
+    const partnerId = partnerFilter(principalOf(req));
+    const after = decodeCursor(q.cursor);
+    const rows = await db
+      .select()
+      .from(invoices)
+      .where(
+        and(
+          partnerId ? eq(invoices.partnerId, partnerId) : undefined,
+          q.company_id ? eq(invoices.companyId, q.company_id) : undefined,
+          q.import_id ? eq(invoices.importId, q.import_id) : undefined,
+          q.status ? eq(invoices.status, q.status) : undefined,
+          q.updated_since ? gte(invoices.updatedAt, new Date(q.updated_since)) : undefined,
+          after ? gt(invoices.id, after) : undefined,
+        ),
+      )
+      .orderBy(asc(invoices.id))
+      .limit(q.limit + 1);
+    const p = page(rows, q.limit);
+    res.json({ data: p.data.map((i) => invoiceResource(i)), next_cursor: p.next_cursor });
+  });
+
+  r.get('/invoices/:id', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    res.json(invoiceResource(inv, await linesOf(inv.id)));
+  });
+
+  for (const base of ['/invoices', '/invoice']) {
+    r.get(`${base}/:id/invoice_lines`, async (req, res) => {
+      const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+      res.json({ data: (await linesOf(inv.id)).map(invoiceLineResource), next_cursor: null });
+    });
+    r.post(`${base}/:id/invoice_lines`, async (req, res) => {
+      const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+      const body = parse(invoiceLineSchema, req.body);
+      if (inv.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
+      const [imp] = await db.select().from(imports).where(eq(imports.id, inv.importId));
+      if (imp!.status !== 'draft') throw conflict('import_not_draft', 'The invoice has been transmitted');
+      const newTotal = inv.amountTotalCents + Math.round(body.amount_cents * body.quantity);
+      if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
+      const line = await db.transaction(async (tx) => {
+        const [l] = await tx
+          .insert(invoiceLines)
+          .values({ id: newId('lin'), invoiceId: inv.id, description: body.description, amountCents: body.amount_cents, quantity: body.quantity, vatRate: body.vat_rate })
+          .returning();
+        await tx.update(invoices).set({ amountTotalCents: newTotal, updatedAt: new Date() }).where(eq(invoices.id, inv.id));
+        return l!;
+      });
+      res.status(201).json(invoiceLineResource(line));
+    });
+  }
+
+  r.post('/invoices/:id/credit', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(creditSchema, req.body);
+    requireTransmitted(inv);
+    const creditId = newId('crd');
+    await updateWorkflow(inv, creditInvoice, [{ amountCents: body.amount_cents, reason: body.reason, creditId }], creditId);
+    const fresh = await reload(inv.id);
+    res.status(201).json({ id: creditId, invoice_id: inv.id, amount_cents: body.amount_cents, reason: body.reason ?? null, invoice: invoiceResource(fresh) });
+  });
+
+  r.post('/invoices/:id/retract', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(reasonSchema, req.body ?? {});
+    if (inv.status === 'draft') {
+      // Never transmitted: nothing runs, so the record is closed here.
+      await db.transaction(async (tx) => {
+        await tx.update(invoices).set({ status: 'retracted', updatedAt: new Date() }).where(eq(invoices.id, inv.id));
+        await appendEvents(tx, [{ type: 'invoice.retracted', partnerId: inv.partnerId, companyId: inv.companyId, invoiceId: inv.id, data: { invoice_id: inv.id, status: 'retracted', reason: body.reason ?? null } }]);
+      });
+    } else {
+      await updateWorkflow(inv, retractInvoice, [{ reason: body.reason }]);
+    }
+    res.json(invoiceResource(await reload(inv.id)));
+  });
+
+  r.post('/invoices/:id/credit_and_retract', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(reasonSchema, req.body ?? {});
+    requireTransmitted(inv);
+    const creditId = newId('crd');
+    await updateWorkflow(inv, creditAndRetractInvoice, [{ reason: body.reason, creditId, amountCents: 0 }], creditId);
+    res.json(invoiceResource(await reload(inv.id)));
+  });
+
+  r.post('/invoices/:id/payments', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(paymentSchema, req.body);
+    requireTransmitted(inv);
+    await updateWorkflow(
+      inv,
+      registerPayment,
+      [{ amountCents: body.amount_cents, externalId: body.external_id, paidAt: body.paid_at, source: 'partner' }],
+      `payment-${body.external_id}`,
+    );
+    const [entry] = await db
+      .select()
+      .from(ledgerEntries)
+      .where(and(eq(ledgerEntries.invoiceId, inv.id), eq(ledgerEntries.kind, 'payment'), eq(ledgerEntries.externalId, body.external_id)));
+    const fresh = await reload(inv.id);
+    res.status(201).json({ ...(entry ? ledgerEntryResource(entry) : { invoice_id: inv.id, amount_cents: body.amount_cents, external_id: body.external_id }), invoice: invoiceResource(fresh) });
+  });
+
+  r.patch('/invoices/:id/debtor', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(debtorPatchSchema, req.body);
+    const debtor = { ...inv.debtor, ...body };
+    await db.transaction(async (tx) => {
+      await tx.update(invoices).set({ debtor, updatedAt: new Date() }).where(eq(invoices.id, inv.id));
+      await appendEvents(tx, [
+        { type: 'invoice.contact_updated', partnerId: inv.partnerId, companyId: inv.companyId, invoiceId: inv.id, data: { invoice_id: inv.id, changed: Object.keys(body) } },
+      ]);
+    });
+    res.json(invoiceResource(await reload(inv.id)));
+  });
+
+  r.post('/invoices/:id/hold', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(reasonSchema, req.body ?? {});
+    requireTransmitted(inv);
+    await updateWorkflow(inv, holdInvoice, [{ reason: body.reason }]);
+    res.json(invoiceResource(await reload(inv.id)));
+  });
+
+  r.post('/invoices/:id/resume', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    requireTransmitted(inv);
+    await updateWorkflow(inv, resumeInvoice, []);
+    res.json(invoiceResource(await reload(inv.id)));
+  });
+
+  return r;
+}

@@ -1,0 +1,33 @@
+import { eq } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { companies, imports, invoices } from '../db/schema';
+import type { Principal } from '../services/api-keys';
+import { notFound } from './errors';
+
+/** Tenancy: a partner sees only what is under its own companies; anything else is "not found". */
+export function canSee(principal: Principal, partnerId: string): boolean {
+  return principal.role === 'ops' || principal.partnerId === partnerId;
+}
+
+export async function visibleCompany(db: Db, principal: Principal, id: string) {
+  const [row] = await db.select().from(companies).where(eq(companies.id, id));
+  if (!row || !canSee(principal, row.partnerId)) throw notFound('company');
+  return row;
+}
+
+export async function visibleImport(db: Db, principal: Principal, id: string) {
+  const [row] = await db.select().from(imports).where(eq(imports.id, id));
+  if (!row || !canSee(principal, row.partnerId)) throw notFound('import');
+  return row;
+}
+
+export async function visibleInvoice(db: Db, principal: Principal, id: string) {
+  const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
+  if (!row || !canSee(principal, row.partnerId)) throw notFound('invoice');
+  return row;
+}
+
+/** The partner a partner-scoped listing is limited to; undefined for ops (everything). */
+export function partnerFilter(principal: Principal): string | undefined {
+  return principal.role === 'ops' ? undefined : (principal.partnerId ?? '\u0000none');
+}

@@ -1,0 +1,115 @@
+import type { companies, imports, invoiceLines, invoices, events, ledgerEntries } from '../db/schema';
+import { amountDue } from '../domain/amounts';
+
+/** Database rows → the contract's snake_case resources. */
+type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
+
+export function companyResource(c: Row<typeof companies>) {
+  return {
+    id: c.id,
+    name: c.name,
+    country: c.country,
+    currency: c.currency,
+    locale: c.locale,
+    timezone: c.timezone,
+    contact: c.contact ?? null,
+    bank_account: c.bankAccount ?? null,
+    external_id: c.externalId,
+    status: c.status,
+    verification_reason: c.verificationReason,
+    created_at: c.createdAt.toISOString(),
+    updated_at: c.updatedAt.toISOString(),
+  };
+}
+
+export function importResource(i: Row<typeof imports>, counts: Record<string, number>) {
+  return {
+    id: i.id,
+    company_id: i.companyId,
+    title: i.title,
+    settings: i.settings,
+    status: i.status,
+    counts: { total: Object.values(counts).reduce((a, b) => a + b, 0), ...counts },
+    transmitted_at: i.transmittedAt?.toISOString() ?? null,
+    created_at: i.createdAt.toISOString(),
+    updated_at: i.updatedAt.toISOString(),
+  };
+}
+
+export function invoiceLineResource(l: Row<typeof invoiceLines>) {
+  return {
+    id: l.id,
+    invoice_id: l.invoiceId,
+    description: l.description,
+    amount_cents: l.amountCents,
+    quantity: Number(l.quantity),
+    vat_rate: Number(l.vatRate),
+  };
+}
+
+export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeof invoiceLines>>) {
+  return {
+    id: i.id,
+    company_id: i.companyId,
+    import_id: i.importId,
+    invoice_number: i.invoiceNumber,
+    external_id: i.externalId,
+    issue_date: i.issueDate,
+    due_date: i.dueDate,
+    currency: i.currency,
+    reference: i.reference,
+    debtor: i.debtor,
+    status: i.status,
+    amount_total_cents: i.amountTotalCents,
+    amount_paid_cents: i.amountPaidCents,
+    amount_credited_cents: i.amountCreditedCents,
+    fees_cents: i.feesCents,
+    amount_due_cents: amountDue(i),
+    overpaid_cents: i.overpaidCents,
+    dunning_level: i.dunningLevel,
+    next_action_at: i.nextActionAt?.toISOString() ?? null,
+    policy_version: i.policyVersion,
+    debt_collection_case_id: i.debtCollectionCaseId,
+    created_at: i.createdAt.toISOString(),
+    updated_at: i.updatedAt.toISOString(),
+    ...(lines ? { invoice_lines: lines.map(invoiceLineResource) } : {}),
+  };
+}
+
+export function ledgerEntryResource(e: Row<typeof ledgerEntries>) {
+  return {
+    id: e.id,
+    invoice_id: e.invoiceId,
+    amount_cents: e.amountCents,
+    external_id: e.externalId,
+    reason: e.reason,
+    occurred_at: e.occurredAt.toISOString(),
+  };
+}
+
+export function eventResource(e: Row<typeof events>) {
+  return {
+    id: e.id,
+    sequence: e.seq,
+    type: e.type,
+    created_at: e.createdAt.toISOString(),
+    company_id: e.companyId,
+    invoice_id: e.invoiceId,
+    data: e.data,
+  };
+}
+
+/** Cursor pagination: order by id, the cursor is the last id seen. */
+export function page<T extends { id: string }>(rows: T[], limit: number) {
+  const data = rows.slice(0, limit);
+  const more = rows.length > limit;
+  return { data, next_cursor: more ? encodeCursor(data[data.length - 1]!.id) : null };
+}
+
+export function encodeCursor(id: string): string {
+  return Buffer.from(id).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  return cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
+}

@@ -1,0 +1,49 @@
+import { NativeConnection } from '@temporalio/worker';
+import type { Client, Connection } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config';
+import { createDb, type Database } from '../db/client';
+import { createMailer, type Mailer } from '../messaging/mailer';
+import { createSmsSender, type SmsSender } from '../messaging/sms';
+import { createTemporalClient } from '../temporal/connection';
+
+/** The connections a Recoup process holds, opened in order and closed in reverse. */
+export interface Infrastructure {
+  database: Database;
+  temporal: Client;
+  connection: Connection;
+  mailer: Mailer;
+  sms: SmsSender;
+  close(): Promise<void>;
+}
+
+export async function openInfrastructure(config: Config, logger: Logger, temporalAddress: string): Promise<Infrastructure> {
+  const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR });
+  await database.migrate();
+  const { client, connection } = await createTemporalClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
+  const sms = createSmsSender({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    from: config.TWILIO_FROM,
+    messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
+    apiBaseUrl: config.TWILIO_API_BASE_URL,
+    logger,
+  });
+  return {
+    database,
+    temporal: client,
+    connection,
+    mailer,
+    sms,
+    async close() {
+      mailer.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
+
+export function connectWorker(address: string): Promise<NativeConnection> {
+  return NativeConnection.connect({ address });
+}

@@ -1,0 +1,80 @@
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { loadConfigOrExit } from '../config/config';
+import { createLogger } from '../bootstrap/logger';
+import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
+import { ensureDemoData } from '../bootstrap/demo-data';
+import { ensureTemporalCli } from '../temporal/binaries';
+import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { bundleWorkflows, createWorker } from '../worker/create-worker';
+import { createApp } from '../api/app';
+
+/**
+ * `npm start`: everything on one machine — a Temporal dev server (unless TEMPORAL_ADDRESS is set),
+ * the database with migrations, a worker and the API in this process, and demo data.
+ */
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  let devServer: DevServer | undefined;
+  let address = config.TEMPORAL_ADDRESS;
+  if (!address) {
+    const cliPath = ensureTemporalCli(config.TEMPORAL_CLI);
+    logger.info({ cliPath }, 'starting the Temporal dev server');
+    devServer = await startDevServer({
+      cliPath,
+      dataDir: path.resolve(config.RECOUP_DATA_DIR, 'temporal'),
+      namespace: config.TEMPORAL_NAMESPACE,
+      uiPort: config.TEMPORAL_UI_PORT,
+      onOutput: (line) => logger.debug({ temporal: line }),
+    });
+    address = devServer.address;
+  }
+  const infra = await openInfrastructure(config, logger, address);
+  const db = infra.database.db;
+  const worker = await createWorker({
+    connection: await connectWorker(address),
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await bundleWorkflows(),
+    deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
+  });
+  const workerRun = worker.run();
+  const app = createApp({ db, temporal: infra.temporal, config, logger });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(config.PORT, () => resolve(s));
+  });
+  const demo = await ensureDemoData(db, config.RECOUP_DATA_DIR);
+
+  const apiUrl = `${config.publicBaseUrl}/api/v2`;
+  console.log(`
+Recoup is running.
+  API:          ${apiUrl}
+  Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}
+  Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
+  Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (logged below, kept in the messages table)'} / ${infra.sms.transport}
+${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  Try:  curl -H "Authorization: Bearer ${demo.partnerKey}" ${apiUrl}/companies` : ''}
+Press Ctrl-C to stop.
+`);
+
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // The SDK's runtime also shuts workers down on SIGINT/SIGTERM; only ask if it has not yet.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun;
+    await infra.close();
+    await devServer?.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,172 @@
+CREATE TABLE "api_keys" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text,
+	"role" text NOT NULL,
+	"secret_hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"revoked_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "companies" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"name" text NOT NULL,
+	"country" text NOT NULL,
+	"currency" text NOT NULL,
+	"locale" text NOT NULL,
+	"timezone" text NOT NULL,
+	"contact" jsonb,
+	"bank_account" jsonb,
+	"external_id" text,
+	"status" text DEFAULT 'pending_verification' NOT NULL,
+	"verification_reason" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "company_documents" (
+	"id" text PRIMARY KEY NOT NULL,
+	"company_id" text NOT NULL,
+	"type" text NOT NULL,
+	"filename" text NOT NULL,
+	"content_type" text NOT NULL,
+	"size_bytes" integer NOT NULL,
+	"storage_key" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "dunning_policies" (
+	"company_id" text NOT NULL,
+	"version" integer NOT NULL,
+	"policy" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "events" (
+	"seq" bigserial PRIMARY KEY NOT NULL,
+	"id" text NOT NULL,
+	"partner_id" text NOT NULL,
+	"company_id" text,
+	"invoice_id" text,
+	"type" text NOT NULL,
+	"data" jsonb NOT NULL,
+	"dedupe_key" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "imports" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"company_id" text NOT NULL,
+	"title" text,
+	"settings" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"status" text DEFAULT 'draft' NOT NULL,
+	"transmitted_at" timestamp with time zone,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "invoice_lines" (
+	"id" text PRIMARY KEY NOT NULL,
+	"invoice_id" text NOT NULL,
+	"description" text NOT NULL,
+	"amount_cents" integer NOT NULL,
+	"quantity" numeric DEFAULT 1 NOT NULL,
+	"vat_rate" numeric DEFAULT 0 NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "invoices" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"company_id" text NOT NULL,
+	"import_id" text NOT NULL,
+	"invoice_number" text NOT NULL,
+	"external_id" text,
+	"issue_date" date NOT NULL,
+	"due_date" date NOT NULL,
+	"currency" text NOT NULL,
+	"reference" text,
+	"debtor" jsonb NOT NULL,
+	"amount_total_cents" integer DEFAULT 0 NOT NULL,
+	"amount_paid_cents" integer DEFAULT 0 NOT NULL,
+	"amount_credited_cents" integer DEFAULT 0 NOT NULL,
+	"fees_cents" integer DEFAULT 0 NOT NULL,
+	"overpaid_cents" integer DEFAULT 0 NOT NULL,
+	"status" text DEFAULT 'draft' NOT NULL,
+	"dunning_level" integer DEFAULT 0 NOT NULL,
+	"next_action_at" timestamp with time zone,
+	"policy_version" integer,
+	"revision" integer DEFAULT 0 NOT NULL,
+	"debt_collection_case_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "ledger_entries" (
+	"id" text PRIMARY KEY NOT NULL,
+	"invoice_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"amount_cents" integer NOT NULL,
+	"key" text NOT NULL,
+	"external_id" text,
+	"reason" text,
+	"occurred_at" timestamp with time zone NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "messages" (
+	"id" text PRIMARY KEY NOT NULL,
+	"invoice_id" text NOT NULL,
+	"partner_id" text NOT NULL,
+	"company_id" text NOT NULL,
+	"channel" text NOT NULL,
+	"kind" text NOT NULL,
+	"send_key" text NOT NULL,
+	"recipient" text NOT NULL,
+	"subject" text,
+	"body_text" text NOT NULL,
+	"body_html" text,
+	"status" text NOT NULL,
+	"transport" text NOT NULL,
+	"provider_message_id" text,
+	"error" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"sent_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "partners" (
+	"id" text PRIMARY KEY NOT NULL,
+	"name" text NOT NULL,
+	"ip_allow_list" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "companies" ADD CONSTRAINT "companies_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "company_documents" ADD CONSTRAINT "company_documents_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "dunning_policies" ADD CONSTRAINT "dunning_policies_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "imports" ADD CONSTRAINT "imports_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "imports" ADD CONSTRAINT "imports_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "invoice_lines" ADD CONSTRAINT "invoice_lines_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "invoices" ADD CONSTRAINT "invoices_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "invoices" ADD CONSTRAINT "invoices_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "invoices" ADD CONSTRAINT "invoices_import_id_imports_id_fk" FOREIGN KEY ("import_id") REFERENCES "public"."imports"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "messages" ADD CONSTRAINT "messages_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+CREATE UNIQUE INDEX "api_keys_secret_hash" ON "api_keys" USING btree ("secret_hash");--> statement-breakpoint
+CREATE INDEX "companies_partner" ON "companies" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "dunning_policies_company_version" ON "dunning_policies" USING btree ("company_id","version");--> statement-breakpoint
+CREATE UNIQUE INDEX "events_id" ON "events" USING btree ("id");--> statement-breakpoint
+CREATE UNIQUE INDEX "events_dedupe_key" ON "events" USING btree ("dedupe_key");--> statement-breakpoint
+CREATE INDEX "events_partner_seq" ON "events" USING btree ("partner_id","seq");--> statement-breakpoint
+CREATE INDEX "events_invoice_seq" ON "events" USING btree ("invoice_id","seq");--> statement-breakpoint
+CREATE INDEX "imports_company" ON "imports" USING btree ("company_id","id");--> statement-breakpoint
+CREATE INDEX "invoice_lines_invoice" ON "invoice_lines" USING btree ("invoice_id","id");--> statement-breakpoint
+CREATE INDEX "invoices_partner_id" ON "invoices" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE INDEX "invoices_import" ON "invoices" USING btree ("import_id","id");--> statement-breakpoint
+CREATE INDEX "invoices_company_status" ON "invoices" USING btree ("company_id","status");--> statement-breakpoint
+CREATE INDEX "invoices_updated" ON "invoices" USING btree ("partner_id","updated_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "ledger_entries_invoice_key" ON "ledger_entries" USING btree ("invoice_id","key");--> statement-breakpoint
+CREATE UNIQUE INDEX "messages_send_key" ON "messages" USING btree ("send_key");--> statement-breakpoint
+CREATE INDEX "messages_invoice" ON "messages" USING btree ("invoice_id");

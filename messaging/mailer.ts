@@ -1,0 +1,50 @@
+import nodemailer from 'nodemailer';
+import type { Logger } from 'pino';
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable per (invoice, step, channel), so a receiving server can spot a duplicate too. */
+  messageId: string;
+  headers?: Record<string, string>;
+}
+
+export interface Mailer {
+  /** `dev-outbox` keeps messages in the database only (no SMTP server configured). */
+  readonly transport: 'smtp' | 'dev-outbox';
+  send(mail: OutgoingEmail): Promise<{ providerMessageId: string | null }>;
+  close(): void;
+}
+
+/** SMTP when a URL is given; otherwise the dev outbox, which logs each message so a newcomer sees it. */
+export function createMailer(options: { smtpUrl?: string; from: string; logger: Logger }): Mailer {
+  if (!options.smtpUrl) {
+    return {
+      transport: 'dev-outbox',
+      async send(mail) {
+        options.logger.info({ to: mail.to, subject: mail.subject }, `dev outbox: email to ${mail.to}: ${mail.subject}\n${mail.text}`);
+        return { providerMessageId: null };
+      },
+      close() {},
+    };
+  }
+  const transporter = nodemailer.createTransport(options.smtpUrl);
+  return {
+    transport: 'smtp',
+    async send(mail) {
+      const info = await transporter.sendMail({
+        from: options.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: mail.messageId,
+        headers: mail.headers,
+      });
+      return { providerMessageId: info.messageId ?? mail.messageId };
+    },
+    close: () => transporter.close(),
+  };
+}

@@ -1,0 +1,50 @@
+import twilio from 'twilio';
+import type { Logger } from 'pino';
+
+export interface OutgoingSms {
+  to: string;
+  body: string;
+  statusCallback?: string;
+}
+
+export interface SmsSender {
+  readonly transport: 'twilio' | 'dev-outbox';
+  send(sms: OutgoingSms): Promise<{ providerMessageId: string | null }>;
+}
+
+export interface TwilioOptions {
+  accountSid?: string;
+  authToken?: string;
+  from?: string;
+  messagingServiceSid?: string;
+  /** A Twilio-compatible API base URL (tests, gateways). */
+  apiBaseUrl?: string;
+}
+
+/** Twilio when credentials are set; otherwise the dev outbox, which logs each SMS. */
+export function createSmsSender(options: TwilioOptions & { logger: Logger }): SmsSender {
+  const { accountSid, authToken, from, messagingServiceSid } = options;
+  if (!accountSid || !authToken || (!from && !messagingServiceSid)) {
+    return {
+      transport: 'dev-outbox',
+      async send(sms) {
+        options.logger.info({ to: sms.to }, `dev outbox: SMS to ${sms.to}: ${sms.body}`);
+        return { providerMessageId: null };
+      },
+    };
+  }
+  const client = twilio(accountSid, authToken);
+  if (options.apiBaseUrl) client.api.baseUrl = options.apiBaseUrl.replace(/\/$/, '');
+  return {
+    transport: 'twilio',
+    async send(sms) {
+      const message = await client.messages.create({
+        to: sms.to,
+        body: sms.body,
+        ...(messagingServiceSid ? { messagingServiceSid } : { from: from! }),
+        ...(sms.statusCallback ? { statusCallback: sms.statusCallback } : {}),
+      });
+      return { providerMessageId: message.sid };
+    },
+  };
+}

@@ -1,0 +1,142 @@
+/** Message texts per kind and language. Rendering is pure: the same input gives the same message. */
+export type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice';
+export type Locale = 'nl' | 'en' | 'de' | 'fr';
+
+export interface MessageContext {
+  kind: MessageKind;
+  locale: Locale;
+  companyName: string;
+  debtorName: string;
+  invoiceNumber: string;
+  amountDue: string;
+  dueDate: string;
+  portalUrl: string;
+  dunningLevel?: number;
+  fee?: string;
+}
+
+interface Texts {
+  subject: (c: MessageContext) => string;
+  intro: (c: MessageContext) => string;
+  cta: string;
+  greeting: (name: string) => string;
+  sms: (c: MessageContext) => string;
+  unsubscribe: string;
+}
+
+const texts: Record<Locale, Record<MessageKind, Omit<Texts, 'greeting' | 'cta' | 'unsubscribe'>> & Pick<Texts, 'greeting' | 'cta' | 'unsubscribe'>> = {
+  en: {
+    greeting: (n) => `Dear ${n},`,
+    cta: 'View and pay your invoice',
+    unsubscribe: 'You receive this message because an invoice in your name is open.',
+    invoice_notice: {
+      subject: (c) => `Invoice ${c.invoiceNumber} from ${c.companyName}`,
+      intro: (c) => `${c.companyName} sent you invoice ${c.invoiceNumber} for ${c.amountDue}, due on ${c.dueDate}.`,
+      sms: (c) => `${c.companyName}: invoice ${c.invoiceNumber} for ${c.amountDue} is due on ${c.dueDate}. Pay: ${c.portalUrl}`,
+    },
+    reminder: {
+      subject: (c) => `Reminder: invoice ${c.invoiceNumber} from ${c.companyName}`,
+      intro: (c) => `This is a friendly reminder that invoice ${c.invoiceNumber} of ${c.companyName} for ${c.amountDue} is due on ${c.dueDate}.`,
+      sms: (c) => `${c.companyName}: reminder, ${c.amountDue} for invoice ${c.invoiceNumber} is still open. Pay: ${c.portalUrl}`,
+    },
+    dunning_notice: {
+      subject: (c) => `Payment demand (level ${c.dunningLevel}): invoice ${c.invoiceNumber}`,
+      intro: (c) => `Invoice ${c.invoiceNumber} of ${c.companyName} is overdue. ${c.amountDue} is now due${c.fee ? `, including a fee of ${c.fee}` : ''}. Please pay at once.`,
+      sms: (c) => `${c.companyName}: invoice ${c.invoiceNumber} is overdue, ${c.amountDue} due now. Pay: ${c.portalUrl}`,
+    },
+  },
+  nl: {
+    greeting: (n) => `Beste ${n},`,
+    cta: 'Bekijk en betaal uw factuur',
+    unsubscribe: 'U ontvangt dit bericht omdat er een factuur op uw naam openstaat.',
+    invoice_notice: {
+      subject: (c) => `Factuur ${c.invoiceNumber} van ${c.companyName}`,
+      intro: (c) => `${c.companyName} stuurt u factuur ${c.invoiceNumber} van ${c.amountDue}, te betalen uiterlijk ${c.dueDate}.`,
+      sms: (c) => `${c.companyName}: factuur ${c.invoiceNumber} van ${c.amountDue} vervalt op ${c.dueDate}. Betaal: ${c.portalUrl}`,
+    },
+    reminder: {
+      subject: (c) => `Herinnering: factuur ${c.invoiceNumber} van ${c.companyName}`,
+      intro: (c) => `Een vriendelijke herinnering: factuur ${c.invoiceNumber} van ${c.companyName} (${c.amountDue}) vervalt op ${c.dueDate}.`,
+      sms: (c) => `${c.companyName}: herinnering, ${c.amountDue} voor factuur ${c.invoiceNumber} staat nog open. Betaal: ${c.portalUrl}`,
+    },
+    dunning_notice: {
+      subject: (c) => `Aanmaning (niveau ${c.dunningLevel}): factuur ${c.invoiceNumber}`,
+      intro: (c) => `Factuur ${c.invoiceNumber} van ${c.companyName} is verlopen. Er staat nu ${c.amountDue} open${c.fee ? `, inclusief ${c.fee} kosten` : ''}. Betaal zo snel mogelijk.`,
+      sms: (c) => `${c.companyName}: factuur ${c.invoiceNumber} is verlopen, nu ${c.amountDue} open. Betaal: ${c.portalUrl}`,
+    },
+  },
+  de: {
+    greeting: (n) => `Guten Tag ${n},`,
+    cta: 'Rechnung ansehen und bezahlen',
+    unsubscribe: 'Sie erhalten diese Nachricht, weil eine Rechnung auf Ihren Namen offen ist.',
+    invoice_notice: {
+      subject: (c) => `Rechnung ${c.invoiceNumber} von ${c.companyName}`,
+      intro: (c) => `${c.companyName} hat Ihnen die Rechnung ${c.invoiceNumber} über ${c.amountDue} gesendet, fällig am ${c.dueDate}.`,
+      sms: (c) => `${c.companyName}: Rechnung ${c.invoiceNumber} über ${c.amountDue} ist am ${c.dueDate} fällig. Zahlen: ${c.portalUrl}`,
+    },
+    reminder: {
+      subject: (c) => `Erinnerung: Rechnung ${c.invoiceNumber} von ${c.companyName}`,
+      intro: (c) => `Eine freundliche Erinnerung: Rechnung ${c.invoiceNumber} von ${c.companyName} über ${c.amountDue} ist am ${c.dueDate} fällig.`,
+      sms: (c) => `${c.companyName}: Erinnerung, ${c.amountDue} für Rechnung ${c.invoiceNumber} ist noch offen. Zahlen: ${c.portalUrl}`,
+    },
+    dunning_notice: {
+      subject: (c) => `Mahnung (Stufe ${c.dunningLevel}): Rechnung ${c.invoiceNumber}`,
+      intro: (c) => `Rechnung ${c.invoiceNumber} von ${c.companyName} ist überfällig. Offen sind jetzt ${c.amountDue}${c.fee ? `, einschließlich ${c.fee} Gebühr` : ''}. Bitte zahlen Sie umgehend.`,
+      sms: (c) => `${c.companyName}: Rechnung ${c.invoiceNumber} ist überfällig, ${c.amountDue} offen. Zahlen: ${c.portalUrl}`,
+    },
+  },
+  fr: {
+    greeting: (n) => `Bonjour ${n},`,
+    cta: 'Voir et payer votre facture',
+    unsubscribe: 'Vous recevez ce message car une facture à votre nom est ouverte.',
+    invoice_notice: {
+      subject: (c) => `Facture ${c.invoiceNumber} de ${c.companyName}`,
+      intro: (c) => `${c.companyName} vous a envoyé la facture ${c.invoiceNumber} de ${c.amountDue}, à payer avant le ${c.dueDate}.`,
+      sms: (c) => `${c.companyName} : la facture ${c.invoiceNumber} de ${c.amountDue} est due le ${c.dueDate}. Payer : ${c.portalUrl}`,
+    },
+    reminder: {
+      subject: (c) => `Rappel : facture ${c.invoiceNumber} de ${c.companyName}`,
+      intro: (c) => `Petit rappel : la facture ${c.invoiceNumber} de ${c.companyName} de ${c.amountDue} est due le ${c.dueDate}.`,
+      sms: (c) => `${c.companyName} : rappel, ${c.amountDue} reste dû pour la facture ${c.invoiceNumber}. Payer : ${c.portalUrl}`,
+    },
+    dunning_notice: {
+      subject: (c) => `Mise en demeure (niveau ${c.dunningLevel}) : facture ${c.invoiceNumber}`,
+      intro: (c) => `La facture ${c.invoiceNumber} de ${c.companyName} est en retard. ${c.amountDue} est maintenant dû${c.fee ? `, dont ${c.fee} de frais` : ''}. Merci de payer sans délai.`,
+      sms: (c) => `${c.companyName} : facture ${c.invoiceNumber} en retard, ${c.amountDue} dû. Payer : ${c.portalUrl}`,
+    },
+  },
+};
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export function renderEmail(c: MessageContext): RenderedEmail {
+  const lang = texts[c.locale];
+  const t = lang[c.kind];
+  const subject = t.subject(c);
+  const intro = t.intro(c);
+  const text = `${lang.greeting(c.debtorName)}\n\n${intro}\n\n${lang.cta}: ${c.portalUrl}\n\n${c.companyName}\n\n--\n${lang.unsubscribe}\n`;
+  const html = `<!doctype html><html lang="${c.locale}"><body style="font-family:sans-serif;max-width:560px;margin:auto">
+<p>${escapeHtml(lang.greeting(c.debtorName))}</p>
+<p>${escapeHtml(intro)}</p>
+<p><a href="${escapeHtml(c.portalUrl)}" style="display:inline-block;padding:12px 20px;background:#0a5;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(lang.cta)}</a></p>
+<p>${escapeHtml(c.companyName)}</p>
+<hr><p style="color:#666;font-size:12px">${escapeHtml(lang.unsubscribe)}</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+export function renderSms(c: MessageContext): string {
+  return texts[c.locale][c.kind].sms(c);
+}
+
+export function formatMoney(cents: number, currency: string, locale: Locale): string {
+  return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(cents / 100);
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
+}

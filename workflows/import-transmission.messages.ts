@@ -1,0 +1,3 @@
+export function importTransmissionWorkflowId(importId: string): string {
+  return `import-${importId}`;
+}

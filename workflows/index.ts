@@ -1,0 +1,2 @@
+export { invoiceWorkflow } from './invoice.workflow';
+export { importTransmissionWorkflow } from './import-transmission.workflow';
