@@ -1,0 +1,60 @@
+import type { Db } from '../../db/client';
+import { companies, imports, invoiceLines, invoices } from '../../db/schema';
+import { defaultDunningPolicy, type DunningPolicy } from '../../domain/dunning-policy';
+import type { Debtor } from '../../domain/schemas';
+import { createPartner } from '../../services/api-keys';
+import { newId } from '../../services/ids';
+import type { InvoiceWorkflowInput } from '../../workflows/invoice.messages';
+
+export async function seedCompany(db: Db, name = 'Hockey Club Test') {
+  const partner = await createPartner(db, { name: 'Seed Partner' });
+  const [company] = await db
+    .insert(companies)
+    .values({ id: newId('cmp'), partnerId: partner.id, name, country: 'NL', currency: 'EUR', locale: 'nl', timezone: 'Europe/Amsterdam', status: 'verified' })
+    .returning();
+  const [imp] = await db.insert(imports).values({ id: newId('imp'), partnerId: partner.id, companyId: company!.id, status: 'transmitting' }).returning();
+  return { partner, company: company!, imp: imp! };
+}
+
+export interface SeedInvoiceOptions {
+  dueDate: string;
+  amountCents?: number;
+  debtor?: Partial<Debtor>;
+  policy?: DunningPolicy;
+}
+
+/** An invoice row and the input its workflow starts with, as the import fan-out would build it. */
+export async function seedInvoice(db: Db, seed: Awaited<ReturnType<typeof seedCompany>>, o: SeedInvoiceOptions): Promise<InvoiceWorkflowInput> {
+  const amount = o.amountCents ?? 10_000;
+  const debtor: Debtor = { first_name: 'Anna', last_name: 'de Vries', email: 'anna@example.nl', locale: 'en', timezone: 'Europe/Amsterdam', ...o.debtor };
+  const id = newId('inv');
+  await db.insert(invoices).values({
+    id,
+    partnerId: seed.partner.id,
+    companyId: seed.company.id,
+    importId: seed.imp.id,
+    invoiceNumber: `T-${id.slice(-6)}`,
+    issueDate: o.dueDate,
+    dueDate: o.dueDate,
+    currency: 'EUR',
+    debtor,
+    amountTotalCents: amount,
+  });
+  await db.insert(invoiceLines).values({ id: newId('lin'), invoiceId: id, description: 'Membership', amountCents: amount, quantity: 1, vatRate: 0 });
+  return {
+    invoiceId: id,
+    partnerId: seed.partner.id,
+    companyId: seed.company.id,
+    currency: 'EUR',
+    dueDate: o.dueDate,
+    timezone: debtor.timezone,
+    amountTotalCents: amount,
+    policy: o.policy ?? defaultDunningPolicy,
+    policyVersion: 0,
+  };
+}
+
+/** A date `days` from the given instant, as YYYY-MM-DD. */
+export function dateFrom(ms: number, days: number): string {
+  return new Date(ms + days * 86_400_000).toISOString().slice(0, 10);
+}

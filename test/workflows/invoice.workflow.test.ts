@@ -1,0 +1,215 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { eq, asc } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { events, invoices, messages } from '../../db/schema';
+import { dunningPolicySchema } from '../../domain/dunning-policy';
+import { localTimeToUtc, addDays } from '../../domain/local-time';
+import { createActivities } from '../../activities';
+import { createMailer } from '../../messaging/mailer';
+import { createSmsSender } from '../../messaging/sms';
+import { workflowsPath } from '../../worker/create-worker';
+import {
+  creditAndRetractInvoice,
+  creditInvoice,
+  holdInvoice,
+  invoiceState,
+  invoiceWorkflowId,
+  registerPayment,
+  resumeInvoice,
+  retractInvoice,
+  type InvoiceWorkflowInput,
+} from '../../workflows/invoice.messages';
+import type { invoiceWorkflow } from '../../workflows/invoice.workflow';
+import { createTestDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
+import { silentLogger } from '../support/logger';
+import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { registerSearchAttributes } from '../../temporal/search-attributes';
+
+const taskQueue = 'invoice-workflow-test';
+let env: TestWorkflowEnvironment;
+let database: Database;
+let smtp: TestSmtpServer;
+let bundle: WorkflowBundleWithSourceMap;
+let worker: Worker;
+let running: Promise<void>;
+let seed: Awaited<ReturnType<typeof seedCompany>>;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
+  });
+  await registerSearchAttributes(env.connection, 'default');
+  database = await createTestDatabase();
+  smtp = await startSmtpServer();
+  bundle = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: createActivities({
+      db: database.db,
+      mailer: createMailer({ smtpUrl: smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger }),
+      sms: createSmsSender({ logger: silentLogger }),
+      temporal: env.client,
+      config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: taskQueue },
+      logger: silentLogger,
+    }),
+  });
+  running = worker.run();
+  seed = await seedCompany(database.db);
+}, 120_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await smtp?.close();
+  await database?.close();
+});
+
+function start(input: InvoiceWorkflowInput) {
+  return env.client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', { workflowId: invoiceWorkflowId(input.invoiceId), taskQueue, args: [input] });
+}
+
+async function invoiceRow(id: string) {
+  const [row] = await database.db.select().from(invoices).where(eq(invoices.id, id));
+  return row!;
+}
+
+async function eventTypes(id: string): Promise<string[]> {
+  const rows = await database.db.select().from(events).where(eq(events.invoiceId, id)).orderBy(asc(events.seq));
+  return rows.map((e) => e.type);
+}
+
+async function messagesOf(id: string) {
+  return database.db.select().from(messages).where(eq(messages.invoiceId, id)).orderBy(asc(messages.createdAt));
+}
+
+/** A policy of reminders only, to look at timing without fees. */
+const reminderPolicy = dunningPolicySchema.parse({
+  steps: [
+    { offset_days: -3, action: 'reminder', channels: ['email'] },
+    { offset_days: 7, action: 'reminder', channels: ['email'] },
+  ],
+});
+
+describe('invoice workflow', () => {
+  test('a payment covering the amount closes the invoice as paid, after the invoice notice went out', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(Date.now(), 30), amountCents: 12_000 });
+    const handle = await start(input);
+    await eventually(async () => expect((await messagesOf(input.invoiceId)).map((m) => m.status)).toEqual(['sent']));
+    const snapshot = await handle.executeUpdate(registerPayment, { args: [{ amountCents: 12_000, externalId: 'pay-1', source: 'partner' }] });
+    expect(snapshot.status).toBe('paid');
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'paid', amountDueCents: 0, amountPaidCents: 12_000 });
+    const row = await invoiceRow(input.invoiceId);
+    expect(row).toMatchObject({ status: 'paid', amountPaidCents: 12_000 });
+    expect(await eventTypes(input.invoiceId)).toEqual(['invoice.transmitted', 'message.sent', 'invoice.payment_received', 'invoice.paid']);
+    const [notice] = await messagesOf(input.invoiceId);
+    expect(notice).toMatchObject({ kind: 'invoice_notice', channel: 'email', status: 'sent', recipient: 'anna@example.nl' });
+  });
+
+  test('a partial payment lowers the amount due and the reminders go on', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 10), amountCents: 10_000, policy: reminderPolicy });
+    const handle = await start(input);
+    const after = await handle.executeUpdate(registerPayment, { args: [{ amountCents: 4_000, externalId: 'part-1', source: 'partner' }] });
+    expect(after).toMatchObject({ status: 'open', amountDueCents: 6_000 });
+    expect((await invoiceRow(input.invoiceId)).amountPaidCents).toBe(4_000);
+    await env.sleep('8 days');
+    const sent = await messagesOf(input.invoiceId);
+    expect(sent.map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
+    expect(sent[1]!.bodyText).toContain('60.00');
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 6_000, externalId: 'part-2', source: 'partner' }] });
+    expect(await handle.result()).toMatchObject({ status: 'paid', amountDueCents: 0 });
+  });
+
+  test('the first reminder goes out 3 days before the due date at 10:00 in the debtor\u2019s timezone, not before', async () => {
+    const now = await env.currentTimeMs();
+    const dueDate = dateFrom(now, 6);
+    const input = await seedInvoice(database.db, seed, { dueDate, policy: reminderPolicy, debtor: { timezone: 'America/New_York' } });
+    const handle = await start(input);
+    const reminderAt = localTimeToUtc(addDays(dueDate, -3), 10, 0, 'America/New_York');
+    await eventually(async () => expect((await invoiceRow(input.invoiceId)).nextActionAt?.getTime()).toBe(reminderAt));
+    await env.sleep(reminderAt - (await env.currentTimeMs()) - 60_000);
+    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
+    await env.sleep('2 minutes');
+    await handle.query(invoiceState); // lets the workflow finish the step
+    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
+    expect(await eventTypes(input.invoiceId)).toContain('invoice.reminder_sent');
+    await handle.executeUpdate(retractInvoice, { args: [{ reason: 'done' }] });
+  });
+
+  test('after the due date passes unpaid the invoice is overdue', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 2), policy: reminderPolicy });
+    const handle = await start(input);
+    await env.sleep('4 days');
+    expect((await handle.query(invoiceState)).status).toBe('overdue');
+    expect((await invoiceRow(input.invoiceId)).status).toBe('overdue');
+    await handle.executeUpdate(retractInvoice, { args: [{}] });
+  });
+
+  test('a full credit closes the invoice as credited; a credit above the amount due is refused', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 30), amountCents: 5_000 });
+    const handle = await start(input);
+    await expect(handle.executeUpdate(creditInvoice, { args: [{ amountCents: 5_001, creditId: 'c0' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+    await handle.executeUpdate(creditInvoice, { args: [{ amountCents: 2_000, creditId: 'c1', reason: 'discount' }] });
+    const last = await handle.executeUpdate(creditInvoice, { args: [{ amountCents: 3_000, creditId: 'c2' }] });
+    expect(last.status).toBe('credited');
+    expect(await handle.result()).toMatchObject({ status: 'credited', amountCreditedCents: 5_000, amountDueCents: 0 });
+    expect(await invoiceRow(input.invoiceId)).toMatchObject({ status: 'credited', amountCreditedCents: 5_000 });
+  });
+
+  test('a retracted invoice stops at once and sends nothing more', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 5), policy: reminderPolicy });
+    const handle = await start(input);
+    await handle.executeUpdate(retractInvoice, { args: [{ reason: 'sent in error' }] });
+    expect(await handle.result()).toMatchObject({ status: 'retracted' });
+    await env.sleep('20 days');
+    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
+    await expect(handle.executeUpdate(registerPayment, { args: [{ amountCents: 1, externalId: 'late', source: 'partner' }] })).rejects.toThrow();
+  });
+
+  test('credit and retract credits what is outstanding and retracts', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 30), amountCents: 8_000 });
+    const handle = await start(input);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 3_000, externalId: 'cr-1', source: 'partner' }] });
+    const s = await handle.executeUpdate(creditAndRetractInvoice, { args: [{ amountCents: 0, creditId: 'cr', reason: 'member left' }] });
+    expect(s).toMatchObject({ status: 'retracted', amountCreditedCents: 5_000, amountPaidCents: 3_000, amountDueCents: 0 });
+  });
+
+  test('while on hold no reminder is sent, and the policy clock resumes where it stopped', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 5), policy: reminderPolicy });
+    const handle = await start(input);
+    await handle.executeUpdate(holdInvoice, { args: [{ reason: 'disputed' }] });
+    await env.sleep('10 days');
+    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
+    expect((await invoiceRow(input.invoiceId)).status).toBe('on_hold');
+    await handle.executeUpdate(resumeInvoice, { args: [] });
+    expect((await invoiceRow(input.invoiceId)).status).toBe('open');
+    // The first reminder was 2 days away when the hold began: not sent after 1 day, sent after 3.
+    await env.sleep('1 day');
+    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
+    await env.sleep('2 days');
+    await handle.query(invoiceState);
+    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
+    await handle.executeUpdate(retractInvoice, { args: [{}] });
+  });
+
+  test('a dunning level adds its fee to what is due', async () => {
+    const policy = dunningPolicySchema.parse({
+      steps: [{ offset_days: 3, action: 'dunning_level', level: 1, channels: ['email'], fee: { type: 'fixed', amount_cents: 750 } }],
+    });
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 1), amountCents: 10_000, policy });
+    const handle = await start(input);
+    await env.sleep('5 days');
+    const s = await handle.query(invoiceState);
+    expect(s).toMatchObject({ status: 'overdue', dunningLevel: 1, feesCents: 750, amountDueCents: 10_750 });
+    expect(await invoiceRow(input.invoiceId)).toMatchObject({ feesCents: 750, dunningLevel: 1 });
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_750, externalId: 'fee-pay', source: 'partner' }] });
+    expect(await handle.result()).toMatchObject({ status: 'paid' });
+  });
+});
