@@ -69,7 +69,7 @@ async function waitForServer(address: string, namespace: string, child: ChildPro
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`Temporal dev server did not come up at ${address}: ${(err as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`Temporal dev server did not come up at ${address}: ${(err as Error).message}`, { cause: err });
       await new Promise((r) => setTimeout(r, 500));
     }
   }

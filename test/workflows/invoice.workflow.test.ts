@@ -26,7 +26,10 @@ import { eventually } from '../support/eventually';
 import { silentLogger } from '../support/logger';
 import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { registerSearchAttributes } from '../../temporal/search-attributes';
 
 const taskQueue = 'invoice-workflow-test';
@@ -89,6 +92,13 @@ async function messagesOf(id: string) {
   return database.db.select().from(messages).where(eq(messages.invoiceId, id)).orderBy(asc(messages.createdAt));
 }
 
+/** `RECORD_HISTORIES=1 npm test -- test/workflows/invoice` refreshes the histories the replay test keeps. */
+async function keepHistory(handle: WorkflowHandle, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const file = path.join(__dirname, '..', 'histories', `invoice-${name}.history.bin`);
+  writeFileSync(file, temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+}
+
 /** A policy of reminders only, to look at timing without fees. */
 const reminderPolicy = dunningPolicySchema.parse({
   steps: [
@@ -125,6 +135,7 @@ describe('invoice workflow', () => {
     expect(sent[1]!.bodyText).toContain('60.00');
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 6_000, externalId: 'part-2', source: 'partner' }] });
     expect(await handle.result()).toMatchObject({ status: 'paid', amountDueCents: 0 });
+    await keepHistory(handle, 'partial-payment-reminder-paid');
   });
 
   test('the first reminder goes out 3 days before the due date at 10:00 in the debtor\u2019s timezone, not before', async () => {
@@ -179,6 +190,8 @@ describe('invoice workflow', () => {
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 3_000, externalId: 'cr-1', source: 'partner' }] });
     const s = await handle.executeUpdate(creditAndRetractInvoice, { args: [{ amountCents: 0, creditId: 'cr', reason: 'member left' }] });
     expect(s).toMatchObject({ status: 'retracted', amountCreditedCents: 5_000, amountPaidCents: 3_000, amountDueCents: 0 });
+    await handle.result();
+    await keepHistory(handle, 'credit-and-retract');
   });
 
   test('while on hold no reminder is sent, and the policy clock resumes where it stopped', async () => {
@@ -197,6 +210,8 @@ describe('invoice workflow', () => {
     await handle.query(invoiceState);
     expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
     await handle.executeUpdate(retractInvoice, { args: [{}] });
+    await handle.result();
+    await keepHistory(handle, 'hold-resume-retract');
   });
 
   test('a dunning level adds its fee to what is due', async () => {
@@ -211,5 +226,6 @@ describe('invoice workflow', () => {
     expect(await invoiceRow(input.invoiceId)).toMatchObject({ feesCents: 750, dunningLevel: 1 });
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_750, externalId: 'fee-pay', source: 'partner' }] });
     expect(await handle.result()).toMatchObject({ status: 'paid' });
+    await keepHistory(handle, 'dunning-fee-paid');
   });
 });

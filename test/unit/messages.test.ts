@@ -1,0 +1,68 @@
+import { createPortalToken, verifyPortalToken } from '../../messaging/portal-link';
+import { renderEmail, renderSms, formatMoney, type Locale } from '../../messaging/templates';
+import { parseConfig } from '../../config/config';
+
+describe('portal links', () => {
+  const secret = 'a-secret-of-enough-length';
+  const now = new Date('2026-11-23T12:00:00Z');
+
+  test('a signed link opens its invoice until it expires', () => {
+    const token = createPortalToken(secret, 'inv_123', new Date('2026-12-01T00:00:00Z'));
+    expect(verifyPortalToken(secret, token, now)).toEqual({ invoiceId: 'inv_123' });
+    expect(verifyPortalToken(secret, token, new Date('2026-12-02T00:00:00Z'))).toBeNull();
+  });
+
+  test('an altered or foreign link opens nothing', () => {
+    const token = createPortalToken(secret, 'inv_123', new Date('2026-12-01T00:00:00Z'));
+    expect(verifyPortalToken(secret, token.replace('inv_123', 'inv_124'), now)).toBeNull();
+    expect(verifyPortalToken('another-secret-entirely', token, now)).toBeNull();
+    expect(verifyPortalToken(secret, 'garbage', now)).toBeNull();
+  });
+});
+
+describe('message templates', () => {
+  const base = {
+    kind: 'reminder' as const,
+    companyName: 'HC Groen-Wit',
+    debtorName: 'Anna de Vries',
+    invoiceNumber: '2026-001',
+    amountDue: '€ 120,00',
+    dueDate: '2026-12-15',
+    portalUrl: 'https://pay.example/pay/tok',
+  };
+  test.each([
+    ['en', 'Reminder'],
+    ['nl', 'Herinnering'],
+    ['de', 'Erinnerung'],
+    ['fr', 'Rappel'],
+  ] as Array<[Locale, string]>)('%s reminder: subject in the language, link in both parts and the SMS', (locale, word) => {
+    const email = renderEmail({ ...base, locale });
+    expect(email.subject).toContain(word);
+    expect(email.subject).toContain('2026-001');
+    expect(email.text).toContain(base.portalUrl);
+    expect(email.html).toContain(`href="${base.portalUrl}"`);
+    expect(email.html).toContain(`lang="${locale}"`);
+    expect(renderSms({ ...base, locale })).toContain(base.portalUrl);
+  });
+
+  test('names are escaped in HTML', () => {
+    expect(renderEmail({ ...base, locale: 'en', companyName: '<script>x</script>' }).html).not.toContain('<script>');
+  });
+
+  test('money in the debtor’s locale', () => {
+    expect(formatMoney(12_050, 'EUR', 'nl')).toMatch(/€\s120,50/);
+    expect(formatMoney(12_050, 'EUR', 'en')).toBe('€120.50');
+  });
+});
+
+describe('configuration', () => {
+  test('defaults from the contract', () => {
+    const c = parseConfig({});
+    expect(c).toMatchObject({ PORT: 3000, RECOUP_DATA_DIR: './.data', TEMPORAL_NAMESPACE: 'default', publicBaseUrl: 'http://localhost:3000' });
+  });
+
+  test('a bad value names the variable', () => {
+    expect(() => parseConfig({ PORT: 'eighty' })).toThrow(/PORT/);
+    expect(() => parseConfig({ PUBLIC_BASE_URL: 'not a url' })).toThrow(/PUBLIC_BASE_URL/);
+  });
+});
