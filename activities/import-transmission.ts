@@ -46,6 +46,7 @@ export function importTransmissionActivities({ db, temporal, config, clock = () 
           amountTotalCents: inv.amountTotalCents,
           policy,
           policyVersion: version,
+          consumer: !inv.debtor.organization_name,
         };
         try {
           await temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {

@@ -1,7 +1,10 @@
 import type { ActivityDeps } from './deps';
+import { debtCollectionActivities } from './debt-collection';
 import { importTransmissionActivities } from './import-transmission';
 import { invoiceStateActivities } from './invoice-state';
 import { messagingActivities } from './messaging';
+import { pullIntegrationActivities } from './pull-integration';
+import { webhookActivities } from './webhooks';
 
 export type { ActivityDeps } from './deps';
 
@@ -11,6 +14,9 @@ export function createActivities(deps: ActivityDeps) {
     ...invoiceStateActivities(deps),
     ...messagingActivities(deps),
     ...importTransmissionActivities(deps),
+    ...debtCollectionActivities(deps),
+    ...pullIntegrationActivities(deps),
+    ...webhookActivities(deps),
   };
 }
 

@@ -1,5 +1,5 @@
-import { eq } from 'drizzle-orm';
-import { companies, invoices, messages } from '../db/schema';
+import { and, eq } from 'drizzle-orm';
+import { companies, invoices, messages, optOuts } from '../db/schema';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
@@ -15,11 +15,13 @@ export interface SendMessageInput {
   kind: MessageKind;
   dunningLevel?: number;
   feeCents?: number;
+  announcedFeeCents?: number;
+  installment?: { amountCents: number; dueDate: string };
 }
 
 export type SendMessageResult =
   | { status: 'sent' | 'outbox'; messageId: string }
-  | { status: 'skipped'; reason: 'no_email' | 'no_phone' }
+  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' }
   | { status: 'failed'; reason: string; messageId: string };
 
 const PORTAL_LINK_DAYS = 120;
@@ -57,6 +59,11 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
       const debtor = invoice.debtor;
       const recipient = input.channel === 'email' ? debtor.email : debtor.phone;
       if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
+      const [optedOut] = await db
+        .select()
+        .from(optOuts)
+        .where(and(eq(optOuts.invoiceId, invoice.id), eq(optOuts.channel, input.channel)));
+      if (optedOut) return { status: 'skipped', reason: 'opted_out' };
 
       const now = clock();
       const token = createPortalToken(config.portalSecret, invoice.id, new Date(now.getTime() + PORTAL_LINK_DAYS * 86_400_000));
@@ -72,6 +79,9 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
         portalUrl: portalUrl(config.publicBaseUrl, token),
         dunningLevel: input.dunningLevel,
         fee: input.feeCents ? formatMoney(input.feeCents, invoice.currency, locale) : undefined,
+        announcedFee: input.announcedFeeCents ? formatMoney(input.announcedFeeCents, invoice.currency, locale) : undefined,
+        installmentAmount: input.installment ? formatMoney(input.installment.amountCents, invoice.currency, locale) : undefined,
+        installmentDueDate: input.installment?.dueDate,
       };
       const email = input.channel === 'email' ? renderEmail(context) : null;
       const bodyText = email ? email.text : renderSms(context);

@@ -4,20 +4,31 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Db } from '../db/client';
 import type { Config } from '../config/config';
+import { documentStoreFor, type DocumentStore } from '../storage/document-store';
 import { authenticate } from './auth';
 import { errorMiddleware, notFoundRoute } from './errors';
+import { idempotency } from './idempotency';
+import { openApiRoutes } from './openapi/routes';
+import { rateLimit } from './rate-limit';
 import { companyRoutes } from './routes/companies';
+import { debtCollectorConfigurationRoutes } from './routes/debt-collector-configurations';
+import { documentRoutes } from './routes/documents';
+import { dunningPolicyRoutes } from './routes/dunning-policy';
 import { eventRoutes } from './routes/events';
 import { importRoutes } from './routes/imports';
 import { invoiceRoutes } from './routes/invoices';
 import { partnerRoutes } from './routes/partners';
+import { pullSourceRoutes } from './routes/pull-source';
 import { portalRoutes } from './portal/routes';
+import { webhookEndpointRoutes } from './webhooks/routes';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret'>;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR'>;
   logger: Logger;
+  /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
+  documents?: DocumentStore;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -31,14 +42,23 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(portalRoutes(deps.db, deps.config.portalSecret));
 
+  app.use(openApiRoutes());
+
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate(deps.db, deps.config.RECOUP_BOOTSTRAP_OPS_KEY));
+  api.use(rateLimit(deps.db, deps.config.RECOUP_RATE_LIMIT_PER_MINUTE));
+  api.use(idempotency(deps.db));
   api.use(partnerRoutes(deps.db));
   api.use(companyRoutes(deps.db));
+  api.use(documentRoutes(deps.db, deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR)));
+  api.use(dunningPolicyRoutes(deps.db));
+  api.use(debtCollectorConfigurationRoutes(deps.db));
+  api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(importRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(invoiceRoutes(deps.db, deps.temporal));
   api.use(eventRoutes(deps.db));
+  api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   app.use('/api/v2', api);
 
   app.use(notFoundRoute);

@@ -45,6 +45,8 @@ const failureStatus: Record<string, { status: 409 | 422; }> = {
   [InvoiceFailure.notOnHold]: { status: 409 },
   [InvoiceFailure.duplicatePayment]: { status: 409 },
   [InvoiceFailure.creditExceedsDue]: { status: 422 },
+  [InvoiceFailure.arrangementInPlace]: { status: 409 },
+  [InvoiceFailure.notAllowedByPolicy]: { status: 422 },
 };
 
 /** Turns a rejected workflow update into the contract's error. */

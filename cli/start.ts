@@ -8,6 +8,7 @@ import { ensureTemporalCli } from '../temporal/binaries';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
 import { bundleWorkflows, createWorker } from '../worker/create-worker';
 import { createApp } from '../api/app';
+import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
 
 /**
  * `npm start`: everything on one machine — a Temporal dev server (unless TEMPORAL_ADDRESS is set),
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
     deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
   });
   const workerRun = worker.run();
+  await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
   const app = createApp({ db, temporal: infra.temporal, config, logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));

@@ -20,7 +20,11 @@ export const configSchema = z.object({
   TWILIO_API_BASE_URL: z.url().optional(),
   RECOUP_BOOTSTRAP_OPS_KEY: z.string().min(16).optional(),
   RECOUP_PORTAL_SECRET: z.string().min(16).optional(),
+  /** Off where a separate `npm run db:migrate` step runs first (docker-compose). */
+  RECOUP_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Requests per API key per minute (fixed window, counted in the database); 0 switches limiting off. */
+  RECOUP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
 });
 
 export type EnvConfig = z.infer<typeof configSchema>;

@@ -1,12 +1,14 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  boolean,
   date,
   index,
   integer,
   jsonb,
   numeric,
   pgTable,
+  primaryKey,
   text,
   timestamp,
   uniqueIndex,
@@ -14,6 +16,8 @@ import {
 import type { InvoiceStatus } from '../domain/invoice-status';
 import type { DunningPolicy } from '../domain/dunning-policy';
 import type { Debtor, CompanyContact, BankAccount } from '../domain/schemas';
+import type { PulledInvoice } from '../domain/pull-integration';
+import type { PullRunResult, PullRunStatus } from '../domain/pull-run';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -213,3 +217,190 @@ export const companyDocuments = pgTable('company_documents', {
   storageKey: text('storage_key').notNull(),
   createdAt: createdAt(),
 });
+
+// ─── Pull integration ────────────────────────────────────────────────────────────────────────
+// A company's partner endpoint that Recoup fetches invoices from on a Temporal Schedule
+// (`pull-<company id>`), and the valid records of a run, staged until every page is fetched so
+// that a failed run imports nothing. See docs/pull-integration.md.
+
+/** One per company. The bearer token is stored as given: encrypt it at rest in production. */
+export const pullSources = pgTable('pull_sources', {
+  companyId: text('company_id').primaryKey().references(() => companies.id),
+  partnerId: text('partner_id').notNull().references(() => partners.id),
+  url: text('url').notNull(),
+  bearerToken: text('bearer_token').notNull(),
+  intervalMinutes: integer('interval_minutes').notNull().default(60),
+  autoTransmit: boolean('auto_transmit').notNull().default(false),
+  /** The draft import pulled invoices go into; once it leaves draft, the next run opens a new one. */
+  draftImportId: text('draft_import_id').references(() => imports.id),
+  lastRunAt: timestamp('last_run_at', { withTimezone: true, mode: 'date' }),
+  lastStatus: text('last_status').$type<PullRunStatus>(),
+  lastError: text('last_error'),
+  lastImportedCount: integer('last_imported_count'),
+  lastResult: jsonb('last_result').$type<PullRunResult>(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+/** Valid records of a run in progress; (run, page, position) makes a retried page stage once. */
+export const pullStagedInvoices = pgTable(
+  'pull_staged_invoices',
+  {
+    runKey: text('run_key').notNull(),
+    companyId: text('company_id').notNull(),
+    page: integer('page').notNull(),
+    position: integer('position').notNull(),
+    externalId: text('external_id').notNull(),
+    record: jsonb('record').$type<PulledInvoice>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.runKey, t.page, t.position] }), index('pull_staged_invoices_created').on(t.createdAt)],
+);
+
+// ─── Webhooks (push notifications) ──────────────────────────────────────────────────────────────
+// Owned by the webhooks feature: endpoints, the per-attempt delivery log, and the outbox relay's cursor.
+
+/** A partner's webhook endpoint. The secret is kept readable because every delivery is signed with it. */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    id: text('id').primaryKey(),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    url: text('url').notNull(),
+    /** null: every event type, including types added later. */
+    eventTypes: jsonb('event_types').$type<string[]>(),
+    secret: text('secret').notNull(),
+    createdAt: createdAt(),
+    /** Deleting keeps the row for the attempt log; pending deliveries see it and stop. */
+    deletedAt: timestamp('deleted_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('webhook_endpoints_partner').on(t.partnerId, t.id)],
+);
+
+/** Every delivery attempt; (delivery, attempt) makes a redelivered activity task log once. */
+export const webhookAttempts = pgTable(
+  'webhook_attempts',
+  {
+    id: text('id').primaryKey(),
+    endpointId: text('endpoint_id').notNull().references(() => webhookEndpoints.id),
+    eventId: text('event_id').notNull(),
+    /** The delivery workflow's id: automatic deliveries and each manual redelivery have their own. */
+    deliveryId: text('delivery_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    durationMs: integer('duration_ms').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_attempts_delivery_attempt').on(t.deliveryId, t.attempt),
+    index('webhook_attempts_endpoint').on(t.endpointId, t.id),
+  ],
+);
+
+/** Where the outbox relay has read the `events` table up to, so a restarted relay resumes there. */
+export const webhookRelayCursors = pgTable('webhook_relay_cursors', {
+  name: text('name').primaryKey(),
+  cursor: jsonb('cursor').$type<import('../domain/webhook-relay').RelayCursor>().notNull(),
+  updatedAt: updatedAt(),
+});
+
+// ---------------------------------------------------------------------------
+// Partner API plumbing: Idempotency-Key records (api/idempotency.ts) and rate-limit windows
+// (api/rate-limit.ts). Both live in the database because the API is stateless and scales out.
+// ---------------------------------------------------------------------------
+
+/**
+ * One row per (API key, Idempotency-Key). The insert that creates it is the claim: whoever inserts
+ * runs the request; the row then holds the response to replay until `expires_at`.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    /** Whose key space this is: the API key id, so two partners' keys never collide. */
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of method, path and body: the same key with another request is refused. */
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state').$type<'running' | 'completed'>().notNull(),
+    /** Names this claim, so a request whose lease ran out cannot overwrite its successor's record. */
+    claimToken: text('claim_token').notNull(),
+    responseStatus: integer('response_status'),
+    responseHeaders: jsonb('response_headers').$type<Record<string, string>>(),
+    responseBody: text('response_body'),
+    /** A running claim older than this was abandoned (a crashed process) and may be taken over. */
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }).notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
+);
+
+/** Fixed one-minute windows: one upsert per request counts it and answers the running total. */
+export const rateLimitWindows = pgTable(
+  'rate_limit_windows',
+  {
+    /** The API key id. */
+    bucket: text('bucket').notNull(),
+    windowStart: timestamp('window_start', { withTimezone: true, mode: 'date' }).notNull(),
+    hits: integer('hits').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.bucket, t.windowStart] }), index('rate_limit_windows_start').on(t.windowStart)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Debt collector configurations (company settings API).
+// The ordered list is stored whole, one row per version, so a case can record which version
+// chose its collector. Versions are never changed after they are written.
+// ---------------------------------------------------------------------------------------------
+import type { DebtCollectorConfiguration } from '../domain/debt-collector-configuration';
+
+export const debtCollectorConfigurations = pgTable(
+  'debt_collector_configurations',
+  {
+    companyId: text('company_id').notNull().references(() => companies.id),
+    version: integer('version').notNull(),
+    configurations: jsonb('configurations').$type<DebtCollectorConfiguration[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('debt_collector_configurations_company_version').on(t.companyId, t.version)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Debt collection cases and debtor opt-outs (dunning engine).
+// A case is opened by an invoice whose last dunning step passed unpaid, by hand over the API, or
+// by a chargeback; its life (review, handoff, collection) runs in its own workflow.
+// ---------------------------------------------------------------------------------------------
+export const debtCollectionCases = pgTable(
+  'debt_collection_cases',
+  {
+    id: text('id').primaryKey(),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    invoiceId: text('invoice_id').references(() => invoices.id),
+    externalId: text('external_id').notNull(),
+    source: text('source').$type<'dunning' | 'manual' | 'chargeback'>().notNull(),
+    environment: text('environment').$type<'test' | 'production'>().notNull().default('production'),
+    state: text('state').$type<'preparing' | 'reviewing' | 'processing' | 'closed'>().notNull().default('preparing'),
+    currency: text('currency').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    collectedAmountCents: integer('collected_amount_cents').notNull().default(0),
+    closeReason: text('close_reason'),
+    /** The create body as given (billing address, line items, dates, language, reference). */
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex('debt_collection_cases_company_external').on(t.companyId, t.externalId), index('debt_collection_cases_partner').on(t.partnerId, t.id)],
+);
+
+/** A debtor's opt-out of a channel for an invoice (portal, STOP by SMS). */
+export const optOuts = pgTable(
+  'opt_outs',
+  {
+    invoiceId: text('invoice_id').notNull().references(() => invoices.id),
+    channel: text('channel').$type<'email' | 'sms'>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.channel] })],
+);

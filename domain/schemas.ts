@@ -71,7 +71,8 @@ export const companyCreateSchema = z.object({
   bank_account: bankAccountSchema.optional(),
   external_id: text(100).optional(),
 });
-export const companyPatchSchema = companyCreateSchema.partial();
+// Without the create defaults: a PATCH that leaves out currency, locale or timezone must not reset them.
+export const companyPatchSchema = companyCreateSchema.extend({ currency, locale, timezone }).partial();
 
 export const verificationDecisionSchema = z.object({
   decision: z.enum(['approve', 'reject']),

@@ -1,5 +1,5 @@
 /** Message texts per kind and language. Rendering is pure: the same input gives the same message. */
-export type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice';
+export type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice' | 'installment_reminder';
 export type Locale = 'nl' | 'en' | 'de' | 'fr';
 
 export interface MessageContext {
@@ -13,7 +13,18 @@ export interface MessageContext {
   portalUrl: string;
   dunningLevel?: number;
   fee?: string;
+  /** A statutory fee announced by the 14-day notice, charged if unpaid after it. */
+  announcedFee?: string;
+  installmentAmount?: string;
+  installmentDueDate?: string;
 }
+
+const announcedFeeText: Record<Locale, (c: MessageContext) => string> = {
+  en: (c) => `If you do not pay within 14 days of receiving this notice, collection costs of ${c.announcedFee} will be charged.`,
+  nl: (c) => `Betaalt u niet binnen 14 dagen na ontvangst van deze aanmaning, dan worden incassokosten van ${c.announcedFee} in rekening gebracht.`,
+  de: (c) => `Zahlen Sie nicht innerhalb von 14 Tagen nach Erhalt dieser Mahnung, werden Inkassokosten von ${c.announcedFee} berechnet.`,
+  fr: (c) => `Sans paiement dans les 14 jours suivant la réception de cet avis, des frais de recouvrement de ${c.announcedFee} seront facturés.`,
+};
 
 interface Texts {
   subject: (c: MessageContext) => string;
@@ -39,6 +50,11 @@ const texts: Record<Locale, Record<MessageKind, Omit<Texts, 'greeting' | 'cta' |
       intro: (c) => `This is a friendly reminder that invoice ${c.invoiceNumber} of ${c.companyName} for ${c.amountDue} is due on ${c.dueDate}.`,
       sms: (c) => `${c.companyName}: reminder, ${c.amountDue} for invoice ${c.invoiceNumber} is still open. Pay: ${c.portalUrl}`,
     },
+    installment_reminder: {
+      subject: (c) => `Installment due: invoice ${c.invoiceNumber}`,
+      intro: (c) => `Your installment of ${c.installmentAmount} for invoice ${c.invoiceNumber} of ${c.companyName} is due on ${c.installmentDueDate}.`,
+      sms: (c) => `${c.companyName}: installment of ${c.installmentAmount} due ${c.installmentDueDate}. Pay: ${c.portalUrl}`,
+    },
     dunning_notice: {
       subject: (c) => `Payment demand (level ${c.dunningLevel}): invoice ${c.invoiceNumber}`,
       intro: (c) => `Invoice ${c.invoiceNumber} of ${c.companyName} is overdue. ${c.amountDue} is now due${c.fee ? `, including a fee of ${c.fee}` : ''}. Please pay at once.`,
@@ -58,6 +74,11 @@ const texts: Record<Locale, Record<MessageKind, Omit<Texts, 'greeting' | 'cta' |
       subject: (c) => `Herinnering: factuur ${c.invoiceNumber} van ${c.companyName}`,
       intro: (c) => `Een vriendelijke herinnering: factuur ${c.invoiceNumber} van ${c.companyName} (${c.amountDue}) vervalt op ${c.dueDate}.`,
       sms: (c) => `${c.companyName}: herinnering, ${c.amountDue} voor factuur ${c.invoiceNumber} staat nog open. Betaal: ${c.portalUrl}`,
+    },
+    installment_reminder: {
+      subject: (c) => `Termijn te betalen: factuur ${c.invoiceNumber}`,
+      intro: (c) => `Uw termijn van ${c.installmentAmount} voor factuur ${c.invoiceNumber} van ${c.companyName} vervalt op ${c.installmentDueDate}.`,
+      sms: (c) => `${c.companyName}: termijn van ${c.installmentAmount} vervalt ${c.installmentDueDate}. Betaal: ${c.portalUrl}`,
     },
     dunning_notice: {
       subject: (c) => `Aanmaning (niveau ${c.dunningLevel}): factuur ${c.invoiceNumber}`,
@@ -79,6 +100,11 @@ const texts: Record<Locale, Record<MessageKind, Omit<Texts, 'greeting' | 'cta' |
       intro: (c) => `Eine freundliche Erinnerung: Rechnung ${c.invoiceNumber} von ${c.companyName} über ${c.amountDue} ist am ${c.dueDate} fällig.`,
       sms: (c) => `${c.companyName}: Erinnerung, ${c.amountDue} für Rechnung ${c.invoiceNumber} ist noch offen. Zahlen: ${c.portalUrl}`,
     },
+    installment_reminder: {
+      subject: (c) => `Rate fällig: Rechnung ${c.invoiceNumber}`,
+      intro: (c) => `Ihre Rate von ${c.installmentAmount} für Rechnung ${c.invoiceNumber} von ${c.companyName} ist am ${c.installmentDueDate} fällig.`,
+      sms: (c) => `${c.companyName}: Rate von ${c.installmentAmount} fällig am ${c.installmentDueDate}. Zahlen: ${c.portalUrl}`,
+    },
     dunning_notice: {
       subject: (c) => `Mahnung (Stufe ${c.dunningLevel}): Rechnung ${c.invoiceNumber}`,
       intro: (c) => `Rechnung ${c.invoiceNumber} von ${c.companyName} ist überfällig. Offen sind jetzt ${c.amountDue}${c.fee ? `, einschließlich ${c.fee} Gebühr` : ''}. Bitte zahlen Sie umgehend.`,
@@ -99,6 +125,11 @@ const texts: Record<Locale, Record<MessageKind, Omit<Texts, 'greeting' | 'cta' |
       intro: (c) => `Petit rappel : la facture ${c.invoiceNumber} de ${c.companyName} de ${c.amountDue} est due le ${c.dueDate}.`,
       sms: (c) => `${c.companyName} : rappel, ${c.amountDue} reste dû pour la facture ${c.invoiceNumber}. Payer : ${c.portalUrl}`,
     },
+    installment_reminder: {
+      subject: (c) => `Échéance : facture ${c.invoiceNumber}`,
+      intro: (c) => `Votre échéance de ${c.installmentAmount} pour la facture ${c.invoiceNumber} de ${c.companyName} est due le ${c.installmentDueDate}.`,
+      sms: (c) => `${c.companyName} : échéance de ${c.installmentAmount} due le ${c.installmentDueDate}. Payer : ${c.portalUrl}`,
+    },
     dunning_notice: {
       subject: (c) => `Mise en demeure (niveau ${c.dunningLevel}) : facture ${c.invoiceNumber}`,
       intro: (c) => `La facture ${c.invoiceNumber} de ${c.companyName} est en retard. ${c.amountDue} est maintenant dû${c.fee ? `, dont ${c.fee} de frais` : ''}. Merci de payer sans délai.`,
@@ -117,7 +148,7 @@ export function renderEmail(c: MessageContext): RenderedEmail {
   const lang = texts[c.locale];
   const t = lang[c.kind];
   const subject = t.subject(c);
-  const intro = t.intro(c);
+  const intro = c.announcedFee ? `${t.intro(c)} ${announcedFeeText[c.locale](c)}` : t.intro(c);
   const text = `${lang.greeting(c.debtorName)}\n\n${intro}\n\n${lang.cta}: ${c.portalUrl}\n\n${c.companyName}\n\n--\n${lang.unsubscribe}\n`;
   const html = `<!doctype html><html lang="${c.locale}"><body style="font-family:sans-serif;max-width:560px;margin:auto">
 <p>${escapeHtml(lang.greeting(c.debtorName))}</p>

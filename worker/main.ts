@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
+import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
 import { bundleWorkflows, createWorker } from './create-worker';
 
 /** `npm run worker`: a worker alone, against TEMPORAL_ADDRESS. Scale out by running more. */
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   });
+  await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
   logger.info({ address, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await worker.run();
   await infra.close();

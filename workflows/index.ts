@@ -1,2 +1,5 @@
 export { invoiceWorkflow } from './invoice.workflow';
 export { importTransmissionWorkflow } from './import-transmission.workflow';
+export { webhookRelayWorkflow } from './webhook-relay.workflow';
+export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
+export { pullInvoicesWorkflow } from './pull-invoices.workflow';

@@ -15,6 +15,34 @@ export interface InvoiceWorkflowInput {
   amountTotalCents: number;
   policy: DunningPolicy;
   policyVersion: number;
+  /** A consumer (not an organisation): statutory fees need the 14-day notice first. */
+  consumer?: boolean;
+  /** Set when the workflow continued as new: where the previous run left off. */
+  resume?: InvoiceResumeState;
+}
+
+/** Everything a run hands to the next when it continues as new (plain data). */
+export interface InvoiceResumeState {
+  state: import('../domain/invoice-state').CollectionState;
+  plan: import('../domain/dunning-plan').PlanState;
+  revision: number;
+  promise: PromiseState | null;
+  paymentPlan: PaymentPlanState | null;
+  heldSince: number | null;
+}
+
+export interface PromiseState {
+  date: string;
+  startedAt: number;
+  deadline: number;
+}
+
+export interface PaymentPlanState {
+  number: number;
+  installments: Array<{ dueDate: string; amountCents: number }>;
+  next: number;
+  paidAtStart: number;
+  startedAt: number;
 }
 
 export interface InvoiceSnapshot {
@@ -47,6 +75,19 @@ export interface RetractRequest {
   reason?: string;
 }
 
+export interface PromiseToPayRequest {
+  /** YYYY-MM-DD: the debtor will have paid everything by this date. */
+  date: string;
+  source: 'partner' | 'portal';
+}
+
+export interface PaymentPlanRequest {
+  installmentCount: number;
+  firstDueDate: string;
+  intervalDays?: number;
+  source: 'partner' | 'portal';
+}
+
 export interface HoldRequest {
   reason?: string;
 }
@@ -57,6 +98,8 @@ export const retractInvoice = defineUpdate<InvoiceSnapshot, [RetractRequest]>('r
 export const creditAndRetractInvoice = defineUpdate<InvoiceSnapshot, [CreditRequest & RetractRequest]>('creditAndRetractInvoice');
 export const holdInvoice = defineUpdate<InvoiceSnapshot, [HoldRequest]>('holdInvoice');
 export const resumeInvoice = defineUpdate<InvoiceSnapshot, []>('resumeInvoice');
+export const promiseToPay = defineUpdate<InvoiceSnapshot, [PromiseToPayRequest]>('promiseToPay');
+export const createPaymentPlan = defineUpdate<InvoiceSnapshot, [PaymentPlanRequest]>('createPaymentPlan');
 export const invoiceState = defineQuery<InvoiceSnapshot>('invoiceState');
 
 /** Failure types a validator or handler raises; the API maps them to HTTP statuses. */
@@ -66,6 +109,8 @@ export const InvoiceFailure = {
   duplicatePayment: 'duplicate_payment',
   alreadyOnHold: 'invoice_on_hold',
   notOnHold: 'invoice_not_on_hold',
+  arrangementInPlace: 'arrangement_in_place',
+  notAllowedByPolicy: 'not_allowed_by_policy',
 } as const;
 
 export function invoiceWorkflowId(invoiceId: string): string {

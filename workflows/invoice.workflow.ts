@@ -2,17 +2,22 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  continueAsNew,
   log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { SendMessageResult } from '../activities/messaging';
 import type { EventType } from '../services/events';
-import { stepDueAt, stepKey, type PolicyStep } from '../domain/dunning-policy';
-import { feeCents } from '../domain/fees';
+import type { Channel } from '../domain/dunning-policy';
+import { afterAction, allowedSendTime, initialPlanState, nextPlannedAction, type PlanContext, type PlanState, type PlannedAction } from '../domain/dunning-plan';
+import type { GuardrailCheck } from '../domain/guardrails';
 import { amountDue } from '../domain/amounts';
-import { addDays, localTimeToUtc } from '../domain/local-time';
+import { addDays, localDateTime, localTimeToUtc } from '../domain/local-time';
+import { paymentPlanProblem, promiseToPayProblem, schedulePaymentPlan } from '../domain/payment-plan';
 import {
   applyCredit,
   applyDebtCollection,
@@ -29,19 +34,23 @@ import {
 } from '../domain/invoice-state';
 import { AmountDueCents, DunningLevel, InvoiceStatus, NextActionAt } from '../temporal/search-attributes';
 import {
+  createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
   holdInvoice,
   InvoiceFailure,
   invoiceState,
+  promiseToPay,
   registerPayment,
   resumeInvoice,
   retractInvoice,
   type InvoiceSnapshot,
   type InvoiceWorkflowInput,
+  type PaymentPlanState,
+  type PromiseState,
 } from './invoice.messages';
 
-const { persistInvoiceChange } = proxyActivities<Activities>({
+const { persistInvoiceChange, openDebtCollectionCase } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
@@ -50,33 +59,38 @@ const { sendInvoiceMessage } = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2 },
 });
 
-interface Moment {
-  at: number;
-  kind: 'past_due' | 'step';
-  step?: PolicyStep;
-  index?: number;
+type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice' | 'installment_reminder';
+type Ledger = Parameters<Activities['persistInvoiceChange']>[0]['ledgerEntry'];
+type NewEvent = { type: EventType; data?: Record<string, unknown> };
+
+/** Continue as new well before the history limits, carrying the state. */
+const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
+
+function fail(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 /**
- * One invoice's whole collection: the invoice notice, then the company's policy step by step,
- * while payments, credits, retractions and holds arrive as updates. Ends when the invoice is
- * paid, credited, retracted or closed by collection.
+ * One invoice's whole collection: the invoice notice, then the company's policy step by step
+ * (reminders, dunning levels and fees, the statutory-fee notice, debt collection), while
+ * payments, credits, retractions, holds, promises to pay and payment plans arrive as updates.
+ * Ends when the invoice is paid, credited, retracted or closed by collection.
  */
 export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<InvoiceSnapshot> {
-  let state: CollectionState = initialCollectionState(input.amountTotalCents);
-  let revision = 0;
-  let heldSince: number | null = null;
-  let heldMs = 0;
-  const seenPayments = new Set<string>();
-  const seenCredits = new Set<string>();
+  const resume = input.resume;
+  const ctx: PlanContext = { policy: input.policy, dueDate: input.dueDate, timezone: input.timezone, consumer: input.consumer ?? true };
+  let state: CollectionState = resume?.state ?? initialCollectionState(input.amountTotalCents);
+  let plan: PlanState = resume?.plan ?? initialPlanState();
+  let revision = resume?.revision ?? 0;
+  let promise: PromiseState | null = resume?.promise ?? null;
+  let paymentPlan: PaymentPlanState | null = resume?.paymentPlan ?? null;
+  let heldSince: number | null = resume?.heldSince ?? null;
 
-  /** Applies a new state in memory at once, then persists it with its events. */
-  async function commit(
-    next: CollectionState,
-    label: string,
-    events: Array<{ type: EventType; data?: Record<string, unknown> }>,
-    ledgerEntry?: Parameters<Activities['persistInvoiceChange']>[0]['ledgerEntry'],
-  ): Promise<InvoiceSnapshot> {
+  const today = (): string => localDateTime(Date.now(), input.timezone).date;
+  const principal = (): number => Math.max(0, state.amountTotalCents - state.amountPaidCents - state.amountCreditedCents);
+
+  /** Applies a new state in memory at once, then persists it with its events and ledger entry. */
+  async function commit(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger): Promise<InvoiceSnapshot> {
     state = next;
     revision += 1;
     const snapshot = snapshotOf(state);
@@ -100,8 +114,19 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     return snapshot;
   }
 
+  /** The status an unpaid invoice returns to when an arrangement ends. */
+  const runningStatus = (): CollectionState['status'] => (state.pastDue ? 'overdue' : 'open');
+  const onHold = (): boolean => state.status === 'on_hold';
+
   function rejectIfClosed(): void {
-    if (isClosed(state)) throw ApplicationFailure.create({ type: InvoiceFailure.closed, message: `invoice is ${state.status}`, nonRetryable: true });
+    if (isClosed(state)) fail(InvoiceFailure.closed, `invoice is ${state.status}`);
+  }
+
+  function rejectArrangement(): void {
+    rejectIfClosed();
+    if (state.status === 'on_hold') fail(InvoiceFailure.alreadyOnHold, 'invoice is on hold');
+    if (promise || paymentPlan) fail(InvoiceFailure.arrangementInPlace, 'a promise to pay or payment plan is already in place');
+    if (state.status === 'in_debt_collection') fail(InvoiceFailure.notAllowedByPolicy, 'the invoice is in debt collection');
   }
 
   setHandler(invoiceState, () => snapshotOf(state));
@@ -109,60 +134,29 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   setHandler(
     registerPayment,
     async (p) => {
-      seenPayments.add(p.externalId);
       const next = applyPayment(state, p.amountCents);
-      const events: Array<{ type: EventType; data?: Record<string, unknown> }> = [
-        { type: 'invoice.payment_received', data: { amount_cents: p.amountCents, external_id: p.externalId, source: p.source } },
-      ];
-      if (next.status === 'paid') events.push({ type: 'invoice.paid' });
-      return commit(next, `payment:${p.externalId}`, events, {
-        kind: 'payment',
-        amountCents: p.amountCents,
-        externalId: p.externalId,
-        occurredAt: p.paidAt,
-      });
+      const events: NewEvent[] = [{ type: 'invoice.payment_received', data: { amount_cents: p.amountCents, external_id: p.externalId, source: p.source } }];
+      if (next.status === 'paid') events.push({ type: 'invoice.paid', data: { overpaid_cents: snapshotOf(next).overpaidCents } });
+      return commit(next, `payment:${p.externalId}`, events, { kind: 'payment', amountCents: p.amountCents, externalId: p.externalId, occurredAt: p.paidAt });
     },
+    { validator: (_p) => rejectIfClosed() },
+  );
+
+  setHandler(
+    creditInvoice,
+    async (c) => commit(applyCredit(state, c.amountCents), `credit:${c.creditId}`, [{ type: 'invoice.credited', data: { credit_cents: c.amountCents, reason: c.reason ?? null } }], { kind: 'credit', amountCents: c.amountCents, reason: c.reason }),
     {
-      validator: (p) => {
+      validator: (c) => {
         rejectIfClosed();
-        if (seenPayments.has(p.externalId)) {
-          throw ApplicationFailure.create({ type: InvoiceFailure.duplicatePayment, message: `payment ${p.externalId} is already recorded`, nonRetryable: true });
-        }
+        const due = amountDue(state);
+        if (c.amountCents > due) fail(InvoiceFailure.creditExceedsDue, `credit of ${c.amountCents} exceeds the amount due of ${due}`);
       },
     },
   );
 
-  function validateCredit(amountCents: number): void {
-    rejectIfClosed();
-    const due = amountDue(state);
-    if (amountCents > due) {
-      throw ApplicationFailure.create({
-        type: InvoiceFailure.creditExceedsDue,
-        message: `credit of ${amountCents} exceeds the amount due of ${due}`,
-        nonRetryable: true,
-      });
-    }
-  }
-
-  setHandler(
-    creditInvoice,
-    async (c) => {
-      seenCredits.add(c.creditId);
-      const next = applyCredit(state, c.amountCents);
-      return commit(next, `credit:${c.creditId}`, [{ type: 'invoice.credited', data: { credit_cents: c.amountCents, reason: c.reason ?? null } }], {
-        kind: 'credit',
-        amountCents: c.amountCents,
-        reason: c.reason,
-      });
-    },
-    { validator: (c) => validateCredit(c.amountCents) },
-  );
-
-  setHandler(
-    retractInvoice,
-    async (r) => commit(applyRetract(state), 'retract', [{ type: 'invoice.retracted', data: { reason: r.reason ?? null } }]),
-    { validator: (_r) => rejectIfClosed() },
-  );
+  setHandler(retractInvoice, async (r) => commit(applyRetract(state), 'retract', [{ type: 'invoice.retracted', data: { reason: r.reason ?? null } }]), {
+    validator: (_r) => rejectIfClosed(),
+  });
 
   setHandler(
     creditAndRetractInvoice,
@@ -191,7 +185,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     {
       validator: (_h) => {
         rejectIfClosed();
-        if (state.status === 'on_hold') throw ApplicationFailure.create({ type: InvoiceFailure.alreadyOnHold, message: 'invoice is already on hold', nonRetryable: true });
+        if (state.status === 'on_hold') fail(InvoiceFailure.alreadyOnHold, 'invoice is already on hold');
       },
     },
   );
@@ -200,91 +194,219 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     resumeInvoice,
     async () => {
       // The policy's clock stops while on hold: later steps move by the time spent on hold.
-      if (heldSince !== null) heldMs += Date.now() - heldSince;
+      const heldMs = heldSince === null ? 0 : Date.now() - heldSince;
       heldSince = null;
+      plan = { ...plan, shiftMs: plan.shiftMs + heldMs };
       return commit(applyResume(state), 'resume', [{ type: 'invoice.resumed', data: { held_ms: heldMs } }]);
     },
     {
       validator: () => {
         rejectIfClosed();
-        if (state.status !== 'on_hold') throw ApplicationFailure.create({ type: InvoiceFailure.notOnHold, message: 'invoice is not on hold', nonRetryable: true });
+        if (state.status !== 'on_hold') fail(InvoiceFailure.notOnHold, 'invoice is not on hold');
       },
     },
   );
 
-  /** Waits until a moment of the policy (shifted by holds); false when the invoice closed first. */
-  async function reached(at: number): Promise<boolean> {
+  setHandler(
+    promiseToPay,
+    async (p) => {
+      const deadline = localTimeToUtc(addDays(p.date, input.policy.promise_to_pay.grace_days + 1), 0, 0, input.timezone);
+      promise = { date: p.date, startedAt: Date.now(), deadline };
+      return commit({ ...state, status: 'promise_to_pay' }, `promise:${p.date}`, [
+        { type: 'invoice.promise_to_pay_made', data: { date: p.date, grace_days: input.policy.promise_to_pay.grace_days, source: p.source } },
+      ]);
+    },
+    {
+      validator: (p) => {
+        rejectArrangement();
+        const problem = promiseToPayProblem(input.policy, p.date, today());
+        if (problem) fail(InvoiceFailure.notAllowedByPolicy, problem);
+      },
+    },
+  );
+
+  setHandler(
+    createPaymentPlan,
+    async (p) => {
+      const installments = schedulePaymentPlan(amountDue(state), p.installmentCount, p.firstDueDate, p.intervalDays ?? 30);
+      paymentPlan = { number: (paymentPlan?.number ?? 0) + 1, installments, next: 0, paidAtStart: state.amountPaidCents, startedAt: Date.now() };
+      return commit({ ...state, status: 'payment_plan' }, `plan:${paymentPlan.number}`, [
+        {
+          type: 'invoice.payment_plan_created',
+          data: { installments: installments.map((i) => ({ due_date: i.dueDate, amount_cents: i.amountCents })), source: p.source },
+        },
+      ]);
+    },
+    {
+      validator: (p) => {
+        rejectArrangement();
+        const problem = paymentPlanProblem(input.policy, amountDue(state), p.installmentCount, p.firstDueDate, today());
+        if (problem) fail(InvoiceFailure.notAllowedByPolicy, problem);
+      },
+    },
+  );
+
+  const interrupted = (): boolean => isClosed(state) || state.status === 'on_hold' || promise !== null || paymentPlan !== null;
+
+  /** Waits until `at`; false when something (payment, hold, arrangement) interrupted first. */
+  async function waitUntil(at: number, stop: () => boolean = interrupted): Promise<boolean> {
     for (;;) {
-      if (isClosed(state)) return false;
-      if (state.status === 'on_hold') {
-        await condition(() => state.status !== 'on_hold');
-        continue;
-      }
-      const remaining = at + heldMs - Date.now();
+      if (stop()) return false;
+      const remaining = at - Date.now();
       if (remaining <= 0) return true;
-      await condition(() => isClosed(state) || state.status === 'on_hold', remaining);
+      await condition(stop, remaining);
     }
   }
 
-  async function send(purpose: string, kind: 'invoice_notice' | 'reminder' | 'dunning_notice', channels: readonly ('email' | 'sms')[], extra: { dunningLevel?: number; feeCents?: number } = {}) {
-    const results = [];
+  async function send(purpose: string, kind: MessageKind, channels: readonly Channel[], extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]> = {}) {
+    const results: Array<{ channel: Channel } & SendMessageResult> = [];
     for (const channel of channels) {
-      const result = await sendInvoiceMessage({ invoiceId: input.invoiceId, purpose, channel, kind, ...extra });
-      results.push({ channel, ...result });
+      results.push({ channel, ...(await sendInvoiceMessage({ invoiceId: input.invoiceId, purpose, channel, kind, ...extra })) });
     }
-    return results;
+    const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox').length;
+    const skips: GuardrailCheck[] = results
+      .filter((r) => r.status === 'skipped')
+      .map((r) => ({ check: r.status === 'skipped' && r.reason === 'opted_out' ? 'opt_out' : 'no_contact_details', result: 'skipped', channel: r.channel }));
+    return { results, contacted, skips };
   }
 
-  // Transmission: the invoice notice goes out at once.
-  await commit(state, 'transmit', [{ type: 'invoice.transmitted', data: { policy_version: input.policyVersion, due_date: input.dueDate } }]);
-  await send('transmit', 'invoice_notice', ['email']);
-
-  const moments: Moment[] = [
-    { at: localTimeToUtc(addDays(input.dueDate, 1), 0, 0, input.timezone), kind: 'past_due' as const },
-    ...input.policy.steps.map((step, index) => ({ at: stepDueAt(input.policy, step, input.dueDate, input.timezone), kind: 'step' as const, step, index })),
-  ].sort((a, b) => a.at - b.at);
-
-  for (const moment of moments) {
-    if (isClosed(state) || state.status === 'in_debt_collection') break;
-    if (moment.kind === 'step' && state.nextActionAt !== moment.at) {
-      await commit({ ...state, nextActionAt: moment.at }, `next:${moment.index}`, []);
+  async function runAction(action: PlannedAction): Promise<number> {
+    const why = { policy_version: input.policyVersion, step_index: action.stepIndex, guardrails: action.guardrails };
+    if (action.kind === 'wik_fee') {
+      const next = applyFee(state, action.feeCents, action.level);
+      await commit(next, `wik_fee:${action.stepIndex}`, [{ type: 'invoice.dunning_level_changed', data: { ...why, level: next.dunningLevel, fee_cents: action.feeCents, fee_type: 'wik' } }], {
+        kind: 'fee',
+        amountCents: action.feeCents,
+        reason: 'statutory collection costs (WIK)',
+      });
+      return 0;
     }
-    if (!(await reached(moment.at))) break;
-    if (moment.kind === 'past_due') {
-      if (state.status === 'open') await commit(applyPastDue(state), 'past_due', []);
-      else state = applyPastDue(state);
-      continue;
-    }
-    await runStep(moment.step!, moment.index!);
-  }
-
-  async function runStep(step: PolicyStep, index: number): Promise<void> {
-    const key = stepKey(index, step);
-    const why = { policy_version: input.policyVersion, step_index: index, step: { ...step } };
-    log.info('policy step due', { invoiceId: input.invoiceId, step: key });
+    const { step } = action;
+    const key = `step${action.stepIndex}`;
+    log.info('policy step due', { invoiceId: input.invoiceId, step: key, action: step.action });
+    const stepData = { ...why, step: { ...step } };
     switch (step.action) {
       case 'reminder': {
-        const results = await send(key, 'reminder', step.channels);
-        await commit({ ...state, nextActionAt: null }, key, [{ type: 'invoice.reminder_sent', data: { ...why, messages: results } }]);
-        return;
+        const sent = await send(key, 'reminder', action.channels);
+        await commit({ ...state, nextActionAt: null }, key, [
+          { type: 'invoice.reminder_sent', data: { ...stepData, guardrails: [...action.guardrails, ...sent.skips], messages: sent.results } },
+        ]);
+        return sent.contacted;
       }
       case 'dunning_level': {
         const level = step.level ?? state.dunningLevel + 1;
-        const fee = feeCents(step.fee, state.amountTotalCents - state.amountCreditedCents);
-        const next = { ...applyFee(applyPastDue(state), fee, level), nextActionAt: null };
-        await commit(next, key, [{ type: 'invoice.dunning_level_changed', data: { ...why, level, fee_cents: fee } }], fee > 0 ? { kind: 'fee', amountCents: fee, reason: `dunning level ${level}` } : undefined);
-        await send(key, 'dunning_notice', step.channels, { dunningLevel: level, feeCents: fee });
-        return;
+        const next = { ...applyFee(applyPastDue(state), action.feeCents, level), nextActionAt: null };
+        await commit(
+          next,
+          key,
+          [{ type: 'invoice.dunning_level_changed', data: { ...stepData, level, fee_cents: action.feeCents, announced_fee_cents: action.announcedFeeCents } }],
+          action.feeCents > 0 ? { kind: 'fee', amountCents: action.feeCents, reason: `dunning level ${level}` } : undefined,
+        );
+        const sent = await send(key, 'dunning_notice', action.channels, { dunningLevel: level, feeCents: action.feeCents, announcedFeeCents: action.announcedFeeCents });
+        return sent.contacted;
       }
       case 'debt_collection': {
-        await commit(applyDebtCollection(state), key, [{ type: 'invoice.dunning_level_changed', data: { ...why, level: state.dunningLevel, debt_collection: true } }]);
-        return;
+        await commit(applyDebtCollection(state), key, [{ type: 'invoice.dunning_level_changed', data: { ...stepData, level: state.dunningLevel, debt_collection: true } }]);
+        await openDebtCollectionCase({ invoiceId: input.invoiceId, reason: 'last dunning step passed unpaid' });
+        return 0;
       }
     }
   }
 
-  // After the last step, the invoice stays open to payments until something closes it.
-  await condition(() => isClosed(state));
+  /** A promise to pay: reminders pause until the date plus grace; unpaid then, the policy continues where it was. */
+  async function followPromise(p: PromiseState): Promise<void> {
+    await waitUntil(p.deadline, () => isClosed(state) || state.status === 'on_hold');
+    if (state.status === 'on_hold') {
+      await condition(() => state.status !== 'on_hold' || isClosed(state));
+      return; // re-evaluated on the next turn of the loop
+    }
+    promise = null;
+    if (isClosed(state)) return;
+    plan = { ...plan, shiftMs: plan.shiftMs + (Date.now() - p.startedAt) };
+    await commit({ ...state, status: runningStatus() }, `promise_broken:${p.date}`, [{ type: 'invoice.promise_to_pay_broken', data: { date: p.date, amount_due_cents: amountDue(state) } }]);
+  }
+
+  /** A payment plan: each installment has its reminder; a missed one breaks the plan and dunning resumes on what remains. */
+  async function followPaymentPlan(pp: PaymentPlanState): Promise<void> {
+    while (pp.next < pp.installments.length) {
+      const installment = pp.installments[pp.next]!;
+      const reminderAt = allowedSendTime(ctx, localTimeToUtc(addDays(installment.dueDate, -2), input.policy.send_hour, 0, input.timezone), plan.contacts, 1).at;
+      const holdOrClose = () => isClosed(state) || state.status === 'on_hold';
+      if (await waitUntil(reminderAt, holdOrClose)) {
+        const sent = await send(`plan${pp.number}:installment${pp.next}`, 'installment_reminder', ['email'], { installment });
+        plan = { ...plan, contacts: [...plan.contacts, ...Array.from({ length: sent.contacted }, () => Date.now())] };
+      }
+      const deadline = localTimeToUtc(addDays(installment.dueDate, input.policy.promise_to_pay.grace_days + 1), 0, 0, input.timezone);
+      await waitUntil(deadline, holdOrClose);
+      if (isClosed(state)) return;
+      if (state.status === 'on_hold') {
+        await condition(() => state.status !== 'on_hold' || isClosed(state));
+        continue;
+      }
+      const required = pp.installments.slice(0, pp.next + 1).reduce((sum, i) => sum + i.amountCents, 0);
+      if (state.amountPaidCents - pp.paidAtStart < required) {
+        paymentPlan = null;
+        plan = { ...plan, shiftMs: plan.shiftMs + (Date.now() - pp.startedAt) };
+        await commit({ ...state, status: runningStatus() }, `plan_broken:${pp.number}`, [
+          { type: 'invoice.payment_plan_broken', data: { missed_installment: pp.next + 1, due_date: installment.dueDate, amount_due_cents: amountDue(state) } },
+        ]);
+        return;
+      }
+      pp = { ...pp, next: pp.next + 1 };
+      paymentPlan = pp;
+    }
+    // Every installment met: the last payment closed the invoice as paid.
+    await condition(() => isClosed(state));
+  }
+
+  if (!resume) {
+    // Transmission: the invoice notice goes out at once, or at 08:00 if it is night for the debtor.
+    await commit(state, 'transmit', [{ type: 'invoice.transmitted', data: { policy_version: input.policyVersion, due_date: input.dueDate } }]);
+    const notice = allowedSendTime(ctx, Date.now(), [], 1);
+    if (await waitUntil(notice.at, () => isClosed(state))) {
+      const sent = await send('transmit', 'invoice_notice', ['email']);
+      plan = { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
+    }
+  }
+  const pastDueAt = localTimeToUtc(addDays(input.dueDate, 1), 0, 0, input.timezone);
+
+  while (!isClosed(state)) {
+    if (onHold()) {
+      await condition(() => state.status !== 'on_hold' || isClosed(state));
+      continue;
+    }
+    if (promise) {
+      await followPromise(promise);
+      continue;
+    }
+    if (paymentPlan) {
+      await followPaymentPlan(paymentPlan);
+      continue;
+    }
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof invoiceWorkflow>({ ...input, resume: { state, plan, revision, promise, paymentPlan, heldSince } });
+    }
+    const action = nextPlannedAction(ctx, plan, principal());
+    const nextAt = Math.min(action?.at ?? Number.POSITIVE_INFINITY, state.pastDue ? Number.POSITIVE_INFINITY : pastDueAt + plan.shiftMs);
+    if (nextAt === Number.POSITIVE_INFINITY) {
+      // Every step has run: the invoice stays open to payments and arrangements.
+      await condition(interrupted);
+      if (!isClosed(state) && !onHold() && !promise && !paymentPlan) await condition(() => isClosed(state));
+      continue;
+    }
+    if (action && action.at === nextAt && state.nextActionAt !== action.at) {
+      await commit({ ...state, nextActionAt: action.at }, `next:${action.kind}${action.stepIndex}`, []);
+    }
+    if (!(await waitUntil(nextAt))) continue;
+    if (!state.pastDue && nextAt === pastDueAt + plan.shiftMs) {
+      await commit(applyPastDue(state), 'past_due', []);
+      continue;
+    }
+    const contacted = await runAction(action!);
+    plan = afterAction(ctx, plan, action!, Date.now(), contacted);
+  }
+
   await condition(allHandlersFinished);
   return snapshotOf(state);
 }

@@ -9,11 +9,17 @@ import { parse } from '../errors';
 import { partnerFilter, visibleInvoice } from '../scope';
 import { eventResource } from '../serializers';
 
-const eventQuerySchema = z.object({
+export const eventQuerySchema = z.object({
   after: z.string().max(64).optional(),
   type: z.enum(eventTypes).optional(),
   company_id: z.string().max(64).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(64).optional(),
+});
+
+/** One invoice's timeline: the whole of it fits one page by default. */
+export const invoiceEventsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(500),
   cursor: z.string().max(64).optional(),
 });
 
@@ -51,7 +57,7 @@ export function eventRoutes(db: Db): Router {
 
   r.get('/invoices/:id/events', requireRole('partner', 'ops'), async (req, res) => {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
-    const q = parse(z.object({ limit: z.coerce.number().int().min(1).max(500).default(500), cursor: z.string().max(64).optional() }), req.query, 'query');
+    const q = parse(invoiceEventsQuerySchema, req.query, 'query');
     const after = await sequenceAfter(q.cursor);
     const rows = await db
       .select()

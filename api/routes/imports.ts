@@ -1,15 +1,13 @@
 import { Router } from 'express';
 import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { imports, invoices } from '../../db/schema';
 import { importCreateSchema, pageQuerySchema } from '../../domain/schemas';
 import { newId } from '../../services/ids';
-import { importTransmissionWorkflowId } from '../../workflows/import-transmission.messages';
-import type { importTransmissionWorkflow } from '../../workflows/import-transmission.workflow';
+import { ImportTransmissionRefused, transmitImport } from '../../services/import-transmission';
 import { principalOf, requireRole } from '../auth';
-import { conflict, parse, unprocessable } from '../errors';
+import { AppError, parse } from '../errors';
 import { partnerFilter, visibleCompany, visibleImport } from '../scope';
 import { decodeCursor, importResource, page } from '../serializers';
 import { z } from 'zod';
@@ -26,6 +24,8 @@ async function countsByStatus(db: Db, importIds: string[]): Promise<Map<string, 
   return out;
 }
 
+export const importListQuerySchema = pageQuerySchema.extend({ company_id: z.string().max(64).optional() });
+
 export function importRoutes(db: Db, temporal: Client, taskQueue: string): Router {
   const r = Router();
   r.use('/imports', requireRole('partner', 'ops'));
@@ -41,7 +41,7 @@ export function importRoutes(db: Db, temporal: Client, taskQueue: string): Route
   });
 
   r.get('/imports', async (req, res) => {
-    const q = parse(pageQuerySchema.extend({ company_id: z.string().max(64).optional() }), req.query, 'query');
+    const q = parse(importListQuerySchema, req.query, 'query');
     const partnerId = partnerFilter(principalOf(req));
     const after = decodeCursor(q.cursor);
     const rows = await db
@@ -68,26 +68,10 @@ export function importRoutes(db: Db, temporal: Client, taskQueue: string): Route
 
   r.post('/imports/:id/transmit', async (req, res) => {
     const imp = await visibleImport(db, principalOf(req), String(req.params.id));
-    if (imp.status === 'transmitted') throw conflict('import_already_transmitted', 'This import has already been transmitted');
-    const company = await visibleCompany(db, principalOf(req), imp.companyId);
-    if (company.status !== 'verified') throw conflict('company_not_verified', 'The company must be verified before anything is transmitted');
-    const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(invoices).where(eq(invoices.importId, imp.id));
-    if (Number(n) === 0) throw unprocessable('import_empty', 'The import has no invoices');
-    await db.update(imports).set({ status: 'transmitting', updatedAt: new Date() }).where(and(eq(imports.id, imp.id), eq(imports.status, 'draft')));
-    // The workflow id is the import's: a repeated transmit while transmitting joins the same run.
-    try {
-      await temporal.workflow.start<typeof importTransmissionWorkflow>('importTransmissionWorkflow', {
-        workflowId: importTransmissionWorkflowId(imp.id),
-        taskQueue,
-        args: [{ importId: imp.id }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    const [fresh] = await db.select().from(imports).where(eq(imports.id, imp.id));
-    res.status(202).json(importResource(fresh!, (await countsByStatus(db, [imp.id])).get(imp.id)!));
+    const fresh = await transmitImport(db, temporal, taskQueue, imp.id).catch((err: unknown) => {
+      throw err instanceof ImportTransmissionRefused ? new AppError(err.status, err.code, err.message) : err;
+    });
+    res.status(202).json(importResource(fresh, (await countsByStatus(db, [imp.id])).get(imp.id)!));
   });
 
   return r;

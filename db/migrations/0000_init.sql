@@ -35,6 +35,31 @@ CREATE TABLE "company_documents" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "debt_collection_cases" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"company_id" text NOT NULL,
+	"invoice_id" text,
+	"external_id" text NOT NULL,
+	"source" text NOT NULL,
+	"environment" text DEFAULT 'production' NOT NULL,
+	"state" text DEFAULT 'preparing' NOT NULL,
+	"currency" text NOT NULL,
+	"amount_cents" integer NOT NULL,
+	"collected_amount_cents" integer DEFAULT 0 NOT NULL,
+	"close_reason" text,
+	"details" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "debt_collector_configurations" (
+	"company_id" text NOT NULL,
+	"version" integer NOT NULL,
+	"configurations" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "dunning_policies" (
 	"company_id" text NOT NULL,
 	"version" integer NOT NULL,
@@ -52,6 +77,21 @@ CREATE TABLE "events" (
 	"data" jsonb NOT NULL,
 	"dedupe_key" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "idempotency_keys" (
+	"scope" text NOT NULL,
+	"key" text NOT NULL,
+	"fingerprint" text NOT NULL,
+	"state" text NOT NULL,
+	"claim_token" text NOT NULL,
+	"response_status" integer,
+	"response_headers" jsonb,
+	"response_body" text,
+	"locked_until" timestamp with time zone NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "idempotency_keys_scope_key_pk" PRIMARY KEY("scope","key")
 );
 --> statement-breakpoint
 CREATE TABLE "imports" (
@@ -135,6 +175,13 @@ CREATE TABLE "messages" (
 	"sent_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "opt_outs" (
+	"invoice_id" text NOT NULL,
+	"channel" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "opt_outs_invoice_id_channel_pk" PRIMARY KEY("invoice_id","channel")
+);
+--> statement-breakpoint
 CREATE TABLE "partners" (
 	"id" text PRIMARY KEY NOT NULL,
 	"name" text NOT NULL,
@@ -142,9 +189,76 @@ CREATE TABLE "partners" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "pull_sources" (
+	"company_id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"url" text NOT NULL,
+	"bearer_token" text NOT NULL,
+	"interval_minutes" integer DEFAULT 60 NOT NULL,
+	"auto_transmit" boolean DEFAULT false NOT NULL,
+	"draft_import_id" text,
+	"last_run_at" timestamp with time zone,
+	"last_status" text,
+	"last_error" text,
+	"last_imported_count" integer,
+	"last_result" jsonb,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "pull_staged_invoices" (
+	"run_key" text NOT NULL,
+	"company_id" text NOT NULL,
+	"page" integer NOT NULL,
+	"position" integer NOT NULL,
+	"external_id" text NOT NULL,
+	"record" jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "pull_staged_invoices_run_key_page_position_pk" PRIMARY KEY("run_key","page","position")
+);
+--> statement-breakpoint
+CREATE TABLE "rate_limit_windows" (
+	"bucket" text NOT NULL,
+	"window_start" timestamp with time zone NOT NULL,
+	"hits" integer NOT NULL,
+	CONSTRAINT "rate_limit_windows_bucket_window_start_pk" PRIMARY KEY("bucket","window_start")
+);
+--> statement-breakpoint
+CREATE TABLE "webhook_attempts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"endpoint_id" text NOT NULL,
+	"event_id" text NOT NULL,
+	"delivery_id" text NOT NULL,
+	"attempt" integer NOT NULL,
+	"status_code" integer,
+	"error" text,
+	"duration_ms" integer NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "webhook_endpoints" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"url" text NOT NULL,
+	"event_types" jsonb,
+	"secret" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"deleted_at" timestamp with time zone
+);
+--> statement-breakpoint
+CREATE TABLE "webhook_relay_cursors" (
+	"name" text PRIMARY KEY NOT NULL,
+	"cursor" jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "companies" ADD CONSTRAINT "companies_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "company_documents" ADD CONSTRAINT "company_documents_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "debt_collection_cases" ADD CONSTRAINT "debt_collection_cases_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "debt_collection_cases" ADD CONSTRAINT "debt_collection_cases_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "debt_collection_cases" ADD CONSTRAINT "debt_collection_cases_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "debt_collector_configurations" ADD CONSTRAINT "debt_collector_configurations_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "dunning_policies" ADD CONSTRAINT "dunning_policies_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "imports" ADD CONSTRAINT "imports_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "imports" ADD CONSTRAINT "imports_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -154,13 +268,23 @@ ALTER TABLE "invoices" ADD CONSTRAINT "invoices_company_id_companies_id_fk" FORE
 ALTER TABLE "invoices" ADD CONSTRAINT "invoices_import_id_imports_id_fk" FOREIGN KEY ("import_id") REFERENCES "public"."imports"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "ledger_entries" ADD CONSTRAINT "ledger_entries_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "messages" ADD CONSTRAINT "messages_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "opt_outs" ADD CONSTRAINT "opt_outs_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pull_sources" ADD CONSTRAINT "pull_sources_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pull_sources" ADD CONSTRAINT "pull_sources_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "pull_sources" ADD CONSTRAINT "pull_sources_draft_import_id_imports_id_fk" FOREIGN KEY ("draft_import_id") REFERENCES "public"."imports"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhook_attempts" ADD CONSTRAINT "webhook_attempts_endpoint_id_webhook_endpoints_id_fk" FOREIGN KEY ("endpoint_id") REFERENCES "public"."webhook_endpoints"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "webhook_endpoints_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_secret_hash" ON "api_keys" USING btree ("secret_hash");--> statement-breakpoint
 CREATE INDEX "companies_partner" ON "companies" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "debt_collection_cases_company_external" ON "debt_collection_cases" USING btree ("company_id","external_id");--> statement-breakpoint
+CREATE INDEX "debt_collection_cases_partner" ON "debt_collection_cases" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "debt_collector_configurations_company_version" ON "debt_collector_configurations" USING btree ("company_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "dunning_policies_company_version" ON "dunning_policies" USING btree ("company_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_id" ON "events" USING btree ("id");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_dedupe_key" ON "events" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "events_partner_seq" ON "events" USING btree ("partner_id","seq");--> statement-breakpoint
 CREATE INDEX "events_invoice_seq" ON "events" USING btree ("invoice_id","seq");--> statement-breakpoint
+CREATE INDEX "idempotency_keys_expires" ON "idempotency_keys" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "imports_company" ON "imports" USING btree ("company_id","id");--> statement-breakpoint
 CREATE INDEX "invoice_lines_invoice" ON "invoice_lines" USING btree ("invoice_id","id");--> statement-breakpoint
 CREATE INDEX "invoices_partner_id" ON "invoices" USING btree ("partner_id","id");--> statement-breakpoint
@@ -169,4 +293,9 @@ CREATE INDEX "invoices_company_status" ON "invoices" USING btree ("company_id","
 CREATE INDEX "invoices_updated" ON "invoices" USING btree ("partner_id","updated_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_invoice_key" ON "ledger_entries" USING btree ("invoice_id","key");--> statement-breakpoint
 CREATE UNIQUE INDEX "messages_send_key" ON "messages" USING btree ("send_key");--> statement-breakpoint
-CREATE INDEX "messages_invoice" ON "messages" USING btree ("invoice_id");
+CREATE INDEX "messages_invoice" ON "messages" USING btree ("invoice_id");--> statement-breakpoint
+CREATE INDEX "pull_staged_invoices_created" ON "pull_staged_invoices" USING btree ("created_at");--> statement-breakpoint
+CREATE INDEX "rate_limit_windows_start" ON "rate_limit_windows" USING btree ("window_start");--> statement-breakpoint
+CREATE UNIQUE INDEX "webhook_attempts_delivery_attempt" ON "webhook_attempts" USING btree ("delivery_id","attempt");--> statement-breakpoint
+CREATE INDEX "webhook_attempts_endpoint" ON "webhook_attempts" USING btree ("endpoint_id","id");--> statement-breakpoint
+CREATE INDEX "webhook_endpoints_partner" ON "webhook_endpoints" USING btree ("partner_id","id");

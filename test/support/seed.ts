@@ -51,6 +51,7 @@ export async function seedInvoice(db: Db, seed: Awaited<ReturnType<typeof seedCo
     amountTotalCents: amount,
     policy: o.policy ?? defaultDunningPolicy,
     policyVersion: 0,
+    consumer: !debtor.organization_name,
   };
 }
 

@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
-import type { Config } from '../../config/config';
+import { parseConfig, type Config } from '../../config/config';
 import type { Database } from '../../db/client';
 import { companies } from '../../db/schema';
 import { createMailer, type Mailer } from '../../messaging/mailer';
@@ -13,6 +13,7 @@ import { createApiKey, createPartner } from '../../services/api-keys';
 import { newId } from '../../services/ids';
 import { registerSearchAttributes, searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { workflowsPath } from '../../worker/create-worker';
+import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
 import { createTestDatabase } from './database';
 import { silentLogger } from './logger';
 import { startSmtpServer, type TestSmtpServer } from './smtp';
@@ -33,6 +34,8 @@ export interface StackOptions {
   mailer?: Mailer;
   sms?: SmsSender;
   config?: Partial<Config>;
+  /** Starts the webhook outbox relay, as `npm start` and the worker do. */
+  webhooks?: boolean;
 }
 
 export interface HttpResponse {
@@ -71,6 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const smtp = await startSmtpServer();
   const taskQueue = `test-${newId('tq')}`;
   const config: Config = {
+    ...parseConfig({}),
     PORT: 0,
     RECOUP_DATA_DIR: 'memory://',
     TEMPORAL_NAMESPACE: 'default',
@@ -79,6 +83,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     MAIL_FROM: 'Recoup <noreply@recoup.test>',
     RECOUP_BOOTSTRAP_OPS_KEY: OPS_KEY,
     LOG_LEVEL: 'silent',
+    // Off unless a suite tests it: bulk suites would otherwise trip the default 600 a minute.
+    RECOUP_RATE_LIMIT_PER_MINUTE: 0,
     SMTP_URL: smtp.url,
     publicBaseUrl: 'http://127.0.0.1:0',
     portalSecret: 'test-portal-secret-0123456789',
@@ -99,6 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger }),
   });
   const running = worker.run();
+  if (options.webhooks) await ensureWebhookRelayRunning(env.client, taskQueue);
 
   const request: Stack['request'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...o.headers };

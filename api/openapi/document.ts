@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { debtorSchema } from '../../domain/schemas';
+import { IDEMPOTENCY_KEY_HEADER, MAX_IDEMPOTENCY_KEY_LENGTH, REPLAYED_HEADER } from '../idempotency';
+import { components, routes as allRoutes, tags, type ApiRoute } from './registry';
+
+/** A JSON Schema or OpenAPI object: plain JSON. */
+export type JsonObject = { [key: string]: unknown };
+
+export interface OpenApiDocument extends JsonObject {
+  openapi: string;
+  info: JsonObject;
+  paths: Record<string, Record<string, JsonObject>>;
+  components: JsonObject & { schemas: Record<string, JsonObject> };
+}
+
+const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const errorContent = { 'application/json': { schema: schemaRef('Error') } };
+
+/** Constraints zod checks that JSON Schema cannot say by itself. */
+const extraJsonSchema = new Map<unknown, JsonObject>([
+  [debtorSchema, { anyOf: [{ required: ['last_name'] }, { required: ['organization_name'] }], description: 'Needs `last_name` or `organization_name`.' }],
+]);
+
+/**
+ * The OpenAPI 3.1 document of the partner API, from the route registry and the zod schemas the
+ * routes validate with (their input side: what a client may send, defaults optional).
+ */
+export function buildOpenApiDocument(routes: readonly ApiRoute[] = allRoutes): OpenApiDocument {
+  const schemas = componentSchemas();
+  const paths: OpenApiDocument['paths'] = {};
+  for (const route of routes) {
+    if (!(route.path in paths)) paths[route.path] = {};
+    const item = paths[route.path]!;
+    if (item[route.method]) throw new Error(`${route.method.toUpperCase()} ${route.path} is declared twice`);
+    item[route.method] = operation(route);
+  }
+  return {
+    openapi: '3.1.1',
+    info: {
+      title: 'Recoup partner API',
+      version: '2',
+      summary: 'Collections as a service: every invoice is one durable workflow.',
+      description: [
+        'Authenticate with `Authorization: Bearer <api key>`. A key has a role: `partner` (owns companies), `reviewer` (reviews debt cases) or `ops`.',
+        'A partner sees only its own companies and everything under them; anything else is 404.',
+        'JSON bodies with `snake_case` fields; amounts are integer minor units (`*_cents`) with an ISO 4217 `currency`; dates `YYYY-MM-DD`; timestamps ISO 8601 UTC.',
+        'Lists are cursor-paginated: `?limit=` (default 50, max 500) and `?cursor=`, answering `{ data, next_cursor }`.',
+        `Every POST honours an optional \`${IDEMPOTENCY_KEY_HEADER}\` header: the same key with the same request replays the first answer for 24 h (marked \`${REPLAYED_HEADER}: true\`).`,
+        'Requests are rate limited per API key (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`; 429 with `Retry-After` beyond).',
+        'Operations marked `x-placeholder` are declared from the product contract while they are being built; their schemas may still change.',
+      ].join('\n\n'),
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/api/v2' }],
+    tags: tags.map((t) => ({ ...t })),
+    security: [{ bearerAuth: [] }],
+    paths,
+    components: {
+      schemas,
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key. Keys are stored hashed; the secret is shown once when created.' } },
+      parameters: {
+        IdempotencyKey: {
+          name: IDEMPOTENCY_KEY_HEADER,
+          in: 'header',
+          required: false,
+          description: `Makes a retried POST safe (IETF draft): the same key with the same method, path and body replays the first answer for 24 h; with another body it is 422 \`idempotency_key_reused\`; while the first is still running, 409 \`idempotency_key_in_use\`. Keys are per API key. A 5xx answer is not kept.`,
+          schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+        },
+      },
+      headers: {
+        'RateLimit-Limit': { description: 'Requests this API key may make a minute', schema: { type: 'integer' } },
+        'RateLimit-Remaining': { description: 'Requests left in the current minute', schema: { type: 'integer' } },
+        'RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer' } },
+        'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer' } },
+        [REPLAYED_HEADER]: { description: 'Present (`true`) when this is the stored answer to an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+      },
+      responses: {
+        BadRequest: { description: 'Malformed or invalid request: `details` lists `{ path, message }` per field', content: errorContent },
+        Unauthorized: { description: 'No API key, or an unknown or revoked one', content: errorContent },
+        Forbidden: { description: "The key's role may not do this, or the request comes from outside the partner's IP allow-list", content: errorContent },
+        NotFound: { description: 'Unknown, or another tenant’s', content: errorContent },
+        RateLimited: {
+          description: 'Too many requests for this API key (`rate_limited`)',
+          headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' }, 'RateLimit-Limit': { $ref: '#/components/headers/RateLimit-Limit' }, 'RateLimit-Remaining': { $ref: '#/components/headers/RateLimit-Remaining' } },
+          content: errorContent,
+        },
+      },
+    },
+  };
+}
+
+function componentSchemas(): Record<string, JsonObject> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(components)) {
+    if (registry.has(schema)) throw new Error(`The schema named ${id} is already registered as ${registry.get(schema)!.id}`);
+    registry.add(schema, { id });
+  }
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'input',
+    uri: (id) => `#/components/schemas/${id}`,
+    // Refinements and transforms have no JSON Schema form: the shape is documented, zod checks the rest.
+    unrepresentable: 'any',
+    override: ({ zodSchema, jsonSchema }) => {
+      const js = jsonSchema as JsonObject;
+      if (zodSchema._zod.def.type === 'file') {
+        for (const key of Object.keys(js)) delete js[key];
+        Object.assign(js, { type: 'string', contentMediaType: 'application/octet-stream' });
+      }
+      const extra = extraJsonSchema.get(zodSchema);
+      if (extra) Object.assign(js, extra);
+    },
+  });
+  const out: Record<string, JsonObject> = {};
+  for (const [id, schema] of Object.entries(schemas)) {
+    // OpenAPI 3.1 sets the dialect once (jsonSchemaDialect); a fragment `$id` is not allowed in 2020-12.
+    const { $schema: _dialect, $id: _id, ...rest } = schema as JsonObject;
+    out[id] = rest;
+  }
+  return out;
+}
+
+function operation(route: ApiRoute): JsonObject {
+  const authenticated = route.roles.length > 0;
+  const isPost = route.method === 'post';
+  const pathParams = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
+  const parameters: JsonObject[] = [
+    ...pathParams.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } })),
+    ...(route.query ? queryParameters(route.query) : []),
+    ...(isPost && authenticated ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+  ];
+
+  const responses: Record<string, unknown> = {};
+  const { status, description, schema, mediaType } = route.response;
+  responses[String(status)] = {
+    description,
+    ...(authenticated && {
+      headers: {
+        'RateLimit-Limit': { $ref: '#/components/headers/RateLimit-Limit' },
+        'RateLimit-Remaining': { $ref: '#/components/headers/RateLimit-Remaining' },
+        ...(isPost && { [REPLAYED_HEADER]: { $ref: `#/components/headers/${REPLAYED_HEADER}` } }),
+      },
+    }),
+    ...(schema ? { content: { [mediaType ?? 'application/json']: { schema: schemaRef(schema) } } } : mediaType ? { content: { [mediaType]: {} } } : {}),
+  };
+  if (route.body || route.query || (isPost && authenticated)) {
+    responses['400'] = isPost && authenticated
+      ? { description: `Malformed or invalid request (\`details\` per field), or an ${IDEMPOTENCY_KEY_HEADER} longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, content: errorContent }
+      : responseRef('BadRequest');
+  }
+  if (authenticated) {
+    responses['401'] = responseRef('Unauthorized');
+    responses['403'] = responseRef('Forbidden');
+  }
+  if (pathParams.length > 0) responses['404'] = responseRef('NotFound');
+  const extra = new Map<number, string[]>();
+  for (const e of route.errors ?? []) extra.set(e.status, [...(extra.get(e.status) ?? []), e.description]);
+  if (isPost && authenticated) {
+    extra.set(409, [...(extra.get(409) ?? []), '`idempotency_key_in_use`: a request with this Idempotency-Key is still running']);
+    extra.set(422, [...(extra.get(422) ?? []), '`idempotency_key_reused`: this Idempotency-Key came with another request']);
+  }
+  for (const [code, descriptions] of [...extra].sort(([a], [b]) => a - b)) {
+    responses[String(code)] = { description: descriptions.join('; or '), content: errorContent };
+  }
+  if (authenticated) responses['429'] = responseRef('RateLimited');
+
+  const roleNote = authenticated ? `Roles: ${route.roles.map((r) => `\`${r}\``).join(', ')}.` : 'No API key needed.';
+  const placeholderNote = route.placeholder ? 'Placeholder: declared from the product contract while the route is being built; its schemas may change.' : '';
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: [route.description, roleNote, placeholderNote].filter(Boolean).join('\n\n'),
+    tags: [route.tag],
+    ...(parameters.length > 0 && { parameters }),
+    ...(route.body && {
+      requestBody: { required: true, content: { [route.bodyMediaType ?? 'application/json']: { schema: schemaRef(route.body) } } },
+    }),
+    responses,
+    ...(!authenticated && { security: [] }),
+    'x-roles': [...route.roles],
+    ...(route.placeholder && { 'x-placeholder': true }),
+  };
+}
+
+function queryParameters(query: z.ZodObject): JsonObject[] {
+  const js = z.toJSONSchema(query, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as JsonObject;
+  const properties = (js.properties ?? {}) as Record<string, JsonObject>;
+  const required = new Set((js.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, schema]) => {
+    const { description, ...rest } = schema;
+    return { name, in: 'query', required: required.has(name), ...(typeof description === 'string' && { description }), schema: rest };
+  });
+}
+
+let cached: OpenApiDocument | undefined;
+/** Built once per process: the registry does not change while it runs. */
+export function openApiDocument(): OpenApiDocument {
+  cached ??= buildOpenApiDocument();
+  return cached;
+}

@@ -1,0 +1,490 @@
+import { z } from 'zod';
+import {
+  apiKeyCreateSchema,
+  bankAccountSchema,
+  companyContactSchema,
+  companyCreateSchema,
+  companyPatchSchema,
+  creditSchema,
+  debtorPatchSchema,
+  debtorSchema,
+  importCreateSchema,
+  invoiceCreateSchema,
+  invoiceLineSchema,
+  invoiceListQuerySchema,
+  pageQuerySchema,
+  partnerCreateSchema,
+  paymentSchema,
+  reasonSchema,
+  verificationDecisionSchema,
+} from '../../domain/schemas';
+import { dunningPolicySchema } from '../../domain/dunning-policy';
+import { debtCollectorConfigurationListSchema, debtCollectorConfigurationSchema } from '../../domain/debt-collector-configuration';
+import { companyDocumentTypes } from '../../domain/company-documents';
+import { webhookAttemptListQuerySchema, webhookEndpointCreateSchema } from '../../domain/webhook-schemas';
+import { pullSourcePutSchema } from '../../domain/pull-integration';
+import type { Role } from '../../services/api-keys';
+import { eventQuerySchema, invoiceEventsQuerySchema } from '../routes/events';
+import { importListQuerySchema } from '../routes/imports';
+import * as placeholder from './placeholders';
+import * as resource from './resources';
+
+/**
+ * The partner API, route by route: the OpenAPI document and the /api/docs page are generated from
+ * this list. Request schemas are the zod schemas the routes validate with.
+ */
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export interface ApiRoute {
+  operationId: string;
+  method: HttpMethod;
+  /** Under /api/v2, parameters as `{name}`. */
+  path: string;
+  tag: Tag;
+  summary: string;
+  description?: string;
+  /** Roles whose keys may call it; empty: no API key needed. */
+  roles: readonly Role[];
+  /** A name from `components` below, sent as JSON unless the schema is a multipart form. */
+  body?: ComponentName;
+  bodyMediaType?: 'application/json' | 'multipart/form-data';
+  query?: z.ZodObject;
+  response: {
+    status: 200 | 201 | 202 | 204;
+    description: string;
+    schema?: ComponentName;
+    /** For answers that are not JSON (statements, document content). */
+    mediaType?: string;
+  };
+  /** Answers beyond the ones every route of its kind may give (400, 401, 403, 404, 429). */
+  errors?: ReadonlyArray<{ status: 409 | 413 | 415 | 422; description: string }>;
+  /** Declared from the contract while the route is being built: its schemas come from placeholders.ts. */
+  placeholder?: true;
+}
+
+export const tags = [
+  { name: 'Partners and keys', description: 'Ops manage partners and their API keys.' },
+  { name: 'Companies', description: 'The client organisations of a partner; verified by ops before anything is transmitted.' },
+  { name: 'Company documents', description: 'Verification documents, uploaded as multipart.' },
+  { name: 'Collection policy', description: "A company's dunning policy, versioned; running invoices keep the version they started with." },
+  { name: 'Pull integration', description: 'Recoup fetches invoices from an endpoint of the partner on a schedule.' },
+  { name: 'Debt collectors', description: 'Ordered debt collector configurations; the first whose conditions match a case picks the collector.' },
+  { name: 'Imports', description: 'Batches of invoices transmitted together.' },
+  { name: 'Invoices', description: 'Each transmitted invoice is one durable collection workflow.' },
+  { name: 'Events', description: 'Every event of the partner, in order: the polling alternative to webhooks.' },
+  { name: 'Webhooks', description: 'Push notifications, signed per Standard Webhooks, retried with back-off for at least 3 days.' },
+  { name: 'Debt collection cases', description: 'Cases created by hand, after the last dunning step, or from a chargeback.' },
+  { name: 'Statements', description: "Exports of a company's collected payments." },
+  { name: 'Documentation', description: 'This document.' },
+] as const;
+export type Tag = (typeof tags)[number]['name'];
+
+/** The multipart form of POST /companies/{id}/documents (the route reads it with busboy). */
+const companyDocumentUploadSchema = z.object({ type: z.enum(companyDocumentTypes), file: z.file() });
+
+/**
+ * Every schema the document names: `#/components/schemas/<name>`. A schema nested in another
+ * (Debtor in InvoiceCreate) is referenced, not repeated, because it is the same zod object.
+ */
+export const components = {
+  Error: resource.errorSchema,
+  // requests
+  PartnerCreate: partnerCreateSchema,
+  ApiKeyCreate: apiKeyCreateSchema,
+  CompanyCreate: companyCreateSchema,
+  CompanyPatch: companyPatchSchema,
+  CompanyContact: companyContactSchema,
+  BankAccount: bankAccountSchema,
+  VerificationDecision: verificationDecisionSchema,
+  CompanyDocumentUpload: companyDocumentUploadSchema,
+  DunningPolicy: dunningPolicySchema,
+  DunningPolicyPut: z.union([dunningPolicySchema, z.object({ policy: dunningPolicySchema })]),
+  DunningPolicyPreviewRequest: placeholder.dunningPolicyPreviewSchema,
+  DebtCollectorConfiguration: debtCollectorConfigurationSchema,
+  DebtCollectorConfigurationsPut: z.union([debtCollectorConfigurationListSchema, z.object({ configurations: debtCollectorConfigurationListSchema })]),
+  ImportCreate: importCreateSchema,
+  InvoiceCreate: invoiceCreateSchema,
+  Debtor: debtorSchema,
+  InvoiceLine: invoiceLineSchema,
+  Credit: creditSchema,
+  Reason: reasonSchema,
+  Payment: paymentSchema,
+  DebtorPatch: debtorPatchSchema,
+  WebhookEndpointCreate: webhookEndpointCreateSchema,
+  PullSourcePut: pullSourcePutSchema,
+  DebtCollectionCaseCreate: placeholder.debtCollectionCaseCreateSchema,
+  DebtCollectionCaseDocumentUpload: placeholder.debtCaseDocumentUploadSchema,
+  DebtCollectionCaseReview: placeholder.debtCaseReviewSchema,
+  DebtCollectionCaseCollectedAmount: placeholder.debtCaseCollectedAmountSchema,
+  DebtCollectionCaseClose: placeholder.debtCaseCloseSchema,
+  // answers
+  Partner: resource.partnerSchema,
+  ApiKeyCreated: resource.apiKeyCreatedSchema,
+  Company: resource.companySchema,
+  CompanyPage: resource.pageOf(resource.companySchema),
+  CompanyDocument: resource.companyDocumentSchema,
+  CompanyDocumentPage: resource.pageOf(resource.companyDocumentSchema),
+  DunningPolicyVersion: resource.dunningPolicyResourceSchema,
+  DunningPolicyPreview: placeholder.dunningPolicyPreviewResultSchema,
+  DebtCollectorConfigurations: resource.debtCollectorConfigurationsResourceSchema,
+  Import: resource.importSchema,
+  ImportPage: resource.pageOf(resource.importSchema),
+  Invoice: resource.invoiceSchema,
+  InvoicePage: resource.pageOf(resource.invoiceSchema),
+  InvoiceLineResource: resource.invoiceLineResourceSchema,
+  InvoiceLinePage: resource.pageOf(resource.invoiceLineResourceSchema),
+  CreditNote: resource.creditNoteSchema,
+  PaymentReceived: resource.paymentReceivedSchema,
+  Event: resource.eventSchema,
+  EventPage: resource.pageOf(resource.eventSchema),
+  WebhookEndpoint: resource.webhookEndpointSchema,
+  WebhookEndpointCreated: resource.webhookEndpointCreatedSchema,
+  WebhookEndpointPage: resource.pageOf(resource.webhookEndpointSchema),
+  WebhookAttemptPage: resource.pageOf(resource.webhookAttemptSchema),
+  WebhookRedelivery: resource.webhookRedeliverySchema,
+  PullSource: resource.pullSourceSchema,
+  DebtCollectionCase: placeholder.debtCollectionCaseSchema,
+  DebtCollectionCasePage: resource.pageOf(placeholder.debtCollectionCaseSchema),
+} satisfies Record<string, z.ZodType>;
+export type ComponentName = keyof typeof components;
+
+const partnerOrOps = ['partner', 'ops'] as const;
+const notVerified = { status: 409, description: '`company_not_verified`, or the import was transmitted already' } as const;
+
+export const routes: readonly ApiRoute[] = [
+  // --- partners and keys (ops) ---
+  { operationId: 'createPartner', method: 'post', path: '/partners', tag: 'Partners and keys', summary: 'Create a partner', roles: ['ops'], body: 'PartnerCreate', response: { status: 201, description: 'The partner', schema: 'Partner' } },
+  {
+    operationId: 'createApiKey',
+    method: 'post',
+    path: '/partners/{id}/api_keys',
+    tag: 'Partners and keys',
+    summary: 'Create an API key for a partner',
+    description: 'The secret is in this answer only; Recoup keeps a hash.',
+    roles: ['ops'],
+    body: 'ApiKeyCreate',
+    response: { status: 201, description: 'The key, with its secret', schema: 'ApiKeyCreated' },
+  },
+  { operationId: 'revokeApiKey', method: 'delete', path: '/api_keys/{id}', tag: 'Partners and keys', summary: 'Revoke an API key', roles: ['ops'], response: { status: 204, description: 'Revoked' } },
+
+  // --- companies ---
+  { operationId: 'createCompany', method: 'post', path: '/companies', tag: 'Companies', summary: 'Create a company', description: 'Starts `pending_verification`.', roles: ['partner'], body: 'CompanyCreate', response: { status: 201, description: 'The company', schema: 'Company' } },
+  { operationId: 'listCompanies', method: 'get', path: '/companies', tag: 'Companies', summary: 'List companies', roles: partnerOrOps, query: pageQuerySchema, response: { status: 200, description: 'A page of companies', schema: 'CompanyPage' } },
+  { operationId: 'getCompany', method: 'get', path: '/companies/{id}', tag: 'Companies', summary: 'Get a company', roles: partnerOrOps, response: { status: 200, description: 'The company', schema: 'Company' } },
+  { operationId: 'updateCompany', method: 'patch', path: '/companies/{id}', tag: 'Companies', summary: 'Change a company', description: 'Fields left out keep their value.', roles: partnerOrOps, body: 'CompanyPatch', response: { status: 200, description: 'The company', schema: 'Company' } },
+  {
+    operationId: 'decideCompanyVerification',
+    method: 'post',
+    path: '/companies/{id}/verification',
+    tag: 'Companies',
+    summary: 'Verify or reject a company',
+    description: 'Nothing of an unverified company is transmitted.',
+    roles: ['ops'],
+    body: 'VerificationDecision',
+    response: { status: 200, description: 'The company, `verified` or `rejected`', schema: 'Company' },
+  },
+
+  // --- company documents ---
+  {
+    operationId: 'uploadCompanyDocument',
+    method: 'post',
+    path: '/companies/{id}/documents',
+    tag: 'Company documents',
+    summary: 'Upload a verification document',
+    description: 'Multipart form with `type` and `file` (PDF, PNG or JPEG, at most 10 MB).',
+    roles: partnerOrOps,
+    body: 'CompanyDocumentUpload',
+    bodyMediaType: 'multipart/form-data',
+    response: { status: 201, description: 'The document', schema: 'CompanyDocument' },
+    errors: [
+      { status: 413, description: 'The file is too large' },
+      { status: 415, description: 'Not a PDF, PNG or JPEG' },
+    ],
+  },
+  { operationId: 'listCompanyDocuments', method: 'get', path: '/companies/{id}/documents', tag: 'Company documents', summary: "List a company's documents", roles: partnerOrOps, query: pageQuerySchema, response: { status: 200, description: 'A page of documents', schema: 'CompanyDocumentPage' } },
+  { operationId: 'getCompanyDocument', method: 'get', path: '/companies/{id}/documents/{documentId}', tag: 'Company documents', summary: 'Get a document', roles: partnerOrOps, response: { status: 200, description: 'The document', schema: 'CompanyDocument' } },
+  { operationId: 'downloadCompanyDocument', method: 'get', path: '/companies/{id}/documents/{documentId}/content', tag: 'Company documents', summary: "Download a document's file", roles: partnerOrOps, response: { status: 200, description: 'The file as uploaded', mediaType: 'application/octet-stream' } },
+
+  // --- collection policy ---
+  { operationId: 'getDunningPolicy', method: 'get', path: '/companies/{id}/dunning_policy', tag: 'Collection policy', summary: "Get the company's collection policy", roles: partnerOrOps, response: { status: 200, description: 'The current version', schema: 'DunningPolicyVersion' } },
+  {
+    operationId: 'putDunningPolicy',
+    method: 'put',
+    path: '/companies/{id}/dunning_policy',
+    tag: 'Collection policy',
+    summary: 'Store a new version of the collection policy',
+    description: 'The body is the policy, or `{ policy }` as GET answers it. Running invoices keep the version they started with.',
+    roles: partnerOrOps,
+    body: 'DunningPolicyPut',
+    response: { status: 200, description: 'The new version', schema: 'DunningPolicyVersion' },
+  },
+  {
+    operationId: 'previewDunningPolicy',
+    method: 'post',
+    path: '/companies/{id}/dunning_policy/preview',
+    tag: 'Collection policy',
+    summary: 'Preview what a policy would do to an invoice',
+    description: "The timeline the company's policy (or the draft given) would produce, computed by the same code the workflow runs.",
+    roles: partnerOrOps,
+    body: 'DunningPolicyPreviewRequest',
+    response: { status: 200, description: 'The timeline', schema: 'DunningPolicyPreview' },
+    placeholder: true,
+  },
+
+  // --- debt collectors ---
+  { operationId: 'getDebtCollectorConfigurations', method: 'get', path: '/companies/{id}/debt_collector_configurations', tag: 'Debt collectors', summary: 'Get the ordered debt collector configurations', roles: partnerOrOps, response: { status: 200, description: 'The current list', schema: 'DebtCollectorConfigurations' } },
+  {
+    operationId: 'putDebtCollectorConfigurations',
+    method: 'put',
+    path: '/companies/{id}/debt_collector_configurations',
+    tag: 'Debt collectors',
+    summary: 'Replace the ordered debt collector configurations',
+    description: 'The body is the list, or `{ configurations }` as GET answers it.',
+    roles: partnerOrOps,
+    body: 'DebtCollectorConfigurationsPut',
+    response: { status: 200, description: 'The new list', schema: 'DebtCollectorConfigurations' },
+  },
+
+  // --- pull integration ---
+  {
+    operationId: 'putPullSource',
+    method: 'put',
+    path: '/companies/{id}/pull_source',
+    tag: 'Pull integration',
+    summary: "Create or replace the company's pull source",
+    description: 'The bearer token goes in and never comes out; leave it out to keep the stored one. Answers 201 when created, 200 when replaced.',
+    roles: partnerOrOps,
+    body: 'PullSourcePut',
+    response: { status: 200, description: 'The pull source (201 when it was created)', schema: 'PullSource' },
+  },
+  { operationId: 'getPullSource', method: 'get', path: '/companies/{id}/pull_source', tag: 'Pull integration', summary: "Get the company's pull source and its last run", roles: partnerOrOps, response: { status: 200, description: 'The pull source', schema: 'PullSource' } },
+  { operationId: 'deletePullSource', method: 'delete', path: '/companies/{id}/pull_source', tag: 'Pull integration', summary: 'Stop pulling and forget the source', roles: partnerOrOps, response: { status: 204, description: 'Deleted' } },
+  { operationId: 'runPullSource', method: 'post', path: '/companies/{id}/pull_source/run', tag: 'Pull integration', summary: 'Pull now', roles: partnerOrOps, response: { status: 202, description: 'Accepted; the pull runs asynchronously', schema: 'PullSource' } },
+
+  // --- imports ---
+  { operationId: 'createImport', method: 'post', path: '/imports', tag: 'Imports', summary: 'Create an import', description: 'Starts `draft`.', roles: partnerOrOps, body: 'ImportCreate', response: { status: 201, description: 'The import', schema: 'Import' } },
+  { operationId: 'listImports', method: 'get', path: '/imports', tag: 'Imports', summary: 'List imports', roles: partnerOrOps, query: importListQuerySchema, response: { status: 200, description: 'A page of imports, with invoice counts per status', schema: 'ImportPage' } },
+  { operationId: 'getImport', method: 'get', path: '/imports/{id}', tag: 'Imports', summary: 'Get an import', roles: partnerOrOps, response: { status: 200, description: 'The import, with invoice counts per status', schema: 'Import' } },
+  {
+    operationId: 'transmitImport',
+    method: 'post',
+    path: '/imports/{id}/transmit',
+    tag: 'Imports',
+    summary: 'Transmit an import',
+    description: 'Starts collection of every invoice in it: `draft` → `transmitting` → `transmitted`.',
+    roles: partnerOrOps,
+    response: { status: 202, description: 'Accepted; transmission runs asynchronously', schema: 'Import' },
+    errors: [notVerified, { status: 422, description: '`import_empty`' }],
+  },
+
+  // --- invoices ---
+  {
+    operationId: 'createInvoice',
+    method: 'post',
+    path: '/invoices',
+    tag: 'Invoices',
+    summary: 'Add an invoice to a draft import',
+    roles: partnerOrOps,
+    body: 'InvoiceCreate',
+    response: { status: 201, description: 'The invoice, with its lines', schema: 'Invoice' },
+    errors: [{ status: 409, description: 'The import is not a draft' }, { status: 422, description: 'Lines add up to nothing, or due before issued' }],
+  },
+  { operationId: 'listInvoices', method: 'get', path: '/invoices', tag: 'Invoices', summary: 'List invoices', roles: partnerOrOps, query: invoiceListQuerySchema, response: { status: 200, description: 'A page of invoices', schema: 'InvoicePage' } },
+  { operationId: 'getInvoice', method: 'get', path: '/invoices/{id}', tag: 'Invoices', summary: 'Get an invoice', roles: partnerOrOps, response: { status: 200, description: 'The invoice, with its lines', schema: 'Invoice' } },
+  ...(['invoices', 'invoice'] as const).flatMap((base): ApiRoute[] => {
+    const alias = base === 'invoice' ? ' (alias)' : '';
+    const suffix = base === 'invoice' ? 'Alias' : '';
+    const aliasNote = base === 'invoice' ? 'The same as under `/invoices/{id}/invoice_lines`. ' : '';
+    return [
+      {
+        operationId: `listInvoiceLines${suffix}`,
+        method: 'get',
+        path: `/${base}/{id}/invoice_lines`,
+        tag: 'Invoices',
+        summary: `List an invoice's lines${alias}`,
+        description: `${aliasNote}All lines in one page.`,
+        roles: partnerOrOps,
+        response: { status: 200, description: 'All lines', schema: 'InvoiceLinePage' },
+      },
+      {
+        operationId: `addInvoiceLine${suffix}`,
+        method: 'post',
+        path: `/${base}/{id}/invoice_lines`,
+        tag: 'Invoices',
+        summary: `Add a line to a draft invoice${alias}`,
+        description: `${aliasNote}Draft invoices only.`,
+        roles: partnerOrOps,
+        body: 'InvoiceLine',
+        response: { status: 201, description: 'The line', schema: 'InvoiceLineResource' },
+        errors: [{ status: 409, description: 'The invoice is not a draft' }],
+      },
+    ];
+  }),
+  {
+    operationId: 'creditInvoice',
+    method: 'post',
+    path: '/invoices/{id}/credit',
+    tag: 'Invoices',
+    summary: 'Credit an invoice',
+    description: 'A credit note; a full credit closes the invoice as `credited`.',
+    roles: partnerOrOps,
+    body: 'Credit',
+    response: { status: 201, description: 'The credit note and the invoice after it', schema: 'CreditNote' },
+    errors: [{ status: 409, description: 'Not transmitted, or closed' }, { status: 422, description: '`credit_exceeds_amount_due`' }],
+  },
+  {
+    operationId: 'retractInvoice',
+    method: 'post',
+    path: '/invoices/{id}/retract',
+    tag: 'Invoices',
+    summary: 'Retract an invoice',
+    description: 'Stops collection at once: `retracted`.',
+    roles: partnerOrOps,
+    body: 'Reason',
+    response: { status: 200, description: 'The invoice', schema: 'Invoice' },
+    errors: [{ status: 409, description: 'The invoice is closed' }],
+  },
+  {
+    operationId: 'creditAndRetractInvoice',
+    method: 'post',
+    path: '/invoices/{id}/credit_and_retract',
+    tag: 'Invoices',
+    summary: 'Credit what is outstanding and retract',
+    roles: partnerOrOps,
+    body: 'Reason',
+    response: { status: 200, description: 'The invoice', schema: 'Invoice' },
+    errors: [{ status: 409, description: 'Not transmitted, or closed' }],
+  },
+  {
+    operationId: 'registerPayment',
+    method: 'post',
+    path: '/invoices/{id}/payments',
+    tag: 'Invoices',
+    summary: 'Register a payment the partner received',
+    description: 'Partial payments lower `amount_due_cents`. `external_id` makes a repeated registration count once.',
+    roles: partnerOrOps,
+    body: 'Payment',
+    response: { status: 201, description: 'The payment and the invoice after it', schema: 'PaymentReceived' },
+    errors: [{ status: 409, description: 'Not transmitted, or closed' }],
+  },
+  { operationId: 'updateInvoiceDebtor', method: 'patch', path: '/invoices/{id}/debtor', tag: 'Invoices', summary: "Change the debtor's contact details", description: 'Later messages use them; event `invoice.contact_updated`.', roles: partnerOrOps, body: 'DebtorPatch', response: { status: 200, description: 'The invoice', schema: 'Invoice' } },
+  {
+    operationId: 'holdInvoice',
+    method: 'post',
+    path: '/invoices/{id}/hold',
+    tag: 'Invoices',
+    summary: 'Put an invoice on hold (dispute)',
+    description: 'Pauses every reminder, fee and escalation.',
+    roles: partnerOrOps,
+    body: 'Reason',
+    response: { status: 200, description: 'The invoice, `on_hold`', schema: 'Invoice' },
+    errors: [{ status: 409, description: 'Not transmitted, closed, or on hold already' }],
+  },
+  {
+    operationId: 'resumeInvoice',
+    method: 'post',
+    path: '/invoices/{id}/resume',
+    tag: 'Invoices',
+    summary: 'Resume an invoice on hold',
+    roles: partnerOrOps,
+    response: { status: 200, description: 'The invoice', schema: 'Invoice' },
+    errors: [{ status: 409, description: 'Not on hold' }],
+  },
+  { operationId: 'listInvoiceEvents', method: 'get', path: '/invoices/{id}/events', tag: 'Invoices', summary: "The invoice's whole timeline", roles: partnerOrOps, query: invoiceEventsQuerySchema, response: { status: 200, description: 'Its events, oldest first', schema: 'EventPage' } },
+
+  // --- events ---
+  { operationId: 'listEvents', method: 'get', path: '/events', tag: 'Events', summary: 'Every event of the partner, in order', description: '`after` is an event id or sequence number; poll with the last one seen.', roles: partnerOrOps, query: eventQuerySchema, response: { status: 200, description: 'A page of events', schema: 'EventPage' } },
+
+  // --- webhooks ---
+  { operationId: 'createWebhookEndpoint', method: 'post', path: '/webhook_endpoints', tag: 'Webhooks', summary: 'Register a webhook endpoint', description: 'Leave `event_types` out to receive every type.', roles: ['partner'], body: 'WebhookEndpointCreate', response: { status: 201, description: 'The endpoint, with its signing secret (shown once)', schema: 'WebhookEndpointCreated' } },
+  { operationId: 'listWebhookEndpoints', method: 'get', path: '/webhook_endpoints', tag: 'Webhooks', summary: 'List webhook endpoints', roles: partnerOrOps, query: pageQuerySchema, response: { status: 200, description: 'A page of endpoints', schema: 'WebhookEndpointPage' } },
+  { operationId: 'getWebhookEndpoint', method: 'get', path: '/webhook_endpoints/{id}', tag: 'Webhooks', summary: 'Get a webhook endpoint', roles: partnerOrOps, response: { status: 200, description: 'The endpoint', schema: 'WebhookEndpoint' } },
+  { operationId: 'deleteWebhookEndpoint', method: 'delete', path: '/webhook_endpoints/{id}', tag: 'Webhooks', summary: 'Delete a webhook endpoint', roles: partnerOrOps, response: { status: 204, description: 'Deleted' } },
+  { operationId: 'listWebhookAttempts', method: 'get', path: '/webhook_endpoints/{id}/attempts', tag: 'Webhooks', summary: 'Every delivery attempt to an endpoint', roles: partnerOrOps, query: webhookAttemptListQuerySchema, response: { status: 200, description: 'A page of attempts', schema: 'WebhookAttemptPage' } },
+  { operationId: 'redeliverWebhookEvent', method: 'post', path: '/webhook_endpoints/{id}/redeliver/{event_id}', tag: 'Webhooks', summary: 'Deliver an event to an endpoint again', roles: partnerOrOps, response: { status: 202, description: 'Accepted; delivered asynchronously', schema: 'WebhookRedelivery' } },
+
+  // --- debt collection cases ---
+  {
+    operationId: 'createDebtCollectionCase',
+    method: 'post',
+    path: '/debt_collection_cases',
+    tag: 'Debt collection cases',
+    summary: 'Create a debt collection case by hand',
+    description: '`external_id` is unique per company: creating it again answers the existing case.',
+    roles: partnerOrOps,
+    body: 'DebtCollectionCaseCreate',
+    response: { status: 201, description: 'The case, `preparing`', schema: 'DebtCollectionCase' },
+    placeholder: true,
+  },
+  { operationId: 'listDebtCollectionCases', method: 'get', path: '/debt_collection_cases', tag: 'Debt collection cases', summary: 'List debt collection cases', roles: ['partner', 'reviewer', 'ops'], query: placeholder.debtCollectionCaseListQuerySchema, response: { status: 200, description: 'A page of cases', schema: 'DebtCollectionCasePage' }, placeholder: true },
+  { operationId: 'getDebtCollectionCase', method: 'get', path: '/debt_collection_cases/{id}', tag: 'Debt collection cases', summary: 'Get a debt collection case', roles: ['partner', 'reviewer', 'ops'], response: { status: 200, description: 'The case', schema: 'DebtCollectionCase' }, placeholder: true },
+  {
+    operationId: 'uploadDebtCollectionCaseDocument',
+    method: 'post',
+    path: '/debt_collection_cases/{id}/documents',
+    tag: 'Debt collection cases',
+    summary: 'Attach a document to a case',
+    roles: partnerOrOps,
+    body: 'DebtCollectionCaseDocumentUpload',
+    bodyMediaType: 'multipart/form-data',
+    response: { status: 201, description: 'The document' },
+    errors: [{ status: 409, description: 'The case is past `preparing`' }],
+    placeholder: true,
+  },
+  {
+    operationId: 'markDebtCollectionCasePrepared',
+    method: 'post',
+    path: '/debt_collection_cases/{id}/mark_prepared',
+    tag: 'Debt collection cases',
+    summary: 'Mark a case prepared',
+    description: '`reviewing` when the chosen configuration asks for review, else `processing` (handed to the collector).',
+    roles: partnerOrOps,
+    response: { status: 200, description: 'The case', schema: 'DebtCollectionCase' },
+    errors: [{ status: 409, description: 'The case is not `preparing`' }],
+    placeholder: true,
+  },
+  {
+    operationId: 'reviewDebtCollectionCase',
+    method: 'post',
+    path: '/debt_collection_cases/{id}/review',
+    tag: 'Debt collection cases',
+    summary: 'Approve or reject a case under review',
+    roles: ['reviewer'],
+    body: 'DebtCollectionCaseReview',
+    response: { status: 200, description: 'The case: `processing` when approved, `closed` (rejected) when not', schema: 'DebtCollectionCase' },
+    errors: [{ status: 409, description: 'The case is not `reviewing`' }],
+    placeholder: true,
+  },
+  {
+    operationId: 'addDebtCollectionCaseCollectedAmount',
+    method: 'post',
+    path: '/debt_collection_cases/{id}/collected_amounts',
+    tag: 'Debt collection cases',
+    summary: 'Record an amount the collector collected',
+    roles: partnerOrOps,
+    body: 'DebtCollectionCaseCollectedAmount',
+    response: { status: 201, description: 'The case after it', schema: 'DebtCollectionCase' },
+    errors: [{ status: 409, description: 'The case is closed' }, { status: 422, description: 'More than is due' }],
+    placeholder: true,
+  },
+  {
+    operationId: 'closeDebtCollectionCase',
+    method: 'post',
+    path: '/debt_collection_cases/{id}/close',
+    tag: 'Debt collection cases',
+    summary: 'Close a case',
+    roles: partnerOrOps,
+    body: 'DebtCollectionCaseClose',
+    response: { status: 200, description: 'The case, `closed`', schema: 'DebtCollectionCase' },
+    errors: [{ status: 409, description: 'The case is closed already' }],
+    placeholder: true,
+  },
+
+  // --- statements ---
+  { operationId: 'getMt940Statement', method: 'get', path: '/companies/{id}/statements/mt940', tag: 'Statements', summary: "MT940 statement of a company's collected payments", roles: partnerOrOps, query: placeholder.statementQuerySchema, response: { status: 200, description: 'An MT940 file', mediaType: 'text/plain' }, placeholder: true },
+  { operationId: 'getCamt053Statement', method: 'get', path: '/companies/{id}/statements/camt053', tag: 'Statements', summary: "camt.053 statement of a company's collected payments", roles: partnerOrOps, query: placeholder.statementQuerySchema, response: { status: 200, description: 'A camt.053 XML document', mediaType: 'application/xml' }, placeholder: true },
+
+  // --- this document ---
+  { operationId: 'getOpenApiDocument', method: 'get', path: '/openapi.json', tag: 'Documentation', summary: 'This OpenAPI 3.1 document', description: 'Human-readable at `/api/docs`.', roles: [], response: { status: 200, description: 'The document', mediaType: 'application/json' } },
+];

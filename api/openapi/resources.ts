@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { bankAccountSchema, companyContactSchema, debtorSchema } from '../../domain/schemas';
+import { dunningPolicySchema } from '../../domain/dunning-policy';
+import { debtCollectorConfigurationSchema } from '../../domain/debt-collector-configuration';
+import { invoiceStatuses } from '../../domain/invoice-status';
+import { eventTypes } from '../../services/events';
+import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
+import type { documentResource } from '../routes/documents';
+import type { webhookAttemptResource, webhookEndpointResource } from '../webhooks/resources';
+
+/**
+ * What the partner API answers, as zod schemas for the OpenAPI document only (responses are built
+ * by the serializers, not parsed). The checks at the bottom fail `tsc` when a serializer and its
+ * documented schema drift apart.
+ */
+
+const timestamp = z.iso.datetime();
+const nullableText = z.string().nullable();
+
+export const errorSchema = z.object({
+  error: z.object({
+    code: z.string().describe('Machine-readable, e.g. `validation_failed`, `not_found`, `company_not_verified`, `rate_limited`'),
+    message: z.string().describe('A human sentence'),
+    details: z.array(z.object({ path: z.string(), message: z.string() })).describe('For 400: one entry per invalid field'),
+  }),
+});
+
+export const partnerSchema = z.object({ id: z.string(), name: z.string(), ip_allow_list: z.array(z.string()), created_at: timestamp });
+export const apiKeyCreatedSchema = z.object({
+  id: z.string(),
+  role: z.enum(['partner', 'reviewer', 'ops']),
+  partner_id: nullableText,
+  secret: z.string().describe('Shown once: only a hash is stored'),
+});
+
+export const companySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  country: z.string(),
+  currency: z.string(),
+  locale: z.string(),
+  timezone: z.string(),
+  contact: companyContactSchema.nullable(),
+  bank_account: bankAccountSchema.nullable(),
+  external_id: nullableText,
+  status: z.enum(['pending_verification', 'verified', 'rejected']),
+  verification_reason: nullableText,
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const importSchema = z.object({
+  id: z.string(),
+  company_id: z.string(),
+  title: nullableText,
+  settings: z.record(z.string(), z.unknown()),
+  status: z.enum(['draft', 'transmitting', 'transmitted']),
+  counts: z.record(z.string(), z.number().int()).describe('`total` and the number of invoices per status'),
+  transmitted_at: timestamp.nullable(),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+export const invoiceLineResourceSchema = z.object({
+  id: z.string(),
+  invoice_id: z.string(),
+  description: z.string(),
+  amount_cents: z.number().int(),
+  quantity: z.number(),
+  vat_rate: z.number(),
+});
+
+export const invoiceSchema = z.object({
+  id: z.string(),
+  company_id: z.string(),
+  import_id: z.string(),
+  invoice_number: z.string(),
+  external_id: nullableText,
+  issue_date: z.iso.date(),
+  due_date: z.iso.date(),
+  currency: z.string(),
+  reference: nullableText,
+  debtor: debtorSchema,
+  status: z.enum(invoiceStatuses),
+  amount_total_cents: z.number().int(),
+  amount_paid_cents: z.number().int(),
+  amount_credited_cents: z.number().int(),
+  fees_cents: z.number().int(),
+  amount_due_cents: z.number().int(),
+  overpaid_cents: z.number().int(),
+  dunning_level: z.number().int(),
+  next_action_at: timestamp.nullable(),
+  policy_version: z.number().int().nullable(),
+  debt_collection_case_id: nullableText,
+  created_at: timestamp,
+  updated_at: timestamp,
+  invoice_lines: z.array(invoiceLineResourceSchema).optional().describe('In answers about one invoice, not in lists'),
+});
+
+export const creditNoteSchema = z.object({
+  id: z.string(),
+  invoice_id: z.string(),
+  amount_cents: z.number().int(),
+  reason: nullableText,
+  invoice: invoiceSchema,
+});
+
+const ledgerEntryFields = {
+  id: z.string(),
+  invoice_id: z.string(),
+  amount_cents: z.number().int(),
+  external_id: nullableText,
+  reason: nullableText,
+  occurred_at: timestamp,
+};
+export const paymentReceivedSchema = z.object({ ...ledgerEntryFields, invoice: invoiceSchema });
+
+export const eventSchema = z.object({
+  id: z.string(),
+  sequence: z.number().int(),
+  type: z.enum(eventTypes),
+  created_at: timestamp,
+  company_id: nullableText,
+  invoice_id: nullableText,
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const companyDocumentSchema = z.object({
+  id: z.string(),
+  company_id: z.string(),
+  type: z.string(),
+  filename: z.string(),
+  content_type: z.string(),
+  size_bytes: z.number().int(),
+  created_at: timestamp,
+});
+
+export const dunningPolicyResourceSchema = z.object({
+  company_id: z.string(),
+  version: z.number().int().describe('0 is the built-in default; each PUT stores the next version'),
+  policy: dunningPolicySchema,
+  created_at: timestamp.nullable(),
+});
+
+export const debtCollectorConfigurationsResourceSchema = z.object({
+  company_id: z.string(),
+  version: z.number().int(),
+  configurations: z.array(debtCollectorConfigurationSchema),
+  created_at: timestamp.nullable(),
+});
+
+export const webhookEndpointSchema = z.object({ id: z.string(), url: z.string(), event_types: z.array(z.enum(eventTypes)), created_at: timestamp });
+export const webhookEndpointCreatedSchema = webhookEndpointSchema.extend({
+  secret: z.string().describe('`whsec_` + base64; shown once. Verify deliveries with it (Standard Webhooks)'),
+});
+export const webhookAttemptSchema = z.object({
+  id: z.string(),
+  endpoint_id: z.string(),
+  event_id: z.string(),
+  delivery_id: z.string(),
+  attempt: z.number().int(),
+  status_code: z.number().int().nullable(),
+  succeeded: z.boolean(),
+  error: nullableText,
+  duration_ms: z.number().int(),
+  attempted_at: timestamp,
+});
+export const webhookRedeliverySchema = z.object({ delivery_id: z.string(), endpoint_id: z.string(), event_id: z.string() });
+
+export const pullSourceSchema = z.object({
+  company_id: z.string(),
+  url: z.string(),
+  interval_minutes: z.number().int(),
+  auto_transmit: z.boolean(),
+  schedule_id: z.string(),
+  draft_import_id: nullableText,
+  last_run_at: timestamp.nullable(),
+  last_status: nullableText,
+  last_error: nullableText,
+  last_imported_count: z.number().int().nullable(),
+  last_result: z.record(z.string(), z.unknown()).nullable().describe('What the last run received, created, updated and skipped (with each skipped record\'s errors)'),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+
+/** `{ data, next_cursor }`: every list of the API. */
+export function pageOf<T extends z.ZodType>(item: T) {
+  return z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+}
+
+// --- drift checks: each serializer answers exactly the documented keys, with assignable types ---
+
+type AllKeys<T> = T extends unknown ? keyof T : never;
+/** Documented enums are read from columns typed `string`: compare them as strings. */
+type Widen<T> = T extends string ? string : T extends Array<infer U> ? Array<Widen<U>> : T extends object ? { [K in keyof T]: Widen<T[K]> } : T;
+type Documents<Schema extends z.ZodType, Answer> = [Answer] extends [Widen<z.output<Schema>>]
+  ? [AllKeys<Answer>] extends [AllKeys<z.output<Schema>>]
+    ? [AllKeys<z.output<Schema>>] extends [AllKeys<Answer>]
+      ? true
+      : { missingFromAnswer: Exclude<AllKeys<z.output<Schema>>, AllKeys<Answer>> }
+    : { undocumented: Exclude<AllKeys<Answer>, AllKeys<z.output<Schema>>> }
+  : { notAssignable: Answer };
+
+export const serializersMatchTheirSchemas: [
+  Documents<typeof companySchema, ReturnType<typeof companyResource>>,
+  Documents<typeof importSchema, ReturnType<typeof importResource>>,
+  Documents<typeof invoiceSchema, ReturnType<typeof invoiceResource>>,
+  Documents<typeof invoiceLineResourceSchema, ReturnType<typeof invoiceLineResource>>,
+  Documents<z.ZodObject<typeof ledgerEntryFields>, ReturnType<typeof ledgerEntryResource>>,
+  Documents<typeof eventSchema, ReturnType<typeof eventResource>>,
+  Documents<typeof companyDocumentSchema, ReturnType<typeof documentResource>>,
+  Documents<typeof webhookEndpointSchema, ReturnType<typeof webhookEndpointResource>>,
+  Documents<typeof webhookAttemptSchema, ReturnType<typeof webhookAttemptResource>>,
+] = [true, true, true, true, true, true, true, true, true];

@@ -1,0 +1,126 @@
+import { Router } from 'express';
+import { eq } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { ServiceError } from '@temporalio/client';
+import type { Db } from '../../db/client';
+import { pullSources } from '../../db/schema';
+import { pullSourcePutSchema } from '../../domain/pull-integration';
+import type { PullRunResult } from '../../domain/pull-run';
+import { deletePullSchedule, savePullSchedule, triggerPullSchedule } from '../../services/pull-schedule';
+import { pullScheduleId } from '../../workflows/pull-invoices.messages';
+import { principalOf, requireRole } from '../auth';
+import { AppError, notFound, parse } from '../errors';
+import { visibleCompany } from '../scope';
+
+type PullSourceRow = typeof pullSources.$inferSelect;
+
+/**
+ * A company's pull source: the partner endpoint Recoup fetches invoices from on a schedule
+ * (docs/pull-integration.md). The bearer token goes in and never comes out.
+ */
+export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string): Router {
+  const r = Router();
+  const path = '/companies/:id/pull_source';
+  r.use(path, requireRole('partner', 'ops'));
+
+  async function sourceOf(companyId: string): Promise<PullSourceRow | undefined> {
+    const [row] = await db.select().from(pullSources).where(eq(pullSources.companyId, companyId));
+    return row;
+  }
+
+  r.put(path, async (req, res) => {
+    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+    const body = parse(pullSourcePutSchema, req.body);
+    const existing = await sourceOf(company.id);
+    const bearerToken = body.bearer_token ?? existing?.bearerToken;
+    if (!bearerToken) {
+      const detail = { path: 'bearer_token', message: 'required when the pull source is created' };
+      throw new AppError(400, 'validation_failed', `The request body is invalid: ${detail.path}: ${detail.message}`, [detail]);
+    }
+    const values = { url: body.url, bearerToken, intervalMinutes: body.interval_minutes, autoTransmit: body.auto_transmit, updatedAt: new Date() };
+    const [row] = await db
+      .insert(pullSources)
+      .values({ companyId: company.id, partnerId: company.partnerId, ...values })
+      .onConflictDoUpdate({ target: pullSources.companyId, set: values })
+      .returning();
+    // Saved first: should Temporal be unavailable, repeating the PUT (or a run now) brings the Schedule in line.
+    await schedule(() => savePullSchedule(temporal, taskQueue, { companyId: company.id, partnerId: company.partnerId, intervalMinutes: values.intervalMinutes }));
+    res.status(existing ? 200 : 201).json(pullSourceResource(row!));
+  });
+
+  r.get(path, async (req, res) => {
+    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+    const source = await sourceOf(company.id);
+    if (!source) throw notFound('pull source');
+    res.json(pullSourceResource(source));
+  });
+
+  r.delete(path, async (req, res) => {
+    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+    const source = await sourceOf(company.id);
+    if (!source) throw notFound('pull source');
+    // The Schedule goes first, so nothing new starts; a run under way finds no source and stops.
+    await schedule(() => deletePullSchedule(temporal, company.id));
+    await db.delete(pullSources).where(eq(pullSources.companyId, company.id));
+    res.status(204).end();
+  });
+
+  r.post(`${path}/run`, async (req, res) => {
+    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+    const source = await sourceOf(company.id);
+    if (!source) throw notFound('pull source');
+    await schedule(() => triggerPullSchedule(temporal, taskQueue, { companyId: company.id, partnerId: company.partnerId, intervalMinutes: source.intervalMinutes }));
+    res.status(202).json(pullSourceResource(source));
+  });
+
+  return r;
+}
+
+/** Temporal unreachable is the contract's 503, not a 500. */
+async function schedule(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch (err) {
+    if (err instanceof ServiceError) throw new AppError(503, 'scheduler_unavailable', `The pull schedule could not be updated: ${err.message}`);
+    throw err;
+  }
+}
+
+function pullSourceResource(s: PullSourceRow) {
+  return {
+    company_id: s.companyId,
+    url: s.url,
+    interval_minutes: s.intervalMinutes,
+    auto_transmit: s.autoTransmit,
+    schedule_id: pullScheduleId(s.companyId),
+    draft_import_id: s.draftImportId,
+    last_run_at: s.lastRunAt?.toISOString() ?? null,
+    last_status: s.lastStatus,
+    last_error: s.lastError,
+    last_imported_count: s.lastImportedCount,
+    last_result: s.lastResult ? pullRunResource(s.lastResult) : null,
+    created_at: s.createdAt.toISOString(),
+    updated_at: s.updatedAt.toISOString(),
+  };
+}
+
+function pullRunResource(r: PullRunResult) {
+  return {
+    status: r.status,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+    pages: r.pages,
+    received: r.received,
+    created: r.created,
+    updated: r.updated,
+    unchanged: r.unchanged,
+    skipped_transmitted: r.skippedTransmitted,
+    invalid_count: r.invalidCount,
+    skipped: r.skipped.map((s) => ({ page: s.page + 1, index: s.index, external_id: s.externalId, errors: s.errors })),
+    truncated: r.truncated,
+    import_id: r.importId,
+    transmitted: r.transmitted,
+    transmit_skip_reason: r.transmitSkipReason,
+    error: r.error,
+  };
+}

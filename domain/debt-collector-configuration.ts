@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { amountCents, country, currency } from './schemas';
+
+/**
+ * A company's debt collector configurations: an ordered list; the first whose conditions match
+ * a case picks the collector and whether a reviewer must approve the hand-off.
+ */
+export const debtCollectorKinds = ['in_house', 'http', 'file'] as const;
+export type DebtCollectorKind = (typeof debtCollectorKinds)[number];
+
+export const collectorConditionsSchema = z
+  .object({
+    min_amount_cents: amountCents.optional(),
+    max_amount_cents: amountCents.optional(),
+    currencies: z.array(currency).min(1).max(50).optional(),
+    countries: z.array(country).min(1).max(250).optional(),
+  })
+  .refine((c) => c.min_amount_cents === undefined || c.max_amount_cents === undefined || c.min_amount_cents <= c.max_amount_cents, {
+    message: 'must not be below min_amount_cents',
+    path: ['max_amount_cents'],
+  });
+export type CollectorConditions = z.infer<typeof collectorConditionsSchema>;
+
+export const debtCollectorConfigurationSchema = z
+  .object({
+    name: z.string().trim().min(1).max(100),
+    collector: z.enum(debtCollectorKinds),
+    review_required: z.boolean(),
+    conditions: collectorConditionsSchema,
+    /** Collector-specific settings; `url` is where an `http` collector receives cases. */
+    settings: z
+      .looseObject({
+        url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+      })
+      .optional(),
+  })
+  .refine((c) => c.collector !== 'http' || c.settings?.url !== undefined, {
+    message: 'an http collector needs settings.url',
+    path: ['settings', 'url'],
+  });
+export type DebtCollectorConfiguration = z.infer<typeof debtCollectorConfigurationSchema>;
+
+export const debtCollectorConfigurationListSchema = z
+  .array(debtCollectorConfigurationSchema)
+  .max(50)
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((c, i) => {
+      if (seen.has(c.name)) ctx.addIssue({ code: 'custom', message: 'names must be unique in the list', path: [i, 'name'] });
+      seen.add(c.name);
+    });
+  });
+
+/** What a configuration's conditions are checked against. */
+export interface CaseFacts {
+  /** The amount the case is about (what is due), in minor units. */
+  amountCents: number;
+  currency: string;
+  /** The debtor's country (ISO 3166-1 alpha-2), when known. */
+  country?: string | null;
+}
+
+export function conditionsMatch(conditions: CollectorConditions, facts: CaseFacts): boolean {
+  const { min_amount_cents: min, max_amount_cents: max, currencies, countries } = conditions;
+  if (min !== undefined && facts.amountCents < min) return false;
+  if (max !== undefined && facts.amountCents > max) return false;
+  if (currencies && !currencies.includes(facts.currency.toUpperCase())) return false;
+  // A country condition cannot be met by a case whose debtor country is unknown.
+  if (countries && !(facts.country && countries.includes(facts.country.toUpperCase()))) return false;
+  return true;
+}
+
+/** The first configuration whose conditions match, or null: then a person decides (review). */
+export function matchCollectorConfiguration(configs: readonly DebtCollectorConfiguration[], facts: CaseFacts): DebtCollectorConfiguration | null {
+  return configs.find((c) => conditionsMatch(c.conditions, facts)) ?? null;
+}

@@ -1,0 +1,52 @@
+import { and, count, eq } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { companies, imports, invoices } from '../db/schema';
+import { importTransmissionWorkflowId } from '../workflows/import-transmission.messages';
+import type { importTransmissionWorkflow } from '../workflows/import-transmission.workflow';
+
+type ImportRow = typeof imports.$inferSelect;
+
+/** Why an import cannot be transmitted; the API answers `status` with `code`. */
+export class ImportTransmissionRefused extends Error {
+  constructor(
+    readonly status: 409 | 422,
+    readonly code: 'import_already_transmitted' | 'company_not_verified' | 'import_empty',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Starts collection of every invoice of an import: `draft` → `transmitting`, then the import
+ * transmission workflow fans out and marks it `transmitted`. Used by POST /imports/{id}/transmit
+ * and by the pull integration's auto-transmit. Safe to repeat while transmitting: the workflow id
+ * is the import's, so a repeat joins the same run. Tenancy is the caller's business.
+ */
+export async function transmitImport(db: Db, temporal: Client, taskQueue: string, importId: string): Promise<ImportRow> {
+  const [imp] = await db.select().from(imports).where(eq(imports.id, importId));
+  if (!imp) throw new Error(`import ${importId} not found`);
+  if (imp.status === 'transmitted') throw new ImportTransmissionRefused(409, 'import_already_transmitted', 'This import has already been transmitted');
+  const [company] = await db.select({ status: companies.status }).from(companies).where(eq(companies.id, imp.companyId));
+  if (company?.status !== 'verified') {
+    throw new ImportTransmissionRefused(409, 'company_not_verified', 'The company must be verified before anything is transmitted');
+  }
+  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(invoices).where(eq(invoices.importId, imp.id));
+  if (Number(n) === 0) throw new ImportTransmissionRefused(422, 'import_empty', 'The import has no invoices');
+  await db.update(imports).set({ status: 'transmitting', updatedAt: new Date() }).where(and(eq(imports.id, imp.id), eq(imports.status, 'draft')));
+  try {
+    await temporal.workflow.start<typeof importTransmissionWorkflow>('importTransmissionWorkflow', {
+      workflowId: importTransmissionWorkflowId(imp.id),
+      taskQueue,
+      args: [{ importId: imp.id }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  const [fresh] = await db.select().from(imports).where(eq(imports.id, imp.id));
+  return fresh!;
+}

@@ -1,0 +1,94 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { asc, eq } from 'drizzle-orm';
+import { createActivities } from '../../activities';
+import type { Database } from '../../db/client';
+import { events, invoices, messages } from '../../db/schema';
+import { createMailer } from '../../messaging/mailer';
+import { createSmsSender } from '../../messaging/sms';
+import { registerSearchAttributes } from '../../temporal/search-attributes';
+import { invoiceWorkflowId, type InvoiceWorkflowInput } from '../../workflows/invoice.messages';
+import type { invoiceWorkflow } from '../../workflows/invoice.workflow';
+import { createTestDatabase } from './database';
+import { silentLogger } from './logger';
+import { seedCompany } from './seed';
+import { workflowBundle } from './stack';
+import { startSmtpServer, type TestSmtpServer } from './smtp';
+
+/**
+ * The invoice workflow on the time-skipping server with its real activities: database, SMTP
+ * server, SMS dev outbox. One per test file.
+ */
+export interface WorkflowTestEnv {
+  env: TestWorkflowEnvironment;
+  database: Database;
+  smtp: TestSmtpServer;
+  seed: Awaited<ReturnType<typeof seedCompany>>;
+  start(input: InvoiceWorkflowInput): ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>;
+  /** Moves the test clock to daytime in Amsterdam, so messages are not held back by quiet hours. */
+  daytime(): Promise<void>;
+  invoiceRow(id: string): Promise<typeof invoices.$inferSelect>;
+  eventsOf(id: string): Promise<Array<typeof events.$inferSelect>>;
+  messagesOf(id: string): Promise<Array<typeof messages.$inferSelect>>;
+  close(): Promise<void>;
+}
+
+export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
+  const taskQueue = 'invoice-workflow-test';
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
+  });
+  await registerSearchAttributes(env.connection, 'default');
+  const database = await createTestDatabase();
+  const smtp = await startSmtpServer();
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({
+      db: database.db,
+      mailer: createMailer({ smtpUrl: smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger }),
+      sms: createSmsSender({ logger: silentLogger }),
+      temporal: env.client,
+      config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: taskQueue },
+      logger: silentLogger,
+    }),
+  });
+  const running = worker.run();
+  const seed = await seedCompany(database.db);
+
+  async function daytime(): Promise<void> {
+    const now = await env.currentTimeMs();
+    const hour = new Date(now).getUTCHours();
+    if (hour >= 8 && hour <= 16) return;
+    const next = new Date(now);
+    next.setUTCHours(9, 0, 0, 0);
+    if (next.getTime() <= now) next.setUTCDate(next.getUTCDate() + 1);
+    await env.sleep(next.getTime() - now);
+  }
+
+  return {
+    env,
+    database,
+    smtp,
+    seed,
+    daytime,
+    async start(input) {
+      await daytime();
+      return env.client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', { workflowId: invoiceWorkflowId(input.invoiceId), taskQueue, args: [input] });
+    },
+    async invoiceRow(id) {
+      const [row] = await database.db.select().from(invoices).where(eq(invoices.id, id));
+      return row!;
+    },
+    eventsOf: (id) => database.db.select().from(events).where(eq(events.invoiceId, id)).orderBy(asc(events.seq)),
+    messagesOf: (id) => database.db.select().from(messages).where(eq(messages.invoiceId, id)).orderBy(asc(messages.createdAt)),
+    async close() {
+      worker.shutdown();
+      await running;
+      await env.teardown();
+      await smtp.close();
+      await database.close();
+    },
+  };
+}
