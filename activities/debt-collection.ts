@@ -11,7 +11,7 @@ export function debtCollectionActivities({ db }: ActivityDeps) {
      * Opens the debt collection case of an invoice whose last dunning step passed unpaid.
      * Its external id is the invoice's, so a retried activity finds the case it already opened.
      */
-    async openDebtCollectionCase(input: { invoiceId: string; reason: string }): Promise<{ caseId: string }> {
+    async openDebtCollectionCase(input: { invoiceId: string; reason: string; source?: 'dunning' | 'chargeback' }): Promise<{ caseId: string }> {
       return db.transaction(async (tx) => {
         const [invoice] = await tx.select().from(invoices).where(eq(invoices.id, input.invoiceId));
         if (!invoice) throw new Error(`invoice ${input.invoiceId} not found`);
@@ -25,7 +25,7 @@ export function debtCollectionActivities({ db }: ActivityDeps) {
             companyId: invoice.companyId,
             invoiceId: invoice.id,
             externalId,
-            source: 'dunning',
+            source: input.source ?? 'dunning',
             currency: invoice.currency,
             amountCents: amountDue(invoice),
             details: {
@@ -56,7 +56,7 @@ export function debtCollectionActivities({ db }: ActivityDeps) {
             partnerId: invoice.partnerId,
             companyId: invoice.companyId,
             invoiceId: invoice.id,
-            data: { debt_collection_case_id: caseRow.id, invoice_id: invoice.id, source: 'dunning', state: caseRow.state, amount_cents: caseRow.amountCents, currency: caseRow.currency },
+            data: { debt_collection_case_id: caseRow.id, invoice_id: invoice.id, source: caseRow.source, state: caseRow.state, amount_cents: caseRow.amountCents, currency: caseRow.currency },
             dedupeKey: `debt_case.created:${caseRow.id}`,
           },
         ]);

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt } from 'drizzle-orm';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { imports, invoices } from '../db/schema';
+import { isFinalStatus } from '../domain/invoice-status';
 import { appendEvents } from '../services/events';
 import { currentDunningPolicy } from '../services/dunning-policies';
 import { CompanyId, PartnerId, InvoiceStatus, AmountDueCents, DunningLevel } from '../temporal/search-attributes';
@@ -34,7 +35,9 @@ export function importTransmissionActivities({ db, temporal, config, clock = () 
       const { version, policy } = await currentDunningPolicy(db, rows[0]!.companyId);
       let started = 0;
       let alreadyRunning = 0;
-      const queue = [...rows];
+      // An invoice closed before transmission (a draft retracted) must stay closed: starting its
+      // workflow would reopen it. Started invoices are not final, so a retried page still counts them.
+      const queue = rows.filter((inv) => !isFinalStatus(inv.status));
       const startOne = async (inv: (typeof rows)[number]): Promise<void> => {
         const input: InvoiceWorkflowInput = {
           invoiceId: inv.id,

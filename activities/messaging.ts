@@ -4,6 +4,7 @@ import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import { createPortalToken, portalUrl } from '../messaging/portal-link';
+import { twilioWebhookPaths } from '../messaging/sms';
 import { formatMoney, renderEmail, renderSms, type MessageKind } from '../messaging/templates';
 import type { ActivityDeps } from './deps';
 
@@ -26,10 +27,17 @@ export type SendMessageResult =
 
 const PORTAL_LINK_DAYS = 120;
 
-/** A provider error that retrying will not fix (SMTP 5xx, Twilio 4xx). */
+/**
+ * A provider error that retrying will not fix: the SMTP server refused this recipient or this
+ * message (5xx to RCPT TO or DATA), or Twilio refused the request (4xx, e.g. an invalid or
+ * unsubscribed number). A 5xx to AUTH or MAIL FROM, Twilio's 401 (credentials) and 429 (rate
+ * limit) are ours to fix or wait out, so they are retried like 4xx replies and lost connections.
+ */
 function isPermanent(err: unknown): boolean {
-  const e = err as { responseCode?: number; status?: number };
-  return (e.responseCode !== undefined && e.responseCode >= 500) || (e.status !== undefined && e.status >= 400 && e.status < 500);
+  const e = err as { responseCode?: number; command?: string; status?: number };
+  const smtpRefused = e.responseCode !== undefined && e.responseCode >= 500 && (e.command === 'RCPT TO' || e.command === 'DATA');
+  const twilioRefused = e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 429;
+  return smtpRefused || twilioRefused;
 }
 
 export function messagingActivities({ db, mailer, sms, config, clock = () => new Date() }: ActivityDeps) {
@@ -116,7 +124,8 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
             subject: email.subject,
             text: email.text,
             html: email.html,
-            messageId: `<${id}@recoup>`,
+            // From the send key, not the row: a retry after a temporary failure keeps the same Message-ID.
+            messageId: `<${sendKey.replace(/[^A-Za-z0-9_-]/g, '.')}@recoup>`,
             headers: {
               'List-Unsubscribe': `<${context.portalUrl}?unsubscribe=email>`,
               'X-Recoup-Invoice': invoice.id,
@@ -124,13 +133,14 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
           });
           providerMessageId = result.providerMessageId;
         } else {
-          const result = await sms.send({ to: recipient, body: bodyText });
+          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: `${config.publicBaseUrl}${twilioWebhookPaths.status}` });
           providerMessageId = result.providerMessageId;
         }
       } catch (err) {
         if (isPermanent(err)) return markFailed(id, (err as Error).message);
-        // Temporary: nothing went out, so release the key and let the activity retry.
-        await db.delete(messages).where(eq(messages.id, id));
+        // Temporary: nothing went out, so release the key and let the activity retry (unless a
+        // later attempt has meanwhile settled this row).
+        await db.delete(messages).where(and(eq(messages.id, id), eq(messages.status, 'sending')));
         throw err;
       }
 

@@ -20,12 +20,13 @@ import { invoiceRoutes } from './routes/invoices';
 import { partnerRoutes } from './routes/partners';
 import { pullSourceRoutes } from './routes/pull-source';
 import { portalRoutes } from './portal/routes';
+import { twilioWebhookRoutes, type TwilioWebhookConfig } from './twilio/routes';
 import { webhookEndpointRoutes } from './webhooks/routes';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR'>;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR'> & TwilioWebhookConfig;
   logger: Logger;
   /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
   documents?: DocumentStore;
@@ -41,6 +42,8 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ status: 'ok' });
   });
   app.use(portalRoutes(deps.db, deps.config.portalSecret));
+  // Twilio posts forms, signed: only these routes parse them.
+  app.use('/webhooks/twilio', express.urlencoded({ extended: false, limit: '64kb' }), twilioWebhookRoutes(deps.db, deps.config));
 
   app.use(openApiRoutes());
 

@@ -50,10 +50,16 @@ export function ipAllowed(ip: string, cidrs: string[]): boolean {
     const [addr, bits] = cidr.split('/');
     if (!addr) continue;
     const type = isIPv6(addr) ? 'ipv6' : 'ipv4';
-    if (bits === undefined) list.addAddress(addr, type);
-    else list.addSubnet(addr, Number(bits), type);
+    // An entry that is no address (stored by hand or by an older version) allows nothing, rather than failing every request.
+    try {
+      if (bits === undefined) list.addAddress(addr, type);
+      else list.addSubnet(addr, Number(bits), type);
+    } catch {
+      continue;
+    }
   }
   const plain = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
+  if (!isIPv4(plain) && !isIPv6(plain)) return false;
   return list.check(plain, isIPv6(plain) ? 'ipv6' : 'ipv4');
 }
 

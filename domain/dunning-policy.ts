@@ -41,6 +41,8 @@ export const dunningPolicySchema = z
     promise_to_pay: z
       .object({ max_days: z.number().int().min(1).max(365).default(30), grace_days: z.number().int().min(0).max(30).default(3) })
       .prefault({}),
+    /** What a chargeback or reversed payment on the invoice leads to. */
+    chargeback: z.enum(['debt_collection', 'resume_dunning']).default('debt_collection'),
     payment_plan: z
       .object({
         max_installments: z.number().int().min(2).max(60).default(12),

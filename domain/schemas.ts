@@ -112,6 +112,13 @@ export const paymentSchema = z.object({
   external_id: text(100),
 });
 
+export const promiseToPaySchema = z.object({ date: isoDate });
+export const paymentPlanSchema = z.object({
+  installment_count: z.number().int().min(2).max(60),
+  first_due_date: isoDate,
+  interval_days: z.number().int().min(7).max(92).default(30),
+});
+
 export const invoiceListQuerySchema = z.object({
   company_id: z.string().optional(),
   import_id: z.string().optional(),
@@ -126,5 +133,12 @@ export const pageQuerySchema = z.object({
   cursor: z.string().max(200).optional(),
 });
 
-export const partnerCreateSchema = z.object({ name: text(200), ip_allow_list: z.array(z.string().max(64)).max(100).optional() });
+const ipOrCidr = z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]);
+export const partnerCreateSchema = z.object({
+  name: text(200),
+  ip_allow_list: z
+    .array(z.string().max(64).refine((s) => ipOrCidr.safeParse(s).success, 'must be an IP address or a CIDR such as 10.0.0.0/8'))
+    .max(100)
+    .optional(),
+});
 export const apiKeyCreateSchema = z.object({ role: z.enum(['partner', 'reviewer', 'ops']) });

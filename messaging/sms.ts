@@ -21,10 +21,18 @@ export interface TwilioOptions {
   apiBaseUrl?: string;
 }
 
+/** Where Twilio posts delivery reports and the debtor's replies (below PUBLIC_BASE_URL). */
+export const twilioWebhookPaths = { status: '/webhooks/twilio/status', inbound: '/webhooks/twilio/inbound' } as const;
+
+/** Credentials and a sender (number or messaging service): SMS go through Twilio and its webhooks are served. */
+export function isTwilioConfigured(options: TwilioOptions): boolean {
+  return Boolean(options.accountSid && options.authToken && (options.from || options.messagingServiceSid));
+}
+
 /** Twilio when credentials are set; otherwise the dev outbox, which logs each SMS. */
 export function createSmsSender(options: TwilioOptions & { logger: Logger }): SmsSender {
   const { accountSid, authToken, from, messagingServiceSid } = options;
-  if (!accountSid || !authToken || (!from && !messagingServiceSid)) {
+  if (!accountSid || !authToken || !isTwilioConfigured(options)) {
     return {
       transport: 'dev-outbox',
       async send(sms) {

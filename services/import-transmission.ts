@@ -33,8 +33,9 @@ export async function transmitImport(db: Db, temporal: Client, taskQueue: string
   if (company?.status !== 'verified') {
     throw new ImportTransmissionRefused(409, 'company_not_verified', 'The company must be verified before anything is transmitted');
   }
-  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(invoices).where(eq(invoices.importId, imp.id));
-  if (Number(n) === 0) throw new ImportTransmissionRefused(422, 'import_empty', 'The import has no invoices');
+  // Only drafts are transmitted: an import whose invoices were all retracted has nothing to send.
+  const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(invoices).where(and(eq(invoices.importId, imp.id), eq(invoices.status, 'draft')));
+  if (Number(n) === 0) throw new ImportTransmissionRefused(422, 'import_empty', 'The import has no draft invoices to transmit');
   await db.update(imports).set({ status: 'transmitting', updatedAt: new Date() }).where(and(eq(imports.id, imp.id), eq(imports.status, 'draft')));
   try {
     await temporal.workflow.start<typeof importTransmissionWorkflow>('importTransmissionWorkflow', {

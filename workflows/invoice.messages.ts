@@ -19,6 +19,8 @@ export interface InvoiceWorkflowInput {
   consumer?: boolean;
   /** Set when the workflow continued as new: where the previous run left off. */
   resume?: InvoiceResumeState;
+  /** Set when a closed invoice is reopened (a chargeback on a paid invoice). */
+  reopen?: ReversePaymentRequest;
 }
 
 /** Everything a run hands to the next when it continues as new (plain data). */
@@ -88,6 +90,21 @@ export interface PaymentPlanRequest {
   source: 'partner' | 'portal';
 }
 
+export interface ReversePaymentRequest {
+  /** The payment reversed (its external id) and the amount taken back. */
+  externalId: string;
+  amountCents: number;
+  kind: 'chargeback' | 'refund' | 'reversal';
+  reason?: string;
+}
+
+export interface CollectionOutcomeRequest {
+  /** `collected`: the collector recovered it; `written_off`: uncollectible. */
+  status: 'collected' | 'written_off';
+  caseId: string;
+  reason?: string;
+}
+
 export interface HoldRequest {
   reason?: string;
 }
@@ -100,6 +117,8 @@ export const holdInvoice = defineUpdate<InvoiceSnapshot, [HoldRequest]>('holdInv
 export const resumeInvoice = defineUpdate<InvoiceSnapshot, []>('resumeInvoice');
 export const promiseToPay = defineUpdate<InvoiceSnapshot, [PromiseToPayRequest]>('promiseToPay');
 export const createPaymentPlan = defineUpdate<InvoiceSnapshot, [PaymentPlanRequest]>('createPaymentPlan');
+export const reversePayment = defineUpdate<InvoiceSnapshot, [ReversePaymentRequest]>('reversePayment');
+export const closeByCollection = defineUpdate<InvoiceSnapshot, [CollectionOutcomeRequest]>('closeByCollection');
 export const invoiceState = defineQuery<InvoiceSnapshot>('invoiceState');
 
 /** Failure types a validator or handler raises; the API maps them to HTTP statuses. */

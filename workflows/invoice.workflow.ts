@@ -4,8 +4,10 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -34,6 +36,7 @@ import {
 } from '../domain/invoice-state';
 import { AmountDueCents, DunningLevel, InvoiceStatus, NextActionAt } from '../temporal/search-attributes';
 import {
+  closeByCollection,
   createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
@@ -44,7 +47,9 @@ import {
   registerPayment,
   resumeInvoice,
   retractInvoice,
+  reversePayment,
   type InvoiceSnapshot,
+  type ReversePaymentRequest,
   type InvoiceWorkflowInput,
   type PaymentPlanState,
   type PromiseState,
@@ -100,6 +105,10 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       { key: DunningLevel, value: snapshot.dunningLevel },
       { key: NextActionAt, value: state.nextActionAt === null ? null : new Date(state.nextActionAt) },
     ]);
+    // Added after the first histories were recorded: running workflows replay without it.
+    if (patched('invoice-memo')) {
+      upsertMemo({ status: snapshot.status, amount_due_cents: snapshot.amountDueCents, dunning_level: snapshot.dunningLevel, policy_version: input.policyVersion, due_date: input.dueDate });
+    }
     await persistInvoiceChange({
       invoiceId: input.invoiceId,
       partnerId: input.partnerId,
@@ -205,6 +214,40 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         if (state.status !== 'on_hold') fail(InvoiceFailure.notOnHold, 'invoice is not on hold');
       },
     },
+  );
+
+  /** A chargeback or reversed payment reopens the amount; per policy a debt case follows at once. */
+  async function reopen(r: ReversePaymentRequest): Promise<InvoiceSnapshot> {
+    const reopened: CollectionState = { ...state, amountPaidCents: Math.max(0, state.amountPaidCents - r.amountCents), status: state.pastDue ? 'overdue' : 'open', nextActionAt: null };
+    const snapshot = await commit(reopened, `reverse:${r.externalId}:${r.kind}`, [
+      { type: 'invoice.payment_received', data: { amount_cents: -r.amountCents, external_id: r.externalId, reversal: r.kind, reason: r.reason ?? null } },
+    ], { kind: 'payment', amountCents: -r.amountCents, externalId: `${r.externalId}:${r.kind}`, reason: r.reason ?? r.kind });
+    if ((input.policy.chargeback ?? 'debt_collection') === 'debt_collection' && amountDue(state) > 0 && state.status !== 'in_debt_collection') {
+      plan = { ...plan, stepIndex: input.policy.steps.length, pendingWikFee: null };
+      await commit(applyDebtCollection(state), `chargeback_case:${r.externalId}`, [{ type: 'invoice.dunning_level_changed', data: { level: state.dunningLevel, debt_collection: true, reason: r.kind } }]);
+      await openDebtCollectionCase({ invoiceId: input.invoiceId, reason: `${r.kind} of payment ${r.externalId}`, source: 'chargeback' });
+      return snapshotOf(state);
+    }
+    return snapshot;
+  }
+
+  setHandler(reversePayment, async (r) => reopen(r), {
+    validator: (r) => {
+      if (state.status === 'retracted' || state.status === 'credited') fail(InvoiceFailure.closed, `invoice is ${state.status}`);
+      if (r.amountCents > state.amountPaidCents) fail(InvoiceFailure.notAllowedByPolicy, 'more is reversed than was paid');
+    },
+  });
+
+  setHandler(
+    closeByCollection,
+    async (c) =>
+      // Written off: the case's own `debt_case.closed` event (on this invoice's timeline) says so.
+      commit(
+        { ...state, status: c.status, nextActionAt: null },
+        `collection:${c.caseId}:${c.status}`,
+        c.status === 'collected' ? [{ type: 'invoice.paid', data: { debt_collection_case_id: c.caseId, outcome: c.status, reason: c.reason ?? null } }] : [],
+      ),
+    { validator: (_c) => rejectIfClosed() },
   );
 
   setHandler(
@@ -359,7 +402,9 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     await condition(() => isClosed(state));
   }
 
-  if (!resume) {
+  if (input.reopen) {
+    await reopen(input.reopen);
+  } else if (!resume) {
     // Transmission: the invoice notice goes out at once, or at 08:00 if it is night for the debtor.
     await commit(state, 'transmit', [{ type: 'invoice.transmitted', data: { policy_version: input.policyVersion, due_date: input.dueDate } }]);
     const notice = allowedSendTime(ctx, Date.now(), [], 1);

@@ -234,12 +234,14 @@ function esc(s: string): string {
 const css = `
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;background:#fff;display:flex}
-nav{position:sticky;top:0;height:100vh;overflow:auto;width:300px;flex:none;background:#f5f6f8;border-right:1px solid #e2e5ea;padding:12px 10px;font-size:13px}
+nav{position:sticky;top:0;height:100vh;overflow-y:auto;overflow-x:hidden;width:320px;flex:none;background:#f5f6f8;border-right:1px solid #e2e5ea;padding:12px 10px;font-size:12.5px}
 nav ul{list-style:none;margin:0;padding:0}
 nav li li{margin:2px 0 2px 8px}
 nav>ul>li{margin:10px 0 4px}
 nav>ul>li>a{font-weight:600}
 nav a{color:#1d2330;text-decoration:none}
+nav li li a{display:block;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+nav .m{min-width:46px;line-height:1.6}
 nav a:hover{text-decoration:underline}
 .brand{font-weight:700;font-size:15px;margin:0 0 8px}
 main{flex:1;min-width:0;padding:16px 32px 64px;max-width:1100px}
@@ -253,6 +255,8 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;backgrou
 table{border-collapse:collapse;width:100%;font-size:14px}
 td,th{border-top:1px solid #eceef1;padding:5px 8px;text-align:left;vertical-align:top}
 th{font-size:12px;color:#5b6474;text-transform:uppercase}
+td:first-child{white-space:nowrap}
+td:first-child code{word-break:normal}
 .fields .fields{margin-top:6px;background:#fafbfc}
 .m{display:inline-block;min-width:54px;text-align:center;font:700 11px/1.8 ui-monospace,monospace;border-radius:3px;color:#fff;padding:0 4px}
 .m-get{background:#2f7d32}.m-post{background:#1f5fbf}.m-put{background:#8a5a00}.m-patch{background:#6b3fa0}.m-delete{background:#b3261e}

@@ -6,7 +6,7 @@ import { events } from '../../db/schema';
 import { eventTypes } from '../../services/events';
 import { principalOf, requireRole } from '../auth';
 import { parse } from '../errors';
-import { partnerFilter, visibleInvoice } from '../scope';
+import { partnerFilter, visibleCompany, visibleInvoice } from '../scope';
 import { eventResource } from '../serializers';
 
 export const eventQuerySchema = z.object({
@@ -36,6 +36,8 @@ export function eventRoutes(db: Db): Router {
 
   r.get('/events', requireRole('partner', 'ops'), async (req, res) => {
     const q = parse(eventQuerySchema, req.query, 'query');
+    // Filtering by another tenant's (or an unknown) id is a 404, as reading it would be.
+    if (q.company_id) await visibleCompany(db, principalOf(req), q.company_id);
     const partnerId = partnerFilter(principalOf(req));
     const after = await sequenceAfter(q.cursor ?? q.after);
     const rows = await db

@@ -42,6 +42,8 @@ export function importRoutes(db: Db, temporal: Client, taskQueue: string): Route
 
   r.get('/imports', async (req, res) => {
     const q = parse(importListQuerySchema, req.query, 'query');
+    // Filtering by another tenant's (or an unknown) id is a 404, as reading it would be.
+    if (q.company_id) await visibleCompany(db, principalOf(req), q.company_id);
     const partnerId = partnerFilter(principalOf(req));
     const after = decodeCursor(q.cursor);
     const rows = await db

@@ -12,15 +12,19 @@ import {
   invoiceCreateSchema,
   invoiceLineSchema,
   invoiceListQuerySchema,
+  paymentPlanSchema,
   paymentSchema,
+  promiseToPaySchema,
   reasonSchema,
 } from '../../domain/schemas';
 import { appendEvents } from '../../services/events';
 import { newId } from '../../services/ids';
 import {
+  createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
   holdInvoice,
+  promiseToPay,
   invoiceWorkflowId,
   registerPayment,
   resumeInvoice,
@@ -28,8 +32,9 @@ import {
   type InvoiceSnapshot,
 } from '../../workflows/invoice.messages';
 import { principalOf, requireRole } from '../auth';
+import { debtorPhoneE164 } from '../debtor-phone';
 import { conflict, fromWorkflowError, parse, unprocessable } from '../errors';
-import { partnerFilter, visibleImport, visibleInvoice } from '../scope';
+import { partnerFilter, visibleCompany, visibleImport, visibleInvoice } from '../scope';
 import { decodeCursor, invoiceLineResource, invoiceResource, ledgerEntryResource, page } from '../serializers';
 
 type InvoiceRow = typeof invoices.$inferSelect;
@@ -80,7 +85,8 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const total = invoiceTotal(lines);
     if (total <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
     if (body.due_date < body.issue_date) throw unprocessable('due_date_before_issue_date', 'due_date is before issue_date');
-    const [{ currency } = { currency: 'EUR' }] = await db.select({ currency: companies.currency }).from(companies).where(eq(companies.id, imp.companyId));
+    const [{ currency, country } = { currency: 'EUR', country: undefined }] = await db.select({ currency: companies.currency, country: companies.country }).from(companies).where(eq(companies.id, imp.companyId));
+    const debtor = body.debtor.phone === undefined ? body.debtor : { ...body.debtor, phone: debtorPhoneE164(body.debtor.phone, body.debtor.address?.country ?? country, 'debtor.phone') };
     const id = newId('inv');
     const row = await db.transaction(async (tx) => {
       const [inv] = await tx
@@ -96,7 +102,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
           dueDate: body.due_date,
           currency: body.currency ?? currency,
           reference: body.reference ?? null,
-          debtor: body.debtor,
+          debtor,
           amountTotalCents: total,
         })
         .returning();
@@ -117,6 +123,9 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
 
   r.get('/invoices', async (req, res) => {
     const q = parse(invoiceListQuerySchema, req.query, 'query');
+    // Filtering by another tenant's (or an unknown) id is a 404, as reading it would be.
+    if (q.company_id) await visibleCompany(db, principalOf(req), q.company_id);
+    if (q.import_id) await visibleImport(db, principalOf(req), q.import_id);
     const partnerId = partnerFilter(principalOf(req));
     const after = decodeCursor(q.cursor);
     const rows = await db
@@ -224,12 +233,33 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
     const body = parse(debtorPatchSchema, req.body);
     const debtor = { ...inv.debtor, ...body };
+    if (body.phone !== undefined) {
+      const [company] = debtor.address ? [] : await db.select({ country: companies.country }).from(companies).where(eq(companies.id, inv.companyId));
+      debtor.phone = debtorPhoneE164(body.phone, debtor.address?.country ?? company?.country, 'phone');
+    }
     await db.transaction(async (tx) => {
       await tx.update(invoices).set({ debtor, updatedAt: new Date() }).where(eq(invoices.id, inv.id));
       await appendEvents(tx, [
         { type: 'invoice.contact_updated', partnerId: inv.partnerId, companyId: inv.companyId, invoiceId: inv.id, data: { invoice_id: inv.id, changed: Object.keys(body) } },
       ]);
     });
+    res.json(invoiceResource(await reload(inv.id)));
+  });
+
+  // Arrangements a partner agreed with the debtor (the debtor can make them in the portal too).
+  r.post('/invoices/:id/promise_to_pay', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(promiseToPaySchema, req.body);
+    requireTransmitted(inv);
+    await updateWorkflow(inv, promiseToPay, [{ date: body.date, source: 'partner' }]);
+    res.json(invoiceResource(await reload(inv.id)));
+  });
+
+  r.post('/invoices/:id/payment_plan', async (req, res) => {
+    const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
+    const body = parse(paymentPlanSchema, req.body);
+    requireTransmitted(inv);
+    await updateWorkflow(inv, createPaymentPlan, [{ installmentCount: body.installment_count, firstDueDate: body.first_due_date, intervalDays: body.interval_days, source: 'partner' }]);
     res.json(invoiceResource(await reload(inv.id)));
   });
 

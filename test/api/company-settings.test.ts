@@ -11,7 +11,7 @@ import { defaultDunningPolicy } from '../../domain/dunning-policy';
 import { diskDocumentStore } from '../../storage/document-store';
 import { eventually } from '../support/eventually';
 import { silentLogger } from '../support/logger';
-import { invoiceBody, OPS_KEY, startStack, type Stack } from '../support/stack';
+import { invoiceBody, OPS_KEY, startStack, type HttpResponse, type Stack } from '../support/stack';
 
 /** Company settings over real HTTP: verification documents, the dunning policy, debt collector configurations. */
 let stack: Stack;
@@ -45,7 +45,7 @@ async function upload(parts: Part, o: { company?: string; apiKey?: string; baseU
     headers: { authorization: `Bearer ${o.apiKey ?? key}` },
     body: form,
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as HttpResponse['body'] };
 }
 
 async function storedDocuments(): Promise<number> {

@@ -137,7 +137,7 @@ describe('imports', () => {
     expect(late.body.error.code).toBe('import_not_draft');
   });
 
-  test('transmitting an empty import is 422, and an unverified company 409', async () => {
+  test('transmitting an import without draft invoices is 422, and one of an unverified company 409', async () => {
     const { key, companyId } = await stack.newPartner('Empty');
     const empty = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
     const res = await stack.request('POST', `/api/v2/imports/${empty.body.id}/transmit`, { key });
@@ -151,9 +151,16 @@ describe('imports', () => {
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('company_not_verified');
     expect((await stack.request('GET', `/api/v2/imports/${imp.body.id}`, { key })).body.status).toBe('draft');
+
+    const allRetracted = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
+    const gone = await stack.request('POST', '/api/v2/invoices', { key, body: invoiceBody(allRetracted.body.id) });
+    await stack.request('POST', `/api/v2/invoices/${gone.body.id}/retract`, { key, body: {} });
+    const nothingLeft = await stack.request('POST', `/api/v2/imports/${allRetracted.body.id}/transmit`, { key });
+    expect(nothingLeft.status).toBe(422);
+    expect(nothingLeft.body.error.code).toBe('import_empty');
   });
 
-  test('imports list by company, in pages; an unknown company is 400 or 404, never someone else', async () => {
+  test('imports list by company, in pages; creating one for an unknown company is 404', async () => {
     const { key, companyId } = await stack.newPartner('Import lister');
     const other = await stack.request('POST', '/api/v2/companies', { key, body: companyBody });
     const ids: string[] = [];

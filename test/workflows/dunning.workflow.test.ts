@@ -4,6 +4,8 @@ import { debtCollectionCases, optOuts } from '../../db/schema';
 import { dunningPolicySchema, defaultDunningPolicy } from '../../domain/dunning-policy';
 import { wikFeeCents } from '../../domain/fees';
 import { createPaymentPlan, invoiceState, promiseToPay, registerPayment } from '../../workflows/invoice.messages';
+import { reverseInvoicePayment } from '../../services/payment-reversal';
+import { eventually } from '../support/eventually';
 import { dateFrom, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
 
@@ -215,4 +217,39 @@ test('a 90-day life: a broken promise, a partial payment and a broken payment pl
   const wik = wikFeeCents(40_000);
   expect(s).toMatchObject({ status: 'in_debt_collection', dunningLevel: 2, amountPaidCents: 20_000, feesCents: 500 + wik, amountDueCents: 40_000 + 500 + wik });
   expect(await t.invoiceRow(input.invoiceId)).toMatchObject({ status: 'in_debt_collection', feesCents: 500 + wik, amountPaidCents: 20_000 });
+});
+
+describe('chargebacks', () => {
+  test('a chargeback on a paid invoice reopens the amount and opens a debt collection case', async () => {
+    const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(10), amountCents: 25_000 });
+    const handle = await t.start(input);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 25_000, externalId: 'card-1', source: 'portal' }] });
+    expect((await handle.result()).status).toBe('paid');
+    const result = await reverseInvoicePayment({ db: t.database.db, temporal: t.env.client, taskQueue: 'invoice-workflow-test' }, input.invoiceId, {
+      externalId: 'card-1',
+      amountCents: 25_000,
+      kind: 'chargeback',
+      reason: 'fraudulent',
+    });
+    expect(result).toEqual({ reopened: true });
+    await eventually(async () => expect(await t.invoiceRow(input.invoiceId)).toMatchObject({ status: 'in_debt_collection', amountPaidCents: 0 }));
+    const row = await t.invoiceRow(input.invoiceId);
+    const [kase] = await t.database.db.select().from(debtCollectionCases).where(eq(debtCollectionCases.invoiceId, input.invoiceId));
+    expect(kase).toMatchObject({ id: row.debtCollectionCaseId, source: 'chargeback', amountCents: 25_000 });
+    expect(await types(input.invoiceId)).toEqual(expect.arrayContaining(['invoice.paid', 'debt_case.created']));
+  });
+
+  test('a refund reversal on a running invoice lowers what was paid', async () => {
+    const policy = dunningPolicySchema.parse({ chargeback: 'resume_dunning', steps: [{ offset_days: 30, action: 'reminder', channels: ['email'] }] });
+    const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(10), amountCents: 25_000, policy });
+    const handle = await t.start(input);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: 'sepa-1', source: 'bank' }] });
+    const s = await reverseInvoicePayment({ db: t.database.db, temporal: t.env.client, taskQueue: 'invoice-workflow-test' }, input.invoiceId, {
+      externalId: 'sepa-1',
+      amountCents: 10_000,
+      kind: 'reversal',
+    });
+    expect(s).toMatchObject({ status: 'open', amountPaidCents: 0, amountDueCents: 25_000 });
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 25_000, externalId: 'sepa-2', source: 'bank' }] });
+  });
 });

@@ -1,0 +1,78 @@
+import { and, eq } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { dunningPolicies, invoices } from '../db/schema';
+import { defaultDunningPolicy } from '../domain/dunning-policy';
+import { CompanyId, InvoiceStatus, PartnerId } from '../temporal/search-attributes';
+import { invoiceWorkflowId, reversePayment, type InvoiceSnapshot, type InvoiceWorkflowInput, type ReversePaymentRequest } from '../workflows/invoice.messages';
+import type { invoiceWorkflow } from '../workflows/invoice.workflow';
+
+/**
+ * A chargeback, refund or reversed payment reported by a payment provider or bank. A running
+ * invoice workflow takes it as an update; a paid invoice, whose workflow has ended, is reopened by
+ * a new run of the same workflow id that starts from the stored amounts.
+ */
+export async function reverseInvoicePayment(
+  deps: { db: Db; temporal: Client; taskQueue: string },
+  invoiceId: string,
+  request: ReversePaymentRequest,
+): Promise<InvoiceSnapshot | { reopened: true }> {
+  const handle = deps.temporal.workflow.getHandle(invoiceWorkflowId(invoiceId));
+  const running = await handle
+    .describe()
+    .then((d) => d.status.name === 'RUNNING')
+    .catch(() => false);
+  if (running) {
+    return handle.executeUpdate(reversePayment, { args: [request], updateId: `reverse-${request.externalId}-${request.kind}` });
+  }
+  const [inv] = await deps.db.select().from(invoices).where(eq(invoices.id, invoiceId));
+  if (!inv) throw new Error(`invoice ${invoiceId} not found`);
+  const version = inv.policyVersion ?? 0;
+  const [stored] = version > 0 ? await deps.db.select().from(dunningPolicies).where(and(eq(dunningPolicies.companyId, inv.companyId), eq(dunningPolicies.version, version))) : [];
+  const policy = stored?.policy ?? defaultDunningPolicy;
+  const input: InvoiceWorkflowInput = {
+    invoiceId: inv.id,
+    partnerId: inv.partnerId,
+    companyId: inv.companyId,
+    currency: inv.currency,
+    dueDate: inv.dueDate,
+    timezone: inv.debtor.timezone ?? 'Europe/Amsterdam',
+    amountTotalCents: inv.amountTotalCents,
+    policy,
+    policyVersion: version,
+    consumer: !inv.debtor.organization_name,
+    reopen: request,
+    resume: {
+      state: {
+        status: inv.status,
+        statusBeforeHold: null,
+        amountTotalCents: inv.amountTotalCents,
+        amountPaidCents: inv.amountPaidCents,
+        amountCreditedCents: inv.amountCreditedCents,
+        feesCents: inv.feesCents,
+        dunningLevel: inv.dunningLevel,
+        nextActionAt: null,
+        pastDue: inv.dueDate < new Date().toISOString().slice(0, 10),
+      },
+      // The policy's steps are behind it: what follows is decided by the policy's chargeback rule.
+      plan: { stepIndex: policy.steps.length, shiftMs: 0, contacts: [], pendingWikFee: null },
+      revision: inv.revision,
+      promise: null,
+      paymentPlan: null,
+      heldSince: null,
+    },
+  };
+  await deps.temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
+    workflowId: invoiceWorkflowId(inv.id),
+    taskQueue: deps.taskQueue,
+    args: [input],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: CompanyId, value: inv.companyId },
+      { key: PartnerId, value: inv.partnerId },
+      { key: InvoiceStatus, value: inv.status },
+    ],
+  });
+  return { reopened: true };
+}
