@@ -1,18 +1,19 @@
 import { eq } from 'drizzle-orm';
 import { debtCollectionCases, invoiceLines, invoices } from '../db/schema';
 import { amountDue } from '../domain/amounts';
+import { startDebtCaseWorkflow } from '../services/debt-cases';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import type { ActivityDeps } from './deps';
 
-export function debtCollectionActivities({ db }: ActivityDeps) {
+export function debtCollectionActivities({ db, temporal, config }: ActivityDeps) {
   return {
     /**
      * Opens the debt collection case of an invoice whose last dunning step passed unpaid.
      * Its external id is the invoice's, so a retried activity finds the case it already opened.
      */
     async openDebtCollectionCase(input: { invoiceId: string; reason: string; source?: 'dunning' | 'chargeback' }): Promise<{ caseId: string }> {
-      return db.transaction(async (tx) => {
+      const opened = await db.transaction(async (tx) => {
         const [invoice] = await tx.select().from(invoices).where(eq(invoices.id, input.invoiceId));
         if (!invoice) throw new Error(`invoice ${input.invoiceId} not found`);
         const externalId = `invoice:${invoice.id}`;
@@ -60,8 +61,11 @@ export function debtCollectionActivities({ db }: ActivityDeps) {
             dedupeKey: `debt_case.created:${caseRow.id}`,
           },
         ]);
-        return { caseId: caseRow.id };
+        return caseRow;
       });
+      // The case is its own workflow, prepared automatically; the conflict policy makes a retried activity join it.
+      await startDebtCaseWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, opened, true);
+      return { caseId: opened.id };
     },
   };
 }

@@ -1,5 +1,8 @@
 import type { ActivityDeps } from './deps';
 import { debtCollectionActivities } from './debt-collection';
+import { debtCaseActivities } from './debt-case';
+import { debtCaseHandOffActivities } from './debt-case-handoff';
+import { debtCaseInvoiceActivities } from './debt-case-invoice';
 import { importTransmissionActivities } from './import-transmission';
 import { invoiceStateActivities } from './invoice-state';
 import { messagingActivities } from './messaging';
@@ -15,6 +18,9 @@ export function createActivities(deps: ActivityDeps) {
     ...messagingActivities(deps),
     ...importTransmissionActivities(deps),
     ...debtCollectionActivities(deps),
+    ...debtCaseActivities(deps),
+    ...debtCaseHandOffActivities(deps),
+    ...debtCaseInvoiceActivities(deps),
     ...pullIntegrationActivities(deps),
     ...webhookActivities(deps),
   };

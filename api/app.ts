@@ -14,22 +14,30 @@ import { companyRoutes } from './routes/companies';
 import { debtCollectorConfigurationRoutes } from './routes/debt-collector-configurations';
 import { documentRoutes } from './routes/documents';
 import { dunningPolicyRoutes } from './routes/dunning-policy';
+import { dunningPolicyPreviewRoutes } from './routes/dunning-policy-preview';
 import { eventRoutes } from './routes/events';
 import { importRoutes } from './routes/imports';
 import { invoiceRoutes } from './routes/invoices';
 import { partnerRoutes } from './routes/partners';
 import { pullSourceRoutes } from './routes/pull-source';
 import { portalRoutes } from './portal/routes';
+import { paymentRoutes } from './payments/routes';
+import { paymentProviderFor, type PaymentConfig } from '../payments/configured-provider';
+import type { PaymentProvider } from '../payments/payment-provider';
 import { twilioWebhookRoutes, type TwilioWebhookConfig } from './twilio/routes';
 import { webhookEndpointRoutes } from './webhooks/routes';
+import { collectorCallbackRoutes } from './debt-cases/collector-callbacks';
+import { debtCaseRoutes } from './debt-cases/routes';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR'> & TwilioWebhookConfig;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR'> & TwilioWebhookConfig & PaymentConfig;
   logger: Logger;
   /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
   documents?: DocumentStore;
+  /** The debtor portal's payment provider; default: the one PAYMENT_PROVIDER names. */
+  payments?: PaymentProvider;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -41,7 +49,10 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.use(portalRoutes(deps.db, deps.config.portalSecret));
+  const payments = deps.payments ?? paymentProviderFor(deps.config);
+  // Before any body parser: payment webhooks are verified over their raw bytes.
+  app.use(paymentRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, payments }));
+  app.use(portalRoutes({ db: deps.db, temporal: deps.temporal, payments, config: deps.config }));
   // Twilio posts forms, signed: only these routes parse them.
   app.use('/webhooks/twilio', express.urlencoded({ extended: false, limit: '64kb' }), twilioWebhookRoutes(deps.db, deps.config));
 
@@ -56,13 +67,17 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(companyRoutes(deps.db));
   api.use(documentRoutes(deps.db, deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR)));
   api.use(dunningPolicyRoutes(deps.db));
+  api.use(dunningPolicyPreviewRoutes(deps.db));
   api.use(debtCollectorConfigurationRoutes(deps.db));
   api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(importRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(invoiceRoutes(deps.db, deps.temporal));
   api.use(eventRoutes(deps.db));
   api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
+  api.use(debtCaseRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, documents: deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR) }));
   app.use('/api/v2', api);
+  // Debt collectors' signed status callbacks: outside /api/v2, authenticated by their signature.
+  app.use(collectorCallbackRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE }));
 
   app.use(notFoundRoute);
   app.use(errorMiddleware(deps.logger));

@@ -20,11 +20,21 @@ export const configSchema = z.object({
   TWILIO_API_BASE_URL: z.url().optional(),
   RECOUP_BOOTSTRAP_OPS_KEY: z.string().min(16).optional(),
   RECOUP_PORTAL_SECRET: z.string().min(16).optional(),
+  /** Who takes the debtor's portal payments: `test` (a local fake checkout, dev and tests only) or `stripe` (Checkout). */
+  PAYMENT_PROVIDER: z.enum(['test', 'stripe']).default('test'),
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Stripe's API, or a compatible local server in tests. */
+  STRIPE_API_BASE_URL: z.url().default('https://api.stripe.com'),
+  /** Signs the test provider's webhooks; a dev value when unset. */
+  PAYMENT_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Off where a separate `npm run db:migrate` step runs first (docker-compose). */
   RECOUP_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Requests per API key per minute (fixed window, counted in the database); 0 switches limiting off. */
   RECOUP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Where the `file` debt collector writes its daily batch files; default `$RECOUP_DATA_DIR/collector-outbox`. */
+  RECOUP_COLLECTOR_OUTBOX_DIR: z.string().min(1).optional(),
 });
 
 export type EnvConfig = z.infer<typeof configSchema>;
@@ -41,6 +51,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  if (c.PAYMENT_PROVIDER === 'stripe' && (!c.STRIPE_SECRET_KEY || !c.STRIPE_WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration:\n  STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: required when PAYMENT_PROVIDER=stripe');
+  }
   return {
     ...c,
     publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),

@@ -388,10 +388,31 @@ export const debtCollectionCases = pgTable(
     closeReason: text('close_reason'),
     /** The create body as given (billing address, line items, dates, language, reference). */
     details: jsonb('details').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    // Debt collection cases feature (see the section at the end of this file):
+    /** The configuration chosen at mark-prepared, copied whole: later edits of the list never change it. */
+    collector: jsonb('collector').$type<DebtCollectorConfigurationSnapshot>(),
+    collectorConfigurationVersion: integer('collector_configuration_version'),
+    reviewRequired: boolean('review_required'),
+    /** The review's audit trail: who (API key id), when, why. */
+    reviewDecision: text('review_decision').$type<'approve' | 'reject'>(),
+    reviewReason: text('review_reason'),
+    reviewedBy: text('reviewed_by'),
+    reviewedAt: timestamp('reviewed_at', { withTimezone: true, mode: 'date' }),
+    /** How the hand-off went: delivery (`sent`, `in_house`, `file`, `not_sent_test_environment`), collector reference, last error. */
+    handOff: jsonb('hand_off').$type<DebtCaseHandOff>(),
+    handedOffAt: timestamp('handed_off_at', { withTimezone: true, mode: 'date' }),
+    preparedAt: timestamp('prepared_at', { withTimezone: true, mode: 'date' }),
+    closedAt: timestamp('closed_at', { withTimezone: true, mode: 'date' }),
+    closeNote: text('close_note'),
+    closedBy: text('closed_by'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex('debt_collection_cases_company_external').on(t.companyId, t.externalId), index('debt_collection_cases_partner').on(t.partnerId, t.id)],
+  (t) => [
+    uniqueIndex('debt_collection_cases_company_external').on(t.companyId, t.externalId),
+    index('debt_collection_cases_partner').on(t.partnerId, t.id),
+    index('debt_collection_cases_company_state').on(t.companyId, t.state),
+  ],
 );
 
 /** A debtor's opt-out of a channel for an invoice (portal, STOP by SMS). */
@@ -403,4 +424,65 @@ export const optOuts = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.invoiceId, t.channel] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Debt collection cases (case API, case workflow, collectors).
+// A case's documents (their bytes live in the document store, storage/document-store.ts) and the
+// amounts its collector recovered. Columns added to `debt_collection_cases` above: collector,
+// collector_configuration_version, review_required, review_*, reviewed_*, hand_off, handed_off_at,
+// prepared_at, closed_at, close_note, closed_by.
+// ---------------------------------------------------------------------------------------------
+import type { DebtCollectorConfiguration as DebtCollectorConfigurationSnapshot } from '../domain/debt-collector-configuration';
+
+export interface DebtCaseHandOff {
+  delivery: 'sent' | 'in_house' | 'file' | 'not_sent_test_environment' | 'failed';
+  /** The collector's own reference for the case, when it answered one. */
+  reference?: string | null;
+  /** Where the case went: the URL or file (nothing for in-house and test cases). */
+  destination?: string | null;
+  error?: string | null;
+}
+
+export const debtCollectionCaseDocuments = pgTable(
+  'debt_collection_case_documents',
+  {
+    id: text('id').primaryKey(),
+    caseId: text('case_id').notNull().references(() => debtCollectionCases.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    type: text('type').notNull(),
+    name: text('name').notNull(),
+    contentType: text('content_type').notNull(),
+    sizeBytes: integer('size_bytes').notNull(),
+    storageKey: text('storage_key').notNull(),
+    /** Set on documents Recoup attaches itself (a dunning case's invoice), so a retried activity attaches each once. */
+    dedupeKey: text('dedupe_key'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('debt_collection_case_documents_case').on(t.caseId, t.id), uniqueIndex('debt_collection_case_documents_dedupe').on(t.dedupeKey)],
+);
+
+/** Money a collector recovered; (case, sequence) makes a retried activity record an amount once. */
+export const debtCollectionCollectedAmounts = pgTable(
+  'debt_collection_collected_amounts',
+  {
+    id: text('id').primaryKey(),
+    caseId: text('case_id').notNull().references(() => debtCollectionCases.id),
+    /** 1, 2, …: the n in the invoice payment's external id `collector:<case>:<n>`. */
+    sequence: integer('sequence').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    collectedAt: timestamp('collected_at', { withTimezone: true, mode: 'date' }).notNull(),
+    source: text('source').$type<'api' | 'collector'>().notNull(),
+    /** Who reported it: an API key id, or `collector:<configuration name>`. */
+    recordedBy: text('recorded_by').notNull(),
+    /** The collector's own id of the amount (callbacks), so a resent callback counts once. */
+    collectorReference: text('collector_reference'),
+    /** What became of it on the invoice: `recorded` as a payment, or why not. */
+    invoicePayment: text('invoice_payment'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('debt_collection_collected_amounts_case_sequence').on(t.caseId, t.sequence),
+    uniqueIndex('debt_collection_collected_amounts_collector_reference').on(t.caseId, t.collectorReference),
+  ],
 );

@@ -3,3 +3,4 @@ export { importTransmissionWorkflow } from './import-transmission.workflow';
 export { webhookRelayWorkflow } from './webhook-relay.workflow';
 export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
 export { pullInvoicesWorkflow } from './pull-invoices.workflow';
+export { debtCaseWorkflow } from './debt-case.workflow';

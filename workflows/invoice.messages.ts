@@ -19,6 +19,8 @@ export interface InvoiceWorkflowInput {
   consumer?: boolean;
   /** Set when the workflow continued as new: where the previous run left off. */
   resume?: InvoiceResumeState;
+  /** Continue as new once the history has this many events (default 5,000; tests use less). */
+  continueAfterEvents?: number;
   /** Set when a closed invoice is reopened (a chargeback on a paid invoice). */
   reopen?: ReversePaymentRequest;
 }

@@ -356,6 +356,14 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     }
   }
 
+  /** Keeps histories small for invoices that live long (a year-long payment plan): the state moves to a new run. */
+  async function continueAsNewIfLong(): Promise<void> {
+    const limit = input.continueAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
+    if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < limit) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof invoiceWorkflow>({ ...input, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince } });
+  }
+
   /** A promise to pay: reminders pause until the date plus grace; unpaid then, the policy continues where it was. */
   async function followPromise(p: PromiseState): Promise<void> {
     await waitUntil(p.deadline, () => isClosed(state) || state.status === 'on_hold');
@@ -397,6 +405,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       }
       pp = { ...pp, next: pp.next + 1 };
       paymentPlan = pp;
+      await continueAsNewIfLong();
     }
     // Every installment met: the last payment closed the invoice as paid.
     await condition(() => isClosed(state));
@@ -428,10 +437,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       await followPaymentPlan(paymentPlan);
       continue;
     }
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof invoiceWorkflow>({ ...input, resume: { state, plan, revision, promise, paymentPlan, heldSince } });
-    }
+    await continueAsNewIfLong();
     const action = nextPlannedAction(ctx, plan, principal());
     const nextAt = Math.min(action?.at ?? Number.POSITIVE_INFINITY, state.pastDue ? Number.POSITIVE_INFINITY : pastDueAt + plan.shiftMs);
     if (nextAt === Number.POSITIVE_INFINITY) {

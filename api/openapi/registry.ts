@@ -14,7 +14,9 @@ import {
   invoiceListQuerySchema,
   pageQuerySchema,
   partnerCreateSchema,
+  paymentPlanSchema,
   paymentSchema,
+  promiseToPaySchema,
   reasonSchema,
   verificationDecisionSchema,
 } from '../../domain/schemas';
@@ -23,9 +25,18 @@ import { debtCollectorConfigurationListSchema, debtCollectorConfigurationSchema 
 import { companyDocumentTypes } from '../../domain/company-documents';
 import { webhookAttemptListQuerySchema, webhookEndpointCreateSchema } from '../../domain/webhook-schemas';
 import { pullSourcePutSchema } from '../../domain/pull-integration';
+import {
+  debtCaseCloseSchema,
+  debtCaseCollectedAmountSchema,
+  debtCaseCreateSchema,
+  debtCaseDocumentFieldsSchema,
+  debtCaseListQuerySchema,
+  debtCaseReviewSchema,
+} from '../../domain/debt-case-schemas';
 import type { Role } from '../../services/api-keys';
 import { eventQuerySchema, invoiceEventsQuerySchema } from '../routes/events';
 import { importListQuerySchema } from '../routes/imports';
+import { policyPreviewSchema } from '../routes/dunning-policy-preview';
 import * as placeholder from './placeholders';
 import * as resource from './resources';
 
@@ -80,8 +91,9 @@ export const tags = [
 ] as const;
 export type Tag = (typeof tags)[number]['name'];
 
-/** The multipart form of POST /companies/{id}/documents (the route reads it with busboy). */
+/** The multipart forms of the document uploads (the routes stream them with busboy). */
 const companyDocumentUploadSchema = z.object({ type: z.enum(companyDocumentTypes), file: z.file() });
+const debtCaseDocumentUploadSchema = debtCaseDocumentFieldsSchema.extend({ file: z.file() });
 
 /**
  * Every schema the document names: `#/components/schemas/<name>`. A schema nested in another
@@ -100,7 +112,7 @@ export const components = {
   CompanyDocumentUpload: companyDocumentUploadSchema,
   DunningPolicy: dunningPolicySchema,
   DunningPolicyPut: z.union([dunningPolicySchema, z.object({ policy: dunningPolicySchema })]),
-  DunningPolicyPreviewRequest: placeholder.dunningPolicyPreviewSchema,
+  DunningPolicyPreviewRequest: policyPreviewSchema,
   DebtCollectorConfiguration: debtCollectorConfigurationSchema,
   DebtCollectorConfigurationsPut: z.union([debtCollectorConfigurationListSchema, z.object({ configurations: debtCollectorConfigurationListSchema })]),
   ImportCreate: importCreateSchema,
@@ -111,13 +123,15 @@ export const components = {
   Reason: reasonSchema,
   Payment: paymentSchema,
   DebtorPatch: debtorPatchSchema,
+  PromiseToPay: promiseToPaySchema,
+  PaymentPlan: paymentPlanSchema,
   WebhookEndpointCreate: webhookEndpointCreateSchema,
   PullSourcePut: pullSourcePutSchema,
-  DebtCollectionCaseCreate: placeholder.debtCollectionCaseCreateSchema,
-  DebtCollectionCaseDocumentUpload: placeholder.debtCaseDocumentUploadSchema,
-  DebtCollectionCaseReview: placeholder.debtCaseReviewSchema,
-  DebtCollectionCaseCollectedAmount: placeholder.debtCaseCollectedAmountSchema,
-  DebtCollectionCaseClose: placeholder.debtCaseCloseSchema,
+  DebtCollectionCaseCreate: debtCaseCreateSchema,
+  DebtCollectionCaseDocumentUpload: debtCaseDocumentUploadSchema,
+  DebtCollectionCaseReview: debtCaseReviewSchema,
+  DebtCollectionCaseCollectedAmount: debtCaseCollectedAmountSchema,
+  DebtCollectionCaseClose: debtCaseCloseSchema,
   // answers
   Partner: resource.partnerSchema,
   ApiKeyCreated: resource.apiKeyCreatedSchema,
@@ -126,7 +140,7 @@ export const components = {
   CompanyDocument: resource.companyDocumentSchema,
   CompanyDocumentPage: resource.pageOf(resource.companyDocumentSchema),
   DunningPolicyVersion: resource.dunningPolicyResourceSchema,
-  DunningPolicyPreview: placeholder.dunningPolicyPreviewResultSchema,
+  DunningPolicyPreview: resource.dunningPolicyPreviewSchema,
   DebtCollectorConfigurations: resource.debtCollectorConfigurationsResourceSchema,
   Import: resource.importSchema,
   ImportPage: resource.pageOf(resource.importSchema),
@@ -144,8 +158,10 @@ export const components = {
   WebhookAttemptPage: resource.pageOf(resource.webhookAttemptSchema),
   WebhookRedelivery: resource.webhookRedeliverySchema,
   PullSource: resource.pullSourceSchema,
-  DebtCollectionCase: placeholder.debtCollectionCaseSchema,
-  DebtCollectionCasePage: resource.pageOf(placeholder.debtCollectionCaseSchema),
+  DebtCollectionCase: resource.debtCollectionCaseSchema,
+  DebtCollectionCasePage: resource.pageOf(resource.debtCollectionCaseSchema),
+  DebtCollectionCaseDocument: resource.debtCaseDocumentSchema,
+  DebtCollectionCaseCollectedAmountResult: resource.debtCaseCollectedAmountResultSchema,
 } satisfies Record<string, z.ZodType>;
 export type ComponentName = keyof typeof components;
 
@@ -228,8 +244,7 @@ export const routes: readonly ApiRoute[] = [
     description: "The timeline the company's policy (or the draft given) would produce, computed by the same code the workflow runs.",
     roles: partnerOrOps,
     body: 'DunningPolicyPreviewRequest',
-    response: { status: 200, description: 'The timeline', schema: 'DunningPolicyPreview' },
-    placeholder: true,
+    response: { status: 200, description: 'The timeline of an invoice that is never paid', schema: 'DunningPolicyPreview' },
   },
 
   // --- debt collectors ---
@@ -370,6 +385,30 @@ export const routes: readonly ApiRoute[] = [
   },
   { operationId: 'updateInvoiceDebtor', method: 'patch', path: '/invoices/{id}/debtor', tag: 'Invoices', summary: "Change the debtor's contact details", description: 'Later messages use them; event `invoice.contact_updated`.', roles: partnerOrOps, body: 'DebtorPatch', response: { status: 200, description: 'The invoice', schema: 'Invoice' } },
   {
+    operationId: 'makePromiseToPay',
+    method: 'post',
+    path: '/invoices/{id}/promise_to_pay',
+    tag: 'Invoices',
+    summary: 'Record a promise to pay by a date',
+    description: 'Reminders pause until the date (within the policy’s limits); a broken promise resumes dunning.',
+    roles: partnerOrOps,
+    body: 'PromiseToPay',
+    response: { status: 200, description: 'The invoice, `promise_to_pay`', schema: 'Invoice' },
+    errors: [{ status: 409, description: 'Not transmitted, closed, or `arrangement_in_place`' }, { status: 422, description: '`not_allowed_by_policy`: beyond the policy’s limits' }],
+  },
+  {
+    operationId: 'createPaymentPlan',
+    method: 'post',
+    path: '/invoices/{id}/payment_plan',
+    tag: 'Invoices',
+    summary: 'Agree a payment plan',
+    description: 'The amount due in installments (within the policy’s limits on their number and size).',
+    roles: partnerOrOps,
+    body: 'PaymentPlan',
+    response: { status: 200, description: 'The invoice, `payment_plan`', schema: 'Invoice' },
+    errors: [{ status: 409, description: 'Not transmitted, closed, or `arrangement_in_place`' }, { status: 422, description: '`not_allowed_by_policy`: beyond the policy’s limits' }],
+  },
+  {
     operationId: 'holdInvoice',
     method: 'post',
     path: '/invoices/{id}/hold',
@@ -411,38 +450,43 @@ export const routes: readonly ApiRoute[] = [
     path: '/debt_collection_cases',
     tag: 'Debt collection cases',
     summary: 'Create a debt collection case by hand',
-    description: '`external_id` is unique per company: creating it again answers the existing case.',
+    description:
+      'The body mirrors the debt collection document in snake_case, plus `company_id` (and `invoice_id` when the case is about one of its invoices). `external_id` is unique per company: creating it again answers the existing case (200).',
     roles: partnerOrOps,
     body: 'DebtCollectionCaseCreate',
-    response: { status: 201, description: 'The case, `preparing`', schema: 'DebtCollectionCase' },
-    placeholder: true,
+    response: { status: 201, description: 'The case, `preparing` (200 with the existing case for a known `external_id`)', schema: 'DebtCollectionCase' },
+    errors: [{ status: 422, description: 'The invoice belongs to another company' }],
   },
-  { operationId: 'listDebtCollectionCases', method: 'get', path: '/debt_collection_cases', tag: 'Debt collection cases', summary: 'List debt collection cases', roles: ['partner', 'reviewer', 'ops'], query: placeholder.debtCollectionCaseListQuerySchema, response: { status: 200, description: 'A page of cases', schema: 'DebtCollectionCasePage' }, placeholder: true },
-  { operationId: 'getDebtCollectionCase', method: 'get', path: '/debt_collection_cases/{id}', tag: 'Debt collection cases', summary: 'Get a debt collection case', roles: ['partner', 'reviewer', 'ops'], response: { status: 200, description: 'The case', schema: 'DebtCollectionCase' }, placeholder: true },
+  { operationId: 'listDebtCollectionCases', method: 'get', path: '/debt_collection_cases', tag: 'Debt collection cases', summary: 'List debt collection cases', roles: ['partner', 'reviewer', 'ops'], query: debtCaseListQuerySchema, response: { status: 200, description: 'A page of cases', schema: 'DebtCollectionCasePage' } },
+  { operationId: 'getDebtCollectionCase', method: 'get', path: '/debt_collection_cases/{id}', tag: 'Debt collection cases', summary: 'Get a debt collection case', description: 'With its documents, collected amounts and timeline.', roles: ['partner', 'reviewer', 'ops'], response: { status: 200, description: 'The case', schema: 'DebtCollectionCase' } },
   {
     operationId: 'uploadDebtCollectionCaseDocument',
     method: 'post',
     path: '/debt_collection_cases/{id}/documents',
     tag: 'Debt collection cases',
     summary: 'Attach a document to a case',
+    description: 'Multipart form with `type`, optional `name`, and `file`.',
     roles: partnerOrOps,
     body: 'DebtCollectionCaseDocumentUpload',
     bodyMediaType: 'multipart/form-data',
-    response: { status: 201, description: 'The document' },
-    errors: [{ status: 409, description: 'The case is past `preparing`' }],
-    placeholder: true,
+    response: { status: 201, description: 'The document', schema: 'DebtCollectionCaseDocument' },
+    errors: [
+      { status: 409, description: 'The case does not take documents any more' },
+      { status: 413, description: 'The file is too large' },
+      { status: 415, description: 'Not an accepted file type' },
+    ],
   },
+  { operationId: 'downloadDebtCollectionCaseDocument', method: 'get', path: '/debt_collection_cases/{id}/documents/{documentId}/content', tag: 'Debt collection cases', summary: "Download a case document's file", roles: ['partner', 'reviewer', 'ops'], response: { status: 200, description: 'The file', mediaType: 'application/octet-stream' } },
   {
     operationId: 'markDebtCollectionCasePrepared',
     method: 'post',
     path: '/debt_collection_cases/{id}/mark_prepared',
     tag: 'Debt collection cases',
     summary: 'Mark a case prepared',
-    description: '`reviewing` when the chosen configuration asks for review, else `processing` (handed to the collector).',
+    description: 'The first matching debt collector configuration decides: `reviewing` when it asks for review, else `processing` (handed to the collector).',
     roles: partnerOrOps,
     response: { status: 200, description: 'The case', schema: 'DebtCollectionCase' },
     errors: [{ status: 409, description: 'The case is not `preparing`' }],
-    placeholder: true,
   },
   {
     operationId: 'reviewDebtCollectionCase',
@@ -450,11 +494,10 @@ export const routes: readonly ApiRoute[] = [
     path: '/debt_collection_cases/{id}/review',
     tag: 'Debt collection cases',
     summary: 'Approve or reject a case under review',
-    roles: ['reviewer'],
+    roles: ['reviewer', 'ops'],
     body: 'DebtCollectionCaseReview',
-    response: { status: 200, description: 'The case: `processing` when approved, `closed` (rejected) when not', schema: 'DebtCollectionCase' },
+    response: { status: 200, description: 'The case: `processing` when approved, `closed` (`rejected`) when not', schema: 'DebtCollectionCase' },
     errors: [{ status: 409, description: 'The case is not `reviewing`' }],
-    placeholder: true,
   },
   {
     operationId: 'addDebtCollectionCaseCollectedAmount',
@@ -464,9 +507,8 @@ export const routes: readonly ApiRoute[] = [
     summary: 'Record an amount the collector collected',
     roles: partnerOrOps,
     body: 'DebtCollectionCaseCollectedAmount',
-    response: { status: 201, description: 'The case after it', schema: 'DebtCollectionCase' },
-    errors: [{ status: 409, description: 'The case is closed' }, { status: 422, description: 'More than is due' }],
-    placeholder: true,
+    response: { status: 201, description: 'The collected amount and the case after it', schema: 'DebtCollectionCaseCollectedAmountResult' },
+    errors: [{ status: 409, description: 'The case is not with a collector, or closed' }, { status: 422, description: 'More than is outstanding' }],
   },
   {
     operationId: 'closeDebtCollectionCase',
@@ -478,7 +520,6 @@ export const routes: readonly ApiRoute[] = [
     body: 'DebtCollectionCaseClose',
     response: { status: 200, description: 'The case, `closed`', schema: 'DebtCollectionCase' },
     errors: [{ status: 409, description: 'The case is closed already' }],
-    placeholder: true,
   },
 
   // --- statements ---

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bankAccountSchema, companyContactSchema, debtorSchema } from '../../domain/schemas';
-import { dunningPolicySchema } from '../../domain/dunning-policy';
+import { channelSchema, dunningPolicySchema } from '../../domain/dunning-policy';
+import { debtCaseCloseReasons, debtCaseEnvironments, debtCaseStates } from '../../domain/debt-case';
 import { debtCollectorConfigurationSchema } from '../../domain/debt-collector-configuration';
 import { invoiceStatuses } from '../../domain/invoice-status';
 import { eventTypes } from '../../services/events';
@@ -181,6 +182,59 @@ export const pullSourceSchema = z.object({
   last_result: z.record(z.string(), z.unknown()).nullable().describe('What the last run received, created, updated and skipped (with each skipped record\'s errors)'),
   created_at: timestamp,
   updated_at: timestamp,
+});
+
+export const dunningPolicyPreviewSchema = z.object({
+  policy_version: z.number().int().nullable().describe('The company policy version used; null for a draft given in the request'),
+  timeline: z.array(
+    z.looseObject({
+      at: timestamp,
+      action: z.enum(['invoice_notice', 'reminder', 'dunning_level', 'wik_fee', 'debt_collection']),
+      level: z.number().int().optional(),
+      channels: z.array(channelSchema),
+      fee_cents: z.number().int().optional(),
+      announced_fee_cents: z.number().int().optional(),
+      guardrails: z.array(z.looseObject({})).describe('The guardrail checks the step passed or waited for'),
+    }),
+  ),
+});
+
+/** The fields every case answers carries; the full answer has more (review, collector, hand-off, details). */
+export const debtCollectionCaseSchema = z
+  .looseObject({
+    id: z.string(),
+    company_id: z.string(),
+    invoice_id: nullableText,
+    external_id: nullableText,
+    source: z.string().describe('How the case came about: from dunning, by hand, or from a chargeback'),
+    environment: z.enum(debtCaseEnvironments),
+    state: z.enum(debtCaseStates),
+    currency: z.string(),
+    amount_cents: z.number().int(),
+    collected_amount_cents: z.number().int(),
+    outstanding_amount_cents: z.number().int(),
+    close_reason: z.enum(debtCaseCloseReasons).nullable(),
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .describe('A debt collection case. One case (not a list) also carries `documents`, `collected_amounts` and `timeline`.');
+
+export const debtCaseDocumentSchema = z.looseObject({
+  id: z.string(),
+  debt_collection_case_id: z.string(),
+  type: z.string(),
+  name: z.string().nullable(),
+  content_type: z.string(),
+  size_bytes: z.number().int(),
+  automatic: z.boolean(),
+  created_at: timestamp,
+});
+
+export const debtCaseCollectedAmountResultSchema = z.looseObject({
+  id: z.string(),
+  amount_cents: z.number().int(),
+  collected_at: timestamp,
+  case: debtCollectionCaseSchema,
 });
 
 /** `{ data, next_cursor }`: every list of the API. */

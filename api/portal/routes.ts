@@ -1,48 +1,93 @@
-import { Router } from 'express';
-import { asc, eq } from 'drizzle-orm';
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../../config/config';
 import type { Db } from '../../db/client';
-import { companies, invoiceLines, invoices } from '../../db/schema';
-import { amountDue } from '../../domain/amounts';
 import { verifyPortalToken } from '../../messaging/portal-link';
-import { escapeHtml, formatMoney, type Locale } from '../../messaging/templates';
+import type { PaymentProvider } from '../../payments/payment-provider';
+import { portalActions } from './actions';
+import { createFormToken, isValidFormToken } from './form-token';
+import { loadPortalInvoice, type PortalInvoice } from './portal-invoice';
+import { noticeCodes, type NoticeCode } from './texts';
+import { sendErrorPage, sendNotFoundPage, sendPortalPage, type PageState } from './views';
 
-const labels: Record<Locale, { title: string; due: string; status: string; invalid: string }> = {
-  en: { title: 'Your invoice', due: 'Amount due', status: 'Status', invalid: 'This link is invalid or has expired.' },
-  nl: { title: 'Uw factuur', due: 'Te betalen', status: 'Status', invalid: 'Deze link is ongeldig of verlopen.' },
-  de: { title: 'Ihre Rechnung', due: 'Offener Betrag', status: 'Status', invalid: 'Dieser Link ist ungültig oder abgelaufen.' },
-  fr: { title: 'Votre facture', due: 'Montant dû', status: 'Statut', invalid: 'Ce lien est invalide ou a expiré.' },
-};
+export interface PortalDeps {
+  db: Db;
+  temporal: Client;
+  payments: PaymentProvider;
+  /** Read at request time: the entry point (and the tests) settle PUBLIC_BASE_URL after the app is built. */
+  config: Pick<Config, 'portalSecret' | 'publicBaseUrl'>;
+}
 
-/** The debtor's portal: server-rendered, mobile-first, reached by a signed link from every message. */
-export function portalRoutes(db: Db, portalSecret: string): Router {
+/** Where a provider's checkout sends the debtor back to: `?payment=…`. */
+const paymentReturns: Record<string, NoticeCode> = { success: 'payment_success', cancelled: 'payment_cancelled', failed: 'payment_failed' };
+
+/**
+ * The debtor's portal, `/pay/{token}`: server-rendered, reached by the signed, expiring link in
+ * every message. Each action is a form posting to `/pay/{token}/{action}` with a per-link form
+ * token (CSRF); it ends in a redirect back with a notice (Post/Redirect/Get), or the page again
+ * with a problem in the debtor's language. An unknown, forged or expired link is a 404 without data.
+ */
+export function portalRoutes(deps: PortalDeps): Router {
   const r = Router();
+  const form = express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 50 });
+  const secret = () => deps.config.portalSecret;
+
+  async function open(req: Request): Promise<{ token: string; portal: PortalInvoice } | null> {
+    const token = String(req.params.token);
+    const now = new Date();
+    const verified = verifyPortalToken(secret(), token, now);
+    const portal = verified ? await loadPortalInvoice(deps.db, verified.invoiceId, now) : null;
+    return portal ? { token, portal } : null;
+  }
+
+  function render(res: Response, status: number, opened: { token: string; portal: PortalInvoice }, state: PageState): void {
+    sendPortalPage(res, status, { ...opened, formToken: createFormToken(secret(), opened.token, new Date()), state });
+  }
+
   r.get('/pay/:token', async (req, res) => {
-    const verified = verifyPortalToken(portalSecret, String(req.params.token), new Date());
-    const [row] = verified
-      ? await db.select({ invoice: invoices, companyName: companies.name }).from(invoices).innerJoin(companies, eq(companies.id, invoices.companyId)).where(eq(invoices.id, verified.invoiceId))
-      : [];
-    if (!row) {
-      res.status(404).type('html').send(page('en', 'Recoup', `<p>${labels.en.invalid}</p>`));
-      return;
-    }
-    const { invoice } = row;
-    const locale = (invoice.debtor.locale ?? 'en') as Locale;
-    const t = labels[locale];
-    const lines = await db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(asc(invoiceLines.id));
-    const money = (c: number) => escapeHtml(formatMoney(c, invoice.currency, locale));
-    const body = `<h1>${escapeHtml(t.title)} ${escapeHtml(invoice.invoiceNumber)}</h1>
-<p>${escapeHtml(row.companyName)}</p>
-<table>${lines.map((l) => `<tr><td>${escapeHtml(l.description)}</td><td class="num">${money(Math.round(l.amountCents * Number(l.quantity)))}</td></tr>`).join('')}</table>
-<p class="due">${escapeHtml(t.due)}: <strong data-testid="amount-due">${money(amountDue(invoice))}</strong></p>
-<p>${escapeHtml(t.status)}: <span data-testid="status">${escapeHtml(invoice.status)}</span></p>`;
-    res.type('html').send(page(locale, `${t.title} ${invoice.invoiceNumber}`, body));
+    const opened = await open(req);
+    if (!opened) return sendNotFoundPage(res);
+    const state: PageState = {};
+    const q = req.query;
+    if (typeof q.notice === 'string' && (noticeCodes as readonly string[]).includes(q.notice)) state.notice = q.notice as NoticeCode;
+    if (typeof q.payment === 'string' && paymentReturns[q.payment]) state.notice = paymentReturns[q.payment];
+    const proposal = typeof q.installments === 'string' && /^\d{1,2}$/.test(q.installments) ? Number(q.installments) : 0;
+    if (state.notice === 'plan_proposed' && proposal >= 2 && proposal <= opened.portal.policy.payment_plan.max_installments) state.proposal = proposal;
+    render(res, 200, opened, state);
   });
+
+  for (const [path, action] of Object.entries(portalActions)) {
+    r.post(`/pay/:token/${path}`, form, async (req, res) => {
+      const opened = await open(req);
+      if (!opened) return sendNotFoundPage(res);
+      const values = stringValues(req.body);
+      if (!isValidFormToken(secret(), opened.token, values._csrf, new Date())) {
+        return render(res, 403, opened, { problem: { section: action.section, code: 'form_expired' }, values });
+      }
+      const outcome = await action.run({ db: deps.db, temporal: deps.temporal, payments: deps.payments, publicBaseUrl: () => deps.config.publicBaseUrl, log: req.log }, { ...opened, body: values });
+      if (outcome.kind === 'redirect') return res.redirect(303, outcome.location);
+      if (outcome.kind === 'notice') {
+        const query = new URLSearchParams({ notice: outcome.notice, ...outcome.query });
+        // The notice is at the top; only a proposal sends the debtor down to where it is shown.
+        return res.redirect(303, `/pay/${encodeURIComponent(opened.token)}?${query}${outcome.query ? `#${action.section}` : ''}`);
+      }
+      render(res, outcome.status, opened, { problem: { section: outcome.section, code: outcome.code, params: outcome.params }, values });
+    });
+  }
+
+  // The debtor sees a page, never the API's JSON: a body that does not parse is a 400, anything else a 503.
+  const pageErrors: ErrorRequestHandler = (err, req, res, _next) => {
+    const status = (err as { status?: number }).status;
+    if (typeof status === 'number' && status >= 400 && status < 500) return sendErrorPage(res, 400);
+    req.log.error({ err, path: req.path }, 'portal: unhandled error');
+    sendErrorPage(res, 503);
+  };
+  r.use('/pay', pageErrors);
   return r;
 }
 
-function page(locale: string, title: string, body: string): string {
-  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:0 auto;padding:1rem}table{width:100%;border-collapse:collapse}td{padding:.4rem 0;border-bottom:1px solid #eee}.num{text-align:right}.due{font-size:1.3rem}</style>
-</head><body>${body}</body></html>`;
+function stringValues(body: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (body && typeof body === 'object') for (const [k, v] of Object.entries(body)) if (typeof v === 'string') out[k] = v;
+  return out;
 }

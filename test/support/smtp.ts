@@ -10,23 +10,38 @@ export interface TestSmtpServer {
   close(): Promise<void>;
 }
 
+export interface SmtpServerOptions {
+  /** An SMTP error for RCPT TO of this address (e.g. 550 no such user, 451 try again later), or none to accept it. */
+  rejectRecipient?: (address: string) => { code: number; message: string } | undefined;
+  /** Runs once a message has been received in full, before the server answers 250 to it. */
+  beforeAccept?: (mail: ParsedMail) => void | Promise<void>;
+  /** Default: any free port. */
+  port?: number;
+}
+
 /** A real SMTP server in the test process: the mailer speaks the whole protocol to it. */
-export async function startSmtpServer(): Promise<TestSmtpServer> {
+export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
   const messages: ParsedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     onAuth: (_auth, _session, cb) => cb(null, { user: 'test' }),
+    onRcptTo(address, _session, cb) {
+      const refusal = options.rejectRecipient?.(address.address);
+      if (!refusal) return cb();
+      cb(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
+    },
     onData(stream, _session, cb) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
           messages.push(mail);
+          await options.beforeAccept?.(mail);
           cb();
         })
         .catch(cb);
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
     url: `smtp://test:test@127.0.0.1:${port}`,

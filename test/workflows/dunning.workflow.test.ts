@@ -253,3 +253,22 @@ describe('chargebacks', () => {
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 25_000, externalId: 'sepa-2', source: 'bank' }] });
   });
 });
+
+test('a year-long payment plan continues as new to keep histories small, and ends paid', async () => {
+  const policy = dunningPolicySchema.parse({ steps: [{ offset_days: 30, action: 'reminder', channels: ['email'] }], payment_plan: { max_installments: 12, min_installment_cents: 1_000 } });
+  const input = { ...(await seedInvoice(t.database.db, t.seed, { dueDate: await day(0), amountCents: 120_000, policy })), continueAfterEvents: 60 };
+  const handle = await t.start(input);
+  const firstRun = (await handle.describe()).runId;
+  await handle.executeUpdate(createPaymentPlan, { args: [{ installmentCount: 12, firstDueDate: await day(10), intervalDays: 30, source: 'portal' }] });
+  for (let i = 0; i < 12; i++) {
+    await t.env.sleep('9 days');
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: `inst-${i}`, source: 'portal' }] });
+    await t.env.sleep('21 days');
+  }
+  const result = await handle.result();
+  expect(result).toMatchObject({ status: 'paid', amountPaidCents: 120_000 });
+  const last = await handle.describe();
+  expect(last.runId).not.toBe(firstRun);
+  expect((await handle.fetchHistory()).events!.length).toBeLessThan(200);
+  expect((await types(input.invoiceId)).filter((x) => x === 'invoice.payment_plan_broken')).toEqual([]);
+});

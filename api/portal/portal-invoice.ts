@@ -1,0 +1,63 @@
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { companies, dunningPolicies, events, invoiceLines, invoices, optOuts } from '../../db/schema';
+import { defaultDunningPolicy, type DunningPolicy } from '../../domain/dunning-policy';
+import { localDateTime } from '../../domain/local-time';
+import type { Locale } from '../../messaging/templates';
+
+/** Everything the portal shows and checks for one invoice, read from the database (never from the workflow). */
+export interface PortalInvoice {
+  invoice: typeof invoices.$inferSelect;
+  companyName: string;
+  /** Reads a debtor's national phone number when their own address gives no country. */
+  companyCountry: string;
+  lines: Array<typeof invoiceLines.$inferSelect>;
+  locale: Locale;
+  /** The policy version the invoice runs under: its limits for promises and plans. */
+  policy: DunningPolicy;
+  smsOptedOut: boolean;
+  /** The arrangement in place, from its event (the invoice row keeps only the status). */
+  promiseDate: string | null;
+  installments: Array<{ due_date: string; amount_cents: number }>;
+  /** Today in the debtor's timezone. */
+  today: string;
+}
+
+export async function loadPortalInvoice(db: Db, invoiceId: string, now: Date): Promise<PortalInvoice | null> {
+  const [row] = await db
+    .select({ invoice: invoices, companyName: companies.name, companyCountry: companies.country })
+    .from(invoices)
+    .innerJoin(companies, eq(companies.id, invoices.companyId))
+    .where(eq(invoices.id, invoiceId));
+  if (!row) return null;
+  const { invoice } = row;
+  const [lines, policyRows, optOutRows, arrangement] = await Promise.all([
+    db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(asc(invoiceLines.id)),
+    invoice.policyVersion
+      ? db.select({ policy: dunningPolicies.policy }).from(dunningPolicies).where(and(eq(dunningPolicies.companyId, invoice.companyId), eq(dunningPolicies.version, invoice.policyVersion)))
+      : Promise.resolve([]),
+    db.select().from(optOuts).where(and(eq(optOuts.invoiceId, invoice.id), eq(optOuts.channel, 'sms'))),
+    invoice.status === 'promise_to_pay' || invoice.status === 'payment_plan'
+      ? db
+          .select({ type: events.type, data: events.data })
+          .from(events)
+          .where(and(eq(events.invoiceId, invoice.id), inArray(events.type, ['invoice.promise_to_pay_made', 'invoice.payment_plan_created'])))
+          .orderBy(desc(events.seq))
+          .limit(1)
+      : Promise.resolve([]),
+  ]);
+  const latest = arrangement[0];
+  const timezone = invoice.debtor.timezone ?? 'Europe/Amsterdam';
+  return {
+    invoice,
+    companyName: row.companyName,
+    companyCountry: row.companyCountry,
+    lines,
+    locale: invoice.debtor.locale ?? 'en',
+    policy: policyRows[0]?.policy ?? defaultDunningPolicy,
+    smsOptedOut: optOutRows.length > 0,
+    promiseDate: latest?.type === 'invoice.promise_to_pay_made' && typeof latest.data.date === 'string' ? latest.data.date : null,
+    installments: latest?.type === 'invoice.payment_plan_created' && Array.isArray(latest.data.installments) ? (latest.data.installments as PortalInvoice['installments']) : [],
+    today: localDateTime(now.getTime(), timezone).date,
+  };
+}

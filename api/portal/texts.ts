@@ -1,0 +1,430 @@
+import type { InvoiceStatus } from '../../domain/invoice-status';
+import type { Locale } from '../../messaging/templates';
+
+/**
+ * Every text of the debtor portal, in the four languages debtors are written to. Values in `P`
+ * arrive formatted (money and dates in the debtor's locale) and are HTML-escaped by the views.
+ */
+export interface P {
+  amount?: string;
+  min?: string;
+  max?: string;
+  date?: string;
+  company?: string;
+  count?: string;
+}
+type T = (p: P) => string;
+
+export const noticeCodes = [
+  'payment_success',
+  'payment_cancelled',
+  'payment_failed',
+  'promise_made',
+  'plan_created',
+  'plan_proposed',
+  'plan_none',
+  'contact_saved',
+  'sms_opted_out',
+] as const;
+export type NoticeCode = (typeof noticeCodes)[number];
+
+export type ProblemCode =
+  | 'form_expired'
+  | 'amount_invalid'
+  | 'amount_too_low'
+  | 'amount_too_high'
+  | 'date_invalid'
+  | 'promise_not_allowed'
+  | 'plan_not_allowed'
+  | 'count_invalid'
+  | 'money_invalid'
+  | 'arrangement_in_place'
+  | 'on_hold'
+  | 'closed'
+  | 'in_debt_collection'
+  | 'email_invalid'
+  | 'phone_invalid'
+  | 'contact_empty'
+  | 'provider_unavailable'
+  | 'unavailable';
+
+export interface PortalTexts {
+  title: T;
+  invoice: string;
+  issueDate: string;
+  dueDate: string;
+  lines: string;
+  total: string;
+  fees: string;
+  paid: string;
+  credited: string;
+  amountDue: string;
+  status: string;
+  statuses: Record<InvoiceStatus, string>;
+  closedNote: string;
+  debtCollectionNote: string;
+  onHoldNote: T;
+  promiseInPlace: T;
+  planInPlace: string;
+  installment: T;
+  pay: { heading: string; intro: string; amount: string; button: string };
+  promise: { heading: string; intro: string; date: string; button: string };
+  plan: { heading: string; intro: T; count: string; firstDate: string; button: string };
+  budget: { heading: string; intro: string; income: string; expenses: string; button: string; proposal: T; accept: string };
+  contact: { heading: string; intro: string; email: string; phone: string; button: string };
+  sms: { heading: string; intro: string; button: string; optedOut: string };
+  notices: Record<NoticeCode, T>;
+  problems: Record<ProblemCode, T>;
+  footer: T;
+  notFound: { title: string; message: string };
+}
+
+const en: PortalTexts = {
+  title: (p) => `Your invoice from ${p.company}`,
+  invoice: 'Invoice',
+  issueDate: 'Invoice date',
+  dueDate: 'Due date',
+  lines: 'What it is for',
+  total: 'Total',
+  fees: 'Costs and fees',
+  paid: 'Already paid',
+  credited: 'Credited',
+  amountDue: 'Amount due',
+  status: 'Status',
+  statuses: {
+    draft: 'Not sent yet',
+    open: 'Open',
+    overdue: 'Overdue',
+    promise_to_pay: 'Promise to pay',
+    payment_plan: 'Payment plan',
+    on_hold: 'On hold',
+    in_debt_collection: 'In debt collection',
+    paid: 'Paid',
+    credited: 'Credited',
+    retracted: 'Withdrawn',
+    collected: 'Collected',
+    written_off: 'Written off',
+  },
+  closedNote: 'Nothing is due on this invoice any more.',
+  debtCollectionNote: 'This invoice has been handed over for debt collection. You can still pay it here.',
+  onHoldNote: (p) => `This invoice is on hold: you will get no reminders for now. Questions? Contact ${p.company}.`,
+  promiseInPlace: (p) => `You have promised to pay the full amount by ${p.date}. Reminders are paused until then.`,
+  planInPlace: 'You have a payment plan:',
+  installment: (p) => `${p.date}: ${p.amount}`,
+  pay: { heading: 'Pay now', intro: 'Pay the full amount, or a part of it now.', amount: 'Amount', button: 'Pay' },
+  promise: { heading: 'Pay later', intro: 'Tell us by when you will have paid the full amount. We will not send reminders until then.', date: 'I will pay by', button: 'Promise to pay' },
+  plan: {
+    heading: 'Pay in installments',
+    intro: (p) => `Spread the amount over 2 to ${p.count} monthly installments of at least ${p.min} each.`,
+    count: 'Number of installments',
+    firstDate: 'First installment on',
+    button: 'Request payment plan',
+  },
+  budget: {
+    heading: 'What can you afford?',
+    intro: 'Tell us your monthly income and fixed costs, and we will propose installments that fit your budget. We use these figures only for this proposal.',
+    income: 'Monthly net income',
+    expenses: 'Monthly fixed costs (rent, energy, insurance, other debts)',
+    button: 'Propose a plan',
+    proposal: (p) => `Our proposal: ${p.count} monthly installments of about ${p.amount}, the first on ${p.date}.`,
+    accept: 'Accept this plan',
+  },
+  contact: { heading: 'Your contact details', intro: 'Where should we reach you about this invoice?', email: 'Email', phone: 'Mobile phone', button: 'Save' },
+  sms: { heading: 'Text messages', intro: 'Do you no longer want text messages about this invoice? You will still receive email.', button: 'Stop text messages', optedOut: 'You will not receive text messages about this invoice.' },
+  notices: {
+    payment_success: () => 'Thank you for your payment. It can take a moment before it shows here.',
+    payment_cancelled: () => 'The payment was cancelled. Nothing has been charged.',
+    payment_failed: () => 'The payment did not go through. Nothing has been charged; please try again.',
+    promise_made: () => 'Thank you. Your promise to pay has been recorded.',
+    plan_created: () => 'Your payment plan has been set up. We will remind you before each installment.',
+    plan_proposed: () => 'We have a proposal for you below.',
+    plan_none: (p) => `We could not find installments that fit this budget. Please contact ${p.company} to talk about a solution.`,
+    contact_saved: () => 'Your contact details have been saved.',
+    sms_opted_out: () => 'You will no longer receive text messages about this invoice.',
+  },
+  problems: {
+    form_expired: () => 'This form has expired. Please try again.',
+    amount_invalid: () => 'Enter an amount such as 25.00.',
+    amount_too_low: (p) => `The amount must be at least ${p.min}.`,
+    amount_too_high: (p) => `The amount cannot be more than the amount due (${p.max}).`,
+    date_invalid: () => 'Enter a valid date.',
+    promise_not_allowed: (p) => `Choose a date from ${p.min} to ${p.max}.`,
+    plan_not_allowed: (p) => `This plan is not possible: choose 2 to ${p.count} installments of at least ${p.amount} each, the first from ${p.min} to ${p.max}.`,
+    count_invalid: () => 'Enter the number of installments as a whole number.',
+    money_invalid: () => 'Enter both amounts, such as 1850.00.',
+    arrangement_in_place: () => 'An arrangement is already in place for this invoice.',
+    on_hold: (p) => `This invoice is on hold. Please contact ${p.company}.`,
+    closed: () => 'This invoice is closed; nothing more is due.',
+    in_debt_collection: () => 'This invoice is in debt collection; arrangements are no longer possible here. You can still pay it.',
+    email_invalid: () => 'Enter a valid email address.',
+    phone_invalid: () => 'Enter a valid mobile number, such as +31 6 12345678.',
+    contact_empty: () => 'Enter an email address or a phone number.',
+    provider_unavailable: () => 'Paying online is not possible right now. Please try again later.',
+    unavailable: () => 'Something went wrong on our side. Please try again later.',
+  },
+  footer: (p) => `Questions about this invoice? Contact ${p.company}. This page is personal: do not share its link.`,
+  notFound: { title: 'Link not valid', message: 'This link is invalid or has expired. Use the link in the most recent message you received.' },
+};
+
+const nl: PortalTexts = {
+  title: (p) => `Uw factuur van ${p.company}`,
+  invoice: 'Factuur',
+  issueDate: 'Factuurdatum',
+  dueDate: 'Vervaldatum',
+  lines: 'Waarvoor',
+  total: 'Totaal',
+  fees: 'Kosten',
+  paid: 'Al betaald',
+  credited: 'Gecrediteerd',
+  amountDue: 'Te betalen',
+  status: 'Status',
+  statuses: {
+    draft: 'Nog niet verstuurd',
+    open: 'Openstaand',
+    overdue: 'Verlopen',
+    promise_to_pay: 'Betaalbelofte',
+    payment_plan: 'Betalingsregeling',
+    on_hold: 'Gepauzeerd',
+    in_debt_collection: 'Uit handen gegeven',
+    paid: 'Betaald',
+    credited: 'Gecrediteerd',
+    retracted: 'Ingetrokken',
+    collected: 'Geïncasseerd',
+    written_off: 'Afgeboekt',
+  },
+  closedNote: 'Op deze factuur staat niets meer open.',
+  debtCollectionNote: 'Deze factuur is uit handen gegeven voor incasso. U kunt hem hier nog steeds betalen.',
+  onHoldNote: (p) => `Deze factuur is gepauzeerd: u krijgt voorlopig geen herinneringen. Vragen? Neem contact op met ${p.company}.`,
+  promiseInPlace: (p) => `U heeft beloofd het hele bedrag uiterlijk ${p.date} te betalen. Tot dan sturen wij geen herinneringen.`,
+  planInPlace: 'U heeft een betalingsregeling:',
+  installment: (p) => `${p.date}: ${p.amount}`,
+  pay: { heading: 'Nu betalen', intro: 'Betaal het hele bedrag, of nu een deel ervan.', amount: 'Bedrag', button: 'Betalen' },
+  promise: { heading: 'Later betalen', intro: 'Laat ons weten wanneer u het hele bedrag betaald heeft. Tot die datum sturen wij geen herinneringen.', date: 'Ik betaal uiterlijk op', button: 'Betaalbelofte doen' },
+  plan: {
+    heading: 'Betalen in termijnen',
+    intro: (p) => `Verdeel het bedrag over 2 tot ${p.count} maandelijkse termijnen van minstens ${p.min} per termijn.`,
+    count: 'Aantal termijnen',
+    firstDate: 'Eerste termijn op',
+    button: 'Betalingsregeling aanvragen',
+  },
+  budget: {
+    heading: 'Wat kunt u betalen?',
+    intro: 'Vul uw maandelijkse inkomen en vaste lasten in, dan stellen wij termijnen voor die bij uw budget passen. Wij gebruiken deze gegevens alleen voor dit voorstel.',
+    income: 'Netto inkomen per maand',
+    expenses: 'Vaste lasten per maand (huur, energie, verzekeringen, andere schulden)',
+    button: 'Voorstel berekenen',
+    proposal: (p) => `Ons voorstel: ${p.count} maandelijkse termijnen van ongeveer ${p.amount}, de eerste op ${p.date}.`,
+    accept: 'Dit voorstel accepteren',
+  },
+  contact: { heading: 'Uw contactgegevens', intro: 'Waar kunnen wij u bereiken over deze factuur?', email: 'E-mail', phone: 'Mobiel nummer', button: 'Opslaan' },
+  sms: { heading: 'Sms-berichten', intro: 'Wilt u geen sms meer over deze factuur? U blijft wel e-mail ontvangen.', button: 'Stop sms-berichten', optedOut: 'U ontvangt geen sms-berichten meer over deze factuur.' },
+  notices: {
+    payment_success: () => 'Bedankt voor uw betaling. Het kan even duren voordat die hier zichtbaar is.',
+    payment_cancelled: () => 'De betaling is geannuleerd. Er is niets afgeschreven.',
+    payment_failed: () => 'De betaling is niet gelukt. Er is niets afgeschreven; probeer het opnieuw.',
+    promise_made: () => 'Bedankt. Uw betaalbelofte is vastgelegd.',
+    plan_created: () => 'Uw betalingsregeling staat klaar. Wij herinneren u voor elke termijn.',
+    plan_proposed: () => 'Hieronder staat ons voorstel.',
+    plan_none: (p) => `Wij konden geen termijnen vinden die bij dit budget passen. Neem contact op met ${p.company} om samen een oplossing te zoeken.`,
+    contact_saved: () => 'Uw contactgegevens zijn opgeslagen.',
+    sms_opted_out: () => 'U ontvangt geen sms-berichten meer over deze factuur.',
+  },
+  problems: {
+    form_expired: () => 'Dit formulier is verlopen. Probeer het opnieuw.',
+    amount_invalid: () => 'Vul een bedrag in, zoals 25,00.',
+    amount_too_low: (p) => `Het bedrag moet minstens ${p.min} zijn.`,
+    amount_too_high: (p) => `Het bedrag kan niet hoger zijn dan wat u moet betalen (${p.max}).`,
+    date_invalid: () => 'Vul een geldige datum in.',
+    promise_not_allowed: (p) => `Kies een datum van ${p.min} tot en met ${p.max}.`,
+    plan_not_allowed: (p) => `Deze regeling is niet mogelijk: kies 2 tot ${p.count} termijnen van minstens ${p.amount}, de eerste van ${p.min} tot en met ${p.max}.`,
+    count_invalid: () => 'Vul het aantal termijnen in als heel getal.',
+    money_invalid: () => 'Vul beide bedragen in, zoals 1850,00.',
+    arrangement_in_place: () => 'Voor deze factuur is al een regeling getroffen.',
+    on_hold: (p) => `Deze factuur is gepauzeerd. Neem contact op met ${p.company}.`,
+    closed: () => 'Deze factuur is afgesloten; er staat niets meer open.',
+    in_debt_collection: () => 'Deze factuur is uit handen gegeven; een regeling is hier niet meer mogelijk. Betalen kan nog wel.',
+    email_invalid: () => 'Vul een geldig e-mailadres in.',
+    phone_invalid: () => 'Vul een geldig mobiel nummer in, zoals 06 12345678.',
+    contact_empty: () => 'Vul een e-mailadres of telefoonnummer in.',
+    provider_unavailable: () => 'Online betalen is op dit moment niet mogelijk. Probeer het later opnieuw.',
+    unavailable: () => 'Er ging bij ons iets mis. Probeer het later opnieuw.',
+  },
+  footer: (p) => `Vragen over deze factuur? Neem contact op met ${p.company}. Deze pagina is persoonlijk: deel de link niet.`,
+  notFound: { title: 'Link niet geldig', message: 'Deze link is ongeldig of verlopen.' },
+};
+
+const de: PortalTexts = {
+  title: (p) => `Ihre Rechnung von ${p.company}`,
+  invoice: 'Rechnung',
+  issueDate: 'Rechnungsdatum',
+  dueDate: 'Fällig am',
+  lines: 'Wofür',
+  total: 'Gesamt',
+  fees: 'Kosten und Gebühren',
+  paid: 'Bereits bezahlt',
+  credited: 'Gutgeschrieben',
+  amountDue: 'Offener Betrag',
+  status: 'Status',
+  statuses: {
+    draft: 'Noch nicht versendet',
+    open: 'Offen',
+    overdue: 'Überfällig',
+    promise_to_pay: 'Zahlungszusage',
+    payment_plan: 'Ratenzahlung',
+    on_hold: 'Pausiert',
+    in_debt_collection: 'Im Inkasso',
+    paid: 'Bezahlt',
+    credited: 'Gutgeschrieben',
+    retracted: 'Zurückgezogen',
+    collected: 'Eingezogen',
+    written_off: 'Abgeschrieben',
+  },
+  closedNote: 'Auf diese Rechnung ist nichts mehr offen.',
+  debtCollectionNote: 'Diese Rechnung wurde an ein Inkassobüro übergeben. Sie können sie hier weiterhin bezahlen.',
+  onHoldNote: (p) => `Diese Rechnung ist pausiert: Sie erhalten vorerst keine Erinnerungen. Fragen? Wenden Sie sich an ${p.company}.`,
+  promiseInPlace: (p) => `Sie haben zugesagt, den gesamten Betrag bis zum ${p.date} zu bezahlen. Bis dahin senden wir keine Erinnerungen.`,
+  planInPlace: 'Sie haben eine Ratenzahlung:',
+  installment: (p) => `${p.date}: ${p.amount}`,
+  pay: { heading: 'Jetzt bezahlen', intro: 'Bezahlen Sie den ganzen Betrag oder jetzt einen Teil davon.', amount: 'Betrag', button: 'Bezahlen' },
+  promise: { heading: 'Später bezahlen', intro: 'Sagen Sie uns, bis wann Sie den ganzen Betrag bezahlt haben. Bis dahin senden wir keine Erinnerungen.', date: 'Ich bezahle bis zum', button: 'Zahlung zusagen' },
+  plan: {
+    heading: 'In Raten bezahlen',
+    intro: (p) => `Verteilen Sie den Betrag auf 2 bis ${p.count} Monatsraten von jeweils mindestens ${p.min}.`,
+    count: 'Anzahl der Raten',
+    firstDate: 'Erste Rate am',
+    button: 'Ratenzahlung beantragen',
+  },
+  budget: {
+    heading: 'Was können Sie zahlen?',
+    intro: 'Nennen Sie uns Ihr monatliches Einkommen und Ihre Fixkosten, dann schlagen wir Raten vor, die zu Ihrem Budget passen. Wir verwenden diese Angaben nur für diesen Vorschlag.',
+    income: 'Monatliches Nettoeinkommen',
+    expenses: 'Monatliche Fixkosten (Miete, Energie, Versicherungen, andere Schulden)',
+    button: 'Vorschlag berechnen',
+    proposal: (p) => `Unser Vorschlag: ${p.count} Monatsraten von etwa ${p.amount}, die erste am ${p.date}.`,
+    accept: 'Diesen Vorschlag annehmen',
+  },
+  contact: { heading: 'Ihre Kontaktdaten', intro: 'Wie erreichen wir Sie zu dieser Rechnung?', email: 'E-Mail', phone: 'Mobilnummer', button: 'Speichern' },
+  sms: { heading: 'SMS', intro: 'Möchten Sie keine SMS mehr zu dieser Rechnung erhalten? E-Mails erhalten Sie weiterhin.', button: 'SMS abbestellen', optedOut: 'Sie erhalten keine SMS mehr zu dieser Rechnung.' },
+  notices: {
+    payment_success: () => 'Vielen Dank für Ihre Zahlung. Es kann einen Moment dauern, bis sie hier erscheint.',
+    payment_cancelled: () => 'Die Zahlung wurde abgebrochen. Es wurde nichts abgebucht.',
+    payment_failed: () => 'Die Zahlung ist fehlgeschlagen. Es wurde nichts abgebucht; bitte versuchen Sie es erneut.',
+    promise_made: () => 'Vielen Dank. Ihre Zahlungszusage ist vermerkt.',
+    plan_created: () => 'Ihre Ratenzahlung ist eingerichtet. Wir erinnern Sie vor jeder Rate.',
+    plan_proposed: () => 'Unten finden Sie unseren Vorschlag.',
+    plan_none: (p) => `Wir konnten keine Raten finden, die zu diesem Budget passen. Bitte wenden Sie sich an ${p.company}, um eine Lösung zu finden.`,
+    contact_saved: () => 'Ihre Kontaktdaten wurden gespeichert.',
+    sms_opted_out: () => 'Sie erhalten keine SMS mehr zu dieser Rechnung.',
+  },
+  problems: {
+    form_expired: () => 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
+    amount_invalid: () => 'Geben Sie einen Betrag ein, zum Beispiel 25,00.',
+    amount_too_low: (p) => `Der Betrag muss mindestens ${p.min} sein.`,
+    amount_too_high: (p) => `Der Betrag darf nicht höher sein als der offene Betrag (${p.max}).`,
+    date_invalid: () => 'Geben Sie ein gültiges Datum ein.',
+    promise_not_allowed: (p) => `Wählen Sie ein Datum vom ${p.min} bis zum ${p.max}.`,
+    plan_not_allowed: (p) => `Diese Ratenzahlung ist nicht möglich: Wählen Sie 2 bis ${p.count} Raten von mindestens ${p.amount}, die erste vom ${p.min} bis zum ${p.max}.`,
+    count_invalid: () => 'Geben Sie die Anzahl der Raten als ganze Zahl ein.',
+    money_invalid: () => 'Geben Sie beide Beträge ein, zum Beispiel 1850,00.',
+    arrangement_in_place: () => 'Für diese Rechnung besteht bereits eine Vereinbarung.',
+    on_hold: (p) => `Diese Rechnung ist pausiert. Bitte wenden Sie sich an ${p.company}.`,
+    closed: () => 'Diese Rechnung ist abgeschlossen; es ist nichts mehr offen.',
+    in_debt_collection: () => 'Diese Rechnung ist im Inkasso; eine Vereinbarung ist hier nicht mehr möglich. Bezahlen können Sie weiterhin.',
+    email_invalid: () => 'Geben Sie eine gültige E-Mail-Adresse ein.',
+    phone_invalid: () => 'Geben Sie eine gültige Mobilnummer ein, zum Beispiel +49 151 23456789.',
+    contact_empty: () => 'Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.',
+    provider_unavailable: () => 'Online bezahlen ist im Moment nicht möglich. Bitte versuchen Sie es später erneut.',
+    unavailable: () => 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es später erneut.',
+  },
+  footer: (p) => `Fragen zu dieser Rechnung? Wenden Sie sich an ${p.company}. Diese Seite ist persönlich: Teilen Sie den Link nicht.`,
+  notFound: { title: 'Link ungültig', message: 'Dieser Link ist ungültig oder abgelaufen.' },
+};
+
+const fr: PortalTexts = {
+  title: (p) => `Votre facture de ${p.company}`,
+  invoice: 'Facture',
+  issueDate: 'Date de facture',
+  dueDate: 'Échéance',
+  lines: 'Détail',
+  total: 'Total',
+  fees: 'Frais',
+  paid: 'Déjà payé',
+  credited: 'Avoir',
+  amountDue: 'Montant dû',
+  status: 'Statut',
+  statuses: {
+    draft: 'Pas encore envoyée',
+    open: 'Ouverte',
+    overdue: 'En retard',
+    promise_to_pay: 'Promesse de paiement',
+    payment_plan: 'Échéancier',
+    on_hold: 'Suspendue',
+    in_debt_collection: 'En recouvrement',
+    paid: 'Payée',
+    credited: 'Créditée',
+    retracted: 'Retirée',
+    collected: 'Recouvrée',
+    written_off: 'Passée en perte',
+  },
+  closedNote: 'Plus rien n’est dû sur cette facture.',
+  debtCollectionNote: 'Cette facture a été transmise au recouvrement. Vous pouvez toujours la payer ici.',
+  onHoldNote: (p) => `Cette facture est suspendue : vous ne recevrez pas de rappel pour le moment. Des questions ? Contactez ${p.company}.`,
+  promiseInPlace: (p) => `Vous avez promis de payer la totalité avant le ${p.date}. Nous n’enverrons pas de rappel d’ici là.`,
+  planInPlace: 'Vous avez un échéancier :',
+  installment: (p) => `${p.date} : ${p.amount}`,
+  pay: { heading: 'Payer maintenant', intro: 'Payez la totalité, ou une partie maintenant.', amount: 'Montant', button: 'Payer' },
+  promise: { heading: 'Payer plus tard', intro: 'Dites-nous à quelle date vous aurez payé la totalité. Nous n’enverrons pas de rappel d’ici là.', date: 'Je paierai au plus tard le', button: 'Promettre de payer' },
+  plan: {
+    heading: 'Payer en plusieurs fois',
+    intro: (p) => `Répartissez le montant sur 2 à ${p.count} mensualités d’au moins ${p.min} chacune.`,
+    count: 'Nombre de mensualités',
+    firstDate: 'Première mensualité le',
+    button: 'Demander un échéancier',
+  },
+  budget: {
+    heading: 'Combien pouvez-vous payer ?',
+    intro: 'Indiquez vos revenus et vos charges fixes mensuels : nous vous proposerons des mensualités adaptées à votre budget. Ces chiffres ne servent qu’à cette proposition.',
+    income: 'Revenus nets par mois',
+    expenses: 'Charges fixes par mois (loyer, énergie, assurances, autres dettes)',
+    button: 'Calculer une proposition',
+    proposal: (p) => `Notre proposition : ${p.count} mensualités d’environ ${p.amount}, la première le ${p.date}.`,
+    accept: 'Accepter cet échéancier',
+  },
+  contact: { heading: 'Vos coordonnées', intro: 'Où pouvons-nous vous joindre au sujet de cette facture ?', email: 'E-mail', phone: 'Téléphone mobile', button: 'Enregistrer' },
+  sms: { heading: 'SMS', intro: 'Vous ne souhaitez plus recevoir de SMS pour cette facture ? Vous recevrez toujours les e-mails.', button: 'Arrêter les SMS', optedOut: 'Vous ne recevrez plus de SMS pour cette facture.' },
+  notices: {
+    payment_success: () => 'Merci pour votre paiement. Il peut falloir un instant avant qu’il apparaisse ici.',
+    payment_cancelled: () => 'Le paiement a été annulé. Rien n’a été débité.',
+    payment_failed: () => 'Le paiement n’a pas abouti. Rien n’a été débité ; veuillez réessayer.',
+    promise_made: () => 'Merci. Votre promesse de paiement est enregistrée.',
+    plan_created: () => 'Votre échéancier est en place. Nous vous rappellerons avant chaque mensualité.',
+    plan_proposed: () => 'Voici notre proposition ci-dessous.',
+    plan_none: (p) => `Nous n’avons pas trouvé de mensualités adaptées à ce budget. Contactez ${p.company} pour trouver une solution.`,
+    contact_saved: () => 'Vos coordonnées ont été enregistrées.',
+    sms_opted_out: () => 'Vous ne recevrez plus de SMS pour cette facture.',
+  },
+  problems: {
+    form_expired: () => 'Ce formulaire a expiré. Veuillez réessayer.',
+    amount_invalid: () => 'Saisissez un montant, par exemple 25,00.',
+    amount_too_low: (p) => `Le montant doit être d’au moins ${p.min}.`,
+    amount_too_high: (p) => `Le montant ne peut pas dépasser le montant dû (${p.max}).`,
+    date_invalid: () => 'Saisissez une date valide.',
+    promise_not_allowed: (p) => `Choisissez une date du ${p.min} au ${p.max}.`,
+    plan_not_allowed: (p) => `Cet échéancier n’est pas possible : choisissez 2 à ${p.count} mensualités d’au moins ${p.amount}, la première du ${p.min} au ${p.max}.`,
+    count_invalid: () => 'Saisissez le nombre de mensualités en nombre entier.',
+    money_invalid: () => 'Saisissez les deux montants, par exemple 1850,00.',
+    arrangement_in_place: () => 'Un arrangement existe déjà pour cette facture.',
+    on_hold: (p) => `Cette facture est suspendue. Veuillez contacter ${p.company}.`,
+    closed: () => 'Cette facture est close ; plus rien n’est dû.',
+    in_debt_collection: () => 'Cette facture est en recouvrement ; un arrangement n’est plus possible ici. Vous pouvez toujours la payer.',
+    email_invalid: () => 'Saisissez une adresse e-mail valide.',
+    phone_invalid: () => 'Saisissez un numéro de mobile valide, par exemple +33 6 12 34 56 78.',
+    contact_empty: () => 'Saisissez une adresse e-mail ou un numéro de téléphone.',
+    provider_unavailable: () => 'Le paiement en ligne est impossible pour le moment. Veuillez réessayer plus tard.',
+    unavailable: () => 'Un problème est survenu de notre côté. Veuillez réessayer plus tard.',
+  },
+  footer: (p) => `Des questions sur cette facture ? Contactez ${p.company}. Cette page est personnelle : ne partagez pas son lien.`,
+  notFound: { title: 'Lien non valide', message: 'Ce lien n’est pas valide ou a expiré.' },
+};
+
+export const portalTexts: Record<Locale, PortalTexts> = { en, nl, de, fr };

@@ -1,0 +1,268 @@
+import type { Response } from 'express';
+import { amountDue } from '../../domain/amounts';
+import { isFinalStatus } from '../../domain/invoice-status';
+import { addDays } from '../../domain/local-time';
+import { escapeHtml, formatMoney, type Locale } from '../../messaging/templates';
+import { amountInputValue } from './form-input';
+import type { PortalInvoice } from './portal-invoice';
+import { portalTexts, type NoticeCode, type P, type ProblemCode } from './texts';
+
+/** The debtor portal's HTML: one server-rendered page, inline CSS, no script, nothing loaded from elsewhere. */
+
+export type Section = 'pay' | 'promise' | 'plan' | 'budget' | 'contact' | 'sms';
+
+export interface Problem {
+  section: Section;
+  code: ProblemCode;
+  params?: P;
+}
+
+export interface PageState {
+  notice?: NoticeCode;
+  /** Installment count proposed from the income & expenditure form. */
+  proposal?: number;
+  problem?: Problem;
+  /** What the debtor typed, shown again with a problem. */
+  values?: Record<string, string>;
+}
+
+export interface PageInput {
+  portal: PortalInvoice;
+  token: string;
+  formToken: string;
+  state: PageState;
+}
+
+export const money = (cents: number, currency: string, locale: Locale): string => formatMoney(cents, currency, locale);
+
+export function formatDate(date: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+}
+
+/** The first installment date of a plan the portal proposes: a week out, within the policy. */
+export function proposedFirstDate(portal: PortalInvoice): string {
+  return addDays(portal.today, Math.min(7, portal.policy.promise_to_pay.max_days));
+}
+
+/** Arrangements are made on a running invoice without one, not on hold or in debt collection. */
+export function arrangementPossible(status: PortalInvoice['invoice']['status']): boolean {
+  return status === 'open' || status === 'overdue';
+}
+
+export function collectible(status: PortalInvoice['invoice']['status']): boolean {
+  return status !== 'draft' && !isFinalStatus(status);
+}
+
+/** Headers of every portal page: the token in the URL must not leak by Referer, pages are not cached or framed. */
+export function portalPageHeaders(res: Response): void {
+  res.set({
+    'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'",
+    'Referrer-Policy': 'no-referrer',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+  });
+}
+
+export function sendPortalPage(res: Response, status: number, input: PageInput): void {
+  portalPageHeaders(res);
+  res.status(status).type('html').send(invoicePage(input));
+}
+
+/** An unknown, forged or expired link: English (we do not know whose it is), no data. */
+export function sendNotFoundPage(res: Response, status = 404): void {
+  const t = portalTexts.en.notFound;
+  portalPageHeaders(res);
+  res
+    .status(status)
+    .type('html')
+    .send(layout('en', t.title, `<main><div class="card"><h1>${escapeHtml(t.title)}</h1><p>${escapeHtml(t.message)}</p></div></main>`));
+}
+
+export function sendErrorPage(res: Response, status: number): void {
+  portalPageHeaders(res);
+  res.status(status).type('html').send(layout('en', 'Recoup', `<main><div class="card"><p class="problem" role="alert">${escapeHtml(portalTexts.en.problems.unavailable({}))}</p></div></main>`));
+}
+
+function invoicePage({ portal, token, formToken, state }: PageInput): string {
+  const { invoice, locale } = portal;
+  const t = portalTexts[locale];
+  const company = portal.companyName;
+  const m = (cents: number) => escapeHtml(money(cents, invoice.currency, locale));
+  const d = (date: string) => escapeHtml(formatDate(date, locale));
+  const due = amountDue(invoice);
+  const status = invoice.status;
+  const problemIn = (section: Section): string =>
+    state.problem?.section === section ? `<p class="problem" role="alert" data-testid="problem">${escapeHtml(t.problems[state.problem.code]({ company, ...state.problem.params }))}</p>` : '';
+  const value = (name: string, fallback = ''): string => escapeHtml(state.problem ? (state.values?.[name] ?? fallback) : fallback);
+  const form = (action: string, inner: string, button: string, cls = ''): string =>
+    `<form method="post" action="/pay/${escapeHtml(token)}/${action}"><input type="hidden" name="_csrf" value="${escapeHtml(formToken)}">${inner}<button type="submit"${cls ? ` class="${cls}"` : ''}>${escapeHtml(button)}</button></form>`;
+  const input = (name: string, label: string, attrs: string, fallback = ''): string =>
+    `<label for="${name}">${escapeHtml(label)}</label><input id="${name}" name="${name}" ${attrs} value="${value(name, fallback)}">`;
+  const section = (id: Section, heading: string, body: string, open = false): string =>
+    `<details id="${id}"${open || state.problem?.section === id ? ' open' : ''}><summary>${escapeHtml(heading)}</summary><div>${body}${problemIn(id)}</div></details>`;
+
+  const notice = state.notice ? `<p class="notice" role="status" data-testid="notice">${escapeHtml(t.notices[state.notice]({ company }))}</p>` : '';
+  const lines = portal.lines
+    .map((l) => {
+      const quantity = Number(l.quantity) === 1 ? '' : `<br><span class="muted">${escapeHtml(String(Number(l.quantity)))} × ${m(l.amountCents)}</span>`;
+      return `<tr><td>${escapeHtml(l.description)}${quantity}</td><td class="num">${m(Math.round(l.amountCents * Number(l.quantity)))}</td></tr>`;
+    })
+    .join('');
+  const sums = [
+    [t.total, invoice.amountTotalCents, invoice.amountTotalCents !== due],
+    [t.fees, invoice.feesCents, invoice.feesCents > 0],
+    [t.paid, -invoice.amountPaidCents, invoice.amountPaidCents > 0],
+    [t.credited, -invoice.amountCreditedCents, invoice.amountCreditedCents > 0],
+  ] as const;
+  const summary = sums
+    .filter(([, , shown]) => shown)
+    .map(([label, cents]) => `<tr class="sum"><td>${escapeHtml(label)}</td><td class="num">${m(cents)}</td></tr>`)
+    .join('');
+
+  const overview = `<div class="card">
+<div class="row"><span>${escapeHtml(t.status)}</span><span class="badge badge-${escapeHtml(status)}" data-testid="status" data-status="${escapeHtml(status)}">${escapeHtml(t.statuses[status])}</span></div>
+<p class="muted">${escapeHtml(t.invoice)} <strong data-testid="invoice-number">${escapeHtml(invoice.invoiceNumber)}</strong> · ${escapeHtml(t.issueDate)} ${d(invoice.issueDate)} · ${escapeHtml(t.dueDate)} ${d(invoice.dueDate)}</p>
+<h2>${escapeHtml(t.lines)}</h2>
+<table>${lines}${summary}</table>
+<div class="due"><span>${escapeHtml(t.amountDue)}</span><strong data-testid="amount-due">${m(due)}</strong></div>
+</div>`;
+
+  const notes: string[] = [];
+  if (!collectible(status)) notes.push(t.closedNote);
+  if (status === 'in_debt_collection') notes.push(t.debtCollectionNote);
+  if (status === 'on_hold') notes.push(t.onHoldNote({ company }));
+  if (status === 'promise_to_pay' && portal.promiseDate) notes.push(t.promiseInPlace({ date: formatDate(portal.promiseDate, locale) }));
+  let arrangement = notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('');
+  if (status === 'payment_plan' && portal.installments.length > 0) {
+    arrangement += `<p>${escapeHtml(t.planInPlace)}</p><ul>${portal.installments.map((i) => `<li>${escapeHtml(t.installment({ date: formatDate(i.due_date, locale), amount: money(i.amount_cents, invoice.currency, locale) }))}</li>`).join('')}</ul>`;
+  }
+  const arrangementCard = arrangement ? `<div class="card info" data-testid="arrangement">${arrangement}</div>` : '';
+
+  const actions: string[] = [];
+  if (collectible(status) && due > 0) {
+    actions.push(`<div class="card" id="pay"><h2>${escapeHtml(t.pay.heading)}</h2><p class="muted">${escapeHtml(t.pay.intro)}</p>${form(
+      'payment',
+      input('amount', `${t.pay.amount} (${invoice.currency})`, 'type="text" inputmode="decimal" autocomplete="off" required', amountInputValue(due, locale)),
+      t.pay.button,
+    )}${problemIn('pay')}</div>`);
+  }
+  if (collectible(status) && arrangementPossible(status) && due > 0) {
+    const limits = portal.policy;
+    const latest = addDays(portal.today, limits.promise_to_pay.max_days);
+    const range = `min="${portal.today}" max="${latest}"`;
+    actions.push(
+      section('promise', t.promise.heading, `<p class="muted">${escapeHtml(t.promise.intro)}</p>${form('promise_to_pay', input('date', t.promise.date, `type="date" required ${range}`), t.promise.button)}`),
+    );
+    actions.push(
+      section(
+        'plan',
+        t.plan.heading,
+        `<p class="muted">${escapeHtml(t.plan.intro({ count: String(limits.payment_plan.max_installments), min: money(limits.payment_plan.min_installment_cents, invoice.currency, locale) }))}</p>${form(
+          'payment_plan',
+          input('installment_count', t.plan.count, `type="number" inputmode="numeric" min="2" max="${limits.payment_plan.max_installments}" step="1" required`, '3') +
+            input('first_due_date', t.plan.firstDate, `type="date" required ${range}`, proposedFirstDate(portal)),
+          t.plan.button,
+        )}`,
+      ),
+    );
+    let proposal = '';
+    if (state.proposal) {
+      const count = state.proposal;
+      proposal = `<div class="proposal" data-testid="proposal"><p>${escapeHtml(
+        t.budget.proposal({ count: String(count), amount: money(Math.ceil(due / count), invoice.currency, locale), date: formatDate(proposedFirstDate(portal), locale) }),
+      )}</p>${form('payment_plan', `<input type="hidden" name="installment_count" value="${count}"><input type="hidden" name="first_due_date" value="${proposedFirstDate(portal)}">`, t.budget.accept)}</div>`;
+    }
+    actions.push(
+      section(
+        'budget',
+        t.budget.heading,
+        `${proposal}<p class="muted">${escapeHtml(t.budget.intro)}</p>${form(
+          'income_expenditure',
+          input('monthly_income', `${t.budget.income} (${invoice.currency})`, 'type="text" inputmode="decimal" autocomplete="off" required') +
+            input('monthly_expenses', `${t.budget.expenses} (${invoice.currency})`, 'type="text" inputmode="decimal" autocomplete="off" required'),
+          t.budget.button,
+          proposal ? 'secondary' : '',
+        )}`,
+        state.proposal !== undefined,
+      ),
+    );
+  }
+  if (collectible(status)) {
+    actions.push(
+      section(
+        'contact',
+        t.contact.heading,
+        `<p class="muted">${escapeHtml(t.contact.intro)}</p>${form(
+          'contact',
+          input('email', t.contact.email, 'type="email" autocomplete="email"', invoice.debtor.email ?? '') + input('phone', t.contact.phone, 'type="tel" autocomplete="tel"', invoice.debtor.phone ?? ''),
+          t.contact.button,
+        )}`,
+      ),
+    );
+    actions.push(
+      section(
+        'sms',
+        t.sms.heading,
+        portal.smsOptedOut ? `<p data-testid="sms-opted-out">${escapeHtml(t.sms.optedOut)}</p>` : `<p class="muted">${escapeHtml(t.sms.intro)}</p>${form('sms_opt_out', '', t.sms.button, 'secondary')}`,
+      ),
+    );
+  }
+
+  const body = `<header><div class="wrap"><p class="company">${escapeHtml(company)}</p><h1>${escapeHtml(t.title({ company }))}</h1></div></header>
+<main>${notice}${overview}${arrangementCard}${actions.join('\n')}</main>
+<footer>${escapeHtml(t.footer({ company }))}</footer>`;
+  return layout(locale, `${t.invoice} ${invoice.invoiceNumber} · ${company}`, body);
+}
+
+const css = `:root{--ink:#1b1f24;--muted:#59636e;--line:#e2e5e9;--accent:#0b6e4f;--accent-ink:#fff;--bg:#f4f5f7}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
+header{background:var(--accent);color:var(--accent-ink);padding:1.25rem 1rem 1.5rem}
+.wrap,main,footer{max-width:34rem;margin:0 auto}
+main{padding:1rem}
+h1{font-size:1.35rem;line-height:1.25;margin:0}
+h2{font-size:1.05rem;margin:1rem 0 .25rem}
+.company{margin:0 0 .25rem;font-size:.9rem;opacity:.9}
+.card,details{background:#fff;border:1px solid var(--line);border-radius:12px;margin:0 0 .9rem}
+.card{padding:1rem}
+.card h2:first-child{margin-top:0}
+.info{background:#f0f7f4}
+.row{display:flex;justify-content:space-between;align-items:center;gap:.5rem}
+.badge{display:inline-block;padding:.15rem .65rem;border-radius:999px;font-size:.85rem;font-weight:600;background:#e8ecef}
+.badge-overdue,.badge-in_debt_collection{background:#fde8e6;color:#8a1c12}
+.badge-paid,.badge-credited,.badge-collected{background:#dff3ea;color:#0b5a41}
+.badge-promise_to_pay,.badge-payment_plan,.badge-on_hold{background:#fff3d6;color:#6b4a00}
+table{width:100%;border-collapse:collapse}
+td{padding:.5rem 0;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+td.num{text-align:right;white-space:nowrap;padding-left:.75rem}
+tr.sum td{color:var(--muted);font-size:.95rem}
+.due{display:flex;justify-content:space-between;align-items:baseline;gap:.5rem;margin-top:.75rem;font-size:1.05rem}
+.due strong{font-size:1.75rem}
+.muted{color:var(--muted);font-size:.92rem;margin:.25rem 0}
+label{display:block;font-weight:600;margin:.8rem 0 .3rem}
+input{display:block;width:100%;font:inherit;padding:.7rem .75rem;border:1px solid #aeb5bd;border-radius:8px;background:#fff;color:var(--ink);min-height:2.9rem}
+button{display:block;width:100%;font:inherit;font-weight:600;padding:.8rem;margin-top:1rem;border:1px solid var(--accent);border-radius:8px;background:var(--accent);color:var(--accent-ink);cursor:pointer;min-height:3rem}
+button.secondary{background:#fff;color:var(--accent)}
+details>summary{padding:1rem;font-weight:600;cursor:pointer;list-style:none;display:flex;justify-content:space-between}
+details>summary::-webkit-details-marker{display:none}
+details>summary::after{content:"+";font-weight:400;font-size:1.25rem;line-height:1}
+details[open]>summary::after{content:"\\2013"}
+details>div{padding:0 1rem 1rem}
+.notice{border-left:4px solid var(--accent);background:#e6f4ee;padding:.75rem 1rem;border-radius:8px;margin:0 0 1rem}
+.problem{border-left:4px solid #b42318;background:#fdecea;color:#7a1a12;padding:.75rem 1rem;border-radius:8px;margin:.9rem 0 0}
+.proposal{background:#f0f7f4;border-radius:8px;padding:.75rem 1rem;margin-bottom:.5rem}
+.proposal p{margin:0}
+footer{padding:0 1rem 2rem;color:var(--muted);font-size:.85rem}
+input:focus,button:focus,summary:focus{outline:3px solid #7cc4a8;outline-offset:2px}`;
+
+function layout(locale: Locale, title: string, body: string): string {
+  return `<!doctype html>
+<html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><meta name="referrer" content="no-referrer"><meta name="robots" content="noindex">
+<title>${escapeHtml(title)}</title>
+<style>${css}</style>
+</head><body>
+${body}
+</body></html>`;
+}

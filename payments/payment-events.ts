@@ -1,0 +1,81 @@
+import { and, eq } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { invoices, ledgerEntries } from '../db/schema';
+import { isFinalStatus } from '../domain/invoice-status';
+import { reverseInvoicePayment } from '../services/payment-reversal';
+import { InvoiceFailure, invoiceWorkflowId, registerPayment } from '../workflows/invoice.messages';
+import type { PaymentEvent } from './payment-provider';
+
+export interface PaymentEventDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+}
+
+/** What became of a webhook: every outcome but a thrown error is answered 2xx, so the provider stops retrying. */
+export type PaymentEventOutcome =
+  | 'payment_registered'
+  | 'already_recorded'
+  | 'payment_reversed'
+  | 'payment_failed'
+  | 'ignored'
+  | 'unknown_invoice'
+  | 'unknown_payment'
+  | 'currency_mismatch'
+  | 'invoice_closed'
+  | 'refused';
+
+/**
+ * Applies a provider's payment event to its invoice. Payments reach the invoice workflow only as
+ * the `registerPayment` update, with the provider's payment id as external id and update id, and
+ * after a look in the ledger: a webhook delivered twice (or while the first is still running)
+ * counts once. Refunds and chargebacks go through `reverseInvoicePayment`, which reopens a paid
+ * invoice.
+ */
+export async function applyPaymentEvent(deps: PaymentEventDeps, event: PaymentEvent): Promise<PaymentEventOutcome> {
+  if (event.kind === 'ignored') return 'ignored';
+  if (event.kind === 'payment_failed') return 'payment_failed';
+  if (!event.invoiceId) return 'unknown_invoice';
+  const [invoice] = await deps.db.select().from(invoices).where(eq(invoices.id, event.invoiceId));
+  if (!invoice) return 'unknown_invoice';
+  const ledger = await deps.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.invoiceId, invoice.id), eq(ledgerEntries.kind, 'payment')));
+
+  if (event.kind === 'payment_succeeded') {
+    if (event.currency !== invoice.currency) return 'currency_mismatch';
+    if (ledger.some((e) => e.externalId === event.providerPaymentId)) return 'already_recorded';
+    if (invoice.status === 'draft' || isFinalStatus(invoice.status)) return 'invoice_closed';
+    try {
+      await deps.temporal.workflow.getHandle(invoiceWorkflowId(invoice.id)).executeUpdate(registerPayment, {
+        args: [{ amountCents: event.amountCents, externalId: event.providerPaymentId, paidAt: event.paidAt, source: 'portal' }],
+        updateId: `payment-${event.providerPaymentId}`,
+      });
+      return 'payment_registered';
+    } catch (err) {
+      return refusal(err);
+    }
+  }
+
+  // A reversal: how much of this payment is taken back beyond what the ledger already shows.
+  const payment = ledger.find((e) => e.externalId === event.providerPaymentId && e.amountCents > 0);
+  if (!payment) return 'unknown_payment';
+  const reversedBefore = ledger.filter((e) => e.externalId === `${event.providerPaymentId}:${event.reversal}`).reduce((sum, e) => sum - e.amountCents, 0);
+  const amountCents = Math.min(event.reversedTotalCents, payment.amountCents) - reversedBefore;
+  if (amountCents <= 0) return 'already_recorded';
+  try {
+    await reverseInvoicePayment(deps, invoice.id, { externalId: event.providerPaymentId, amountCents, kind: event.reversal, reason: event.reason });
+    return 'payment_reversed';
+  } catch (err) {
+    return refusal(err);
+  }
+}
+
+/** A business refusal by the workflow is an outcome; anything else (Temporal down) is thrown for a retry. */
+function refusal(err: unknown): PaymentEventOutcome {
+  if (err instanceof WorkflowNotFoundError) return 'invoice_closed';
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return cause.type === InvoiceFailure.closed ? 'invoice_closed' : 'refused';
+  throw err;
+}

@@ -1,0 +1,90 @@
+import type { Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { Db } from '../db/client';
+import { debtCollectionCases } from '../db/schema';
+import { CompanyId, PartnerId } from '../temporal/search-attributes';
+import { debtCaseWorkflowId, type DebtCaseWorkflowInput } from '../workflows/debt-case.messages';
+import type { debtCaseWorkflow } from '../workflows/debt-case.workflow';
+import { appendEvents, type EventType } from './events';
+
+export type DebtCaseRow = typeof debtCollectionCases.$inferSelect;
+type Tx = Pick<Db, 'insert'>;
+
+/** The case fields every `debt_case.*` event carries (company and invoice included), in the API's words. */
+export function debtCaseEventData(row: DebtCaseRow, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    debt_collection_case_id: row.id,
+    company_id: row.companyId,
+    invoice_id: row.invoiceId,
+    external_id: row.externalId,
+    environment: row.environment,
+    source: row.source,
+    state: row.state,
+    currency: row.currency,
+    amount_cents: row.amountCents,
+    collected_amount_cents: row.collectedAmountCents,
+    close_reason: row.closeReason,
+    ...extra,
+  };
+}
+
+/**
+ * Appends a case's events in the transaction of the change they report; `changeKey` is unique
+ * within the case's life, so a retried activity writes them once.
+ */
+export async function appendDebtCaseEvents(
+  tx: Tx,
+  row: DebtCaseRow,
+  changeKey: string,
+  list: Array<{ type: EventType; data?: Record<string, unknown> }>,
+): Promise<void> {
+  await appendEvents(
+    tx,
+    list.map((e, i) => ({
+      type: e.type,
+      partnerId: row.partnerId,
+      companyId: row.companyId,
+      invoiceId: row.invoiceId,
+      data: debtCaseEventData(row, e.data),
+      dedupeKey: `debt_case:${row.id}:${changeKey}:${i}`,
+    })),
+  );
+}
+
+export function debtCaseWorkflowInput(row: DebtCaseRow, prepareAutomatically: boolean): DebtCaseWorkflowInput {
+  return {
+    caseId: row.id,
+    partnerId: row.partnerId,
+    companyId: row.companyId,
+    invoiceId: row.invoiceId,
+    source: row.source,
+    environment: row.environment,
+    currency: row.currency,
+    amountCents: row.amountCents,
+    prepareAutomatically,
+  };
+}
+
+/**
+ * Starts the case's workflow `debt-case-<id>` unless it runs already. Callers may repeat it (a
+ * retried activity, a create answered again): the conflict policy joins the running workflow, and
+ * a finished case is never started a second time.
+ */
+export async function startDebtCaseWorkflow(temporal: Client, taskQueue: string, row: DebtCaseRow, prepareAutomatically: boolean): Promise<void> {
+  try {
+    await temporal.workflow.start<typeof debtCaseWorkflow>('debtCaseWorkflow', {
+      workflowId: debtCaseWorkflowId(row.id),
+      taskQueue,
+      args: [debtCaseWorkflowInput(row, prepareAutomatically)],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: CompanyId, value: row.companyId },
+        { key: PartnerId, value: row.partnerId },
+      ],
+    });
+  } catch (err) {
+    // REJECT_DUPLICATE: the case's workflow has run and ended; there is nothing to start.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
