@@ -1,4 +1,5 @@
-import { and, eq } from 'drizzle-orm';
+import { Context } from '@temporalio/activity';
+import { and, eq, lt, sql } from 'drizzle-orm';
 import { companies, invoices, messages, optOuts } from '../db/schema';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
@@ -53,7 +54,15 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
       if (existing) {
         if (existing.status === 'failed') return { status: 'failed', reason: existing.error ?? 'failed', messageId: existing.id };
         if (existing.status !== 'sending') return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };
-        // A process died during the provider call: whether it went out is unknown, so we do not risk a duplicate.
+        // Still `sending`: another attempt may be in its provider call right now (a retry overlapping a
+        // slow attempt), so wait for it. Older than an attempt may run, its attempt died (a killed
+        // worker): whether it went out is unknown, so we do not risk a duplicate.
+        const attemptSeconds = Context.current().info.startToCloseTimeoutMs / 1000;
+        const [abandoned] = await db
+          .select({ id: messages.id })
+          .from(messages)
+          .where(and(eq(messages.id, existing.id), lt(messages.createdAt, sql`now() - make_interval(secs => ${attemptSeconds})`)));
+        if (!abandoned) throw new Error(`message ${sendKey} is being sent by another attempt`);
         return markFailed(existing.id, 'interrupted during sending; not repeated to avoid a duplicate');
       }
 
@@ -162,8 +171,13 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
 
       async function markFailed(messageId: string, reason: string): Promise<SendMessageResult> {
         await db.transaction(async (tx) => {
-          const [m] = await tx.update(messages).set({ status: 'failed', error: reason }).where(eq(messages.id, messageId)).returning();
-          if (!m) return;
+          const [m] = await tx
+            .update(messages)
+            .set({ status: 'failed', error: reason })
+            .where(and(eq(messages.id, messageId), eq(messages.status, 'sending')))
+            .returning();
+          // Settled meanwhile by the attempt that was sending it: the retry reads how it ended.
+          if (!m) throw new Error(`message ${messageId} was settled by another attempt`);
           await appendEvents(tx, [
             {
               type: 'message.failed',

@@ -41,7 +41,7 @@ export function httpCollector(deps: HttpCollectorDeps): DebtCollector {
         signal: AbortSignal.timeout(deps.timeoutMs ?? 15_000),
       });
     } catch (err) {
-      throw new Error(`collector at ${settings.data.url} unreachable: ${(err as Error).message}`);
+      throw new Error(`collector at ${settings.data.url} unreachable: ${(err as Error).message}`, { cause: err });
     }
     const text = await res.text().catch(() => '');
     if (res.ok) return { url: settings.data.url, text };

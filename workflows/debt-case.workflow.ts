@@ -70,8 +70,9 @@ export async function debtCaseWorkflow(input: DebtCaseWorkflowInput): Promise<De
 
   async function review(r: ReviewRequest): Promise<DebtCaseState> {
     refuse(reviewProblem(s));
-    s = r.decision === 'approve' ? { ...s, state: 'processing' } : { ...s, state: 'closed', closeReason: 'rejected' };
+    // Persisted first: the hand-off that `processing` starts must come after the approval in the timeline.
     await persistDebtCaseReview({ caseId, ...r });
+    s = r.decision === 'approve' ? { ...s, state: 'processing' } : { ...s, state: 'closed', closeReason: 'rejected' };
     return s;
   }
 

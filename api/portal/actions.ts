@@ -15,7 +15,7 @@ import { debtorPhoneE164 } from '../debtor-phone';
 import { AppError, fromWorkflowError } from '../errors';
 import { field, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
 import type { PortalInvoice } from './portal-invoice';
-import { portalTexts, type NoticeCode, type P, type ProblemCode } from './texts';
+import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
 import { arrangementPossible, collectible, formatDate, money, type Section } from './views';
 
 export interface ActionDeps {
@@ -36,11 +36,11 @@ export interface ActionInput {
 export type ActionOutcome =
   | { kind: 'redirect'; location: string }
   | { kind: 'notice'; notice: NoticeCode; query?: Record<string, string> }
-  | { kind: 'problem'; status: 403 | 409 | 422 | 503; section: Section; code: ProblemCode; params?: P };
+  | { kind: 'problem'; status: 403 | 409 | 422 | 503; section: Section; code: ProblemCode; params?: TextParams };
 
 export type PortalAction = (deps: ActionDeps, input: ActionInput) => Promise<ActionOutcome>;
 
-const problem = (status: 409 | 422 | 503, section: Section, code: ProblemCode, params?: P): ActionOutcome => ({ kind: 'problem', status, section, code, params });
+const problem = (status: 409 | 422 | 503, section: Section, code: ProblemCode, params?: TextParams): ActionOutcome => ({ kind: 'problem', status, section, code, params });
 const notice = (code: NoticeCode, query?: Record<string, string>): ActionOutcome => ({ kind: 'notice', notice: code, query });
 
 /** Pay all or part: the amount is checked here, then the debtor goes to the provider's checkout. */

@@ -2,10 +2,10 @@ import type { InvoiceStatus } from '../../domain/invoice-status';
 import type { Locale } from '../../messaging/templates';
 
 /**
- * Every text of the debtor portal, in the four languages debtors are written to. Values in `P`
- * arrive formatted (money and dates in the debtor's locale) and are HTML-escaped by the views.
+ * Every text of the debtor portal, in the four languages debtors are written to. Values in
+ * `TextParams` arrive formatted (money and dates in the debtor's locale) and are HTML-escaped by the views.
  */
-export interface P {
+export interface TextParams {
   amount?: string;
   min?: string;
   max?: string;
@@ -13,7 +13,7 @@ export interface P {
   company?: string;
   count?: string;
 }
-type T = (p: P) => string;
+type T = (p: TextParams) => string;
 
 export const noticeCodes = [
   'payment_success',

@@ -5,7 +5,7 @@ import { addDays } from '../../domain/local-time';
 import { escapeHtml, formatMoney, type Locale } from '../../messaging/templates';
 import { amountInputValue } from './form-input';
 import type { PortalInvoice } from './portal-invoice';
-import { portalTexts, type NoticeCode, type P, type ProblemCode } from './texts';
+import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
 
 /** The debtor portal's HTML: one server-rendered page, inline CSS, no script, nothing loaded from elsewhere. */
 
@@ -14,7 +14,7 @@ export type Section = 'pay' | 'promise' | 'plan' | 'budget' | 'contact' | 'sms';
 export interface Problem {
   section: Section;
   code: ProblemCode;
-  params?: P;
+  params?: TextParams;
 }
 
 export interface PageState {
@@ -92,8 +92,12 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
   const d = (date: string) => escapeHtml(formatDate(date, locale));
   const due = amountDue(invoice);
   const status = invoice.status;
-  const problemIn = (section: Section): string =>
-    state.problem?.section === section ? `<p class="problem" role="alert" data-testid="problem">${escapeHtml(t.problems[state.problem.code]({ company, ...state.problem.params }))}</p>` : '';
+  const shown = new Set<Section>();
+  const problemText = (): string => `<p class="problem" role="alert" data-testid="problem">${escapeHtml(t.problems[state.problem!.code]({ company, ...state.problem!.params }))}</p>`;
+  const problemIn = (section: Section): string => {
+    shown.add(section);
+    return state.problem?.section === section ? problemText() : '';
+  };
   const value = (name: string, fallback = ''): string => escapeHtml(state.problem ? (state.values?.[name] ?? fallback) : fallback);
   const form = (action: string, inner: string, button: string, cls = ''): string =>
     `<form method="post" action="/pay/${escapeHtml(token)}/${action}"><input type="hidden" name="_csrf" value="${escapeHtml(formToken)}">${inner}<button type="submit"${cls ? ` class="${cls}"` : ''}>${escapeHtml(button)}</button></form>`;
@@ -122,7 +126,7 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
 
   const overview = `<div class="card">
 <div class="row"><span>${escapeHtml(t.status)}</span><span class="badge badge-${escapeHtml(status)}" data-testid="status" data-status="${escapeHtml(status)}">${escapeHtml(t.statuses[status])}</span></div>
-<p class="muted">${escapeHtml(t.invoice)} <strong data-testid="invoice-number">${escapeHtml(invoice.invoiceNumber)}</strong> · ${escapeHtml(t.issueDate)} ${d(invoice.issueDate)} · ${escapeHtml(t.dueDate)} ${d(invoice.dueDate)}</p>
+<dl class="meta"><dt>${escapeHtml(t.invoice)}</dt><dd data-testid="invoice-number">${escapeHtml(invoice.invoiceNumber)}</dd><dt>${escapeHtml(t.issueDate)}</dt><dd>${d(invoice.issueDate)}</dd><dt>${escapeHtml(t.dueDate)}</dt><dd>${d(invoice.dueDate)}</dd></dl>
 <h2>${escapeHtml(t.lines)}</h2>
 <table>${lines}${summary}</table>
 <div class="due"><span>${escapeHtml(t.amountDue)}</span><strong data-testid="amount-due">${m(due)}</strong></div>
@@ -209,8 +213,10 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
     );
   }
 
-  const body = `<header><div class="wrap"><p class="company">${escapeHtml(company)}</p><h1>${escapeHtml(t.title({ company }))}</h1></div></header>
-<main>${notice}${overview}${arrangementCard}${actions.join('\n')}</main>
+  // A form posted from a stale page whose section is no longer offered (an arrangement was made meanwhile).
+  const topProblem = state.problem && !shown.has(state.problem.section) ? problemText() : '';
+  const body = `<header><div class="wrap"><h1>${escapeHtml(t.title({ company }))}</h1></div></header>
+<main>${notice}${topProblem}${overview}${arrangementCard}${actions.join('\n')}</main>
 <footer>${escapeHtml(t.footer({ company }))}</footer>`;
   return layout(locale, `${t.invoice} ${invoice.invoiceNumber} · ${company}`, body);
 }
@@ -224,10 +230,13 @@ header{background:var(--accent);color:var(--accent-ink);padding:1.25rem 1rem 1.5
 main{padding:1rem}
 h1{font-size:1.35rem;line-height:1.25;margin:0}
 h2{font-size:1.05rem;margin:1rem 0 .25rem}
-.company{margin:0 0 .25rem;font-size:.9rem;opacity:.9}
+.meta{display:grid;grid-template-columns:auto 1fr;gap:.15rem 1rem;margin:.75rem 0 0;font-size:.92rem}
+.meta dt{color:var(--muted)}
+.meta dd{margin:0;text-align:right}
 .card,details{background:#fff;border:1px solid var(--line);border-radius:12px;margin:0 0 .9rem}
 .card{padding:1rem}
-.card h2:first-child{margin-top:0}
+.card>:first-child{margin-top:0}
+.card>:last-child{margin-bottom:0}
 .info{background:#f0f7f4}
 .row{display:flex;justify-content:space-between;align-items:center;gap:.5rem}
 .badge{display:inline-block;padding:.15rem .65rem;border-radius:999px;font-size:.85rem;font-weight:600;background:#e8ecef}

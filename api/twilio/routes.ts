@@ -90,7 +90,7 @@ function verifySignature(req: Request, authToken: string, publicBaseUrl: string)
   const signature = req.get('x-twilio-signature');
   const url = `${publicBaseUrl}${req.originalUrl}`;
   const params = (req.body ?? {}) as Record<string, unknown>;
-  if (!signature || false) {
+  if (!signature || !twilio.validateRequest(authToken, signature, url, params)) {
     throw new AppError(403, 'invalid_signature', 'The X-Twilio-Signature header is missing or does not match this request');
   }
 }

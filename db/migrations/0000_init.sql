@@ -35,6 +35,19 @@ CREATE TABLE "company_documents" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "debt_collection_case_documents" (
+	"id" text PRIMARY KEY NOT NULL,
+	"case_id" text NOT NULL,
+	"company_id" text NOT NULL,
+	"type" text NOT NULL,
+	"name" text NOT NULL,
+	"content_type" text NOT NULL,
+	"size_bytes" integer NOT NULL,
+	"storage_key" text NOT NULL,
+	"dedupe_key" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "debt_collection_cases" (
 	"id" text PRIMARY KEY NOT NULL,
 	"partner_id" text NOT NULL,
@@ -49,8 +62,34 @@ CREATE TABLE "debt_collection_cases" (
 	"collected_amount_cents" integer DEFAULT 0 NOT NULL,
 	"close_reason" text,
 	"details" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	"collector" jsonb,
+	"collector_configuration_version" integer,
+	"review_required" boolean,
+	"review_decision" text,
+	"review_reason" text,
+	"reviewed_by" text,
+	"reviewed_at" timestamp with time zone,
+	"hand_off" jsonb,
+	"handed_off_at" timestamp with time zone,
+	"prepared_at" timestamp with time zone,
+	"closed_at" timestamp with time zone,
+	"close_note" text,
+	"closed_by" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "debt_collection_collected_amounts" (
+	"id" text PRIMARY KEY NOT NULL,
+	"case_id" text NOT NULL,
+	"sequence" integer NOT NULL,
+	"amount_cents" integer NOT NULL,
+	"collected_at" timestamp with time zone NOT NULL,
+	"source" text NOT NULL,
+	"recorded_by" text NOT NULL,
+	"collector_reference" text,
+	"invoice_payment" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "debt_collector_configurations" (
@@ -255,9 +294,12 @@ CREATE TABLE "webhook_relay_cursors" (
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "companies" ADD CONSTRAINT "companies_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "company_documents" ADD CONSTRAINT "company_documents_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "debt_collection_case_documents" ADD CONSTRAINT "debt_collection_case_documents_case_id_debt_collection_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."debt_collection_cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "debt_collection_case_documents" ADD CONSTRAINT "debt_collection_case_documents_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "debt_collection_cases" ADD CONSTRAINT "debt_collection_cases_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "debt_collection_cases" ADD CONSTRAINT "debt_collection_cases_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "debt_collection_cases" ADD CONSTRAINT "debt_collection_cases_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "debt_collection_collected_amounts" ADD CONSTRAINT "debt_collection_collected_amounts_case_id_debt_collection_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."debt_collection_cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "debt_collector_configurations" ADD CONSTRAINT "debt_collector_configurations_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "dunning_policies" ADD CONSTRAINT "dunning_policies_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "imports" ADD CONSTRAINT "imports_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -276,8 +318,13 @@ ALTER TABLE "webhook_attempts" ADD CONSTRAINT "webhook_attempts_endpoint_id_webh
 ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "webhook_endpoints_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_secret_hash" ON "api_keys" USING btree ("secret_hash");--> statement-breakpoint
 CREATE INDEX "companies_partner" ON "companies" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE INDEX "debt_collection_case_documents_case" ON "debt_collection_case_documents" USING btree ("case_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "debt_collection_case_documents_dedupe" ON "debt_collection_case_documents" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "debt_collection_cases_company_external" ON "debt_collection_cases" USING btree ("company_id","external_id");--> statement-breakpoint
 CREATE INDEX "debt_collection_cases_partner" ON "debt_collection_cases" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE INDEX "debt_collection_cases_company_state" ON "debt_collection_cases" USING btree ("company_id","state");--> statement-breakpoint
+CREATE UNIQUE INDEX "debt_collection_collected_amounts_case_sequence" ON "debt_collection_collected_amounts" USING btree ("case_id","sequence");--> statement-breakpoint
+CREATE UNIQUE INDEX "debt_collection_collected_amounts_collector_reference" ON "debt_collection_collected_amounts" USING btree ("case_id","collector_reference");--> statement-breakpoint
 CREATE UNIQUE INDEX "debt_collector_configurations_company_version" ON "debt_collector_configurations" USING btree ("company_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "dunning_policies_company_version" ON "dunning_policies" USING btree ("company_id","version");--> statement-breakpoint
 CREATE UNIQUE INDEX "events_id" ON "events" USING btree ("id");--> statement-breakpoint

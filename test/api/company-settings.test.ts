@@ -127,7 +127,10 @@ describe('verification documents', () => {
       req.on('response', (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
+        res.on('end', () => {
+          resolve({ status: res.statusCode!, body });
+          req.destroy();
+        });
       });
       req.on('error', reject);
       req.flushHeaders(); // headers only: the server must answer without waiting for 50 MB

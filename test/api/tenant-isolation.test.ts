@@ -11,6 +11,7 @@ import {
   ledgerEntries,
 } from '../../db/schema';
 import { createApiKey, createPartner } from '../../services/api-keys';
+import { invoiceWorkflowId } from '../../workflows/invoice.messages';
 import { eventually } from '../support/eventually';
 import { invoiceBody, OPS_KEY, startStack, type HttpResponse, type Stack } from '../support/stack';
 
@@ -79,14 +80,19 @@ beforeAll(async () => {
   const draftInvoice = await request('POST', '/api/v2/invoices', { key, body: invoiceBody(draft.body.id) });
   ids = { transmittedImport: transmitted.body.id, draftImport: draft.body.id, openInvoice: open.body.id, draftInvoice: draftInvoice.body.id, document: document.body.id };
   await eventually(async () => expect((await request('GET', `/api/v2/imports/${ids.transmittedImport}`, { key })).body.status).toBe('transmitted'));
-  // The invoice workflow writes its first steps asynchronously: wait until the stored state is still.
+  // The invoice workflow writes its first steps (the invoice notice) asynchronously: wait until it
+  // waits on a timer, with nothing running, and the stored state is still.
+  const workflow = stack.env.client.workflow.getHandle(invoiceWorkflowId(ids.openInvoice));
   await eventually(async () => {
     const before = await ownerState();
-    await new Promise((r) => setTimeout(r, 500));
+    const { raw } = await workflow.describe();
+    expect(raw.pendingActivities ?? []).toEqual([]);
+    expect(raw.pendingWorkflowTask ?? null).toBeNull();
+    await new Promise((r) => setTimeout(r, 300));
     expect(await ownerState()).toEqual(before);
     initialState = before;
-  });
-}, 120_000);
+  }, 60_000);
+}, 240_000);
 
 afterAll(async () => {
   await stack?.close();

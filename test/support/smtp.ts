@@ -41,6 +41,8 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         .catch(cb);
     },
   });
+  // A client gone mid-transaction (a killed worker) is an 'error' event; unheard, it would end the test process.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return {

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
 import { parseConfig, type Config } from '../../config/config';
@@ -15,15 +15,19 @@ import { registerSearchAttributes, searchAttributeDefinitions } from '../../temp
 import { workflowsPath } from '../../worker/create-worker';
 import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
 import { createTestDatabase } from './database';
+import { documentStoreFor } from '../../storage/document-store';
 import { silentLogger } from './logger';
 import { startSmtpServer, type TestSmtpServer } from './smtp';
 
 export const OPS_KEY = 'test-bootstrap-ops-key-0123456789';
 
-let cachedBundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling takes seconds: once per test file. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cachedBundle ??= bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+let cachedBundle: Promise<WorkflowBundleOption> | undefined;
+/** The workflow bundle made once per run by the global setup (or bundled here when run alone). */
+export function workflowBundle(): Promise<WorkflowBundleOption> {
+  const codePath = process.env.RECOUP_TEST_WORKFLOW_BUNDLE;
+  cachedBundle ??= codePath
+    ? Promise.resolve({ codePath })
+    : bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
   return cachedBundle;
 }
 
@@ -92,7 +96,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   const mailer = options.mailer ?? createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger: silentLogger });
   const sms = options.sms ?? createSmsSender({ logger: silentLogger });
-  const app = createApp({ db: database.db, temporal: env.client, config, logger: silentLogger });
+  // One store for the API and the worker (with `memory://` each would otherwise have its own).
+  const documents = documentStoreFor(config.RECOUP_DATA_DIR);
+  const app = createApp({ db: database.db, temporal: env.client, config, logger: silentLogger, documents });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -102,7 +108,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger }),
+    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger, documents }),
   });
   const running = worker.run();
   if (options.webhooks) await ensureWebhookRelayRunning(env.client, taskQueue);

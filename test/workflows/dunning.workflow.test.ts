@@ -35,7 +35,8 @@ describe('the default policy, unpaid to the end', () => {
     expect(row).toMatchObject({ status: 'in_debt_collection', feesCents: 500 + wik, dunningLevel: 2 });
     expect(row.debtCollectionCaseId).toMatch(/^dcc_/);
     const [kase] = await t.database.db.select().from(debtCollectionCases).where(eq(debtCollectionCases.invoiceId, input.invoiceId));
-    expect(kase).toMatchObject({ source: 'dunning', state: 'preparing', amountCents: 100_000 + 500 + wik });
+    // Prepared automatically by its workflow; with no collector configuration it waits for review.
+    expect(kase).toMatchObject({ source: 'dunning', state: 'reviewing', amountCents: 100_000 + 500 + wik });
 
     const events = await t.eventsOf(input.invoiceId);
     const levels = events.filter((e) => e.type === 'invoice.dunning_level_changed').map((e) => e.data);

@@ -1,0 +1,198 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { asc, eq } from 'drizzle-orm';
+import type { ParsedMail } from 'mailparser';
+import type { Database } from '../../db/client';
+import { events, messages } from '../../db/schema';
+import { dunningPolicySchema } from '../../domain/dunning-policy';
+import { searchAttributeDefinitions } from '../../temporal/search-attributes';
+import { invoiceWorkflowId, registerPayment } from '../../workflows/invoice.messages';
+import type { invoiceWorkflow } from '../../workflows/invoice.workflow';
+import { createTestDatabase } from '../support/database';
+import { eventually } from '../support/eventually';
+import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+
+/**
+ * Exactly once when the worker dies mid-send: the worker runs in a child process, the SMTP
+ * server SIGKILLs it the moment the invoice notice arrives, a new worker process takes over.
+ * The debtor must get that notice once, and the invoice's collection must go on.
+ *
+ * Two processes need one database: PGlite cannot be shared, so this runs on PostgreSQL only
+ * (RECOUP_TEST_DATABASE_URL, set by .ci/run in its PostgreSQL pass).
+ */
+const postgres = process.env.RECOUP_TEST_DATABASE_URL;
+const suite = postgres ? describe : describe.skip;
+if (!postgres) {
+  console.warn('test/integration/worker-killed-mid-send: skipped, it needs RECOUP_TEST_DATABASE_URL (PostgreSQL; PGlite cannot be shared between processes)');
+}
+
+const root = path.join(__dirname, '..', '..');
+const taskQueue = 'worker-killed-mid-send';
+
+interface WorkerProcess {
+  child: ChildProcess;
+  exited: Promise<NodeJS.Signals | number | null>;
+  output: () => string;
+  /** Kills the whole process group (npx, tsx and the node process running the worker). */
+  kill(signal: NodeJS.Signals): void;
+}
+
+let env: TestWorkflowEnvironment;
+let database: Database & { url?: string };
+let smtp: TestSmtpServer;
+let seed: Awaited<ReturnType<typeof seedCompany>>;
+const started: WorkerProcess[] = [];
+/** Set by a test: what the SMTP server does when this Message-ID arrives. */
+let trap: { messageId: string; when: 'before_250' | 'after_250'; worker: WorkerProcess; sprung: boolean } | undefined;
+
+suite('a worker killed between the provider call and the activity’s completion (PostgreSQL only)', () => {
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
+        searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
+      },
+    });
+    database = await createTestDatabase();
+    smtp = await startSmtpServer({
+      async beforeAccept(mail: ParsedMail) {
+        if (!trap || trap.sprung || mail.messageId !== trap.messageId) return;
+        trap.sprung = true;
+        const { worker, when } = trap;
+        // before_250: the worker dies waiting for our answer; after_250: it has its answer and dies before recording it.
+        if (when === 'after_250') {
+          setImmediate(() => worker.kill('SIGKILL'));
+          return;
+        }
+        worker.kill('SIGKILL');
+        await worker.exited;
+      },
+    });
+    seed = await seedCompany(database.db);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const w of started) if (w.child.exitCode === null && w.child.signalCode === null) w.kill('SIGKILL');
+    await Promise.all(started.map((w) => w.exited));
+    await env?.teardown();
+    await smtp?.close();
+    await database?.close();
+  });
+
+  function startWorkerProcess(): Promise<WorkerProcess> {
+    const child = spawn('npx', ['tsx', 'test/support/worker-process.ts'], {
+      cwd: root,
+      detached: true, // its own process group, so a kill reaches the node process behind npx and tsx
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        NODE_OPTIONS: '',
+        TEMPORAL_ADDRESS: env.address,
+        TEMPORAL_NAMESPACE: 'default',
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        DATABASE_URL: database.url!,
+        RECOUP_MIGRATE_ON_START: 'false',
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Recoup <noreply@recoup.test>',
+        PUBLIC_BASE_URL: 'http://portal.test',
+        RECOUP_PORTAL_SECRET: 'test-portal-secret-0123456789',
+        TWILIO_ACCOUNT_SID: '',
+        TWILIO_AUTH_TOKEN: '',
+        LOG_LEVEL: 'error',
+      },
+    });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
+    const worker: WorkerProcess = {
+      child,
+      exited,
+      output: () => output,
+      kill: (signal) => {
+        try {
+          process.kill(-child.pid!, signal);
+        } catch {
+          /* already gone */
+        }
+      },
+    };
+    started.push(worker);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker process did not start in time:\n${output}`)), 90_000);
+      child.stdout!.on('data', () => {
+        if (/worker ready/.test(output)) {
+          clearTimeout(timer);
+          resolve(worker);
+        }
+      });
+      void exited.then((how) => {
+        clearTimeout(timer);
+        reject(new Error(`worker process ended (${String(how)}) before it was ready:\n${output}`));
+      });
+    });
+  }
+
+  /** A fixed-offset zone where it is early afternoon now, so quiet hours never hold a message back. */
+  function afternoonZone(): string {
+    const offset = ((13 - new Date().getUTCHours() + 36) % 24) - 12;
+    return offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
+  }
+
+  const emailsWith = (messageId: string) => smtp.messages.filter((m) => m.messageId === messageId);
+
+  test.each([
+    ['before the SMTP server answers 250', 'before_250' as const],
+    ['right after the SMTP server answered 250', 'after_250' as const],
+  ])('killed %s: the debtor gets the notice once, and the next step still runs', async (_label, when) => {
+    const first = await startWorkerProcess();
+    // Due five days ago with a reminder the day after: once the notice is settled, the reminder is due at once.
+    const policy = dunningPolicySchema.parse({ steps: [{ offset_days: 1, action: 'reminder', channels: ['email'] }] });
+    const input = await seedInvoice(database.db, seed, {
+      dueDate: dateFrom(Date.now(), -5),
+      policy,
+      debtor: { email: `killed-${when}@example.nl`, timezone: afternoonZone() },
+    });
+    const noticeId = `<${input.invoiceId}.transmit.email@recoup>`;
+    const reminderId = `<${input.invoiceId}.step0.email@recoup>`;
+    trap = { messageId: noticeId, when, worker: first, sprung: false };
+
+    const handle = await env.client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', { workflowId: invoiceWorkflowId(input.invoiceId), taskQueue, args: [input] });
+    expect(await first.exited).toBe('SIGKILL');
+    expect(trap.sprung).toBe(true);
+
+    // The activity's attempt times out on the server (start-to-close, 1 minute); the retry lands on the new worker.
+    const second = await startWorkerProcess();
+    await eventually(async () => expect(emailsWith(reminderId)).toHaveLength(1), 150_000);
+    const eventsOf = () => database.db.select().from(events).where(eq(events.invoiceId, input.invoiceId)).orderBy(asc(events.seq));
+    await eventually(async () => expect((await eventsOf()).map((e) => e.type)).toContain('invoice.reminder_sent'));
+
+    expect(emailsWith(noticeId)).toHaveLength(1);
+    const rows = await database.db.select().from(messages).where(eq(messages.invoiceId, input.invoiceId)).orderBy(asc(messages.createdAt));
+    expect(rows.map((m) => m.sendKey)).toEqual([`${input.invoiceId}:transmit:email`, `${input.invoiceId}:step0:email`]);
+    const [notice, reminder] = rows;
+    expect(reminder!.status).toBe('sent');
+    expect(['sent', 'failed']).toContain(notice!.status);
+    const aboutNotice = (await eventsOf()).filter((e) => e.data.message_id === notice!.id).map((e) => e.type);
+    if (notice!.status === 'failed') {
+      // At most once: whether it went out is unknown to us, so it is not sent again, and said so.
+      expect(notice!.error).toMatch(/interrupted during sending/);
+      expect(aboutNotice).toEqual(['message.failed']);
+    } else {
+      expect(aboutNotice).toEqual(['message.sent']);
+    }
+
+    // The history shows the retry: the notice's activity ran (at least) twice.
+    const history = await handle.fetchHistory();
+    const attempts = history.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    expect(attempts).toContain(2);
+
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: `paid-${when}`, source: 'partner' }] });
+    expect((await handle.result()).status).toBe('paid');
+    second.kill('SIGTERM');
+    await second.exited;
+    if (second.child.exitCode !== 0 && second.child.signalCode === null) throw new Error(`worker ended badly:\n${second.output()}`);
+  }, 300_000);
+});

@@ -1,0 +1,111 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { addDays, localDateTime } from '../../domain/local-time';
+import { formatMoney } from '../../messaging/templates';
+import { portalTexts } from '../../api/portal/texts';
+import { eventually } from '../support/eventually';
+import { invoiceBody, startStack, type Stack } from '../support/stack';
+
+/**
+ * The debtor portal in a real browser (Debian's Chromium driven by playwright-core) on a phone-
+ * sized viewport, against the whole product: dev server, database, SMTP, HTTP.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = '/tmp/recoup-portal-390x844.png';
+
+const haveChromium = existsSync(CHROMIUM);
+// In CI a missing browser is a failure, not a skip; on a laptop without it the test says why it skips.
+const inCi = process.env.CI === 'true';
+if (!haveChromium && !inCi) console.warn(`Skipping the portal browser test: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
+const browserTest = haveChromium || inCi ? test : test.skip;
+
+let stack: Stack | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!haveChromium) {
+    if (inCi) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: .ci/run installs it with apt-get`);
+    return;
+  }
+  stack = await startStack({ temporal: 'dev-server' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+browserTest('on a phone, a debtor opens the portal link from the invoice email, pays part through the checkout and promises the rest; the API shows both', async () => {
+  const { request, smtp, baseUrl } = stack!;
+  const { key, companyId } = await stack!.newPartner('Browser');
+  const today = localDateTime(Date.now(), 'Europe/Amsterdam').date;
+  const imp = await request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
+  const invoice = await request('POST', '/api/v2/invoices', {
+    key,
+    body: invoiceBody(imp.body.id, {
+      invoice_number: 'B-2027-001',
+      issue_date: today,
+      due_date: addDays(today, 20),
+      invoice_lines: [
+        { description: 'Contributie senioren 2027', amount_cents: 10_000, quantity: 1, vat_rate: 0 },
+        { description: 'Bardienst afkoop', amount_cents: 1_000, quantity: 2, vat_rate: 21 },
+      ],
+    }),
+  });
+  expect((await request('POST', `/api/v2/imports/${imp.body.id}/transmit`, { key })).status).toBe(202);
+
+  // The link comes from the email the debtor received.
+  const mails = await smtp.waitFor(1);
+  const mail = mails.find((m) => m.subject?.includes('B-2027-001'))!;
+  const link = /(http:\/\/127\.0\.0\.1:\d+\/pay\/[A-Za-z0-9._-]+)/.exec(mail.text ?? '')![1]!;
+  await eventually(async () => expect((await request('GET', `/api/v2/invoices/${invoice.body.id}`, { key })).body.status).toBe('open'));
+
+  const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'nl-NL' });
+  // Everything the page needs comes from Recoup itself: any other request is recorded and refused.
+  const foreign: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(baseUrl)) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  const t = portalTexts.nl;
+  try {
+    await page.goto(link);
+    expect(await page.textContent('h1')).toBe(t.title({ company: 'Browser Club' }));
+    expect(await page.getAttribute('html', 'lang')).toBe('nl');
+    expect(await page.textContent('[data-testid=amount-due]')).toBe(formatMoney(12_000, 'EUR', 'nl'));
+    expect(await page.textContent('[data-testid=status]')).toBe(t.statuses.open);
+    // Readable on a phone: nothing wider than the screen, text not shrunk.
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
+    expect(await page.evaluate<number>('parseFloat(getComputedStyle(document.body).fontSize)')).toBeGreaterThanOrEqual(16);
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    // Pay 50 euros of it through the test provider's checkout.
+    await page.fill('#amount', '50,00');
+    await Promise.all([page.waitForURL(/\/pay\/test-provider\/tpay_/), page.click(`#pay button:has-text("${t.pay.button}")`)]);
+    expect(await page.textContent('[data-testid=checkout-amount]')).toBe('€50.00');
+    await Promise.all([page.waitForURL(`${link}?payment=success`), page.click('button:has-text("Pay")')]);
+    expect(await page.textContent('[data-testid=notice]')).toBe(t.notices.payment_success({}));
+    expect(await page.textContent('[data-testid=amount-due]')).toBe(formatMoney(7_000, 'EUR', 'nl'));
+
+    // Promise to pay the rest within ten days.
+    const date = addDays(today, 10);
+    await page.click('#promise summary');
+    await page.fill('#date', date);
+    await Promise.all([page.waitForURL(/\?notice=promise_made$/), page.click(`#promise button:has-text("${t.promise.button}")`)]);
+    expect(await page.textContent('[data-testid=notice]')).toBe(t.notices.promise_made({}));
+    expect(await page.textContent('[data-testid=status]')).toBe(t.statuses.promise_to_pay);
+  } finally {
+    await context.close();
+  }
+  expect(foreign).toEqual([]);
+
+  const after = await request('GET', `/api/v2/invoices/${invoice.body.id}`, { key });
+  expect(after.body).toMatchObject({ status: 'promise_to_pay', amount_paid_cents: 5_000, amount_due_cents: 7_000 });
+  const events = await request('GET', `/api/v2/invoices/${invoice.body.id}/events`, { key });
+  expect(events.body.data.map((e: { type: string }) => e.type)).toEqual(['invoice.transmitted', 'message.sent', 'invoice.payment_received', 'invoice.promise_to_pay_made']);
+}, 180_000);

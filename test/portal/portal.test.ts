@@ -1,0 +1,351 @@
+import { createHmac } from 'node:crypto';
+import { and, eq } from 'drizzle-orm';
+import { events, ledgerEntries, optOuts } from '../../db/schema';
+import { formatMoney, type Locale } from '../../messaging/templates';
+import { portalTexts } from '../../api/portal/texts';
+import { formatDate } from '../../api/portal/views';
+import { eventually } from '../support/eventually';
+import { startStack, type Stack } from '../support/stack';
+import { getPage, inDays, portalLink, postForm, testId, transmittedInvoice } from './portal-client';
+
+/**
+ * The debtor portal over real HTTP, with the built-in `test` payment provider, the real database
+ * and the invoice workflow on the time-skipping server.
+ */
+let stack: Stack;
+let partner: { key: string; companyId: string };
+const WEBHOOK_SECRET = 'portal-test-webhook-secret-0123';
+
+beforeAll(async () => {
+  stack = await startStack({ config: { PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET } });
+  partner = await stack.newPartner('Portal');
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+const invoiceOf = async (id: string) => (await stack.request('GET', `/api/v2/invoices/${id}`, { key: partner.key })).body;
+const eventsOf = async (id: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> =>
+  (await stack.request('GET', `/api/v2/invoices/${id}/events?limit=100`, { key: partner.key })).body.data;
+
+describe.each<[Locale, string]>([
+  ['nl', '€ 120,00'],
+  ['en', '€120.00'],
+  ['de', '120,00 €'],
+  ['fr', '120,00 €'],
+])('in %s', (locale, amount) => {
+  test('the portal shows the company, the invoice and its lines, the amount due and the status, translated, on one self-contained page', async () => {
+    const id = await transmittedInvoice(stack, partner.key, partner.companyId, {
+      invoice_number: `P-${locale}`,
+      debtor: { first_name: 'Sam', last_name: 'Peeters', email: 'sam@example.org', locale, timezone: 'Europe/Brussels' },
+      invoice_lines: [
+        { description: 'Membership <2027>', amount_cents: 10_000, quantity: 1, vat_rate: 0 },
+        { description: 'Bar duty buy-out', amount_cents: 1_000, quantity: 2, vat_rate: 21 },
+      ],
+    });
+    const t = portalTexts[locale];
+    const page = await getPage(portalLink(stack, id).url);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain(`<html lang="${locale}">`);
+    expect(page.html).toContain('<meta name="viewport" content="width=device-width,initial-scale=1">');
+    expect(page.html).toContain('Portal Club');
+    expect(page.html).toContain(t.title({ company: 'Portal Club' }));
+    expect(testId(page.html, 'invoice-number')).toBe(`P-${locale}`);
+    expect(page.html).toContain('Membership &lt;2027&gt;');
+    expect(page.html).toContain('Bar duty buy-out');
+    expect(testId(page.html, 'amount-due')!.replace(/\s/g, ' ')).toBe(formatMoney(12_000, 'EUR', locale).replace(/\s/g, ' '));
+    expect(testId(page.html, 'amount-due')!.replace(/\s/g, ' ')).toBe(amount);
+    expect(testId(page.html, 'status')).toBe(t.statuses.open);
+    for (const label of [t.pay.button, t.promise.heading, t.plan.heading, t.budget.heading, t.contact.heading, t.sms.button]) expect(page.html).toContain(label);
+    // Nothing loads from anywhere: no scripts, stylesheets, images, fonts or absolute URLs.
+    expect(page.html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|src=|https?:\/\//i);
+  });
+});
+
+test('a forged, expired or unknown link is a 404 in English that shows nothing of the invoice', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId, { invoice_number: 'SECRET-1' });
+  const { token } = portalLink(stack, id);
+  const [invoiceId, expires] = token.split('.');
+  const links = {
+    forged: `${invoiceId}.${expires}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`,
+    expired: portalLink(stack, id, new Date(Date.now() - 1000)).token,
+    'other invoice': `inv_unknown.${expires}.${token.split('.')[2]}`,
+    garbage: 'not-a-token',
+  };
+  for (const [what, link] of Object.entries(links)) {
+    const page = await getPage(`${stack.baseUrl}/pay/${link}`);
+    expect({ what, status: page.status }).toEqual({ what, status: 404 });
+    expect(page.html).toContain('<html lang="en">');
+    expect(page.html).toContain('This link is invalid or has expired');
+    expect(page.html).not.toContain('SECRET-1');
+    expect(page.html).not.toContain('Portal Club');
+    const posted = await postForm(`${stack.baseUrl}/pay/${link}/promise_to_pay`, { date: await inDays(stack, 5) });
+    expect(posted.status).toBe(404);
+  }
+});
+
+test('a form body the portal cannot read is answered with a page, not the API’s JSON', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const res = await fetch(`${portalLink(stack, id).url}/contact`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `email=${'x'.repeat(20_000)}` });
+  expect(res.status).toBe(400);
+  expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+});
+
+test('a form without this link’s valid form token is refused (403) and changes nothing', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const other = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const { url } = portalLink(stack, id);
+  const otherPage = await getPage(portalLink(stack, other).url);
+  const page = await getPage(url);
+  const date = await inDays(stack, 5);
+  const attempts: Record<string, Record<string, string>> = {
+    'no token': { date },
+    'another link’s token': { date, _csrf: otherPage.csrf },
+    'a tampered token': { date, _csrf: page.csrf.replace(/\.(.)/, (_m, c: string) => `.${c === 'A' ? 'B' : 'A'}`) },
+    'an old token': { date, _csrf: `${(Math.floor(Date.now() / 1000) - 13 * 3600).toString(36)}.${page.csrf.split('.')[1]}` },
+  };
+  for (const [what, fields] of Object.entries(attempts)) {
+    const res = await postForm(`${url}/promise_to_pay`, fields);
+    expect({ what, status: res.status }).toEqual({ what, status: 403 });
+    expect(res.html).toContain(portalTexts.nl.problems.form_expired({}));
+  }
+  for (const action of ['payment', 'payment_plan', 'income_expenditure', 'contact', 'sms_opt_out']) {
+    expect((await postForm(`${url}/${action}`, { amount: '10', email: 'x@example.org' })).status).toBe(403);
+  }
+  expect((await invoiceOf(id)).status).toBe('open');
+  expect((await eventsOf(id)).map((e) => e.type)).toEqual(['invoice.transmitted', 'message.sent']);
+  expect(await stack.database.db.select().from(optOuts).where(eq(optOuts.invoiceId, id))).toEqual([]);
+});
+
+test.each([
+  ['', 'amount_invalid'],
+  ['abc', 'amount_invalid'],
+  ['-5', 'amount_invalid'],
+  ['1e3', 'amount_invalid'],
+  ['12,345,67', 'amount_invalid'],
+  ['0', 'amount_too_low'],
+  ['0,00', 'amount_too_low'],
+  ['120,01', 'amount_too_high'],
+  ['1.000', 'amount_too_high'],
+] as const)('paying %j is refused with a message on the page (%s), never a 500', async (amount, code) => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const { url } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+  const res = await postForm(`${url}/payment`, { _csrf: csrf, amount });
+  expect(res.status).toBe(422);
+  expect(testId(res.html, 'problem')).toBe(portalTexts.nl.problems[code]({ min: formatMoney(1, 'EUR', 'nl'), max: formatMoney(12_000, 'EUR', 'nl') }));
+  expect(res.html).toContain(`value="${amount}"`);
+  expect((await invoiceOf(id)).amount_due_cents).toBe(12_000);
+});
+
+test('paying part through the test provider’s checkout lowers the amount due; a webhook delivered twice counts once; “Fail” changes nothing', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const { url, token } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+
+  const failed = await postForm(`${url}/payment`, { _csrf: csrf, amount: '10' });
+  const failedCheckout = new URL(failed.location!);
+  const failedPage = await getPage(failedCheckout.href);
+  const failedBack = await postForm(`${failedCheckout.origin}${failedCheckout.pathname}/complete`, { checkout: failedCheckout.searchParams.get('checkout')!, outcome: 'failed' });
+  expect(failedPage.status).toBe(200);
+  expect(failedBack.location).toBe(`${stack.baseUrl}/pay/${token}?payment=failed`);
+  expect(testId((await getPage(failedBack.location!)).html, 'notice')).toBe(portalTexts.nl.notices.payment_failed({}));
+  expect((await invoiceOf(id)).amount_due_cents).toBe(12_000);
+
+  const started = await postForm(`${url}/payment`, { _csrf: csrf, amount: '50,25' });
+  expect(started.status).toBe(303);
+  const checkout = new URL(started.location!);
+  expect(checkout.origin).toBe(stack.baseUrl);
+  expect(checkout.pathname).toMatch(/^\/pay\/test-provider\/tpay_[0-9a-f]{24}$/);
+  const checkoutPage = await getPage(checkout.href);
+  expect(checkoutPage.status).toBe(200);
+  expect(testId(checkoutPage.html, 'checkout-amount')).toBe('€50.25');
+  // A checkout whose signed details were altered does not exist.
+  expect((await getPage(checkout.href.replace('checkout=', 'checkout=x'))).status).toBe(404);
+
+  const paid = await postForm(`${checkout.origin}${checkout.pathname}/complete`, { checkout: checkout.searchParams.get('checkout')!, outcome: 'paid' });
+  expect(paid.status).toBe(303);
+  expect(paid.location).toBe(`${stack.baseUrl}/pay/${token}?payment=success`);
+  const after = await getPage(paid.location!);
+  expect(testId(after.html, 'notice')).toBe(portalTexts.nl.notices.payment_success({}));
+  expect(testId(after.html, 'amount-due')).toBe(formatMoney(6_975, 'EUR', 'nl'));
+  expect(await invoiceOf(id)).toMatchObject({ status: 'open', amount_paid_cents: 5_025, amount_due_cents: 6_975 });
+  const paymentId = checkout.pathname.split('/').pop()!;
+  const received = (await eventsOf(id)).filter((e) => e.type === 'invoice.payment_received');
+  expect(received.map((e) => e.data)).toEqual([expect.objectContaining({ amount_cents: 5_025, external_id: paymentId, source: 'portal' })]);
+
+  // The provider delivers the same event again (signed here, independently of the provider's code).
+  const body = JSON.stringify({ id: 'evt_again', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000), data: { payment_id: paymentId, invoice_id: id, amount_cents: 5_025, currency: 'EUR' } });
+  const again = await deliverTestWebhook(body);
+  expect(again).toEqual({ status: 200, body: { received: true, outcome: 'already_recorded' } });
+  expect(await stack.database.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.invoiceId, id), eq(ledgerEntries.kind, 'payment')))).toHaveLength(1);
+  expect((await invoiceOf(id)).amount_due_cents).toBe(6_975);
+
+  // Not signed with the secret, or signed long ago: refused.
+  expect((await deliverTestWebhook(body, signed('another-secret-0123456789', body, Math.floor(Date.now() / 1000)))).status).toBe(400);
+  expect((await deliverTestWebhook(body, signed(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) - 600))).status).toBe(400);
+  expect((await stack.request('POST', '/webhooks/payments/stripe', { body: {} })).status).toBe(404);
+});
+
+test('a promise to pay within the policy is recorded; a date past its limit is refused with the limit, and a second arrangement is refused', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const { url } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+  const t = portalTexts.nl;
+
+  const invalid = await postForm(`${url}/promise_to_pay`, { _csrf: csrf, date: '2026-02-30' });
+  expect(invalid.status).toBe(422);
+  expect(testId(invalid.html, 'problem')).toBe(t.problems.date_invalid({}));
+
+  const tooFar = await postForm(`${url}/promise_to_pay`, { _csrf: csrf, date: await inDays(stack, 45) });
+  expect(tooFar.status).toBe(422);
+  const today = new Date().toISOString().slice(0, 10);
+  expect(testId(tooFar.html, 'problem')).toContain(formatDate(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), 'nl'));
+  expect(tooFar.html).toContain(`min="${today}"`);
+  expect((await invoiceOf(id)).status).toBe('open');
+
+  const date = await inDays(stack, 10);
+  const made = await postForm(`${url}/promise_to_pay`, { _csrf: csrf, date });
+  expect(made.status).toBe(303);
+  expect(made.location).toMatch(/\?notice=promise_made$/);
+  const page = await getPage(`${stack.baseUrl}${made.location}`);
+  expect(testId(page.html, 'notice')).toBe(t.notices.promise_made({}));
+  expect(testId(page.html, 'status')).toBe(t.statuses.promise_to_pay);
+  expect(page.html).toContain(t.promiseInPlace({ date: formatDate(date, 'nl') }));
+  expect((await invoiceOf(id)).status).toBe('promise_to_pay');
+  expect((await eventsOf(id)).find((e) => e.type === 'invoice.promise_to_pay_made')?.data).toMatchObject({ date, source: 'portal' });
+
+  // The forms for arrangements are gone; a stale form posted anyway meets the workflow's refusal.
+  expect(page.html).not.toContain('/promise_to_pay"');
+  const second = await postForm(`${url}/payment_plan`, { _csrf: csrf, installment_count: '3', first_due_date: await inDays(stack, 5) });
+  expect(second.status).toBe(409);
+  expect(testId(second.html, 'problem')).toBe(t.problems.arrangement_in_place({}));
+});
+
+test('a payment plan within the policy is set up and shown; one past its limits is refused with them', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Dupont', email: 'd@example.fr', locale: 'fr' } });
+  const { url } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+  const t = portalTexts.fr;
+  const first = await inDays(stack, 5);
+
+  const notANumber = await postForm(`${url}/payment_plan`, { _csrf: csrf, installment_count: 'trois', first_due_date: first });
+  expect(testId(notANumber.html, 'problem')).toBe(t.problems.count_invalid({}));
+  const tooMany = await postForm(`${url}/payment_plan`, { _csrf: csrf, installment_count: '13', first_due_date: first });
+  expect(tooMany.status).toBe(422);
+  expect(testId(tooMany.html, 'problem')).toContain('2 à 12 mensualités d’au moins 25,00');
+  expect(tooMany.html).toMatch(/<details id="plan" open>/);
+
+  const ok = await postForm(`${url}/payment_plan`, { _csrf: csrf, installment_count: '3', first_due_date: first });
+  expect(ok.status).toBe(303);
+  const page = await getPage(`${stack.baseUrl}${ok.location}`);
+  expect(testId(page.html, 'notice')).toBe(t.notices.plan_created({}));
+  expect(testId(page.html, 'status')).toBe(t.statuses.payment_plan);
+  expect(page.html).toContain(t.installment({ date: formatDate(first, 'fr'), amount: formatMoney(4_000, 'EUR', 'fr') }));
+  expect((await invoiceOf(id)).status).toBe('payment_plan');
+  expect((await eventsOf(id)).find((e) => e.type === 'invoice.payment_plan_created')?.data).toMatchObject({ source: 'portal' });
+});
+
+test('income and expenditure proposes an affordable plan the debtor accepts with one click, or says none fits', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Weber', email: 'w@example.de', locale: 'de' } });
+  const { url } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+  const t = portalTexts.de;
+
+  const unreadable = await postForm(`${url}/income_expenditure`, { _csrf: csrf, monthly_income: 'viel', monthly_expenses: '100' });
+  expect(unreadable.status).toBe(422);
+  expect(testId(unreadable.html, 'problem')).toBe(t.problems.money_invalid({}));
+
+  const none = await postForm(`${url}/income_expenditure`, { _csrf: csrf, monthly_income: '1.000,00', monthly_expenses: '990' });
+  expect(none.location).toMatch(/\?notice=plan_none$/);
+  expect(testId((await getPage(`${stack.baseUrl}${none.location}`)).html, 'notice')).toBe(t.notices.plan_none({ company: 'Portal Club' }));
+
+  // 100 € left a month, half of it affordable: 50 € installments, so 3 of them for 120 €.
+  const fits = await postForm(`${url}/income_expenditure`, { _csrf: csrf, monthly_income: '2000', monthly_expenses: '1900,00' });
+  expect(fits.location).toMatch(/\?notice=plan_proposed&installments=3#budget$/);
+  const proposal = await getPage(`${stack.baseUrl}${fits.location}`);
+  expect(proposal.html).toContain('3 Monatsraten von etwa 40,00');
+  const accept = /<div class="proposal"[^]*?<input type="hidden" name="installment_count" value="(\d+)"><input type="hidden" name="first_due_date" value="([\d-]+)">/.exec(proposal.html)!;
+  const accepted = await postForm(`${url}/payment_plan`, { _csrf: proposal.csrf, installment_count: accept[1]!, first_due_date: accept[2]! });
+  expect(accepted.status).toBe(303);
+  expect((await invoiceOf(id)).status).toBe('payment_plan');
+
+  const assessments = (await eventsOf(id)).filter((e) => e.type === 'message.received');
+  expect(assessments.map((e) => e.data)).toEqual([
+    expect.objectContaining({ kind: 'income_expenditure', via: 'portal', monthly_income_cents: 100_000, monthly_expenses_cents: 99_000, proposal: null }),
+    expect.objectContaining({ kind: 'income_expenditure', monthly_income_cents: 200_000, monthly_expenses_cents: 190_000, proposal: { installment_count: 3, installment_cents: 4_000 } }),
+  ]);
+});
+
+test('new contact details are saved with an invoice.contact_updated event; invalid ones are shown again with a message', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const { url } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+  const t = portalTexts.nl;
+
+  const empty = await postForm(`${url}/contact`, { _csrf: csrf, email: '', phone: '' });
+  expect(testId(empty.html, 'problem')).toBe(t.problems.contact_empty({}));
+  const badEmail = await postForm(`${url}/contact`, { _csrf: csrf, email: 'anna@', phone: '' });
+  expect(badEmail.status).toBe(422);
+  expect(testId(badEmail.html, 'problem')).toBe(t.problems.email_invalid({}));
+  expect(badEmail.html).toContain('value="anna@"');
+  const badPhone = await postForm(`${url}/contact`, { _csrf: csrf, email: '', phone: '12' });
+  expect(testId(badPhone.html, 'problem')).toBe(t.problems.phone_invalid({}));
+
+  const saved = await postForm(`${url}/contact`, { _csrf: csrf, email: 'anna.new@example.nl', phone: '06 12345678' });
+  expect(saved.status).toBe(303);
+  expect(testId((await getPage(`${stack.baseUrl}${saved.location}`)).html, 'notice')).toBe(t.notices.contact_saved({}));
+  expect((await invoiceOf(id)).debtor).toMatchObject({ email: 'anna.new@example.nl', phone: '+31612345678' });
+  const updated = (await eventsOf(id)).filter((e) => e.type === 'invoice.contact_updated');
+  expect(updated.map((e) => e.data)).toEqual([expect.objectContaining({ changed: ['email', 'phone'], via: 'portal' })]);
+});
+
+test('opting out of SMS stores the opt-out and a message.received event, once', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Jansen', phone: '+31612345678', locale: 'nl' } });
+  const { url } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+  for (let i = 0; i < 2; i++) expect((await postForm(`${url}/sms_opt_out`, { _csrf: csrf })).status).toBe(303);
+  const page = await getPage(`${url}?notice=sms_opted_out`);
+  expect(testId(page.html, 'notice')).toBe(portalTexts.nl.notices.sms_opted_out({}));
+  expect(testId(page.html, 'sms-opted-out')).toBe(portalTexts.nl.sms.optedOut);
+  expect(await stack.database.db.select().from(optOuts).where(eq(optOuts.invoiceId, id))).toEqual([expect.objectContaining({ channel: 'sms' })]);
+  const received = await stack.database.db.select().from(events).where(and(eq(events.invoiceId, id), eq(events.type, 'message.received')));
+  expect(received.map((e) => e.data)).toEqual([{ invoice_id: id, channel: 'sms', opt_out: true, via: 'portal' }]);
+});
+
+test('a chargeback webhook on an invoice paid in the portal reopens it into debt collection (default policy)', async () => {
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const { url } = portalLink(stack, id);
+  const { csrf } = await getPage(url);
+  const checkout = new URL((await postForm(`${url}/payment`, { _csrf: csrf, amount: '120,00' })).location!);
+  await postForm(`${checkout.origin}${checkout.pathname}/complete`, { checkout: checkout.searchParams.get('checkout')!, outcome: 'paid' });
+  await eventually(async () => expect((await invoiceOf(id)).status).toBe('paid'));
+  const paymentId = checkout.pathname.split('/').pop()!;
+
+  const dispute = JSON.stringify({ id: 'evt_dispute', type: 'charge.dispute.created', created: Math.floor(Date.now() / 1000), data: { payment_id: paymentId, invoice_id: id, amount_cents: 12_000, currency: 'EUR', reason: 'fraudulent' } });
+  expect(await deliverTestWebhook(dispute)).toEqual({ status: 200, body: { received: true, outcome: 'payment_reversed' } });
+  const reopened = await eventually(async () => {
+    const inv = await invoiceOf(id);
+    expect(inv).toMatchObject({ status: 'in_debt_collection', amount_paid_cents: 0, amount_due_cents: 12_000 });
+    return inv;
+  }, 30_000);
+  expect(reopened.debt_collection_case_id).toEqual(expect.any(String));
+  // Delivered again: the ledger already shows it.
+  expect((await deliverTestWebhook(dispute)).body.outcome).toBe('already_recorded');
+  const page = await getPage(url);
+  expect(testId(page.html, 'status')).toBe(portalTexts.nl.statuses.in_debt_collection);
+  expect(page.html).toContain(portalTexts.nl.debtCollectionNote);
+  expect(page.html).not.toContain('/promise_to_pay"');
+}, 90_000);
+
+async function deliverTestWebhook(body: string, signature = signed(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000))): Promise<{ status: number; body: { outcome?: string } }> {
+  const res = await fetch(`${stack.baseUrl}/webhooks/payments/test`, { method: 'POST', headers: { 'content-type': 'application/json', 'recoup-test-signature': signature }, body });
+  return { status: res.status, body: (await res.json()) as { outcome?: string } };
+}
+
+/** A `t=…,v1=…` header computed here, independently of the provider's code. */
+function signed(secret: string, body: string, t: number): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}

@@ -1,0 +1,35 @@
+/**
+ * A Recoup worker in a process of its own, wired as `npm run worker` wires it, for tests that kill
+ * it (SIGKILL) in the middle of an activity. Run with `npx tsx test/support/worker-process.ts`;
+ * the settings come from the environment (config/config.ts). Prints `worker ready` once it polls.
+ * Unlike `npm run worker` it starts no webhook relay: the tests that use it look at one invoice.
+ */
+import './quiet-runtime';
+import { loadConfigOrExit } from '../../config/config';
+import { createLogger } from '../../bootstrap/logger';
+import { connectWorker, openInfrastructure } from '../../bootstrap/infrastructure';
+import { bundleWorkflows, createWorker } from '../../worker/create-worker';
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  const logger = createLogger(config.LOG_LEVEL, 'test-worker');
+  const address = config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
+  const infra = await openInfrastructure(config, logger, address);
+  const worker = await createWorker({
+    connection: await connectWorker(address),
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await bundleWorkflows(),
+    deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
+  });
+  process.once('SIGTERM', () => worker.shutdown());
+  const running = worker.run();
+  process.stdout.write(`worker ready ${process.pid}\n`);
+  await running;
+  await infra.close();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
