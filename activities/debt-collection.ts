@@ -12,11 +12,12 @@ export function debtCollectionActivities({ db, temporal, config }: ActivityDeps)
      * Opens the debt collection case of an invoice whose last dunning step passed unpaid.
      * Its external id is the invoice's, so a retried activity finds the case it already opened.
      */
-    async openDebtCollectionCase(input: { invoiceId: string; reason: string; source?: 'dunning' | 'chargeback' }): Promise<{ caseId: string }> {
+    async openDebtCollectionCase(input: { invoiceId: string; reason: string; source?: 'dunning' | 'chargeback'; key?: string }): Promise<{ caseId: string }> {
       const opened = await db.transaction(async (tx) => {
         const [invoice] = await tx.select().from(invoices).where(eq(invoices.id, input.invoiceId));
         if (!invoice) throw new Error(`invoice ${input.invoiceId} not found`);
-        const externalId = `invoice:${invoice.id}`;
+        // One case per invoice from dunning; each chargeback (keyed by its payment) opens its own.
+        const externalId = input.key ? `${input.key}:${invoice.id}` : `invoice:${invoice.id}`;
         const lines = await tx.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id));
         const [created] = await tx
           .insert(debtCollectionCases)

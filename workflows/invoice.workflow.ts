@@ -55,7 +55,7 @@ import {
   type PromiseState,
 } from './invoice.messages';
 
-const { persistInvoiceChange, openDebtCollectionCase } = proxyActivities<Activities>({
+const { persistInvoiceChange, openDebtCollectionCase, notifyDebtCaseOfInvoicePayment } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
@@ -146,7 +146,13 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       const next = applyPayment(state, p.amountCents);
       const events: NewEvent[] = [{ type: 'invoice.payment_received', data: { amount_cents: p.amountCents, external_id: p.externalId, source: p.source } }];
       if (next.status === 'paid') events.push({ type: 'invoice.paid', data: { overpaid_cents: snapshotOf(next).overpaidCents } });
-      return commit(next, `payment:${p.externalId}`, events, { kind: 'payment', amountCents: p.amountCents, externalId: p.externalId, occurredAt: p.paidAt });
+      const wasInDebtCollection = state.status === 'in_debt_collection';
+      const snapshot = await commit(next, `payment:${p.externalId}`, events, { kind: 'payment', amountCents: p.amountCents, externalId: p.externalId, occurredAt: p.paidAt });
+      // A debtor paying the invoice while its case is with a collector withdraws the case.
+      if (wasInDebtCollection && next.status === 'paid' && patched('notify-debt-case-on-payment')) {
+        await notifyDebtCaseOfInvoicePayment({ invoiceId: input.invoiceId, source: p.source, paymentExternalId: p.externalId });
+      }
+      return snapshot;
     },
     { validator: (_p) => rejectIfClosed() },
   );
@@ -225,7 +231,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     if ((input.policy.chargeback ?? 'debt_collection') === 'debt_collection' && amountDue(state) > 0 && state.status !== 'in_debt_collection') {
       plan = { ...plan, stepIndex: input.policy.steps.length, pendingWikFee: null };
       await commit(applyDebtCollection(state), `chargeback_case:${r.externalId}`, [{ type: 'invoice.dunning_level_changed', data: { level: state.dunningLevel, debt_collection: true, reason: r.kind } }]);
-      await openDebtCollectionCase({ invoiceId: input.invoiceId, reason: `${r.kind} of payment ${r.externalId}`, source: 'chargeback' });
+      await openDebtCollectionCase({ invoiceId: input.invoiceId, reason: `${r.kind} of payment ${r.externalId}`, source: 'chargeback', key: `chargeback:${r.externalId}` });
       return snapshotOf(state);
     }
     return snapshot;

@@ -226,3 +226,54 @@ test('the same send asked for twice (a redelivered task, a repeated update) emai
   expect(emailsTo(smtp, address)).toHaveLength(2);
   expect((await messagesOf(input.invoiceId)).map((m) => m.sendKey)).toEqual([`${input.invoiceId}:step1:email`, `${input.invoiceId}:step2:email`]);
 });
+
+describe('a send found half-done (`sending`) by a retry', () => {
+  async function halfDone(startedSecondsAgo: number) {
+    const address = unique('half');
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(Date.now(), 10), debtor: { email: address } });
+    const id = `msg_half${Math.random().toString(36).slice(2, 10)}`;
+    await database.db.insert(messages).values({
+      id,
+      invoiceId: input.invoiceId,
+      partnerId: seed.partner.id,
+      companyId: seed.company.id,
+      channel: 'email',
+      kind: 'reminder',
+      sendKey: `${input.invoiceId}:step1:email`,
+      recipient: address,
+      bodyText: 'written before the provider call',
+      status: 'sending',
+      transport: 'smtp',
+      createdAt: new Date(Date.now() - startedSecondsAgo * 1000),
+    });
+    const activities = createActivities({
+      db: database.db,
+      mailer: createMailer({ smtpUrl: smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger }),
+      sms: createSmsSender({ logger: silentLogger }),
+      temporal: env.client,
+      config: { ...portalConfig, TEMPORAL_TASK_QUEUE: taskQueue },
+      logger: silentLogger,
+    });
+    // The attempt's timeout as the invoice workflow sets it for sends.
+    const activity = new MockActivityEnvironment({ startToCloseTimeoutMs: 60_000 }, { logger: new DefaultLogger('ERROR') });
+    const send = (): Promise<SendMessageResult> => activity.run(activities.sendInvoiceMessage, { invoiceId: input.invoiceId, purpose: 'step1', channel: 'email' as const, kind: 'reminder' as const });
+    return { id, input, address, send };
+  }
+
+  test('younger than an attempt may run: another attempt may be sending it, so this one fails for a later retry and sends nothing', async () => {
+    const { id, input, address, send } = await halfDone(20);
+    await expect(send()).rejects.toThrow(/being sent by another attempt/);
+    expect(await messagesOf(input.invoiceId)).toEqual([expect.objectContaining({ id, status: 'sending' })]);
+    expect(emailsTo(smtp, address)).toHaveLength(0);
+  });
+
+  test('older than an attempt may run: its worker died mid-send, so it is recorded failed and never sent again', async () => {
+    const { id, input, address, send } = await halfDone(120);
+    expect(await send()).toEqual({ status: 'failed', reason: 'interrupted during sending; not repeated to avoid a duplicate', messageId: id });
+    expect(await send()).toEqual({ status: 'failed', reason: 'interrupted during sending; not repeated to avoid a duplicate', messageId: id });
+    expect(emailsTo(smtp, address)).toHaveLength(0);
+    expect((await eventsOf(input.invoiceId)).filter((e) => e.type === 'message.failed').map((e) => e.data)).toEqual([
+      expect.objectContaining({ message_id: id, reason: 'interrupted during sending; not repeated to avoid a duplicate' }),
+    ]);
+  });
+});
