@@ -234,8 +234,13 @@ describe('chargebacks', () => {
     });
     expect(result).toEqual({ reopened: true });
     await eventually(async () => expect(await t.invoiceRow(input.invoiceId)).toMatchObject({ status: 'in_debt_collection', amountPaidCents: 0 }));
+    // The case is opened just after the status changes: wait for it too.
+    const kase = await eventually(async () => {
+      const [found] = await t.database.db.select().from(debtCollectionCases).where(eq(debtCollectionCases.invoiceId, input.invoiceId));
+      expect(found).toBeDefined();
+      return found!;
+    });
     const row = await t.invoiceRow(input.invoiceId);
-    const [kase] = await t.database.db.select().from(debtCollectionCases).where(eq(debtCollectionCases.invoiceId, input.invoiceId));
     expect(kase).toMatchObject({ id: row.debtCollectionCaseId, source: 'chargeback', amountCents: 25_000 });
     expect(await types(input.invoiceId)).toEqual(expect.arrayContaining(['invoice.paid', 'debt_case.created']));
   });

@@ -84,6 +84,12 @@ describe('invoice workflow', () => {
   });
 
   test('the first reminder goes out 3 days before the due date at 10:00 in the debtor\u2019s timezone, not before', async () => {
+    // Start at 16:00 UTC: daytime in New York and in Amsterdam, so the notice is not held back.
+    const before = await env.currentTimeMs();
+    const at16 = new Date(before);
+    at16.setUTCHours(16, 0, 0, 0);
+    if (at16.getTime() <= before) at16.setUTCDate(at16.getUTCDate() + 1);
+    await env.sleep(at16.getTime() - before);
     const now = await env.currentTimeMs();
     const dueDate = dateFrom(now, 6);
     const input = await seedInvoice(database.db, seed, { dueDate, policy: reminderPolicy, debtor: { timezone: 'America/New_York' } });
