@@ -5,7 +5,8 @@ import { isFinalStatus } from '../domain/invoice-status';
 import { appendEvents } from '../services/events';
 import { currentDunningPolicy } from '../services/dunning-policies';
 import { CompanyId, PartnerId, InvoiceStatus, AmountDueCents, DunningLevel } from '../temporal/search-attributes';
-import { invoiceWorkflowId, type InvoiceWorkflowInput } from '../workflows/invoice.messages';
+import { invoiceWorkflowId } from '../workflows/invoice.messages';
+import { invoiceWorkflowInput } from '../services/invoice-workflow-input';
 import type { invoiceWorkflow } from '../workflows/invoice.workflow';
 import type { ActivityDeps } from './deps';
 
@@ -39,18 +40,7 @@ export function importTransmissionActivities({ db, temporal, config, clock = () 
       // workflow would reopen it. Started invoices are not final, so a retried page still counts them.
       const queue = rows.filter((inv) => !isFinalStatus(inv.status));
       const startOne = async (inv: (typeof rows)[number]): Promise<void> => {
-        const input: InvoiceWorkflowInput = {
-          invoiceId: inv.id,
-          partnerId: inv.partnerId,
-          companyId: inv.companyId,
-          currency: inv.currency,
-          dueDate: inv.dueDate,
-          timezone: inv.debtor.timezone ?? 'Europe/Amsterdam',
-          amountTotalCents: inv.amountTotalCents,
-          policy,
-          policyVersion: version,
-          consumer: !inv.debtor.organization_name,
-        };
+        const input = invoiceWorkflowInput(inv, policy, version);
         try {
           await temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
             workflowId: invoiceWorkflowId(inv.id),

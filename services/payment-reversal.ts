@@ -6,6 +6,7 @@ import { defaultDunningPolicy } from '../domain/dunning-policy';
 import { CompanyId, InvoiceStatus, PartnerId } from '../temporal/search-attributes';
 import { invoiceWorkflowId, reversePayment, type InvoiceSnapshot, type InvoiceWorkflowInput, type ReversePaymentRequest } from '../workflows/invoice.messages';
 import type { invoiceWorkflow } from '../workflows/invoice.workflow';
+import { invoiceWorkflowInput } from './invoice-workflow-input';
 
 /**
  * A chargeback, refund or reversed payment reported by a payment provider or bank. A running
@@ -31,16 +32,7 @@ export async function reverseInvoicePayment(
   const [stored] = version > 0 ? await deps.db.select().from(dunningPolicies).where(and(eq(dunningPolicies.companyId, inv.companyId), eq(dunningPolicies.version, version))) : [];
   const policy = stored?.policy ?? defaultDunningPolicy;
   const input: InvoiceWorkflowInput = {
-    invoiceId: inv.id,
-    partnerId: inv.partnerId,
-    companyId: inv.companyId,
-    currency: inv.currency,
-    dueDate: inv.dueDate,
-    timezone: inv.debtor.timezone ?? 'Europe/Amsterdam',
-    amountTotalCents: inv.amountTotalCents,
-    policy,
-    policyVersion: version,
-    consumer: !inv.debtor.organization_name,
+    ...invoiceWorkflowInput(inv, policy, version),
     reopen: request,
     resume: {
       state: {
