@@ -28,6 +28,7 @@ import { twilioWebhookRoutes, type TwilioWebhookConfig } from './twilio/routes';
 import { webhookEndpointRoutes } from './webhooks/routes';
 import { collectorCallbackRoutes } from './debt-cases/collector-callbacks';
 import { debtCaseRoutes } from './debt-cases/routes';
+import { consoleRoutes } from './console/routes';
 
 export interface AppDeps {
   db: Db;
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps): express.Express {
   // Twilio posts forms, signed: only these routes parse them.
   app.use('/webhooks/twilio', express.urlencoded({ extended: false, limit: '64kb' }), twilioWebhookRoutes(deps.db, deps.config));
 
+  app.use('/console', consoleRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, secret: deps.config.portalSecret }));
   app.use(openApiRoutes());
 
   const api = express.Router();

@@ -2,11 +2,13 @@ import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/config';
 import { createDb } from '../db/client';
 import { createApiKey, createPartner, revokeApiKey, type Role } from '../services/api-keys';
+import { consoleRoles, createConsoleUser, type ConsoleRole } from '../services/console-users';
 
 const usage = `Usage: npm run recoup -- <command> [options]
   partners:create --name <name> [--ip-allow <cidr>...]
   keys:create --role partner|reviewer|ops [--partner <partner id>]
-  keys:revoke --key <key id>`;
+  keys:revoke --key <key id>
+  users:create --email <email> --role reviewer|ops --password <password>   (a /console sign-in)`;
 
 /** Ops tasks from the shell: the same operations as the ops API. */
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +20,8 @@ async function main(argv: string[]): Promise<number> {
       partner: { type: 'string' },
       role: { type: 'string' },
       key: { type: 'string' },
+      email: { type: 'string' },
+      password: { type: 'string' },
       'ip-allow': { type: 'string', multiple: true },
     },
   });
@@ -43,6 +47,13 @@ async function main(argv: string[]): Promise<number> {
         const ok = await revokeApiKey(database.db, values.key);
         console.log(ok ? `revoked ${values.key}` : `no active key ${values.key}`);
         return ok ? 0 : 1;
+      }
+      case 'users:create': {
+        const role = values.role as ConsoleRole | undefined;
+        if (!values.email || !values.password || !role || !consoleRoles.includes(role)) break;
+        const user = await createConsoleUser(database.db, { email: values.email, role, password: values.password });
+        console.log(JSON.stringify({ id: user.id, email: user.email, role: user.role }));
+        return 0;
       }
     }
     console.error(usage);

@@ -486,3 +486,31 @@ export const debtCollectionCollectedAmounts = pgTable(
     uniqueIndex('debt_collection_collected_amounts_collector_reference').on(t.caseId, t.collectorReference),
   ],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Reviewer / ops console (`/console`, api/console/).
+// People sign in with an email and a password (scrypt with a per-user salt, stored as
+// `scrypt$<N>$<r>$<p>$<salt>$<hash>`), created with `npm run recoup -- users:create`. Sessions
+// live in the database (only the SHA-256 of the session id is stored), so every API process
+// shares them; an expired session is refused and cleaned up on its next use.
+// ---------------------------------------------------------------------------------------------
+export const consoleUsers = pgTable('console_users', {
+  id: text('id').primaryKey(),
+  email: text('email').notNull().unique(),
+  role: text('role').$type<'reviewer' | 'ops'>().notNull(),
+  passwordHash: text('password_hash').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const consoleSessions = pgTable(
+  'console_sessions',
+  {
+    /** SHA-256 (hex) of the random session id in the cookie: a stolen table opens no session. */
+    idHash: text('id_hash').primaryKey(),
+    userId: text('user_id').notNull().references(() => consoleUsers.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('console_sessions_user').on(t.userId), index('console_sessions_expires').on(t.expiresAt)],
+);

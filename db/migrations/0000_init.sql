@@ -35,6 +35,23 @@ CREATE TABLE "company_documents" (
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "console_sessions" (
+	"id_hash" text PRIMARY KEY NOT NULL,
+	"user_id" text NOT NULL,
+	"expires_at" timestamp with time zone NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL
+);
+--> statement-breakpoint
+CREATE TABLE "console_users" (
+	"id" text PRIMARY KEY NOT NULL,
+	"email" text NOT NULL,
+	"role" text NOT NULL,
+	"password_hash" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "console_users_email_unique" UNIQUE("email")
+);
+--> statement-breakpoint
 CREATE TABLE "debt_collection_case_documents" (
 	"id" text PRIMARY KEY NOT NULL,
 	"case_id" text NOT NULL,
@@ -294,6 +311,7 @@ CREATE TABLE "webhook_relay_cursors" (
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "companies" ADD CONSTRAINT "companies_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "company_documents" ADD CONSTRAINT "company_documents_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "console_sessions" ADD CONSTRAINT "console_sessions_user_id_console_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."console_users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "debt_collection_case_documents" ADD CONSTRAINT "debt_collection_case_documents_case_id_debt_collection_cases_id_fk" FOREIGN KEY ("case_id") REFERENCES "public"."debt_collection_cases"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "debt_collection_case_documents" ADD CONSTRAINT "debt_collection_case_documents_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "debt_collection_cases" ADD CONSTRAINT "debt_collection_cases_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -318,6 +336,8 @@ ALTER TABLE "webhook_attempts" ADD CONSTRAINT "webhook_attempts_endpoint_id_webh
 ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "webhook_endpoints_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_secret_hash" ON "api_keys" USING btree ("secret_hash");--> statement-breakpoint
 CREATE INDEX "companies_partner" ON "companies" USING btree ("partner_id","id");--> statement-breakpoint
+CREATE INDEX "console_sessions_user" ON "console_sessions" USING btree ("user_id");--> statement-breakpoint
+CREATE INDEX "console_sessions_expires" ON "console_sessions" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "debt_collection_case_documents_case" ON "debt_collection_case_documents" USING btree ("case_id","id");--> statement-breakpoint
 CREATE UNIQUE INDEX "debt_collection_case_documents_dedupe" ON "debt_collection_case_documents" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE UNIQUE INDEX "debt_collection_cases_company_external" ON "debt_collection_cases" USING btree ("company_id","external_id");--> statement-breakpoint

@@ -1,0 +1,223 @@
+import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import type { Client } from '@temporalio/client';
+import { and, asc, desc, eq } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { companies, debtCollectionCases, events, invoiceLines, invoices, messages } from '../../db/schema';
+import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession } from '../../services/console-users';
+import type { DebtCaseRow } from '../../services/debt-cases';
+import { reviewDebtCase } from '../../workflows/debt-case.messages';
+import { caseParts, findCase, updateCase } from '../debt-cases/case-access';
+import { AppError } from '../errors';
+import { createCsrfToken, isValidCsrfToken } from './csrf';
+import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
+import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
+
+export interface ConsoleRouteDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  /** Keys the forms' CSRF tokens (with a purpose prefix of their own). */
+  secret: string;
+}
+
+const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+
+/**
+ * The reviewer / ops console, mounted at `/console`: sign-in with a database session, the review
+ * queue and case pages (approve / reject through the case workflow's `reviewDebtCase` update, as
+ * `POST /debt_collection_cases/{id}/review` does, audited with the user's email), and for ops the
+ * company verification queue and the message outbox.
+ */
+export function consoleRoutes({ db, temporal, taskQueue, secret }: ConsoleRouteDeps): Router {
+  const r = Router();
+  r.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 }));
+  r.use(loadSession(db));
+
+  const viewer = (req: Request): Viewer => ({ user: req.consoleUser!, csrf: createCsrfToken(secret, req.consoleSessionId!) });
+
+  r.get('/sign-in', (req, res) => {
+    if (req.consoleUser) return res.redirect(303, '/console');
+    sendConsolePage(res, 200, signInPage(createCsrfToken(secret, preSession(req, res))));
+  });
+
+  r.post('/sign-in', async (req, res) => {
+    const pre = readCookie(req, PRE_SESSION_COOKIE) ?? '';
+    if (!isValidCsrfToken(secret, pre, req.body?._csrf)) return sendConsoleError(res, 403, 'The form has expired or did not come from this site. Reload the sign-in page and try again.');
+    const email = text(req.body?.email);
+    const user = email ? await authenticateConsoleUser(db, email, typeof req.body?.password === 'string' ? req.body.password : '') : null;
+    if (!user) return sendConsolePage(res, 401, signInPage(createCsrfToken(secret, pre), 'The email or password is wrong.', email));
+    setSessionCookie(req, res, await createConsoleSession(db, user.id));
+    res.redirect(303, '/console');
+  });
+
+  // Everything else: signed in, and every form with the session's CSRF token.
+  r.use(requireSignedIn);
+  r.use((req, res, next) => {
+    if (req.method === 'POST' && !isValidCsrfToken(secret, req.consoleSessionId!, req.body?._csrf)) {
+      return sendConsoleError(res, 403, 'The form has expired or did not come from this site. Reload the page and try again.', req.consoleUser);
+    }
+    next();
+  });
+
+  r.post('/sign-out', async (req, res) => {
+    await deleteConsoleSession(db, req.consoleSessionId!);
+    clearSessionCookie(res);
+    res.redirect(303, '/console/sign-in');
+  });
+
+  r.get('/', async (req, res) => {
+    const company = text(req.query.company);
+    const environment = text(req.query.environment);
+    const reviewing = eq(debtCollectionCases.state, 'reviewing');
+    const rows = await db
+      .select({ kase: debtCollectionCases, companyName: companies.name })
+      .from(debtCollectionCases)
+      .innerJoin(companies, eq(companies.id, debtCollectionCases.companyId))
+      .where(
+        and(
+          reviewing,
+          company ? eq(debtCollectionCases.companyId, company) : undefined,
+          environment === 'test' || environment === 'production' ? eq(debtCollectionCases.environment, environment) : undefined,
+        ),
+      )
+      .orderBy(desc(debtCollectionCases.createdAt), desc(debtCollectionCases.id))
+      .limit(500);
+    const withCases = await db
+      .selectDistinct({ id: companies.id, name: companies.name })
+      .from(companies)
+      .innerJoin(debtCollectionCases, eq(debtCollectionCases.companyId, companies.id))
+      .where(reviewing)
+      .orderBy(asc(companies.name));
+    const approved = Number(req.query.approved ?? 0);
+    const failed = list(req.query.failed);
+    sendConsolePage(
+      res,
+      200,
+      queuePage(viewer(req), {
+        rows,
+        companies: withCases,
+        filter: { company, environment },
+        notice: approved > 0 ? `Approved ${approved} case${approved === 1 ? '' : 's'}.` : undefined,
+        problem: failed.length ? `Not approved: ${failed.join(', ')}` : text(req.query.problem) || undefined,
+      }),
+    );
+  });
+
+  async function review(req: Request, row: DebtCaseRow, decision: 'approve' | 'reject', reason: string) {
+    const user = req.consoleUser!;
+    await updateCase(temporal, taskQueue, row, (h) => h.executeUpdate(reviewDebtCase, { args: [{ decision, reason, reviewedBy: user.email, reviewedAt: new Date().toISOString() }] }));
+  }
+
+  r.post('/cases/bulk-review', async (req, res) => {
+    const ids = list(req.body?.case_ids).slice(0, 200);
+    const reason = text(req.body?.reason);
+    if (!ids.length) return res.redirect(303, `/console?problem=${encodeURIComponent('Select at least one case.')}`);
+    if (!reason || reason.length > 1000) return res.redirect(303, `/console?problem=${encodeURIComponent('A reason (at most 1000 characters) is required.')}`);
+    let approved = 0;
+    const failed: string[] = [];
+    for (const id of ids) {
+      const row = await findCase(db, id);
+      try {
+        if (!row) throw new AppError(404, 'not_found', 'not found');
+        await review(req, row, 'approve', reason);
+        approved += 1;
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        failed.push(`${id} (${err.message})`);
+      }
+    }
+    const q = new URLSearchParams({ approved: String(approved) });
+    for (const f of failed) q.append('failed', f);
+    res.redirect(303, `/console?${q}`);
+  });
+
+  async function renderCase(req: Request, res: Response, id: string, status: number, extra: { notice?: string; problem?: string; reason?: string } = {}) {
+    const kase = await findCase(db, id);
+    if (!kase) throw new AppError(404, 'not_found', `No debt collection case ${id}`);
+    const [company] = await db.select().from(companies).where(eq(companies.id, kase.companyId));
+    const invoiceId = kase.invoiceId;
+    const [invoice] = invoiceId ? await db.select().from(invoices).where(eq(invoices.id, invoiceId)) : [];
+    const [lines, invoiceTimeline, invoiceMessages, parts] = await Promise.all([
+      invoiceId ? db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId)).orderBy(asc(invoiceLines.id)) : [],
+      invoiceId ? db.select().from(events).where(and(eq(events.partnerId, kase.partnerId), eq(events.invoiceId, invoiceId))).orderBy(asc(events.seq)) : [],
+      invoiceId ? db.select().from(messages).where(eq(messages.invoiceId, invoiceId)).orderBy(asc(messages.createdAt)) : [],
+      caseParts(db, kase),
+    ]);
+    // The invoice timeline holds the case's own events too (they carry the invoice id): shown once, under the case.
+    const caseEventIds = new Set(parts.timeline.map((ev) => ev.seq));
+    sendConsolePage(
+      res,
+      status,
+      casePage(viewer(req), {
+        kase,
+        company,
+        invoice,
+        lines,
+        invoiceTimeline: invoiceTimeline.filter((ev) => !caseEventIds.has(ev.seq)),
+        invoiceMessages,
+        caseTimeline: parts.timeline,
+        documents: parts.documents,
+        ...extra,
+      }),
+    );
+  }
+
+  r.get('/cases/:id', async (req, res) => {
+    const decided = text(req.query.decided);
+    await renderCase(req, res, String(req.params.id), 200, { notice: decided === 'approve' ? 'Approved.' : decided === 'reject' ? 'Rejected.' : undefined });
+  });
+
+  r.post('/cases/:id/review', async (req, res) => {
+    const id = String(req.params.id);
+    const decision = text(req.body?.decision);
+    const reason = text(req.body?.reason);
+    if (decision !== 'approve' && decision !== 'reject') return renderCase(req, res, id, 400, { problem: 'Choose approve or reject.', reason });
+    if (!reason || reason.length > 1000) return renderCase(req, res, id, 422, { problem: 'A reason (at most 1000 characters) is required.', reason });
+    const row = await findCase(db, id);
+    if (!row) throw new AppError(404, 'not_found', `No debt collection case ${id}`);
+    try {
+      await review(req, row, decision, reason);
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return renderCase(req, res, id, err.status, { problem: err.message, reason });
+    }
+    res.redirect(303, `/console/cases/${encodeURIComponent(id)}?decided=${decision}`);
+  });
+
+  // Ops only.
+  r.get('/companies', requireConsoleRole('ops'), async (req, res) => {
+    const rows = await db.select().from(companies).where(eq(companies.status, 'pending_verification')).orderBy(asc(companies.createdAt), asc(companies.id));
+    const done = text(req.query.done);
+    sendConsolePage(res, 200, companiesPage(viewer(req), rows, done ? `Company ${done} ${text(req.query.decision) === 'approve' ? 'verified' : 'rejected'}.` : undefined));
+  });
+
+  r.post('/companies/:id/verification', requireConsoleRole('ops'), async (req, res) => {
+    const id = String(req.params.id);
+    const decision = text(req.body?.decision);
+    const reason = text(req.body?.reason);
+    if ((decision !== 'approve' && decision !== 'reject') || reason.length > 1000) throw new AppError(400, 'validation_failed', 'Choose approve or reject; a reason has at most 1000 characters.');
+    // The same change as `POST /companies/{id}/verification`.
+    const updated = await db
+      .update(companies)
+      .set({ status: decision === 'approve' ? 'verified' : 'rejected', verificationReason: reason || null, updatedAt: new Date() })
+      .where(eq(companies.id, id))
+      .returning({ id: companies.id });
+    if (!updated.length) throw new AppError(404, 'not_found', `No company ${id}`);
+    res.redirect(303, `/console/companies?${new URLSearchParams({ done: id, decision })}`);
+  });
+
+  r.get('/outbox', requireConsoleRole('ops'), async (req, res) => {
+    const rows = await db.select().from(messages).orderBy(desc(messages.createdAt), desc(messages.id)).limit(100);
+    sendConsolePage(res, 200, outboxPage(viewer(req), rows));
+  });
+
+  r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
+  const onError: ErrorRequestHandler = (err, req, res, next) => {
+    if (err instanceof AppError) return sendConsoleError(res, err.status, err.message, req.consoleUser);
+    next(err);
+  };
+  r.use(onError);
+  return r;
+}
+

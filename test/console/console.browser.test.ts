@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { createConsoleUser } from '../../services/console-users';
+import { caseBody, configure, createCase } from '../debt-collection/support';
+import { startStack, type Stack } from '../support/stack';
+
+/** The console in a real browser (Debian's Chromium driven by playwright-core) against the whole product on the dev server. */
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const haveChromium = existsSync(CHROMIUM);
+const inCi = process.env.CI === 'true';
+if (!haveChromium && !inCi) console.warn(`Skipping the console browser test: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
+const browserTest = haveChromium || inCi ? test : test.skip;
+
+let stack: Stack | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!haveChromium) {
+    if (inCi) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}`);
+    return;
+  }
+  stack = await startStack({ temporal: 'dev-server' });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+browserTest('a reviewer signs in, finds the case in the queue, reads its timeline, approves it with a reason; the API shows it processing', async () => {
+  const { request, baseUrl } = stack!;
+  const { key, companyId } = await stack!.newPartner('Browser');
+  await configure(stack!, key, companyId, [{ name: 'reviewed in house', collector: 'in_house', review_required: true, conditions: {} }]);
+  const created = await createCase(stack!, key, caseBody(companyId, { amountCents: 42_000 }));
+  expect((await request('POST', `/api/v2/debt_collection_cases/${created.id}/mark_prepared`, { key })).body.state).toBe('reviewing');
+  await createConsoleUser(stack!.database.db, { email: 'rita@recoup.test', role: 'reviewer', password: 'rita has a long password' });
+
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  const foreign: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(baseUrl)) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${baseUrl}/console`);
+    expect(page.url()).toBe(`${baseUrl}/console/sign-in`);
+    await page.fill('#email', 'rita@recoup.test');
+    await page.fill('#password', 'rita has a long password');
+    await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
+    expect(await page.textContent('[data-testid=me]')).toBe('rita@recoup.test (reviewer)');
+
+    const row = page.locator(`[data-testid=queue-row][data-case-id="${created.id}"]`);
+    expect(await row.count()).toBe(1);
+    await Promise.all([page.waitForURL(`${baseUrl}/console/cases/${created.id}`), row.locator(`a:has-text("${created.id}")`).click()]);
+    expect(await page.textContent('[data-testid=case-state]')).toBe('reviewing');
+    const timeline = await page.locator('[data-testid=case-timeline-event]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
+    expect(timeline).toEqual(['debt_case.created', 'debt_case.review_required']);
+
+    await page.fill('#reason', 'Claim and contract checked');
+    await Promise.all([page.waitForURL(/\?decided=approve$/), page.click('#review button:has-text("Approve")')]);
+    expect(await page.textContent('[data-testid=notice]')).toBe('Approved.');
+    expect(await page.textContent('[data-testid=case-review]')).toContain('approve by rita@recoup.test');
+  } finally {
+    await context.close();
+  }
+  expect(foreign).toEqual([]);
+
+  const kase = await request('GET', `/api/v2/debt_collection_cases/${created.id}`, { key });
+  expect(kase.body).toMatchObject({ state: 'processing', review: { decision: 'approve', reason: 'Claim and contract checked', reviewed_by: 'rita@recoup.test' } });
+}, 180_000);
