@@ -1,44 +1,19 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 import { createConsoleUser } from '../../services/console-users';
 import { caseBody, configure, createCase } from '../debt-collection/support';
-import { startStack, type Stack } from '../support/stack';
+import { useBrowserStack } from '../support/browser';
 
 /** The console in a real browser (Debian's Chromium driven by playwright-core) against the whole product on the dev server. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-const haveChromium = existsSync(CHROMIUM);
-const inCi = process.env.CI === 'true';
-if (!haveChromium && !inCi) console.warn(`Skipping the console browser test: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
-const browserTest = haveChromium || inCi ? test : test.skip;
-
-let stack: Stack | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!haveChromium) {
-    if (inCi) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}`);
-    return;
-  }
-  stack = await startStack({ temporal: 'dev-server' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const { browserTest, stack: theStack, browser: theBrowser } = useBrowserStack('console');
 
 browserTest('a reviewer signs in, finds the case in the queue, reads its timeline, approves it with a reason; the API shows it processing', async () => {
-  const { request, baseUrl } = stack!;
-  const { key, companyId } = await stack!.newPartner('Browser');
-  await configure(stack!, key, companyId, [{ name: 'reviewed in house', collector: 'in_house', review_required: true, conditions: {} }]);
-  const created = await createCase(stack!, key, caseBody(companyId, { amountCents: 42_000 }));
+  const { request, baseUrl } = theStack();
+  const { key, companyId } = await theStack().newPartner('Browser');
+  await configure(theStack(), key, companyId, [{ name: 'reviewed in house', collector: 'in_house', review_required: true, conditions: {} }]);
+  const created = await createCase(theStack(), key, caseBody(companyId, { amountCents: 42_000 }));
   expect((await request('POST', `/api/v2/debt_collection_cases/${created.id}/mark_prepared`, { key })).body.state).toBe('reviewing');
-  await createConsoleUser(stack!.database.db, { email: 'rita@recoup.test', role: 'reviewer', password: 'rita has a long password' });
+  await createConsoleUser(theStack().database.db, { email: 'rita@recoup.test', role: 'reviewer', password: 'rita has a long password' });
 
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 900 } });
+  const context = await theBrowser().newContext({ viewport: { width: 1280, height: 900 } });
   const foreign: string[] = [];
   await context.route('**/*', (route) => {
     const url = route.request().url();

@@ -1,45 +1,20 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
 import { addDays, localDateTime } from '../../domain/local-time';
 import { formatMoney } from '../../messaging/templates';
 import { portalTexts } from '../../api/portal/texts';
 import { eventually } from '../support/eventually';
-import { invoiceBody, startStack, type Stack } from '../support/stack';
+import { useBrowserStack } from '../support/browser';
+import { invoiceBody } from '../support/stack';
 
 /**
  * The debtor portal in a real browser (Debian's Chromium driven by playwright-core) on a phone-
  * sized viewport, against the whole product: dev server, database, SMTP, HTTP.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const SCREENSHOT = '/tmp/recoup-portal-390x844.png';
-
-const haveChromium = existsSync(CHROMIUM);
-// In CI a missing browser is a failure, not a skip; on a laptop without it the test says why it skips.
-const inCi = process.env.CI === 'true';
-if (!haveChromium && !inCi) console.warn(`Skipping the portal browser test: no Chromium at ${CHROMIUM} (apt-get install chromium).`);
-const browserTest = haveChromium || inCi ? test : test.skip;
-
-let stack: Stack | undefined;
-let browser: Browser | undefined;
-
-beforeAll(async () => {
-  if (!haveChromium) {
-    if (inCi) throw new Error(`CI=true but there is no Chromium at ${CHROMIUM}: .ci/run installs it with apt-get`);
-    return;
-  }
-  stack = await startStack({ temporal: 'dev-server' });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}, 180_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stack?.close();
-});
+const { browserTest, stack: theStack, browser: theBrowser } = useBrowserStack('portal');
 
 browserTest('on a phone, a debtor opens the portal link from the invoice email, pays part through the checkout and promises the rest; the API shows both', async () => {
-  const { request, smtp, baseUrl } = stack!;
-  const { key, companyId } = await stack!.newPartner('Browser');
+  const { request, smtp, baseUrl } = theStack();
+  const { key, companyId } = await theStack().newPartner('Browser');
   const today = localDateTime(Date.now(), 'Europe/Amsterdam').date;
   const imp = await request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
   const invoice = await request('POST', '/api/v2/invoices', {
@@ -62,7 +37,7 @@ browserTest('on a phone, a debtor opens the portal link from the invoice email, 
   const link = /(http:\/\/127\.0\.0\.1:\d+\/pay\/[A-Za-z0-9._-]+)/.exec(mail.text ?? '')![1]!;
   await eventually(async () => expect((await request('GET', `/api/v2/invoices/${invoice.body.id}`, { key })).body.status).toBe('open'));
 
-  const context = await browser!.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'nl-NL' });
+  const context = await theBrowser().newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'nl-NL' });
   // Everything the page needs comes from Recoup itself: any other request is recorded and refused.
   const foreign: string[] = [];
   await context.route('**/*', (route) => {
