@@ -47,7 +47,7 @@ test('a receiver that never answers 2xx is retried with doubling back-off capped
   expect(attemptTimes[attemptTimes.length - 1]! - attemptTimes[0]!).toBeGreaterThanOrEqual(3 * 24 * HOUR);
   // 30 s, 1 min, … 4 h 16 min, then 6-hourly: about two dozen attempts in the 4-day window.
   expect(attemptTimes.length).toBeGreaterThanOrEqual(20);
-}, 60_000);
+}, 180_000);
 
 test('a delivery ends at the first 2xx, reporting the attempt that succeeded', async () => {
   let calls = 0;
@@ -58,4 +58,4 @@ test('a delivery ends at the first 2xx, reporting the attempt that succeeded', a
   });
   expect(result).toEqual({ status: 'delivered', attempt: 3, statusCode: 204 });
   expect(calls).toBe(3);
-}, 60_000);
+}, 180_000);
