@@ -10,8 +10,10 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
-RUN rm -rf test .ci .tools .data && chown -R node:node /app
+# /data: RECOUP_DATA_DIR in docker-compose.yml; a new named volume takes this owner.
+RUN rm -rf test .ci .tools .data && mkdir -p /data && chown -R node:node /app /data
 USER node
-EXPOSE 3000
-# The same image runs either half: `npm run api` (default) or `npm run worker`.
-CMD ["npm", "run", "api"]
+EXPOSE 3000 9464
+# The same image runs either half: the API (default) or `node --import tsx worker/main.ts`.
+# node itself, not npm: SIGTERM must reach the process for a graceful shutdown.
+CMD ["node", "--import", "tsx", "api/main.ts"]

@@ -44,7 +44,7 @@ function preparedOf(row: DebtCaseRow): PreparedDebtCase {
 
 /** Persistence of the case workflow's steps: each writes the case row and its events in one transaction. */
 export function debtCaseActivities(deps: ActivityDeps) {
-  const { db, clock = () => new Date() } = deps;
+  const { db, metrics, clock = () => new Date() } = deps;
   const store = deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR ?? 'memory://');
 
   return {
@@ -211,8 +211,10 @@ export function debtCaseActivities(deps: ActivityDeps) {
         outcome && before.invoiceId
           ? await closeInvoiceByCollection(deps.temporal, { invoiceId: before.invoiceId, caseId: before.id, status: outcome, reason: input.note ?? input.reason })
           : 'none';
-      return db.transaction(async (tx) => {
+      let closedNow = false;
+      const result = await db.transaction(async (tx) => {
         const row = await lockedCase(tx, input.caseId);
+        closedNow = row.state !== 'closed';
         const now = clock();
         const [updated] =
           row.state === 'closed'
@@ -234,6 +236,8 @@ export function debtCaseActivities(deps: ActivityDeps) {
         ]);
         return { invoiceStatus };
       });
+      if (closedNow) metrics?.debtCase('closed');
+      return result;
     },
 
     /** The collector could not be reached or refused the case for good: it stays processing, for people. */

@@ -6,13 +6,14 @@ import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import type { ActivityDeps } from './deps';
 
-export function debtCollectionActivities({ db, temporal, config }: ActivityDeps) {
+export function debtCollectionActivities({ db, temporal, config, metrics }: ActivityDeps) {
   return {
     /**
      * Opens the debt collection case of an invoice whose last dunning step passed unpaid.
      * Its external id is the invoice's, so a retried activity finds the case it already opened.
      */
     async openDebtCollectionCase(input: { invoiceId: string; reason: string; source?: 'dunning' | 'chargeback'; key?: string }): Promise<{ caseId: string }> {
+      let isNew = false;
       const opened = await db.transaction(async (tx) => {
         const [invoice] = await tx.select().from(invoices).where(eq(invoices.id, input.invoiceId));
         if (!invoice) throw new Error(`invoice ${input.invoiceId} not found`);
@@ -51,6 +52,7 @@ export function debtCollectionActivities({ db, temporal, config }: ActivityDeps)
         const caseRow =
           created ?? (await tx.select().from(debtCollectionCases).where(eq(debtCollectionCases.externalId, externalId)).then((r) => r.find((c) => c.companyId === invoice.companyId)));
         if (!caseRow) throw new Error('debt collection case could not be opened');
+        isNew = created !== undefined;
         await tx.update(invoices).set({ debtCollectionCaseId: caseRow.id, updatedAt: new Date() }).where(eq(invoices.id, invoice.id));
         await appendEvents(tx, [
           {
@@ -64,6 +66,7 @@ export function debtCollectionActivities({ db, temporal, config }: ActivityDeps)
         ]);
         return caseRow;
       });
+      if (isNew) metrics?.debtCase('created');
       // The case is its own workflow, prepared automatically; the conflict policy makes a retried activity join it.
       await startDebtCaseWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, opened, true);
       return { caseId: opened.id };

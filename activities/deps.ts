@@ -5,6 +5,7 @@ import type { Mailer } from '../messaging/mailer';
 import type { SmsSender } from '../messaging/sms';
 import type { Config } from '../config/config';
 import type { DocumentStore } from '../storage/document-store';
+import type { RecoupMetrics } from '../observability/metrics';
 
 /** Everything activities touch in the outside world, passed in so tests can choose. */
 export interface ActivityDeps {
@@ -12,9 +13,11 @@ export interface ActivityDeps {
   mailer: Mailer;
   sms: SmsSender;
   temporal: Client;
-  config: Pick<Config, 'publicBaseUrl' | 'portalSecret' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR'>>;
+  config: Pick<Config, 'publicBaseUrl' | 'portalSecret' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR' | 'RECOUP_FILES_DIR'>>;
   logger: Logger;
   clock?: () => Date;
   /** Where debt case documents are kept; default: the store of `config.RECOUP_DATA_DIR` (memory when unset). */
   documents?: DocumentStore;
+  /** Counters of messages, payments and debt cases (the worker's `/metrics`); unset → not counted. */
+  metrics?: RecoupMetrics;
 }

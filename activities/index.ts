@@ -8,6 +8,8 @@ import { invoiceStateActivities } from './invoice-state';
 import { messagingActivities } from './messaging';
 import { pullIntegrationActivities } from './pull-integration';
 import { webhookActivities } from './webhooks';
+import { batchFileActivities } from './batch-file';
+import { eventsExtractActivities } from './events-extract';
 
 export type { ActivityDeps } from './deps';
 
@@ -23,6 +25,8 @@ export function createActivities(deps: ActivityDeps) {
     ...debtCaseInvoiceActivities(deps),
     ...pullIntegrationActivities(deps),
     ...webhookActivities(deps),
+    ...batchFileActivities(deps),
+    ...eventsExtractActivities(deps),
   };
 }
 

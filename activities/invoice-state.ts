@@ -39,11 +39,19 @@ export function invoiceEventData(invoiceId: string, s: InvoiceSnapshot): Record<
   };
 }
 
-export function invoiceStateActivities({ db, clock = () => new Date() }: ActivityDeps) {
+/** Where a payment came from (`api`, `portal`, `collector`, …); a reversed one counts as `reversal`. */
+function paymentSource(change: InvoiceChange): string {
+  if ((change.ledgerEntry?.amountCents ?? 0) < 0) return 'reversal';
+  const source = change.events.find((e) => e.type === 'invoice.payment_received')?.data.source;
+  return typeof source === 'string' && /^[a-z_]{1,32}$/.test(source) ? source : 'unknown';
+}
+
+export function invoiceStateActivities({ db, metrics, clock = () => new Date() }: ActivityDeps) {
   return {
     /** Writes the workflow's new state, its ledger entry and its events in one transaction. */
     async persistInvoiceChange(change: InvoiceChange): Promise<void> {
       const s = change.snapshot;
+      let newPayment = false;
       await db.transaction(async (tx) => {
         await tx
           .update(invoices)
@@ -63,7 +71,7 @@ export function invoiceStateActivities({ db, clock = () => new Date() }: Activit
           .where(and(eq(invoices.id, change.invoiceId), lt(invoices.revision, change.revision)));
         const entry = change.ledgerEntry;
         if (entry) {
-          await tx
+          const inserted = await tx
             .insert(ledgerEntries)
             .values({
               id: newId('led'),
@@ -75,7 +83,9 @@ export function invoiceStateActivities({ db, clock = () => new Date() }: Activit
               reason: entry.reason ?? null,
               occurredAt: entry.occurredAt ? new Date(entry.occurredAt) : clock(),
             })
-            .onConflictDoNothing();
+            .onConflictDoNothing()
+            .returning({ id: ledgerEntries.id });
+          newPayment = entry.kind === 'payment' && inserted.length > 0;
         }
         await appendEvents(
           tx,
@@ -89,6 +99,8 @@ export function invoiceStateActivities({ db, clock = () => new Date() }: Activit
           })),
         );
       });
+      // Counted once the ledger entry is committed, and only by the attempt that wrote it.
+      if (newPayment) metrics?.paymentRecorded(paymentSource(change));
     },
   };
 }

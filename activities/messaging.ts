@@ -41,7 +41,7 @@ function isPermanent(err: unknown): boolean {
   return smtpRefused || twilioRefused;
 }
 
-export function messagingActivities({ db, mailer, sms, config, clock = () => new Date() }: ActivityDeps) {
+export function messagingActivities({ db, mailer, sms, config, logger, metrics, clock = () => new Date() }: ActivityDeps) {
   return {
     /**
      * Sends one message for (invoice, purpose, channel) at most once: the send key is a unique
@@ -66,21 +66,19 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
         return markFailed(existing.id, 'interrupted during sending; not repeated to avoid a duplicate');
       }
 
+      // The invoice, its company's name and the channel's opt-out in one round trip (one per message of a bulk run).
       const [row] = await db
-        .select({ invoice: invoices, companyName: companies.name })
+        .select({ invoice: invoices, companyName: companies.name, optedOut: optOuts.invoiceId })
         .from(invoices)
         .innerJoin(companies, eq(companies.id, invoices.companyId))
+        .leftJoin(optOuts, and(eq(optOuts.invoiceId, invoices.id), eq(optOuts.channel, input.channel)))
         .where(eq(invoices.id, input.invoiceId));
       if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
       const { invoice } = row;
       const debtor = invoice.debtor;
       const recipient = input.channel === 'email' ? debtor.email : debtor.phone;
       if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
-      const [optedOut] = await db
-        .select()
-        .from(optOuts)
-        .where(and(eq(optOuts.invoiceId, invoice.id), eq(optOuts.channel, input.channel)));
-      if (optedOut) return { status: 'skipped', reason: 'opted_out' };
+      if (row.optedOut) return { status: 'skipped', reason: 'opted_out' };
 
       const now = clock();
       const token = createPortalToken(config.portalSecret, invoice.id, new Date(now.getTime() + PORTAL_LINK_DAYS * 86_400_000));
@@ -167,6 +165,8 @@ export function messagingActivities({ db, mailer, sms, config, clock = () => new
           },
         ]);
       });
+      metrics?.messageSent(input.channel);
+      logger.info({ invoice_id: invoice.id, message_id: id, channel: input.channel, kind: input.kind, transport }, 'message sent');
       return { status, messageId: id };
 
       async function markFailed(messageId: string, reason: string): Promise<SendMessageResult> {

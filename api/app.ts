@@ -17,6 +17,7 @@ import { dunningPolicyRoutes } from './routes/dunning-policy';
 import { dunningPolicyPreviewRoutes } from './routes/dunning-policy-preview';
 import { eventRoutes } from './routes/events';
 import { importRoutes } from './routes/imports';
+import { batchFileRoutes } from './routes/batch-files';
 import { invoiceRoutes } from './routes/invoices';
 import { partnerRoutes } from './routes/partners';
 import { pullSourceRoutes } from './routes/pull-source';
@@ -29,16 +30,21 @@ import { webhookEndpointRoutes } from './webhooks/routes';
 import { collectorCallbackRoutes } from './debt-cases/collector-callbacks';
 import { debtCaseRoutes } from './debt-cases/routes';
 import { consoleRoutes } from './console/routes';
+import { statementRoutes } from './statements/routes';
+import { observabilityRoutes, requestIdOptions, type ObservabilityDeps } from './observability';
+import { codecRoutes, type CodecConfig } from './codec/routes';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR'> & TwilioWebhookConfig & PaymentConfig;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
   logger: Logger;
   /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
   documents?: DocumentStore;
   /** The debtor portal's payment provider; default: the one PAYMENT_PROVIDER names. */
   payments?: PaymentProvider;
+  /** Metrics registry and shutdown state for `/metrics` and `/readyz` (api/observability.ts). */
+  observability?: ObservabilityDeps;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -46,10 +52,11 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(pinoHttp({ logger: deps.logger, ...requestIdOptions, autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') } }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  app.use(observabilityRoutes(deps));
   const payments = deps.payments ?? paymentProviderFor(deps.config);
   // Before any body parser: payment webhooks are verified over their raw bytes.
   app.use(paymentRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, payments }));
@@ -57,6 +64,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Twilio posts forms, signed: only these routes parse them.
   app.use('/webhooks/twilio', express.urlencoded({ extended: false, limit: '64kb' }), twilioWebhookRoutes(deps.db, deps.config));
 
+  // The Temporal Web UI's codec server; also under /console, where the console session cookie goes.
+  app.use(['/codec', '/console/codec'], codecRoutes(deps.db, deps.config));
   app.use('/console', consoleRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, secret: deps.config.portalSecret }));
   app.use(openApiRoutes());
 
@@ -75,8 +84,10 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(importRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(invoiceRoutes(deps.db, deps.temporal));
   api.use(eventRoutes(deps.db));
+  api.use(batchFileRoutes(deps.db));
   api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(debtCaseRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, documents: deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR) }));
+  api.use(statementRoutes({ db: deps.db, temporal: deps.temporal, account: { iban: deps.config.RECOUP_COLLECTION_IBAN, bic: deps.config.RECOUP_COLLECTION_BIC, name: deps.config.RECOUP_COLLECTION_ACCOUNT_NAME } }));
   app.use('/api/v2', api);
   // Debt collectors' signed status callbacks: outside /api/v2, authenticated by their signature.
   app.use(collectorCallbackRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE }));

@@ -3,19 +3,42 @@ import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { openInfrastructure } from '../bootstrap/infrastructure';
 import { createApp } from './app';
+import { drainHttpServer } from './shutdown';
+import { startSftpService } from '../files/sftp-service';
 
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS. Stateless: run as many as needed. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'recoup-api');
   const infra = await openInfrastructure(config, logger, config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
-  const app = createApp({ db: infra.database.db, temporal: infra.temporal, config, logger });
+  let draining = false;
+  const app = createApp({
+    db: infra.database.db,
+    temporal: infra.temporal,
+    config,
+    logger,
+    observability: { metricsToken: config.RECOUP_METRICS_TOKEN, isDraining: () => draining },
+  });
   const server: Server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
-  const stop = () => {
-    server.close(() => void infra.close().then(() => process.exit(0)));
+  // Partners' batch files over SFTP, when RECOUP_SFTP_PORT is set.
+  const sftp =
+    config.RECOUP_SFTP_PORT === undefined
+      ? null
+      : await startSftpService({ config, port: config.RECOUP_SFTP_PORT, db: infra.database.db, temporal: infra.temporal, logger });
+  // SIGTERM/SIGINT: /readyz answers 503, no new connections, requests in flight are answered
+  // (for at most RECOUP_SHUTDOWN_GRACE_MS), then the connections close and the process exits 0.
+  const stop = async () => {
+    if (draining) return;
+    draining = true;
+    logger.info({ graceMs: config.RECOUP_SHUTDOWN_GRACE_MS }, 'shutting down: finishing requests in flight');
+    await drainHttpServer(server, config.RECOUP_SHUTDOWN_GRACE_MS, logger);
+    await sftp?.close();
+    await infra.close();
+    logger.info('API stopped');
+    process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
 }
 
 main().catch((err) => {

@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { companies, imports, invoices } from '../db/schema';
+import { companies, imports, invoiceLines, invoices } from '../db/schema';
 import type { Principal } from '../services/api-keys';
 import { notFound } from './errors';
 
@@ -25,6 +25,19 @@ export async function visibleInvoice(db: Db, principal: Principal, id: string) {
   const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
   if (!row || !canSee(principal, row.partnerId)) throw notFound('invoice');
   return row;
+}
+
+/** An invoice with its lines (ordered by id) in one round trip: GET /invoices/{id} is the API's hottest read. */
+export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: string) {
+  const rows = await db
+    .select({ invoice: invoices, line: invoiceLines })
+    .from(invoices)
+    .leftJoin(invoiceLines, eq(invoiceLines.invoiceId, invoices.id))
+    .where(eq(invoices.id, id))
+    .orderBy(asc(invoiceLines.id));
+  const invoice = rows[0]?.invoice;
+  if (!invoice || !canSee(principal, invoice.partnerId)) throw notFound('invoice');
+  return { invoice, lines: rows.flatMap((r) => (r.line ? [r.line] : [])) };
 }
 
 /** The partner a partner-scoped listing is limited to; undefined for ops (everything). */

@@ -6,6 +6,7 @@ import { createDb, type Database } from '../db/client';
 import { createMailer, type Mailer } from '../messaging/mailer';
 import { createSmsSender, type SmsSender } from '../messaging/sms';
 import { createTemporalClient } from '../temporal/connection';
+import { dataConverterFor } from '../temporal/data-converter';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 
 /** The connections a Recoup process holds, opened in order and closed in reverse. */
@@ -21,7 +22,7 @@ export interface Infrastructure {
 export async function openInfrastructure(config: Config, logger: Logger, temporalAddress: string): Promise<Infrastructure> {
   const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR });
   if (config.RECOUP_MIGRATE_ON_START) await database.migrate();
-  const { client, connection } = await createTemporalClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE });
+  const { client, connection } = await createTemporalClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
   // A server we did not start (docker-compose, a cluster) learns our search attributes here.
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });

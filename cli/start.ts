@@ -3,12 +3,15 @@ import type { Server } from 'node:http';
 import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
-import { ensureDemoData } from '../bootstrap/demo-data';
+import { ensureDemoData, ensureDemoSftpLogin } from '../bootstrap/demo-data';
 import { ensureTemporalCli } from '../temporal/binaries';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
-import { bundleWorkflows, createWorker } from '../worker/create-worker';
+import { bundleWorkflows, createWorker, workerTuningFrom } from '../worker/create-worker';
+import { dataConverterFor } from '../temporal/data-converter';
 import { createApp } from '../api/app';
 import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
+import { startBatchFiles } from '../files/batch-files-service';
+import { startSftpService } from '../files/sftp-service';
 
 /**
  * `npm start`: everything on one machine — a Temporal dev server (unless TEMPORAL_ADDRESS is set),
@@ -27,6 +30,8 @@ async function main(): Promise<void> {
       dataDir: path.resolve(config.RECOUP_DATA_DIR, 'temporal'),
       namespace: config.TEMPORAL_NAMESPACE,
       uiPort: config.TEMPORAL_UI_PORT,
+      // The UI decodes encrypted payloads here with the console session of an ops user (README: Payload encryption).
+      codecEndpoint: config.RECOUP_PAYLOAD_KEYS ? `${config.publicBaseUrl}/console/codec` : undefined,
       onOutput: (line) => logger.debug({ temporal: line }),
     });
     address = devServer.address;
@@ -38,15 +43,24 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await bundleWorkflows(),
+    dataConverter: dataConverterFor(config),
+    tuning: workerTuningFrom(config),
     deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
   });
   const workerRun = worker.run();
   await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
+  const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
   const app = createApp({ db, temporal: infra.temporal, config, logger });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });
   const demo = await ensureDemoData(db, config.RECOUP_DATA_DIR);
+  // Batch files over SFTP on RECOUP_SFTP_PORT, else 2222; a port in use costs only the SFTP server.
+  const sftp = await startSftpService({ config, port: config.RECOUP_SFTP_PORT ?? 2222, db, temporal: infra.temporal, logger }).catch((err: unknown) => {
+    logger.warn({ err }, 'SFTP server not started');
+    return null;
+  });
+  const sftpLogin = sftp && demo ? await ensureDemoSftpLogin(db, config.RECOUP_DATA_DIR) : null;
 
   const apiUrl = `${config.publicBaseUrl}/api/v2`;
   console.log(`
@@ -54,9 +68,10 @@ Recoup is running.
   API:          ${apiUrl}
   Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
+  Batch files:  ${batchFiles.root ? `${batchFiles.root}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
   Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (logged below, kept in the messages table)'} / ${infra.sms.transport}
 ${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  Try:  curl -H "Authorization: Bearer ${demo.partnerKey}" ${apiUrl}/companies` : ''}
-Press Ctrl-C to stop.
+${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/{inbox,processed,outbox}\n` : ''}${sftp && sftpLogin ? `  Demo SFTP:    sftp -P ${sftp.port} ${sftpLogin.username}@localhost   (password ${sftpLogin.password})\n` : ''}Press Ctrl-C to stop.
 `);
 
   let stopping = false;
@@ -65,7 +80,9 @@ Press Ctrl-C to stop.
     stopping = true;
     logger.info('stopping');
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await sftp?.close();
     // The SDK's runtime also shuts workers down on SIGINT/SIGTERM; only ask if it has not yet.
+    await batchFiles.stop();
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await infra.close();

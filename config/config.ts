@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from '../temporal/payload-codec';
 
 /** Every setting Recoup reads from the environment. Nothing else reads process.env. */
 export const configSchema = z.object({
@@ -31,10 +32,58 @@ export const configSchema = z.object({
   /** Off where a separate `npm run db:migrate` step runs first (docker-compose). */
   RECOUP_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Recoup's collection account (where debtors pay): the account of the MT940 / camt.053 exports and of imported bank statements. */
+  RECOUP_COLLECTION_IBAN: z
+    .string()
+    .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+    .pipe(z.string().regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/, 'must be an IBAN'))
+    .default('NL91ABNA0417164300'),
+  RECOUP_COLLECTION_BIC: z.string().regex(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)').default('ABNANL2A'),
+  RECOUP_COLLECTION_ACCOUNT_NAME: z.string().trim().min(1).max(70).default('Recoup collection account'),
   /** Requests per API key per minute (fixed window, counted in the database); 0 switches limiting off. */
   RECOUP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** Where the `file` debt collector writes its daily batch files; default `$RECOUP_DATA_DIR/collector-outbox`. */
   RECOUP_COLLECTOR_OUTBOX_DIR: z.string().min(1).optional(),
+  /** JSON batch files: `<dir>/<partner id>/{inbox,processed,outbox}`; default `$RECOUP_DATA_DIR/files`. */
+  RECOUP_FILES_DIR: z.string().min(1).optional(),
+  /** Watch every partner's `inbox/` for dropped batch files (worker and `npm start`). */
+  RECOUP_FILES_WATCH: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Seconds between two looks at the inboxes; a file is complete once unchanged between two looks. */
+  RECOUP_FILES_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(3),
+  /** Payload encryption: `keyId:base64-32-bytes,…`; the first key encrypts, all decrypt. Unset → payloads in clear. */
+  RECOUP_PAYLOAD_KEYS: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parsePayloadKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  /** Origins (comma-separated) whose browsers may call the codec endpoint: the Temporal Web UI's. */
+  RECOUP_CODEC_CORS_ORIGINS: z.string().min(1).default('http://localhost:8233'),
+  /** SFTP server for partners' batch files: its port (unset → off; `npm start` uses 2222), address and host key file. */
+  RECOUP_SFTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  RECOUP_SFTP_HOST: z.string().min(1).default('0.0.0.0'),
+  /** An OpenSSH private host key; unset → one generated once at `$RECOUP_DATA_DIR/sftp_host_ed25519_key`. */
+  RECOUP_SFTP_HOST_KEY_FILE: z.string().min(1).optional(),
+  /** Optional bearer token for the API's `GET /metrics`; unset → open (keep the port internal). */
+  RECOUP_METRICS_TOKEN: z.string().min(16).optional(),
+  /** The worker's own HTTP port: `/metrics`, `/healthz`, `/readyz`; 0 switches it off. */
+  RECOUP_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Loopback port where the Temporal SDK exports its metrics, appended to the worker's `/metrics`; 0 → not collected. */
+  RECOUP_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  /** API shutdown: how long in-flight requests may take after SIGTERM before the process exits anyway. */
+  RECOUP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
+  /** Worker tuning; unset → the Temporal SDK's defaults. */
+  RECOUP_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  RECOUP_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
+  RECOUP_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  /** Worker shutdown: how long running activities may finish after SIGTERM (ms-style duration, e.g. `30s`). */
+  RECOUP_WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'a duration such as 500ms, 30s or 1m').default('30s'),
 });
 
 export type EnvConfig = z.infer<typeof configSchema>;

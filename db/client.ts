@@ -34,6 +34,9 @@ export interface DbOptions {
 export function createDb(options: DbOptions): Database {
   if (options.databaseUrl) {
     const pool = new Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 10 });
+    // An idle connection the server closed (a restart, a failover) is dropped by the pool and the next
+    // query opens a new one; unheard, this 'error' event would end the process.
+    pool.on('error', () => undefined);
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return {
       db,

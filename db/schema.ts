@@ -514,3 +514,126 @@ export const consoleSessions = pgTable(
   },
   (t) => [index('console_sessions_user').on(t.userId), index('console_sessions_expires').on(t.expiresAt)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// SFTP logins of partners (files/sftp-server.ts). A login belongs to one partner and sees only
+// that partner's folder. It signs in with a password (scrypt, as console users) or one of its
+// OpenSSH public keys. Revoked logins stay for the record; a username is unique among live logins.
+// ---------------------------------------------------------------------------------------------
+export const sftpCredentials = pgTable(
+  'sftp_credentials',
+  {
+    id: text('id').primaryKey(),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    username: text('username').notNull(),
+    /** `scrypt$N$r$p$<salt>$<hash>`; null for a key-only login. */
+    passwordHash: text('password_hash'),
+    /** OpenSSH public keys (`ssh-ed25519 AAAA… comment`), any of which may sign in. */
+    publicKeys: jsonb('public_keys').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    uniqueIndex('sftp_credentials_live_username').on(t.username).where(sql`${t.revokedAt} is null`),
+    index('sftp_credentials_partner').on(t.partnerId),
+  ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// JSON batch files (files/, activities/batch-file.ts): one row per file picked up from a
+// partner's drop folder or SFTP inbox, unique by (partner, SHA-256 of its bytes) so the same
+// bytes are processed once. `batch_file_records` holds every accepted record under its
+// (company, record id): a record id used again, in this file or a later one, is a duplicate.
+// ---------------------------------------------------------------------------------------------
+export const batchFiles = pgTable(
+  'batch_files',
+  {
+    id: text('id').primaryKey(),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    /** From the header; null when the header is unusable or names a company not the partner's. */
+    companyId: text('company_id'),
+    type: text('type').$type<'placement' | 'update'>(),
+    name: text('name').notNull(),
+    sha256: text('sha256').notNull(),
+    status: text('status').$type<'processing' | 'processed' | 'failed'>().notNull().default('processing'),
+    /** The draft import the placement records go into (created with the first accepted one). */
+    importId: text('import_id'),
+    counts: jsonb('counts').$type<{ records: number; accepted: number; rejected: number; duplicate: number }>(),
+    path: text('path').notNull(),
+    resultPath: text('result_path').notNull(),
+    createdAt: createdAt(),
+    finishedAt: timestamp('finished_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('batch_files_partner_sha256').on(t.partnerId, t.sha256), index('batch_files_partner').on(t.partnerId, t.id)],
+);
+
+export const batchFileRecords = pgTable(
+  'batch_file_records',
+  {
+    companyId: text('company_id').notNull(),
+    recordId: text('record_id').notNull(),
+    batchFileId: text('batch_file_id').notNull(),
+    line: integer('line').notNull(),
+    invoiceId: text('invoice_id'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.companyId, t.recordId] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Bank reconciliation (api/statements/, services/bank-reconciliation.ts).
+// Statements of Recoup's collection account imported by ops (MT940 or camt.053). Each file is
+// kept once (its SHA-256); each line once, keyed by account + the bank's entry reference, or by
+// account + dates + direction + amount + payer reference (+ its position among identical lines),
+// so overlapping statements and re-imports add nothing. A credit line that finds its invoice
+// becomes a payment through the invoice workflow; the others wait for ops in the console.
+// ---------------------------------------------------------------------------------------------
+export const bankStatements = pgTable('bank_statements', {
+  id: text('id').primaryKey(),
+  format: text('format').$type<'mt940' | 'camt053'>().notNull(),
+  contentSha256: text('content_sha256').notNull().unique(),
+  content: text('content').notNull(),
+  /** Per statement in the file: reference, account, currency, balances, number of lines. */
+  statements: jsonb('statements').$type<Array<{ reference: string; account: string; currency: string; opening_balance_cents: number | null; closing_balance_cents: number | null; transactions: number }>>().notNull(),
+  transactionCount: integer('transaction_count').notNull(),
+  newTransactionCount: integer('new_transaction_count').notNull(),
+  /** The API key id that imported it. */
+  importedBy: text('imported_by').notNull(),
+  createdAt: createdAt(),
+});
+
+export const bankTransactions = pgTable(
+  'bank_transactions',
+  {
+    id: text('id').primaryKey(),
+    /** The statement that first brought the line. */
+    statementId: text('statement_id').notNull().references(() => bankStatements.id),
+    dedupeKey: text('dedupe_key').notNull().unique(),
+    account: text('account').notNull(),
+    currency: text('currency').notNull(),
+    bookingDate: date('booking_date', { mode: 'string' }).notNull(),
+    valueDate: date('value_date', { mode: 'string' }).notNull(),
+    direction: text('direction').$type<'credit' | 'debit'>().notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    bankReference: text('bank_reference'),
+    customerReference: text('customer_reference'),
+    counterpartyName: text('counterparty_name'),
+    remittance: text('remittance').notNull(),
+    status: text('status').$type<'unmatched' | 'matched' | 'resolved' | 'dismissed'>().notNull(),
+    /** The invoice paid (matched, resolved), or the one found but not payable (unmatched). */
+    invoiceId: text('invoice_id').references(() => invoices.id),
+    /** `reference`, `amount_and_name` (automatic) or `ops` (resolved by hand). */
+    matchedBy: text('matched_by').$type<'reference' | 'amount_and_name' | 'ops'>(),
+    /** Why the line waits (no invoice found, several found, invoice closed) or why it was dismissed. */
+    note: text('note'),
+    /** Set once matching ran; a line stored but never matched (a crash) is matched by the next import. */
+    matchedAt: timestamp('matched_at', { withTimezone: true, mode: 'date' }),
+    /** The audit of an ops decision: who (console email or API key id), when, why. */
+    resolvedBy: text('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    resolutionReason: text('resolution_reason'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('bank_transactions_status').on(t.status, t.id), index('bank_transactions_statement').on(t.statementId, t.id)],
+);

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   namespace: string;
   port?: number;
   uiPort?: number;
+  /** The Web UI's codec server (`--ui-codec-endpoint`), when payloads are encrypted. */
+  codecEndpoint?: string;
   /** Lines the server prints go here (default: dropped). */
   onOutput?: (line: string) => void;
 }
@@ -43,6 +45,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.namespace,
     '--log-level',
     'warn',
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     ...Object.entries(searchAttributeDefinitions).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,12 +1,40 @@
 import path from 'node:path';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter, Duration } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
+import { requestIdActivityInterceptor } from '../observability/temporal-interceptors';
 
 export const workflowsPath = path.join(__dirname, '..', 'workflows', 'index.ts');
+/** Bundled with the workflows (`workflowInterceptorModules`): carries the request id to activities and logs. */
+export const workflowInterceptorModules = [path.join(__dirname, '..', 'workflows', 'request-id.interceptors.ts')];
 
 /** Bundles the workflow code once; pass the result to every worker of the process. */
 export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger });
+}
+
+/** Worker tuning from the configuration (`RECOUP_WORKER_*`); unset fields keep the SDK's defaults. */
+export interface WorkerTuning {
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+  /** How long a shutdown waits for running activities before cancelling them, e.g. `30s`. */
+  shutdownGraceTime?: Duration;
+}
+
+/** The tuning a `Config` asks for (see config/config.ts). */
+export function workerTuningFrom(config: {
+  RECOUP_WORKER_MAX_CONCURRENT_ACTIVITIES?: number;
+  RECOUP_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS?: number;
+  RECOUP_WORKER_MAX_CACHED_WORKFLOWS?: number;
+  RECOUP_WORKER_SHUTDOWN_GRACE?: string;
+}): WorkerTuning {
+  return {
+    maxConcurrentActivityTaskExecutions: config.RECOUP_WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.RECOUP_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: config.RECOUP_WORKER_MAX_CACHED_WORKFLOWS,
+    shutdownGraceTime: config.RECOUP_WORKER_SHUTDOWN_GRACE as Duration | undefined,
+  };
 }
 
 export interface WorkerOptions {
@@ -14,8 +42,12 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  workflowBundle: WorkflowBundleWithSourceMap;
+  /** A bundle from `bundleWorkflows()`, or its code written to a file (`{ codePath }`). */
+  workflowBundle: WorkflowBundleOption;
   maxCachedWorkflows?: number;
+  tuning?: WorkerTuning;
+  /** From `dataConverterFor(config)`, the same as the process's client: payload encryption. */
+  dataConverter?: DataConverter;
 }
 
 export function createWorker(options: WorkerOptions): Promise<Worker> {
@@ -25,8 +57,15 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     workflowBundle: options.workflowBundle,
     activities: createActivities(options.deps),
+    interceptors: { activity: [requestIdActivityInterceptor] },
+    ...definedOnly({ ...options.tuning }),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
   });
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 const quietBundlerLogger = {

@@ -2,12 +2,22 @@ import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
 import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
-import { bundleWorkflows, createWorker } from './create-worker';
+import { bundleWorkflows, createWorker, workerTuningFrom } from './create-worker';
+import { startWorkerObservabilityServer } from './observability-server';
+import { installRuntime } from '../observability/runtime';
+import { createWorkerMetrics } from '../observability/metrics';
+import { databaseCheck, type ReadinessCheck } from '../observability/health';
+import type { Worker } from '@temporalio/worker';
+import { startBatchFiles } from '../files/batch-files-service';
+import { dataConverterFor } from '../temporal/data-converter';
 
 /** `npm run worker`: a worker alone, against TEMPORAL_ADDRESS. Scale out by running more. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'recoup-worker');
+  // Before any native connection: SDK logs into pino, SDK metrics on a loopback port.
+  installRuntime(logger, { sdkMetricsPort: config.RECOUP_WORKER_SDK_METRICS_PORT });
+  const metrics = createWorkerMetrics();
   const address = config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
   const infra = await openInfrastructure(config, logger, address);
   const worker = await createWorker({
@@ -15,15 +25,43 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await bundleWorkflows(),
-    deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
+    dataConverter: dataConverterFor(config),
+    tuning: workerTuningFrom(config),
+    deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, metrics: metrics.recoup },
   });
+  const observability =
+    config.RECOUP_WORKER_METRICS_PORT > 0
+      ? await startWorkerObservabilityServer({
+          port: config.RECOUP_WORKER_METRICS_PORT,
+          registry: metrics.registry,
+          sdkMetricsUrl: config.RECOUP_WORKER_SDK_METRICS_PORT > 0 ? `http://127.0.0.1:${config.RECOUP_WORKER_SDK_METRICS_PORT}/metrics` : undefined,
+          checks: [workerRunningCheck(worker), databaseCheck(infra.database.db)],
+          logger,
+        })
+      : undefined;
+  // SIGTERM/SIGINT: polling stops, running activities get RECOUP_WORKER_SHUTDOWN_GRACE to finish
+  // (then they are cancelled and their tasks go back to the server for another worker).
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   });
   await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
+  const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
   logger.info({ address, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await worker.run();
+  await batchFiles.stop();
+  await observability?.close();
   await infra.close();
+  logger.info('worker stopped');
+  process.exit(0);
+}
+
+function workerRunningCheck(worker: Worker): ReadinessCheck {
+  return {
+    name: 'worker',
+    check: async () => {
+      if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+    },
+  };
 }
 
 main().catch((err) => {

@@ -9,6 +9,7 @@ import { reviewDebtCase } from '../../workflows/debt-case.messages';
 import { caseParts, findCase, updateCase } from '../debt-cases/case-access';
 import { AppError } from '../errors';
 import { createCsrfToken, isValidCsrfToken } from './csrf';
+import { reconciliationConsoleRoutes } from './reconciliation';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
 
@@ -211,6 +212,8 @@ export function consoleRoutes({ db, temporal, taskQueue, secret }: ConsoleRouteD
     const rows = await db.select().from(messages).orderBy(desc(messages.createdAt), desc(messages.id)).limit(100);
     sendConsolePage(res, 200, outboxPage(viewer(req), rows));
   });
+
+  r.use('/reconciliation', reconciliationConsoleRoutes({ db, temporal, secret }));
 
   r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
   const onError: ErrorRequestHandler = (err, req, res, next) => {

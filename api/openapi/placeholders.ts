@@ -1,12 +1,7 @@
-import { z } from 'zod';
-import { isoDate } from '../../domain/schemas';
-
 /**
  * PLACEHOLDERS. Request schemas of contract routes that are still being built, written from the
  * contract's text so the OpenAPI document lists every route now. Their operations are marked
  * `x-placeholder: true` in the document. When a route lands, export the zod schema it validates
- * with and point its registry entry at that instead of the one here.
+ * with and point its registry entry at that instead of the one here. (None at the moment.)
  */
-
-// GET /companies/{id}/statements/mt940 and …/camt053
-export const statementQuerySchema = z.object({ from: isoDate, to: isoDate });
+export {};

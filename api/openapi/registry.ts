@@ -36,8 +36,10 @@ import {
 import type { Role } from '../../services/api-keys';
 import { eventQuerySchema, invoiceEventsQuerySchema } from '../routes/events';
 import { importListQuerySchema } from '../routes/imports';
+import { batchFileListQuerySchema, batchFileSchema } from '../routes/batch-files';
 import { policyPreviewSchema } from '../routes/dunning-policy-preview';
-import * as placeholder from './placeholders';
+import { bankTransactionListQuerySchema, statementQuerySchema } from '../../domain/statements/schemas';
+import { bankStatementFileSchema, bankStatementSchema, bankTransactionSchema } from '../statements/resources';
 import * as resource from './resources';
 
 /**
@@ -59,7 +61,7 @@ export interface ApiRoute {
   roles: readonly Role[];
   /** A name from `components` below, sent as JSON unless the schema is a multipart form. */
   body?: ComponentName;
-  bodyMediaType?: 'application/json' | 'multipart/form-data';
+  bodyMediaType?: 'application/json' | 'multipart/form-data' | 'text/plain';
   query?: z.ZodObject;
   response: {
     status: 200 | 201 | 202 | 204;
@@ -144,6 +146,8 @@ export const components = {
   DebtCollectorConfigurations: resource.debtCollectorConfigurationsResourceSchema,
   Import: resource.importSchema,
   ImportPage: resource.pageOf(resource.importSchema),
+  BatchFile: batchFileSchema,
+  BatchFilePage: resource.pageOf(batchFileSchema),
   Invoice: resource.invoiceSchema,
   InvoicePage: resource.pageOf(resource.invoiceSchema),
   InvoiceLineResource: resource.invoiceLineResourceSchema,
@@ -162,6 +166,10 @@ export const components = {
   DebtCollectionCasePage: resource.pageOf(resource.debtCollectionCaseSchema),
   DebtCollectionCaseDocument: resource.debtCaseDocumentSchema,
   DebtCollectionCaseCollectedAmountResult: resource.debtCaseCollectedAmountResultSchema,
+  BankStatementFile: bankStatementFileSchema,
+  BankStatement: bankStatementSchema,
+  BankTransaction: bankTransactionSchema,
+  BankTransactionPage: resource.pageOf(bankTransactionSchema),
 } satisfies Record<string, z.ZodType>;
 export type ComponentName = keyof typeof components;
 
@@ -281,6 +289,8 @@ export const routes: readonly ApiRoute[] = [
   { operationId: 'createImport', method: 'post', path: '/imports', tag: 'Imports', summary: 'Create an import', description: 'Starts `draft`.', roles: partnerOrOps, body: 'ImportCreate', response: { status: 201, description: 'The import', schema: 'Import' } },
   { operationId: 'listImports', method: 'get', path: '/imports', tag: 'Imports', summary: 'List imports', roles: partnerOrOps, query: importListQuerySchema, response: { status: 200, description: 'A page of imports, with invoice counts per status', schema: 'ImportPage' } },
   { operationId: 'getImport', method: 'get', path: '/imports/{id}', tag: 'Imports', summary: 'Get an import', roles: partnerOrOps, response: { status: 200, description: 'The import, with invoice counts per status', schema: 'Import' } },
+  { operationId: 'listBatchFiles', method: 'get', path: '/batch_files', tag: 'Imports', summary: 'List batch files', description: 'JSON batch files picked up from the partner\'s inbox (docs/batch-files.md), with their record counts; the result file beside each says how every record went.', roles: partnerOrOps, query: batchFileListQuerySchema, response: { status: 200, description: 'A page of batch files', schema: 'BatchFilePage' } },
+  { operationId: 'getBatchFile', method: 'get', path: '/batch_files/{id}', tag: 'Imports', summary: 'Get a batch file', roles: partnerOrOps, response: { status: 200, description: 'The batch file', schema: 'BatchFile' } },
   {
     operationId: 'transmitImport',
     method: 'post',
@@ -523,8 +533,49 @@ export const routes: readonly ApiRoute[] = [
   },
 
   // --- statements ---
-  { operationId: 'getMt940Statement', method: 'get', path: '/companies/{id}/statements/mt940', tag: 'Statements', summary: "MT940 statement of a company's collected payments", roles: partnerOrOps, query: placeholder.statementQuerySchema, response: { status: 200, description: 'An MT940 file', mediaType: 'text/plain' }, placeholder: true },
-  { operationId: 'getCamt053Statement', method: 'get', path: '/companies/{id}/statements/camt053', tag: 'Statements', summary: "camt.053 statement of a company's collected payments", roles: partnerOrOps, query: placeholder.statementQuerySchema, response: { status: 200, description: 'A camt.053 XML document', mediaType: 'application/xml' }, placeholder: true },
+  {
+    operationId: 'getMt940Statement',
+    method: 'get',
+    path: '/companies/{id}/statements/mt940',
+    tag: 'Statements',
+    summary: "MT940 statement of a company's collected payments",
+    description:
+      'SWIFT MT940 of Recoup\'s collection account (`RECOUP_COLLECTION_IBAN`) for the company, one statement per currency: `:60F:` the net of everything collected before `from`, one `:61:`/`:86:` per payment (credit) or chargeback, refund or reversal (debit) from `from` to `to` inclusive (dates in the company\'s timezone), `:86:` with `/EREF/` payment reference, `/REMI/` invoice reference, number and id, `/NAME/` debtor; `:62F:` and `:64:` the closing balance. Sent as an attachment.',
+    roles: partnerOrOps,
+    query: statementQuerySchema,
+    response: { status: 200, description: 'An MT940 file', mediaType: 'text/plain' },
+  },
+  {
+    operationId: 'getCamt053Statement',
+    method: 'get',
+    path: '/companies/{id}/statements/camt053',
+    tag: 'Statements',
+    summary: "camt.053 statement of a company's collected payments",
+    description:
+      'ISO 20022 camt.053.001.02 with the same content as the MT940: per currency a `Stmt` with balances `OPBD` and `CLBD` and one booked `Ntry` per payment, whose `TxDtls` carry `RmtInf/Ustrd`, `RmtInf/Strd` (invoice number as `RfrdDocInf/Nb`, reference as `CdtrRefInf/Ref`) and the debtor as `RltdPties/Dbtr/Nm`.',
+    roles: partnerOrOps,
+    query: statementQuerySchema,
+    response: { status: 200, description: 'A camt.053 XML document', mediaType: 'application/xml' },
+  },
+  {
+    operationId: 'importBankStatement',
+    method: 'post',
+    path: '/bank_statements',
+    tag: 'Statements',
+    summary: 'Import a bank statement of the collection account (reconciliation)',
+    description:
+      'The file as the bank sent it: MT940 as `text/plain`, camt.053 as `application/xml` (`text/xml` too). Each credit line is matched to an invoice by its reference, number or Recoup id in the remittance text, else by exact amount due and debtor name (only when exactly one invoice fits), and paid through the invoice workflow (source `bank`). The others wait as `unmatched` for ops in the console (`/console/reconciliation`). The same file again answers 200 with the first import and changes nothing; lines already imported from another file are skipped.',
+    roles: ['ops'],
+    body: 'BankStatementFile',
+    bodyMediaType: 'text/plain',
+    response: { status: 201, description: 'The import with its new lines and what became of them (200: this file was imported before)', schema: 'BankStatement' },
+    errors: [
+      { status: 413, description: 'The file is larger than 10 MB' },
+      { status: 415, description: 'Not text/plain or application/xml' },
+    ],
+  },
+  { operationId: 'getBankStatement', method: 'get', path: '/bank_statements/{id}', tag: 'Statements', summary: 'An imported bank statement with its lines', roles: ['ops'], response: { status: 200, description: 'The import', schema: 'BankStatement' } },
+  { operationId: 'listBankTransactions', method: 'get', path: '/bank_transactions', tag: 'Statements', summary: 'Lines of imported bank statements', description: 'Filter with `status=unmatched` for the lines waiting for ops.', roles: ['ops'], query: bankTransactionListQuerySchema, response: { status: 200, description: 'A page of bank lines', schema: 'BankTransactionPage' } },
 
   // --- this document ---
   { operationId: 'getOpenApiDocument', method: 'get', path: '/openapi.json', tag: 'Documentation', summary: 'This OpenAPI 3.1 document', description: 'Human-readable at `/api/docs`.', roles: [], response: { status: 200, description: 'The document', mediaType: 'application/json' } },

@@ -7,6 +7,72 @@ CREATE TABLE "api_keys" (
 	"revoked_at" timestamp with time zone
 );
 --> statement-breakpoint
+CREATE TABLE "bank_statements" (
+	"id" text PRIMARY KEY NOT NULL,
+	"format" text NOT NULL,
+	"content_sha256" text NOT NULL,
+	"content" text NOT NULL,
+	"statements" jsonb NOT NULL,
+	"transaction_count" integer NOT NULL,
+	"new_transaction_count" integer NOT NULL,
+	"imported_by" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "bank_statements_content_sha256_unique" UNIQUE("content_sha256")
+);
+--> statement-breakpoint
+CREATE TABLE "bank_transactions" (
+	"id" text PRIMARY KEY NOT NULL,
+	"statement_id" text NOT NULL,
+	"dedupe_key" text NOT NULL,
+	"account" text NOT NULL,
+	"currency" text NOT NULL,
+	"booking_date" date NOT NULL,
+	"value_date" date NOT NULL,
+	"direction" text NOT NULL,
+	"amount_cents" integer NOT NULL,
+	"bank_reference" text,
+	"customer_reference" text,
+	"counterparty_name" text,
+	"remittance" text NOT NULL,
+	"status" text NOT NULL,
+	"invoice_id" text,
+	"matched_by" text,
+	"note" text,
+	"matched_at" timestamp with time zone,
+	"resolved_by" text,
+	"resolved_at" timestamp with time zone,
+	"resolution_reason" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "bank_transactions_dedupe_key_unique" UNIQUE("dedupe_key")
+);
+--> statement-breakpoint
+CREATE TABLE "batch_file_records" (
+	"company_id" text NOT NULL,
+	"record_id" text NOT NULL,
+	"batch_file_id" text NOT NULL,
+	"line" integer NOT NULL,
+	"invoice_id" text,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "batch_file_records_company_id_record_id_pk" PRIMARY KEY("company_id","record_id")
+);
+--> statement-breakpoint
+CREATE TABLE "batch_files" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"company_id" text,
+	"type" text,
+	"name" text NOT NULL,
+	"sha256" text NOT NULL,
+	"status" text DEFAULT 'processing' NOT NULL,
+	"import_id" text,
+	"counts" jsonb,
+	"path" text NOT NULL,
+	"result_path" text NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"finished_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "companies" (
 	"id" text PRIMARY KEY NOT NULL,
 	"partner_id" text NOT NULL,
@@ -280,6 +346,16 @@ CREATE TABLE "rate_limit_windows" (
 	CONSTRAINT "rate_limit_windows_bucket_window_start_pk" PRIMARY KEY("bucket","window_start")
 );
 --> statement-breakpoint
+CREATE TABLE "sftp_credentials" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"username" text NOT NULL,
+	"password_hash" text,
+	"public_keys" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"revoked_at" timestamp with time zone
+);
+--> statement-breakpoint
 CREATE TABLE "webhook_attempts" (
 	"id" text PRIMARY KEY NOT NULL,
 	"endpoint_id" text NOT NULL,
@@ -309,6 +385,9 @@ CREATE TABLE "webhook_relay_cursors" (
 );
 --> statement-breakpoint
 ALTER TABLE "api_keys" ADD CONSTRAINT "api_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "bank_transactions" ADD CONSTRAINT "bank_transactions_statement_id_bank_statements_id_fk" FOREIGN KEY ("statement_id") REFERENCES "public"."bank_statements"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "bank_transactions" ADD CONSTRAINT "bank_transactions_invoice_id_invoices_id_fk" FOREIGN KEY ("invoice_id") REFERENCES "public"."invoices"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "batch_files" ADD CONSTRAINT "batch_files_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "companies" ADD CONSTRAINT "companies_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "company_documents" ADD CONSTRAINT "company_documents_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "console_sessions" ADD CONSTRAINT "console_sessions_user_id_console_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."console_users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -332,9 +411,14 @@ ALTER TABLE "opt_outs" ADD CONSTRAINT "opt_outs_invoice_id_invoices_id_fk" FOREI
 ALTER TABLE "pull_sources" ADD CONSTRAINT "pull_sources_company_id_companies_id_fk" FOREIGN KEY ("company_id") REFERENCES "public"."companies"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "pull_sources" ADD CONSTRAINT "pull_sources_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "pull_sources" ADD CONSTRAINT "pull_sources_draft_import_id_imports_id_fk" FOREIGN KEY ("draft_import_id") REFERENCES "public"."imports"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "sftp_credentials" ADD CONSTRAINT "sftp_credentials_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_attempts" ADD CONSTRAINT "webhook_attempts_endpoint_id_webhook_endpoints_id_fk" FOREIGN KEY ("endpoint_id") REFERENCES "public"."webhook_endpoints"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "webhook_endpoints" ADD CONSTRAINT "webhook_endpoints_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "api_keys_secret_hash" ON "api_keys" USING btree ("secret_hash");--> statement-breakpoint
+CREATE INDEX "bank_transactions_status" ON "bank_transactions" USING btree ("status","id");--> statement-breakpoint
+CREATE INDEX "bank_transactions_statement" ON "bank_transactions" USING btree ("statement_id","id");--> statement-breakpoint
+CREATE UNIQUE INDEX "batch_files_partner_sha256" ON "batch_files" USING btree ("partner_id","sha256");--> statement-breakpoint
+CREATE INDEX "batch_files_partner" ON "batch_files" USING btree ("partner_id","id");--> statement-breakpoint
 CREATE INDEX "companies_partner" ON "companies" USING btree ("partner_id","id");--> statement-breakpoint
 CREATE INDEX "console_sessions_user" ON "console_sessions" USING btree ("user_id");--> statement-breakpoint
 CREATE INDEX "console_sessions_expires" ON "console_sessions" USING btree ("expires_at");--> statement-breakpoint
@@ -363,6 +447,8 @@ CREATE UNIQUE INDEX "messages_send_key" ON "messages" USING btree ("send_key");-
 CREATE INDEX "messages_invoice" ON "messages" USING btree ("invoice_id");--> statement-breakpoint
 CREATE INDEX "pull_staged_invoices_created" ON "pull_staged_invoices" USING btree ("created_at");--> statement-breakpoint
 CREATE INDEX "rate_limit_windows_start" ON "rate_limit_windows" USING btree ("window_start");--> statement-breakpoint
+CREATE UNIQUE INDEX "sftp_credentials_live_username" ON "sftp_credentials" USING btree ("username") WHERE "sftp_credentials"."revoked_at" is null;--> statement-breakpoint
+CREATE INDEX "sftp_credentials_partner" ON "sftp_credentials" USING btree ("partner_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "webhook_attempts_delivery_attempt" ON "webhook_attempts" USING btree ("delivery_id","attempt");--> statement-breakpoint
 CREATE INDEX "webhook_attempts_endpoint" ON "webhook_attempts" USING btree ("endpoint_id","id");--> statement-breakpoint
 CREATE INDEX "webhook_endpoints_partner" ON "webhook_endpoints" USING btree ("partner_id","id");

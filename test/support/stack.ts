@@ -12,8 +12,9 @@ import { createSmsSender, type SmsSender } from '../../messaging/sms';
 import { createApiKey, createPartner } from '../../services/api-keys';
 import { newId } from '../../services/ids';
 import { registerSearchAttributes, searchAttributeDefinitions } from '../../temporal/search-attributes';
-import { workflowsPath } from '../../worker/create-worker';
+import { workflowInterceptorModules, workflowsPath } from '../../worker/create-worker';
 import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
+import { dataConverterFor } from '../../temporal/data-converter';
 import { createTestDatabase } from './database';
 import { documentStoreFor } from '../../storage/document-store';
 import { silentLogger } from './logger';
@@ -27,7 +28,7 @@ export function workflowBundle(): Promise<WorkflowBundleOption> {
   const codePath = process.env.RECOUP_TEST_WORKFLOW_BUNDLE;
   cachedBundle ??= codePath
     ? Promise.resolve({ codePath })
-    : bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+    : bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
   return cachedBundle;
 }
 
@@ -64,15 +65,19 @@ export interface Stack {
 
 /** The whole product on loopback: real Temporal server, real database, real SMTP, real HTTP on port 0. */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  // Payload encryption when the suite sets RECOUP_PAYLOAD_KEYS: the API's client and the worker share it.
+  const dataConverter = dataConverterFor(options.config ?? {});
+  const client = dataConverter ? { client: { dataConverter } } : {};
   const env =
     options.temporal === 'dev-server'
       ? await TestWorkflowEnvironment.createLocal({
+          ...client,
           server: {
             executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
             searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
           },
         })
-      : await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
+      : await TestWorkflowEnvironment.createTimeSkipping({ ...client, server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
   if (options.temporal !== 'dev-server') await registerSearchAttributes(env.connection, 'default');
   const database = await createTestDatabase();
   const smtp = await startSmtpServer();
@@ -109,6 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger, documents }),
+    ...(dataConverter ? { dataConverter } : {}),
   });
   const running = worker.run();
   if (options.webhooks) await ensureWebhookRelayRunning(env.client, taskQueue);

@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { asc, eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import type { Database } from '../../db/client';
@@ -30,31 +31,44 @@ export interface WorkflowTestEnv {
   invoiceRow(id: string): Promise<typeof invoices.$inferSelect>;
   eventsOf(id: string): Promise<Array<typeof events.$inferSelect>>;
   messagesOf(id: string): Promise<Array<typeof messages.$inferSelect>>;
+  /** Stops the worker and starts a new one on the same task queue, e.g. with rotated payload keys. */
+  restartWorker(dataConverter?: DataConverter): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
+/**
+ * `dataConverter`: payload encryption for the environment's client and the worker (default: none).
+ * `maxCachedWorkflows: 0` for a worker that `restartWorker` replaces: the time-skipping server
+ * never moves a workflow off a stopped worker's sticky queue.
+ */
+export async function startWorkflowTestEnv(options: { dataConverter?: DataConverter; maxCachedWorkflows?: number } = {}): Promise<WorkflowTestEnv> {
   const taskQueue = 'invoice-workflow-test';
   const env = await TestWorkflowEnvironment.createTimeSkipping({
+    ...(options.dataConverter ? { client: { dataConverter: options.dataConverter } } : {}),
     server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } },
   });
   await registerSearchAttributes(env.connection, 'default');
   const database = await createTestDatabase();
   const smtp = await startSmtpServer();
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({
-      db: database.db,
-      mailer: createMailer({ smtpUrl: smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger }),
-      sms: createSmsSender({ logger: silentLogger }),
-      temporal: env.client,
-      config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: taskQueue },
-      logger: silentLogger,
-    }),
-  });
-  const running = worker.run();
+  const startWorker = async (dataConverter?: DataConverter, maxCachedWorkflows?: number) => {
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      ...(dataConverter ? { dataConverter } : {}),
+      ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
+      activities: createActivities({
+        db: database.db,
+        mailer: createMailer({ smtpUrl: smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger }),
+        sms: createSmsSender({ logger: silentLogger }),
+        temporal: env.client,
+        config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: taskQueue },
+        logger: silentLogger,
+      }),
+    });
+    return { worker, running: worker.run() };
+  };
+  let { worker, running } = await startWorker(options.dataConverter, options.maxCachedWorkflows);
   const seed = await seedCompany(database.db);
 
   async function daytime(): Promise<void> {
@@ -83,6 +97,11 @@ export async function startWorkflowTestEnv(): Promise<WorkflowTestEnv> {
     },
     eventsOf: (id) => database.db.select().from(events).where(eq(events.invoiceId, id)).orderBy(asc(events.seq)),
     messagesOf: (id) => database.db.select().from(messages).where(eq(messages.invoiceId, id)).orderBy(asc(messages.createdAt)),
+    async restartWorker(dataConverter) {
+      worker.shutdown();
+      await running;
+      ({ worker, running } = await startWorker(dataConverter));
+    },
     async close() {
       worker.shutdown();
       await running;

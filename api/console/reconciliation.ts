@@ -1,0 +1,100 @@
+import { Router, type Request, type Response } from 'express';
+import type { Client } from '@temporalio/client';
+import { and, desc, eq, ne } from 'drizzle-orm';
+import type { Db } from '../../db/client';
+import { bankTransactions } from '../../db/schema';
+import { escapeHtml as e, formatMoney } from '../../messaging/templates';
+import { AppError } from '../errors';
+import { dismissBankTransaction, resolveBankTransaction, type BankTransactionRow } from '../statements/reconciliation';
+import { createCsrfToken } from './csrf';
+import { requireConsoleRole } from './session';
+import { csrfField, layout, sendConsolePage, type Viewer } from './views';
+
+/**
+ * Ops' reconciliation queue at `/console/reconciliation`: the bank lines no invoice was found for
+ * (or whose invoice could not take them). Ops assign one to an invoice, which pays it through the
+ * invoice workflow as an automatic match would, or dismiss it with a reason; both are audited
+ * with the console user's email, the time and the reason.
+ */
+export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; temporal: Client; secret: string }): Router {
+  const r = Router();
+  r.use(requireConsoleRole('ops'));
+  const viewer = (req: Request): Viewer => ({ user: req.consoleUser!, csrf: createCsrfToken(secret, req.consoleSessionId!) });
+  const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+
+  async function render(req: Request, res: Response, status: number, extra: { notice?: string; problem?: string; lineId?: string } = {}) {
+    const waiting = await db.select().from(bankTransactions).where(eq(bankTransactions.status, 'unmatched')).orderBy(desc(bankTransactions.valueDate), desc(bankTransactions.id)).limit(200);
+    const decided = await db
+      .select()
+      .from(bankTransactions)
+      .where(and(ne(bankTransactions.status, 'unmatched'), ne(bankTransactions.status, 'matched'), ne(bankTransactions.resolvedBy, 'system')))
+      .orderBy(desc(bankTransactions.resolvedAt), desc(bankTransactions.id))
+      .limit(50);
+    sendConsolePage(res, status, reconciliationPage(viewer(req), { waiting, decided, ...extra }));
+  }
+
+  r.get('/', async (req, res) => {
+    const done = text(req.query.done);
+    const action = text(req.query.action);
+    await render(req, res, 200, { notice: done ? `Line ${done} ${action === 'dismiss' ? 'dismissed' : 'assigned; the invoice has the payment'}.` : undefined });
+  });
+
+  r.post('/:id/resolve', async (req, res) => {
+    const id = String(req.params.id);
+    const invoice = text(req.body?.invoice);
+    if (!invoice) return render(req, res, 400, { problem: 'Give the invoice id or number to assign the line to.', lineId: id });
+    try {
+      await resolveBankTransaction({ db, temporal }, id, { invoice, by: req.consoleUser!.email, reason: text(req.body?.reason).slice(0, 1000) });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return render(req, res, err.status, { problem: err.message, lineId: id });
+    }
+    res.redirect(303, `/console/reconciliation?${new URLSearchParams({ done: id, action: 'resolve' })}`);
+  });
+
+  r.post('/:id/dismiss', async (req, res) => {
+    const id = String(req.params.id);
+    const reason = text(req.body?.reason);
+    if (!reason || reason.length > 1000) return render(req, res, 422, { problem: 'A reason (at most 1000 characters) is required to dismiss a line.', lineId: id });
+    try {
+      await dismissBankTransaction({ db, temporal }, id, { by: req.consoleUser!.email, reason });
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      return render(req, res, err.status, { problem: err.message, lineId: id });
+    }
+    res.redirect(303, `/console/reconciliation?${new URLSearchParams({ done: id, action: 'dismiss' })}`);
+  });
+
+  return r;
+}
+
+const money = (t: BankTransactionRow): string => e(formatMoney(t.amountCents, t.currency, 'en'));
+
+function reconciliationPage(viewer: Viewer, input: { waiting: BankTransactionRow[]; decided: BankTransactionRow[]; notice?: string; problem?: string; lineId?: string }): string {
+  const rows = input.waiting
+    .map(
+      (t) => `<tr data-testid="bank-line" data-line-id="${e(t.id)}"><td>${e(t.valueDate)}</td><td class="num">${money(t)}</td><td>${e(t.counterpartyName ?? '')}</td>
+<td><pre>${e(t.remittance)}</pre>${t.note ? `<p class="muted">${e(t.note)}</p>` : ''}</td>
+<td><form method="post" action="/console/reconciliation/${e(t.id)}/resolve">${csrfField(viewer.csrf)}<label for="inv-${e(t.id)}">Invoice id or number</label><input type="text" id="inv-${e(t.id)}" name="invoice" required value="${e(t.invoiceId ?? '')}">
+<label for="why-${e(t.id)}">Note (optional)</label><input type="text" id="why-${e(t.id)}" name="reason" maxlength="1000"><p><button type="submit">Assign</button></p></form>
+<form method="post" action="/console/reconciliation/${e(t.id)}/dismiss">${csrfField(viewer.csrf)}<label for="dis-${e(t.id)}">Reason to dismiss</label><input type="text" id="dis-${e(t.id)}" name="reason" required maxlength="1000"><p><button type="submit">Dismiss</button></p></form></td></tr>`,
+    )
+    .join('');
+  const waiting = input.waiting.length
+    ? `<div class="card"><table><thead><tr><th>Value date</th><th class="num">Amount</th><th>Payer</th><th>Remittance</th><th>Decision</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    : `<p class="card muted" data-testid="reconciliation-empty">No bank lines wait for a decision.</p>`;
+  const decided = input.decided.length
+    ? `<div class="card"><h2>Decided by ops</h2><table><thead><tr><th>Line</th><th class="num">Amount</th><th>Decision</th><th>Invoice</th><th>By</th><th>When</th><th>Why</th></tr></thead><tbody>${input.decided
+        .map(
+          (t) =>
+            `<tr data-testid="decided-line" data-line-id="${e(t.id)}"><td>${e(t.id)}</td><td class="num">${money(t)}</td><td>${e(t.status)}</td><td>${e(t.invoiceId ?? '')}</td><td>${e(t.resolvedBy ?? '')}</td><td>${e(t.resolvedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '')} UTC</td><td>${e(t.resolutionReason ?? '')}</td></tr>`,
+        )
+        .join('')}</tbody></table></div>`
+    : '';
+  return layout(
+    'Reconciliation',
+    `<h1>Reconciliation</h1><p class="muted">Credit lines of imported bank statements that no invoice was found for. Assign one to an invoice to pay it, or dismiss it with a reason.</p>
+${input.notice ? `<p class="notice" role="status" data-testid="notice">${e(input.notice)}</p>` : ''}${input.problem ? `<p class="problem" role="alert" data-testid="problem"${input.lineId ? ` data-line-id="${e(input.lineId)}"` : ''}>${e(input.problem)}</p>` : ''}${waiting}${decided}`,
+    viewer,
+  );
+}

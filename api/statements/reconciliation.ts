@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { and, eq, inArray, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { Db } from '../../db/client';
+import { bankStatements, bankTransactions, invoices } from '../../db/schema';
+import { amountDue } from '../../domain/amounts';
+import { finalInvoiceStatuses, isFinalStatus } from '../../domain/invoice-status';
+import { detectFormat, StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from '../../domain/statements/bank-statement';
+import { parseCamt053 } from '../../domain/statements/camt053-parser';
+import { payerIsDebtor, referenceTokens } from '../../domain/statements/matching';
+import { parseMt940 } from '../../domain/statements/mt940-parser';
+import { newId } from '../../services/ids';
+import { invoiceWorkflowId, registerPayment } from '../../workflows/invoice.messages';
+import { AppError, conflict, notFound } from '../errors';
+
+export type BankStatementRow = typeof bankStatements.$inferSelect;
+export type BankTransactionRow = typeof bankTransactions.$inferSelect;
+type InvoiceRow = typeof invoices.$inferSelect;
+
+export interface ReconciliationDeps {
+  db: Db;
+  temporal: Client;
+}
+
+/** A statement file that is not MT940 or camt.053, or cannot be read: 400 naming where. */
+function unreadable(message: string, path: string): AppError {
+  return new AppError(400, 'statement_unreadable', `The bank statement cannot be read: ${message}`, [{ path, message }]);
+}
+
+export function parseStatementFile(content: string): ParsedBankStatement[] {
+  const format = detectFormat(content);
+  if (!format) throw unreadable('it is neither MT940 (no :20: field) nor camt.053 XML', 'body');
+  try {
+    return format === 'mt940' ? parseMt940(content) : parseCamt053(content);
+  } catch (err) {
+    if (err instanceof StatementParseError) throw unreadable(err.message, err.path);
+    throw err;
+  }
+}
+
+/**
+ * Imports a statement of the collection account: keeps the file once and each of its lines once,
+ * then matches every new credit line to an invoice and pays it through the invoice workflow.
+ * The same file again answers the stored import (`created: false`) and adds nothing.
+ */
+export async function importBankStatement(deps: ReconciliationDeps, input: { content: string; importedBy: string }): Promise<{ statement: BankStatementRow; created: boolean }> {
+  const { db } = deps;
+  const content = input.content.replace(/^\uFEFF/, '');
+  const parsed = parseStatementFile(content);
+  const sha = createHash('sha256').update(content.replace(/\r\n?/g, '\n').trim()).digest('hex');
+  const [existing] = await db.select().from(bankStatements).where(eq(bankStatements.contentSha256, sha));
+  if (existing) {
+    await matchPending(deps, existing.id);
+    return { statement: existing, created: false };
+  }
+
+  const id = newId('bst');
+  const lines = parsed.flatMap((s) => withKeys(s).map((t) => ({ s, ...t })));
+  const statement = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(bankStatements)
+      .values({
+        id,
+        format: parsed[0]!.format,
+        contentSha256: sha,
+        content,
+        statements: parsed.map((s) => ({ reference: s.reference, account: s.account, currency: s.currency, opening_balance_cents: s.openingBalanceCents, closing_balance_cents: s.closingBalanceCents, transactions: s.transactions.length })),
+        transactionCount: lines.length,
+        newTransactionCount: 0,
+        importedBy: input.importedBy,
+      })
+      .onConflictDoNothing()
+      .returning();
+    if (!row) return null;
+    let added = 0;
+    for (const { s, t, key } of lines) {
+      const debit = t.direction === 'debit';
+      const inserted = await tx
+        .insert(bankTransactions)
+        .values({
+          id: newId('btx'),
+          statementId: id,
+          dedupeKey: key,
+          account: s.account,
+          currency: s.currency,
+          bookingDate: t.bookingDate,
+          valueDate: t.valueDate,
+          direction: t.direction,
+          amountCents: t.amountCents,
+          bankReference: t.bankReference,
+          customerReference: t.customerReference,
+          counterpartyName: t.counterpartyName,
+          remittance: t.remittance.slice(0, 2000),
+          // Money out of the collection account is no payment of an invoice: recorded, nothing to match.
+          status: debit ? 'dismissed' : 'unmatched',
+          note: debit ? 'debit: money out of the collection account, not a payment' : null,
+          matchedAt: debit ? new Date() : null,
+          resolvedBy: debit ? 'system' : null,
+        })
+        .onConflictDoNothing()
+        .returning({ id: bankTransactions.id });
+      added += inserted.length;
+    }
+    const [done] = await tx.update(bankStatements).set({ newTransactionCount: added }).where(eq(bankStatements.id, id)).returning();
+    return done!;
+  });
+  if (!statement) {
+    // Imported at the same moment by another request.
+    const [row] = await db.select().from(bankStatements).where(eq(bankStatements.contentSha256, sha));
+    return { statement: row!, created: false };
+  }
+  await matchPending(deps, statement.id);
+  return { statement, created: true };
+}
+
+/**
+ * Each line's key: the account and the bank's own entry reference when it gives one; otherwise the
+ * account, dates, direction, amount and payer reference, numbered among identical lines of the
+ * statement (two equal payments on one day are two lines, and the same statement again is none).
+ */
+function withKeys(s: ParsedBankStatement): Array<{ t: ParsedBankTransaction; key: string }> {
+  const seen = new Map<string, number>();
+  return s.transactions.map((t) => {
+    const base = t.bankReference
+      ? ['ref', s.account, t.bankReference, t.direction, t.amountCents].join('|')
+      : ['line', s.account, s.currency, t.bookingDate, t.valueDate, t.direction, t.amountCents, t.customerReference ?? '', t.remittance].join('|');
+    const n = (seen.get(base) ?? 0) + 1;
+    seen.set(base, n);
+    return { t, key: createHash('sha256').update(`${base}|${n}`).digest('hex') };
+  });
+}
+
+/** Lines of a statement whose matching never ran (new, or interrupted before): matched now. */
+async function matchPending(deps: ReconciliationDeps, statementId: string): Promise<void> {
+  const pending = await deps.db
+    .select()
+    .from(bankTransactions)
+    .where(and(eq(bankTransactions.statementId, statementId), isNull(bankTransactions.matchedAt), eq(bankTransactions.status, 'unmatched')));
+  for (const line of pending) await matchLine(deps, line);
+}
+
+const open = () => and(ne(invoices.status, 'draft'), notInArray(invoices.status, [...finalInvoiceStatuses]));
+
+/**
+ * First by reference: the invoice whose reference, number or Recoup id is a word of the remittance
+ * text (only one may be); then by amount and name: the one open invoice in that currency whose
+ * amount due is exactly the amount and whose debtor is the payer.
+ */
+export async function findInvoiceFor(db: Db, line: Pick<BankTransactionRow, 'remittance' | 'customerReference' | 'counterpartyName' | 'amountCents' | 'currency'>): Promise<{ invoice: InvoiceRow | null; by: 'reference' | 'amount_and_name' | null; note: string | null }> {
+  const tokens = referenceTokens([line.customerReference ?? '', line.remittance].join(' '));
+  if (tokens.length) {
+    const byReference = await db
+      .select()
+      .from(invoices)
+      .where(
+        and(
+          ne(invoices.status, 'draft'),
+          or(inArray(sql`upper(${invoices.id})`, tokens), inArray(sql`upper(${invoices.reference})`, tokens), inArray(sql`upper(${invoices.invoiceNumber})`, tokens)),
+        ),
+      )
+      .limit(20);
+    // An exact id beats a reference or number that several invoices share.
+    const byId = byReference.filter((i) => tokens.includes(i.id.toUpperCase()));
+    const found = byId.length === 1 ? byId : byReference;
+    if (found.length === 1) return { invoice: found[0]!, by: 'reference', note: null };
+    if (found.length > 1) {
+      const stillOpen = found.filter((i) => !isFinalStatus(i.status));
+      if (stillOpen.length === 1) return { invoice: stillOpen[0]!, by: 'reference', note: null };
+    }
+  }
+  const sameAmount = await db
+    .select()
+    .from(invoices)
+    .where(
+      and(
+        open(),
+        eq(invoices.currency, line.currency),
+        sql`${invoices.amountTotalCents} + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents} = ${line.amountCents}`,
+      ),
+    )
+    .limit(200);
+  const candidates = sameAmount.filter((i) => amountDue(i) === line.amountCents && payerIsDebtor(line.counterpartyName, line.remittance, i.debtor));
+  if (candidates.length === 1) return { invoice: candidates[0]!, by: 'amount_and_name', note: null };
+  if (candidates.length > 1) return { invoice: null, by: null, note: `${candidates.length} open invoices of this amount and payer: choose one` };
+  return { invoice: null, by: null, note: 'no invoice found by reference, or by amount and payer name' };
+}
+
+async function matchLine(deps: ReconciliationDeps, line: BankTransactionRow): Promise<void> {
+  const { invoice, by, note } = await findInvoiceFor(deps.db, line);
+  if (!invoice || !by) {
+    await deps.db.update(bankTransactions).set({ note, matchedAt: new Date(), updatedAt: new Date() }).where(eq(bankTransactions.id, line.id));
+    return;
+  }
+  const refused = await payInvoice(deps, invoice, line);
+  await deps.db
+    .update(bankTransactions)
+    .set(
+      refused
+        ? { invoiceId: invoice.id, note: `found invoice ${invoice.invoiceNumber} (${by}), not paid: ${refused}`, matchedAt: new Date(), updatedAt: new Date() }
+        : { status: 'matched', invoiceId: invoice.id, matchedBy: by, note: null, matchedAt: new Date(), updatedAt: new Date() },
+    )
+    .where(and(eq(bankTransactions.id, line.id), eq(bankTransactions.status, 'unmatched')));
+}
+
+/** The payment's id at the invoice: the same for the line however often it is imported, retried or resolved. */
+export function bankPaymentExternalId(line: Pick<BankTransactionRow, 'id'>): string {
+  return `bank:${line.id}`;
+}
+
+/**
+ * Registers the line as a payment through the invoice workflow's `registerPayment` update (its
+ * validator refuses closed invoices). Answers why it was refused, or null when paid.
+ */
+async function payInvoice(deps: ReconciliationDeps, invoice: InvoiceRow, line: BankTransactionRow): Promise<string | null> {
+  if (invoice.currency !== line.currency) return `the invoice is in ${invoice.currency}, the payment in ${line.currency}`;
+  if (invoice.status === 'draft') return 'the invoice has not been transmitted';
+  if (isFinalStatus(invoice.status)) return `the invoice is ${invoice.status}`;
+  const externalId = bankPaymentExternalId(line);
+  try {
+    await deps.temporal.workflow.getHandle(invoiceWorkflowId(invoice.id)).executeUpdate(registerPayment, {
+      args: [{ amountCents: line.amountCents, externalId, paidAt: `${line.valueDate}T12:00:00.000Z`, source: 'bank' }],
+      updateId: `payment-${externalId}`,
+    });
+    return null;
+  } catch (err) {
+    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+    if (cause instanceof ApplicationFailure) return cause.message;
+    if (err instanceof WorkflowNotFoundError) return 'the invoice collection has ended';
+    throw err;
+  }
+}
+
+/** Ops assign a waiting line to an invoice (its id, or its number when only one invoice has it): paid through the workflow. */
+export async function resolveBankTransaction(deps: ReconciliationDeps, id: string, input: { invoice: string; by: string; reason?: string }): Promise<BankTransactionRow> {
+  const line = await waitingLine(deps.db, id);
+  if (line.direction !== 'credit') throw conflict('not_a_credit', 'Only money received can pay an invoice');
+  const wanted = input.invoice.trim();
+  const found = await deps.db
+    .select()
+    .from(invoices)
+    .where(or(eq(invoices.id, wanted), and(eq(invoices.invoiceNumber, wanted), ne(invoices.status, 'draft'))))
+    .limit(20);
+  const exact = found.filter((i) => i.id === wanted);
+  const choice = exact.length ? exact : found;
+  if (!choice.length) throw new AppError(404, 'not_found', `No invoice with id or number "${wanted}"`);
+  if (choice.length > 1) throw new AppError(422, 'invoice_ambiguous', `${choice.length} invoices have the number "${wanted}": give the invoice id (${choice.map((i) => i.id).join(', ')})`);
+  const invoice = choice[0]!;
+  const refused = await payInvoice(deps, invoice, line);
+  if (refused) throw new AppError(409, 'invoice_not_payable', `Invoice ${invoice.invoiceNumber} cannot take the payment: ${refused}`);
+  const [row] = await deps.db
+    .update(bankTransactions)
+    .set({ status: 'resolved', invoiceId: invoice.id, matchedBy: 'ops', resolvedBy: input.by, resolvedAt: new Date(), resolutionReason: input.reason?.trim() || null, updatedAt: new Date() })
+    .where(and(eq(bankTransactions.id, line.id), eq(bankTransactions.status, 'unmatched')))
+    .returning();
+  if (!row) throw conflict('bank_transaction_decided', 'The line was decided by someone else meanwhile');
+  return row;
+}
+
+/** Ops set a waiting line aside (a payment for something else, a duplicate): the reason is required and kept. */
+export async function dismissBankTransaction(deps: ReconciliationDeps, id: string, input: { by: string; reason: string }): Promise<BankTransactionRow> {
+  const reason = input.reason.trim();
+  if (!reason || reason.length > 1000) throw new AppError(400, 'validation_failed', 'A reason (at most 1000 characters) is required', [{ path: 'reason', message: 'required, at most 1000 characters' }]);
+  await waitingLine(deps.db, id);
+  const [row] = await deps.db
+    .update(bankTransactions)
+    .set({ status: 'dismissed', resolvedBy: input.by, resolvedAt: new Date(), resolutionReason: reason, updatedAt: new Date() })
+    .where(and(eq(bankTransactions.id, id), eq(bankTransactions.status, 'unmatched')))
+    .returning();
+  if (!row) throw conflict('bank_transaction_decided', 'The line was decided by someone else meanwhile');
+  return row;
+}
+
+async function waitingLine(db: Db, id: string): Promise<BankTransactionRow> {
+  const [line] = await db.select().from(bankTransactions).where(eq(bankTransactions.id, id));
+  if (!line) throw notFound('bank transaction');
+  if (line.status !== 'unmatched') throw conflict('bank_transaction_decided', `The line is ${line.status} already`);
+  return line;
+}

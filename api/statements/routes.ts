@@ -1,0 +1,130 @@
+import express, { Router } from 'express';
+import { and, asc, eq, gt } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import type { Db } from '../../db/client';
+import { bankStatements, bankTransactions } from '../../db/schema';
+import { writeCamt053 } from '../../domain/statements/camt053-writer';
+import { writeMt940 } from '../../domain/statements/mt940-writer';
+import { bankTransactionListQuerySchema, statementQuerySchema } from '../../domain/statements/schemas';
+import type { CollectionAccount } from '../../domain/statements/statement';
+import { collectionStatements } from '../../services/collection-statements';
+import { principalOf, requireRole } from '../auth';
+import { AppError, notFound, parse } from '../errors';
+import { visibleCompany } from '../scope';
+import { decodeCursor, page } from '../serializers';
+import { importBankStatement, type BankStatementRow, type BankTransactionRow } from './reconciliation';
+
+export interface StatementRouteDeps {
+  db: Db;
+  temporal: Client;
+  /** Recoup's collection account (RECOUP_COLLECTION_IBAN / _BIC / _ACCOUNT_NAME). */
+  account: CollectionAccount;
+}
+
+/** The bodies a statement import accepts: MT940 as text, camt.053 as XML. */
+const statementMediaTypes = ['text/plain', 'application/xml', 'text/xml', 'application/octet-stream'];
+
+/**
+ * Statements of the collection account: exports of a company's collected payments (MT940,
+ * camt.053) for its partner and ops, and the import of the bank's statements for reconciliation (ops).
+ */
+export function statementRoutes({ db, temporal, account }: StatementRouteDeps): Router {
+  const r = Router();
+
+  async function statementsFor(req: express.Request) {
+    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+    const q = parse(statementQuerySchema, req.query, 'query');
+    return { company, q, statements: await collectionStatements(db, { company, from: q.from, to: q.to, account }) };
+  }
+
+  r.get('/companies/:id/statements/mt940', requireRole('partner', 'ops'), async (req, res) => {
+    const { company, q, statements } = await statementsFor(req);
+    res
+      .status(200)
+      // attachment() sets a type from the file name: the type comes after it.
+      .attachment(`${company.id}-${q.from}-${q.to}.mt940`)
+      .type('text/plain; charset=utf-8')
+      .send(writeMt940(statements));
+  });
+
+  r.get('/companies/:id/statements/camt053', requireRole('partner', 'ops'), async (req, res) => {
+    const { company, q, statements } = await statementsFor(req);
+    const messageId = `${company.id.slice(-16)}-${q.from.replace(/-/g, '')}-${q.to.replace(/-/g, '')}`;
+    res
+      .status(200)
+      .attachment(`${company.id}-${q.from}-${q.to}.camt053.xml`)
+      .type('application/xml; charset=utf-8')
+      .send(writeCamt053(statements, messageId, statements[0]!.createdAt));
+  });
+
+  r.post('/bank_statements', requireRole('ops'), express.text({ type: statementMediaTypes, limit: '10mb' }), async (req, res) => {
+    if (!req.is(statementMediaTypes)) {
+      throw new AppError(415, 'unsupported_media_type', 'Send the statement as its file: MT940 as text/plain, camt.053 as application/xml');
+    }
+    const content = typeof req.body === 'string' ? req.body : '';
+    if (!content.trim()) throw new AppError(400, 'validation_failed', 'The statement is empty', [{ path: 'body', message: 'empty' }]);
+    const { statement, created } = await importBankStatement({ db, temporal }, { content, importedBy: principalOf(req).keyId });
+    res.status(created ? 201 : 200).json(await statementResource(statement));
+  });
+
+  r.get('/bank_statements/:id', requireRole('ops'), async (req, res) => {
+    const [row] = await db.select().from(bankStatements).where(eq(bankStatements.id, String(req.params.id)));
+    if (!row) throw notFound('bank statement');
+    res.json(await statementResource(row));
+  });
+
+  r.get('/bank_transactions', requireRole('ops'), async (req, res) => {
+    const q = parse(bankTransactionListQuerySchema, req.query, 'query');
+    const after = decodeCursor(q.cursor);
+    const rows = await db
+      .select()
+      .from(bankTransactions)
+      .where(and(q.status ? eq(bankTransactions.status, q.status) : undefined, q.statement_id ? eq(bankTransactions.statementId, q.statement_id) : undefined, after ? gt(bankTransactions.id, after) : undefined))
+      .orderBy(asc(bankTransactions.id))
+      .limit(q.limit + 1);
+    const p = page(rows, q.limit);
+    res.json({ data: p.data.map(bankTransactionResource), next_cursor: p.next_cursor });
+  });
+
+  async function statementResource(s: BankStatementRow) {
+    const lines = await db.select().from(bankTransactions).where(eq(bankTransactions.statementId, s.id)).orderBy(asc(bankTransactions.id));
+    const count = (status: BankTransactionRow['status']) => lines.filter((l) => l.status === status).length;
+    return {
+      id: s.id,
+      format: s.format,
+      statements: s.statements,
+      transaction_count: s.transactionCount,
+      new_transaction_count: s.newTransactionCount,
+      counts: { matched: count('matched'), unmatched: count('unmatched'), resolved: count('resolved'), dismissed: count('dismissed') },
+      imported_by: s.importedBy,
+      created_at: s.createdAt.toISOString(),
+      transactions: lines.map(bankTransactionResource),
+    };
+  }
+
+  return r;
+}
+
+export function bankTransactionResource(t: BankTransactionRow) {
+  return {
+    id: t.id,
+    statement_id: t.statementId,
+    account: t.account,
+    currency: t.currency,
+    booking_date: t.bookingDate,
+    value_date: t.valueDate,
+    direction: t.direction,
+    amount_cents: t.amountCents,
+    bank_reference: t.bankReference,
+    customer_reference: t.customerReference,
+    counterparty_name: t.counterpartyName,
+    remittance: t.remittance,
+    status: t.status,
+    invoice_id: t.invoiceId,
+    matched_by: t.matchedBy,
+    note: t.note,
+    resolved_by: t.resolvedBy,
+    resolved_at: t.resolvedAt?.toISOString() ?? null,
+    resolution_reason: t.resolutionReason,
+  };
+}

@@ -1,0 +1,54 @@
+/** Messages between the benchmark runner and the Recoup process it starts (Node IPC). */
+
+export interface RecoupProcessOptions {
+  /** `all`: worker and API in one process (PGlite); `worker` or `api` alone (PostgreSQL). */
+  role: 'all' | 'worker' | 'api';
+  /** Base of the portal links in messages, when the API runs elsewhere. */
+  publicBaseUrl?: string;
+  temporalAddress: string;
+  namespace: string;
+  taskQueue: string;
+  /** PostgreSQL URL; unset → embedded PGlite in `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  smtpUrl: string;
+}
+
+export interface MemorySample {
+  rssBytes: number;
+  /** Peak RSS of the process so far (VmHWM). */
+  peakRssBytes: number;
+  heapUsedBytes: number;
+  /** V8 heap reserved (used or not): RSS that a GC does not give back. */
+  heapTotalBytes: number;
+  externalBytes: number;
+  arrayBuffersBytes: number;
+  cachedWorkflows: number;
+}
+
+export interface SeededImport {
+  key: string;
+  partnerId: string;
+  companyId: string;
+  importId: string;
+  invoiceIds: string[];
+}
+
+export type Command =
+  | { id: number; type: 'seed'; invoices: number; timezone: string; dueDate: string }
+  | { id: number; type: 'noop'; count: number; concurrency: number; timeoutMs: number }
+  | { id: number; type: 'sentMessages'; importId: string }
+  | { id: number; type: 'memory' }
+  | { id: number; type: 'stop' };
+
+export interface NoopResult {
+  /** From the first start request to the last start acknowledged. */
+  allStartedMs: number;
+  /** Until every no-op workflow ran its one activity. */
+  allRanActivityMs: number;
+}
+
+export type Reply =
+  | { type: 'ready'; apiUrl: string; bareUrl: string; databaseKind: 'pglite' | 'postgres'; databaseVersion: string; pid: number }
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string };

@@ -1,0 +1,252 @@
+/**
+ * A Recoup process the benchmarks measure. With PGlite, database, worker and API share one Node
+ * process, as `npm start` runs them (the embedded database belongs to one process); with
+ * PostgreSQL the worker runs alone (`role: 'worker'`) and the API in another (`role: 'api'`, with
+ * a bare Express app on a second port for the API baseline). Started by bench/run.ts with an IPC channel;
+ * it answers the commands of bench/protocol.ts. Run with `--expose-gc` so memory is sampled after a GC.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { and, count, eq, sql } from 'drizzle-orm';
+import pino from 'pino';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createApp } from '../api/app';
+import { invoiceResource } from '../api/serializers';
+import { parseConfig, type Config } from '../config/config';
+import { createDb } from '../db/client';
+import { companies, imports, invoiceLines, invoices, messages } from '../db/schema';
+import { createMailer } from '../messaging/mailer';
+import { createSmsSender } from '../messaging/sms';
+import { createApiKey, createPartner } from '../services/api-keys';
+import { newId } from '../services/ids';
+import { createTemporalClient } from '../temporal/connection';
+import { dataConverterFor } from '../temporal/data-converter';
+import { bundleWorkflows, createWorker, workerTuningFrom } from '../worker/create-worker';
+import type { Command, MemorySample, NoopResult, RecoupProcessOptions, Reply, SeededImport } from './protocol';
+
+const SEED_CHUNK = 500;
+
+function send(message: Reply): void {
+  process.send!(message);
+}
+
+function listen(app: express.Express): Promise<{ server: Server; url: string }> {
+  return new Promise((resolve) => {
+    const server = app.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }));
+  });
+}
+
+/** VmRSS / VmHWM of this process, from the kernel (bytes). */
+function kernelMemory(): { rss: number; hwm: number } {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+async function main(): Promise<void> {
+  // Worker state changes are logged at INFO; keep warnings (e.g. slow workflow tasks) only.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const options = JSON.parse(process.argv[2]!) as RecoupProcessOptions;
+  const logger = pino({ level: 'warn' });
+  const config: Config = {
+    // The environment's settings (worker tuning RECOUP_WORKER_*, payload keys…) apply, as in `npm run worker`.
+    ...parseConfig(process.env),
+    PORT: 0,
+    DATABASE_URL: options.databaseUrl,
+    RECOUP_DATA_DIR: options.dataDir,
+    TEMPORAL_NAMESPACE: options.namespace,
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    SMTP_URL: options.smtpUrl,
+    LOG_LEVEL: 'warn',
+    // Counted in the database on every request as in production, but never reached.
+    RECOUP_RATE_LIMIT_PER_MINUTE: 1_000_000_000,
+  };
+  const database = createDb({ databaseUrl: options.databaseUrl, dataDir: options.dataDir });
+  // With two processes on one PostgreSQL database, the API process (started first) migrates.
+  if (options.role !== 'worker') await database.migrate();
+  const db = database.db;
+  const databaseVersion = String(((await db.execute(sql`select version() as v`)) as unknown as { rows: Array<{ v: string }> }).rows[0]?.v ?? '?');
+  const dataConverter = dataConverterFor(config);
+  const { client: temporal, connection } = await createTemporalClient({ address: options.temporalAddress, namespace: options.namespace, dataConverter });
+  const mailer = createMailer({ smtpUrl: options.smtpUrl, from: config.MAIL_FROM, logger });
+  const sms = createSmsSender({ logger });
+  const runsWorker = options.role !== 'api';
+  const nativeConnection = runsWorker ? await NativeConnection.connect({ address: options.temporalAddress }) : undefined;
+  const worker = nativeConnection
+    ? await createWorker({
+        connection: nativeConnection,
+        namespace: options.namespace,
+        taskQueue: options.taskQueue,
+        workflowBundle: await bundleWorkflows(),
+        deps: { db, mailer, sms, temporal, config, logger },
+        tuning: workerTuningFrom(config),
+        dataConverter,
+      })
+    : undefined;
+  const running = worker?.run();
+
+  const servesApi = options.role !== 'worker';
+  const api = servesApi ? await listen(createApp({ db, temporal, config, logger })) : undefined;
+  config.publicBaseUrl = api?.url ?? options.publicBaseUrl ?? 'http://127.0.0.1:3000';
+
+  // The baseline: Express with its JSON parser and nothing else, answering an invoice-sized body.
+  let bareInvoice: unknown = { id: 'inv_none' };
+  const bareApp = express();
+  bareApp.disable('x-powered-by');
+  bareApp.use(express.json({ limit: '1mb' }));
+  bareApp.get('/bare/invoices/:id', (_req, res) => {
+    res.json(bareInvoice);
+  });
+  bareApp.post('/bare/invoices', (req, res) => {
+    res.status(201).json({ ...(bareInvoice as object), invoice_number: (req.body as { invoice_number?: string }).invoice_number });
+  });
+  const bare = servesApi ? await listen(bareApp) : undefined;
+
+  let noopBundle: WorkflowBundleWithSourceMap | undefined;
+
+  async function seed(c: Extract<Command, { type: 'seed' }>): Promise<SeededImport> {
+    const partner = await createPartner(db, { name: 'Benchmark Partner' });
+    const key = await createApiKey(db, { partnerId: partner.id, role: 'partner' });
+    const companyId = newId('cmp');
+    await db.insert(companies).values({ id: companyId, partnerId: partner.id, name: 'Benchmark Club', country: 'NL', currency: 'EUR', locale: 'nl', timezone: c.timezone, status: 'verified' });
+    const importId = newId('imp');
+    await db.insert(imports).values({ id: importId, partnerId: partner.id, companyId, title: 'Benchmark import' });
+    const invoiceIds: string[] = [];
+    for (let done = 0; done < c.invoices; done += SEED_CHUNK) {
+      const rows = Array.from({ length: Math.min(SEED_CHUNK, c.invoices - done) }, (_, i) => {
+        const id = newId('inv');
+        invoiceIds.push(id);
+        return {
+          id,
+          partnerId: partner.id,
+          companyId,
+          importId,
+          invoiceNumber: `B-${done + i + 1}`,
+          issueDate: new Date().toISOString().slice(0, 10),
+          dueDate: c.dueDate,
+          currency: 'EUR',
+          debtor: { first_name: 'Anna', last_name: `de Vries ${done + i + 1}`, email: `debtor${done + i + 1}@example.nl`, locale: 'nl' as const, timezone: c.timezone },
+          amountTotalCents: 12_000,
+        };
+      });
+      await db.transaction(async (tx) => {
+        await tx.insert(invoices).values(rows);
+        await tx.insert(invoiceLines).values(rows.map((r) => ({ id: newId('lin'), invoiceId: r.id, description: 'Contributie 2027', amountCents: 12_000, quantity: 1, vatRate: 0 })));
+      });
+    }
+    if (invoiceIds.length > 0) {
+      const [row] = await db.select().from(invoices).where(eq(invoices.id, invoiceIds[0]!));
+      const lines = await db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceIds[0]!));
+      bareInvoice = invoiceResource(row!, lines);
+    }
+    return { key: key.secret, partnerId: partner.id, companyId, importId, invoiceIds };
+  }
+
+  async function noop(c: Extract<Command, { type: 'noop' }>): Promise<NoopResult> {
+    noopBundle ??= await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'noop.workflow.ts'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+    let ran = 0;
+    let allRan: () => void = () => undefined;
+    const allRanPromise = new Promise<void>((resolve) => (allRan = resolve));
+    const taskQueue = `${options.taskQueue}-noop`;
+    if (!nativeConnection) throw new Error('the no-op baseline runs in the worker process');
+    const noopWorker = await Worker.create({
+      connection: nativeConnection,
+      namespace: options.namespace,
+      taskQueue,
+      workflowBundle: noopBundle,
+      ...(dataConverter ? { dataConverter } : {}),
+      activities: {
+        async noopRan() {
+          if (++ran === c.count) allRan();
+        },
+      },
+    });
+    const noopRunning = noopWorker.run();
+    try {
+      const started = Date.now();
+      const runId = newId('noop');
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(c.concurrency, c.count) }, async () => {
+          for (let i = next++; i < c.count; i = next++) {
+            await temporal.workflow.start('benchNoopWorkflow', { workflowId: `${runId}-${i}`, taskQueue, args: [] });
+          }
+        }),
+      );
+      const allStartedMs = Date.now() - started;
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no-op workflows: ${ran} of ${c.count} ran within ${c.timeoutMs} ms`)), c.timeoutMs).unref());
+      await Promise.race([allRanPromise, timeout]);
+      return { allStartedMs, allRanActivityMs: Date.now() - started };
+    } finally {
+      noopWorker.shutdown();
+      await noopRunning;
+    }
+  }
+
+  async function memory(): Promise<MemorySample> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc) {
+      gc();
+      await new Promise((r) => setTimeout(r, 200));
+      gc();
+    }
+    const usage = process.memoryUsage();
+    const kernel = kernelMemory();
+    const status = worker?.getStatus();
+    return {
+      rssBytes: kernel.rss || usage.rss,
+      peakRssBytes: kernel.hwm,
+      heapUsedBytes: usage.heapUsed,
+      heapTotalBytes: usage.heapTotal,
+      externalBytes: usage.external,
+      arrayBuffersBytes: usage.arrayBuffers,
+      cachedWorkflows: status?.numCachedWorkflows ?? 0,
+    };
+  }
+
+  async function handle(c: Command): Promise<unknown> {
+    switch (c.type) {
+      case 'seed':
+        return seed(c);
+      case 'noop':
+        return noop(c);
+      case 'sentMessages': {
+        const [row] = await db
+          .select({ n: count() })
+          .from(messages)
+          .innerJoin(invoices, eq(invoices.id, messages.invoiceId))
+          .where(and(eq(invoices.importId, c.importId), eq(messages.status, 'sent')));
+        return Number(row?.n ?? 0);
+      }
+      case 'memory':
+        return memory();
+      case 'stop':
+        for (const server of [api?.server, bare?.server]) if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+        worker?.shutdown();
+        await running;
+        mailer.close();
+        await connection.close();
+        await nativeConnection?.close();
+        await database.close();
+        setImmediate(() => process.exit(0));
+        return null;
+    }
+  }
+
+  process.on('message', (c: Command) => {
+    handle(c).then(
+      (value) => send({ type: 'reply', id: c.id, ok: true, value }),
+      (err: unknown) => send({ type: 'reply', id: c.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+    );
+  });
+  process.on('disconnect', () => process.exit(0));
+  send({ type: 'ready', apiUrl: api?.url ?? '', bareUrl: bare?.url ?? '', databaseKind: database.kind, databaseVersion, pid: process.pid });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

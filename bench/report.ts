@@ -1,0 +1,136 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ApiResult } from './api-throughput';
+import type { Machine } from './machine';
+import type { PlacementFileResult } from './placement-file';
+import type { TransmissionResult } from './transmission';
+import type { WorkerMemoryResult } from './worker-memory';
+
+export interface BenchResults {
+  date: string;
+  machine: Machine;
+  sizes: Record<string, number>;
+  /** Whether the mailer reused SMTP connections (SMTP_URL `?pool=true`). */
+  smtpPool: boolean;
+  /** Wall-clock time of the whole run, setup included. */
+  totalSeconds: number;
+  transmission?: TransmissionResult;
+  api?: ApiResult;
+  workerMemory?: WorkerMemoryResult;
+  placementFile?: PlacementFileResult;
+}
+
+export const projectRoot = path.resolve(__dirname, '..');
+const START = '<!-- bench:results:start (written by `npm run bench`: edits between these markers are overwritten) -->';
+const END = '<!-- bench:results:end -->';
+
+const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const table = (head: string[], rows: Array<Array<string | number>>) =>
+  [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+export function renderMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const out: string[] = [
+    `Measured ${r.date} on ${m.cpu} (${m.cores} cores), ${m.memoryGb} GB, ${m.os}; Node ${m.node}; ${m.temporal}; database: ${m.database}; SMTP ${r.smtpPool ? 'pooled (`?pool=true`)' : 'one connection per message'}. Whole run: ${Math.round(r.totalSeconds)} s.`,
+    '',
+  ];
+  const t = r.transmission;
+  if (t) {
+    out.push(
+      `### (a) Transmitting an import of ${t.invoices.toLocaleString('en')} invoices`,
+      '',
+      `Dev server (one history shard on SQLite): compare the ratios, not the absolute rates. Client concurrency of the starts: ${t.startConcurrency}.`,
+      '',
+      table(
+        ['measure', 'time', 'per second', 'vs. no-op'],
+        [
+          [`no-op workflows started (${t.noop.workflows})`, s(t.noop.allStartedMs), t.noop.startsPerSecond, '1'],
+          [`no-op workflows ran their one activity`, s(t.noop.allRanActivityMs), t.noop.ranPerSecond, '1'],
+          ['invoice workflows started (transmit → import workflow done)', s(t.allStartedMs), t.startsPerSecond, t.startRateRatio],
+          ['first invoice notice accepted by SMTP', s(t.firstMessageMs), '', ''],
+          ['every invoice notice accepted by SMTP', s(t.allSentMs), t.sentPerSecond, t.sentRateRatio],
+        ],
+      ),
+      '',
+      `Seeding the draft invoices (direct database insert, not timed above): ${s(t.seedMs)}. Messages recorded as sent afterwards: ${t.sentInDatabase}.`,
+      '',
+    );
+  }
+  const a = r.api;
+  if (a) {
+    out.push(
+      `### (b) API throughput (autocannon, ${a.connections} connections, ${a.durationSeconds} s per route; invoice body ${a.bodyBytes} bytes)`,
+      '',
+      table(
+        ['route', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'],
+        a.routes.map((x) => [x.name, Math.round(x.requestsPerSecond), x.latencyMs.p50, x.latencyMs.p97_5, x.latencyMs.p99, x.requests, x.non2xx, x.errors]),
+      ),
+      '',
+    );
+  }
+  const w = r.workerMemory;
+  if (w) {
+    out.push(
+      `### (c) Worker memory with ${w.openInvoices.toLocaleString('en')} open invoices`,
+      '',
+      `The process holds the ${w.processHolds}; sampled after a GC of the main thread (workflows run in the SDK's worker thread: RSS counts them, the heap columns do not).`,
+      '',
+      table(
+        ['state', 'RSS', 'peak RSS', 'JS heap used / reserved', 'external', 'cached workflows'],
+        [
+          ['idle (after start)', mb(w.idle.rssBytes), mb(w.idle.peakRssBytes), `${mb(w.idle.heapUsedBytes)} / ${mb(w.idle.heapTotalBytes)}`, mb(w.idle.externalBytes), w.idle.cachedWorkflows],
+          [`${w.openInvoices} invoices open`, mb(w.open.rssBytes), mb(w.open.peakRssBytes), `${mb(w.open.heapUsedBytes)} / ${mb(w.open.heapTotalBytes)}`, mb(w.open.externalBytes), w.open.cachedWorkflows],
+        ],
+      ),
+      '',
+      `RSS per open invoice: ${(w.rssPerOpenInvoiceBytes / 1024).toFixed(1)} KB.`,
+      '',
+    );
+  }
+  const p = r.placementFile;
+  if (p) {
+    out.push(
+      `### (d) Placement file of ${p.records.toLocaleString('en')} records`,
+      '',
+      'Processed by the worker\'s activity (`processBatchFileRecords`) in a process of its own, on a fresh database.',
+      '',
+      table(
+        ['file size', 'RSS before', 'peak RSS', 'peak increase', 'time', 'records/s', 'accepted'],
+        [[mb(p.fileBytes), mb(p.baselineRssBytes), mb(p.peakRssBytes), mb(p.peakIncreaseBytes), `${p.seconds.toFixed(1)} s`, p.recordsPerSecond, p.counts.accepted]],
+      ),
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+const TEMPLATE = `# Benchmarks
+
+\`npm run bench\` measures the whole stack on one machine (see README, "Benchmarks"). The numbers
+below are the last full run's; \`bench/results/\` keeps every run as JSON.
+
+${START}
+${END}
+
+## What limits it
+
+(Written by hand from the profiles; see below.)
+`;
+
+/** Writes `bench/results/<date>.json`, `bench/results/latest.json` and the generated part of BENCHMARKS.md. */
+export function writeResults(r: BenchResults): { json: string; markdown: string } {
+  const dir = path.join(projectRoot, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, `${r.date.replace(/:/g, '-').replace(/\.\d+Z$/, 'Z')}.json`);
+  writeFileSync(json, JSON.stringify(r, null, 2) + '\n');
+  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(r, null, 2) + '\n');
+  const markdown = path.join(projectRoot, 'BENCHMARKS.md');
+  const current = existsSync(markdown) ? readFileSync(markdown, 'utf8') : TEMPLATE;
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const base = start >= 0 && end > start ? current : TEMPLATE;
+  const from = base.indexOf(START) + START.length;
+  writeFileSync(markdown, `${base.slice(0, from)}\n${renderMarkdown(r)}\n${base.slice(base.indexOf(END))}`);
+  return { json, markdown };
+}

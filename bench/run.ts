@@ -1,0 +1,127 @@
+/**
+ * `npm run bench`: the benchmarks of BENCHMARKS.md against the real stack (Temporal dev server,
+ * PGlite or PostgreSQL, SMTP, HTTP). Sizes default to the full run; pass smaller ones while
+ * developing, e.g. `npm run bench -- --invoices 500 --duration 3 --only transmission,api`.
+ */
+import { parseArgs } from 'node:util';
+import { ensureTemporalCli } from '../temporal/binaries';
+import { runApiThroughput } from './api-throughput';
+import { createBenchDatabase, startBenchStack } from './harness';
+import { describeMachine } from './machine';
+import { runPlacementFile } from './placement-file';
+import type { MemorySample, SeededImport } from './protocol';
+import { writeResults, type BenchResults } from './report';
+import { daytimeTimezone, runTransmission } from './transmission';
+import { measureWorkerMemory } from './worker-memory';
+
+const BENCHMARKS = ['transmission', 'api', 'memory', 'placement'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+const USAGE = `npm run bench -- [options]
+  --only LIST            which benchmarks, comma-separated: ${BENCHMARKS.join(', ')} (default: all)
+  --invoices N           invoices in the transmitted import, (a) and (c) (default 10000)
+  --noop N               no-op workflows of the baseline (default: as many as invoices)
+  --connections N        autocannon connections, (b) (default 10)
+  --duration S           seconds per route, (b) (default 10)
+  --placement-records N  records in the placement file, (d) (default 100000)
+  --smtp-pool BOOL       reuse SMTP connections (SMTP_URL \`?pool=true\`) (default true)
+  --dry-run              print the results, write nothing
+Environment: RECOUP_BENCH_DATABASE_URL (a PostgreSQL server; a new database is created per run,
+else embedded PGlite), TEMPORAL_CLI, and the RECOUP_WORKER_* tuning of the Recoup process.`;
+
+function positive(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, not "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      invoices: { type: 'string' },
+      noop: { type: 'string' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      'placement-records': { type: 'string' },
+      'smtp-pool': { type: 'string', default: 'true' },
+      'dry-run': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const only = new Set((values.only ?? BENCHMARKS.join(',')).split(',').map((x) => x.trim()) as Benchmark[]);
+  for (const b of only) if (!BENCHMARKS.includes(b)) throw new Error(`unknown benchmark "${b}"; choose from ${BENCHMARKS.join(', ')}`);
+  const invoices = positive('invoices', values.invoices, 10_000);
+  const sizes = {
+    invoices,
+    noopWorkflows: positive('noop', values.noop, invoices),
+    connections: positive('connections', values.connections, 10),
+    durationSeconds: positive('duration', values.duration, 10),
+    placementRecords: positive('placement-records', values['placement-records'], 100_000),
+  };
+  if (!['true', 'false'].includes(values['smtp-pool'])) throw new Error('--smtp-pool must be true or false');
+  const smtpPool = values['smtp-pool'] === 'true';
+  const log = (line: string) => console.log(line);
+  const began = Date.now();
+  const cliPath = ensureTemporalCli(process.env.TEMPORAL_CLI || undefined);
+  const databaseUrl = process.env.RECOUP_BENCH_DATABASE_URL || undefined;
+  const results: Partial<BenchResults> = { date: new Date().toISOString(), sizes, smtpPool };
+
+  if (only.has('transmission') || only.has('api') || only.has('memory')) {
+    log(`starting the stack (Temporal dev server, ${databaseUrl ? 'PostgreSQL; API and worker processes' : 'PGlite; one Recoup process'}, SMTP)…`);
+    const stack = await startBenchStack({ cliPath, databaseUrl, smtpPool });
+    try {
+      results.machine = describeMachine(cliPath, `${stack.api.databaseKind === 'pglite' ? 'PGlite (embedded, one connection)' : 'PostgreSQL'} — ${stack.api.databaseVersion.split(' on ')[0]}`);
+      const idle = await stack.worker.call<MemorySample>({ type: 'memory' });
+      let seeded: SeededImport | undefined;
+      if (only.has('transmission') || only.has('memory')) {
+        log(`(a) transmission of ${invoices} invoices`);
+        const a = await runTransmission(stack, { invoices, noopWorkflows: sizes.noopWorkflows, log });
+        seeded = a.seeded;
+        if (only.has('transmission')) results.transmission = a.result;
+        if (only.has('memory')) {
+          log(`(c) worker memory with ${invoices} open invoices`);
+          results.workerMemory = await measureWorkerMemory(stack, idle, invoices, log);
+        }
+      }
+      if (only.has('api')) {
+        seeded ??= await stack.api.call<SeededImport>({ type: 'seed', invoices: 100, timezone: daytimeTimezone(), dueDate: '2027-06-01' });
+        log(`(b) API throughput, ${sizes.connections} connections, ${sizes.durationSeconds} s per route`);
+        results.api = await runApiThroughput(stack, seeded, { connections: sizes.connections, duration: sizes.durationSeconds, log });
+      }
+    } finally {
+      await stack.close();
+    }
+  }
+  results.machine ??= describeMachine(cliPath, databaseUrl ? 'PostgreSQL' : 'PGlite (embedded, one connection)');
+  if (only.has('placement')) {
+    log(`(d) placement file of ${sizes.placementRecords} records`);
+    const placementDatabase = databaseUrl ? await createBenchDatabase(databaseUrl) : undefined;
+    try {
+      results.placementFile = await runPlacementFile({ records: sizes.placementRecords, databaseUrl: placementDatabase?.url, log });
+    } finally {
+      await placementDatabase?.drop();
+    }
+  }
+  results.totalSeconds = Math.round((Date.now() - began) / 100) / 10;
+  const complete = results as BenchResults;
+  if (values['dry-run']) {
+    console.log(JSON.stringify(complete, null, 2));
+    return;
+  }
+  const written = writeResults(complete);
+  log(`done in ${complete.totalSeconds} s; wrote ${written.json} and ${written.markdown}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,97 @@
+import { START_CONCURRENCY } from '../activities/import-transmission';
+import { Client, Connection } from '@temporalio/client';
+import { importTransmissionWorkflowId } from '../workflows/import-transmission.messages';
+import type { BenchStack } from './harness';
+import type { NoopResult, SeededImport } from './protocol';
+
+export interface TransmissionResult {
+  invoices: number;
+  seedMs: number;
+  /** Client concurrency of the fan-out's starts, used for the no-op baseline too. */
+  startConcurrency: number;
+  noop: { workflows: number; allStartedMs: number; startsPerSecond: number; allRanActivityMs: number; ranPerSecond: number };
+  /** From POST /imports/{id}/transmit until the import's transmission workflow finished (every invoice workflow started). */
+  allStartedMs: number;
+  startsPerSecond: number;
+  firstMessageMs: number;
+  /** Until every invoice's first notice was accepted by the SMTP server. */
+  allSentMs: number;
+  sentPerSecond: number;
+  /** Rows in `messages` with status `sent` for the import, counted afterwards. */
+  sentInDatabase: number;
+  /** Invoice start rate / no-op start rate, and notices a second / no-op workflows with their activity a second. */
+  startRateRatio: number;
+  sentRateRatio: number;
+}
+
+/** A timezone where it is now between 09:00 and 19:00, so the notices go out at once (no night rule). */
+export function daytimeTimezone(now = new Date()): string {
+  const candidates = ['Europe/Amsterdam', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Asia/Kolkata', 'Australia/Sydney', 'Pacific/Honolulu', 'Atlantic/Azores', 'Asia/Dubai'];
+  const hour = (tz: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: tz, hour: 'numeric', hourCycle: 'h23' }).format(now));
+  return candidates.reduce((best, tz) => (Math.abs(hour(tz) - 14) < Math.abs(hour(best) - 14) ? tz : best));
+}
+
+const rate = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 1000 * 10) / 10;
+
+/**
+ * (a) An import of `invoices` invoices transmitted through POST /imports/{id}/transmit: time
+ * until every invoice workflow started and until every first notice was accepted over SMTP; next
+ * to the same server's rate for no-op workflows started with the same client concurrency.
+ */
+export async function runTransmission(stack: BenchStack, o: { invoices: number; noopWorkflows: number; log(line: string): void }): Promise<{ result: TransmissionResult; seeded: SeededImport }> {
+  const { api, worker, smtp } = stack;
+  const timezone = daytimeTimezone();
+  const dueDate = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+  const seedStart = Date.now();
+  const seeded = await api.call<SeededImport>({ type: 'seed', invoices: o.invoices, timezone, dueDate });
+  const seedMs = Date.now() - seedStart;
+  o.log(`  seeded ${o.invoices} draft invoices in ${seedMs} ms (debtors in ${timezone})`);
+
+  // Generous: a loaded machine is slow, and a timeout only says the run failed.
+  const timeoutMs = Math.max(300_000, o.invoices * 200);
+  const noop = await worker.call<NoopResult>({ type: 'noop', count: o.noopWorkflows, concurrency: START_CONCURRENCY, timeoutMs });
+  o.log(`  no-op: ${o.noopWorkflows} started in ${noop.allStartedMs} ms, all ran their activity in ${noop.allRanActivityMs} ms`);
+
+  const connection = await Connection.connect({ address: stack.temporal.address });
+  try {
+    const client = new Client({ connection, namespace: stack.namespace });
+    const sentBefore = smtp.acceptedAt.length;
+    const t0 = Date.now();
+    const res = await fetch(`${api.apiUrl}/api/v2/imports/${seeded.importId}/transmit`, { method: 'POST', headers: { authorization: `Bearer ${seeded.key}` } });
+    if (res.status !== 202) throw new Error(`transmit answered ${res.status}: ${await res.text()}`);
+    // result() follows the import workflow through its continue-as-new runs to the last one.
+    const started = client.workflow
+      .getHandle(importTransmissionWorkflowId(seeded.importId))
+      .result()
+      .then(() => Date.now() - t0);
+    const deadline = t0 + timeoutMs;
+    while (smtp.acceptedAt.length - sentBefore < o.invoices) {
+      if (Date.now() > deadline) throw new Error(`only ${smtp.acceptedAt.length - sentBefore} of ${o.invoices} notices within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const accepted = smtp.acceptedAt.slice(sentBefore);
+    const allSentMs = accepted[o.invoices - 1]! - t0;
+    const allStartedMs = await started;
+    const sentInDatabase = await api.call<number>({ type: 'sentMessages', importId: seeded.importId });
+    const noopStarts = rate(o.noopWorkflows, noop.allStartedMs);
+    const noopRan = rate(o.noopWorkflows, noop.allRanActivityMs);
+    const result: TransmissionResult = {
+      invoices: o.invoices,
+      seedMs,
+      startConcurrency: START_CONCURRENCY,
+      noop: { workflows: o.noopWorkflows, allStartedMs: noop.allStartedMs, startsPerSecond: noopStarts, allRanActivityMs: noop.allRanActivityMs, ranPerSecond: noopRan },
+      allStartedMs,
+      startsPerSecond: rate(o.invoices, allStartedMs),
+      firstMessageMs: accepted[0]! - t0,
+      allSentMs,
+      sentPerSecond: rate(o.invoices, allSentMs),
+      sentInDatabase,
+      startRateRatio: Math.round((rate(o.invoices, allStartedMs) / noopStarts) * 1000) / 1000,
+      sentRateRatio: Math.round((rate(o.invoices, allSentMs) / noopRan) * 1000) / 1000,
+    };
+    o.log(`  invoices: all started in ${allStartedMs} ms (${result.startsPerSecond}/s), all notices sent in ${allSentMs} ms (${result.sentPerSecond}/s); ratios ${result.startRateRatio} / ${result.sentRateRatio}`);
+    return { result, seeded };
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { isoDate } from '../schemas';
+
+/** `?from=&to=` of the statement exports: both dates, inclusive, from not after to. */
+export const statementQuerySchema = z
+  .object({ from: isoDate, to: isoDate })
+  .refine((q) => q.from <= q.to, { message: 'must not be after to', path: ['from'] });
+export type StatementQuery = z.infer<typeof statementQuerySchema>;
+
+export const bankTransactionStatuses = ['unmatched', 'matched', 'resolved', 'dismissed'] as const;
+export type BankTransactionStatus = (typeof bankTransactionStatuses)[number];
+
+export const bankTransactionListQuerySchema = z.object({
+  status: z.enum(bankTransactionStatuses).optional(),
+  statement_id: z.string().min(1).max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().min(1).max(200).optional(),
+});

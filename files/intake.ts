@@ -1,0 +1,112 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { link, open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { PartnerId } from '../temporal/search-attributes';
+import { batchFileWorkflowId, type BatchFileInput, type BatchFileSummary } from '../workflows/batch-file.messages';
+import type { batchFileWorkflow } from '../workflows/batch-file.workflow';
+import { ensurePartnerFolders, isSafePartnerId, partnerFolder, resultPathFor } from './layout';
+
+export interface IntakeDeps {
+  temporal: Client;
+  taskQueue: string;
+  /** The files root (see files/layout.ts). */
+  root: string;
+}
+
+export type IntakeResult =
+  | { status: 'started'; workflowId: string; name: string; path: string; resultPath: string; sha256: string }
+  /** The same bytes came before: nothing is processed; the result file says which file it repeats. */
+  | { status: 'duplicate'; workflowId: string; name: string; path: string; resultPath: string; sha256: string; duplicateOf: string }
+  /** Another process picked the file up first (or it was removed). */
+  | { status: 'gone' };
+
+/**
+ * Hands a complete batch file to processing; used by the drop-folder watcher and the SFTP server.
+ * The file is moved out of the inbox into the partner's `processed/` (an atomic rename: of two
+ * processes submitting it, one wins), hashed, and processed by a workflow whose id is the
+ * partner's and the content's: the same bytes submitted again never run twice.
+ */
+export async function submitBatchFile(deps: IntakeDeps, file: { partnerId: string; path: string }): Promise<IntakeResult> {
+  if (!isSafePartnerId(file.partnerId)) throw new Error(`not a partner id: ${JSON.stringify(file.partnerId)}`);
+  await ensurePartnerFolders(deps.root, file.partnerId);
+  const processed = partnerFolder(deps.root, file.partnerId, 'processed');
+  const name = path.basename(file.path);
+  // Dotfiles are never picked up, so the claimed file waits here unseen until it has its name.
+  const claimed = path.join(processed, `.incoming-${randomBytes(6).toString('hex')}-${name}`);
+  try {
+    await rename(file.path, claimed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'gone' };
+    throw err;
+  }
+  const finalPath = await linkUnderFreeName(claimed, processed, name);
+  await unlink(claimed);
+  const sha256 = await sha256Of(finalPath);
+  const input: BatchFileInput = { partnerId: file.partnerId, name: path.basename(finalPath), path: finalPath, resultPath: resultPathFor(finalPath), sha256 };
+  const workflowId = batchFileWorkflowId(file.partnerId, sha256);
+  try {
+    await deps.temporal.workflow.start<typeof batchFileWorkflow>('batchFileWorkflow', {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'FAIL',
+      memo: { file: input.name },
+      typedSearchAttributes: [{ key: PartnerId, value: file.partnerId }],
+    });
+    return { status: 'started', workflowId, ...input };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+      // Not handed over (Temporal unreachable): back to the inbox, to be picked up again.
+      await rename(finalPath, file.path).catch(() => undefined);
+      throw err;
+    }
+  }
+  const earlier = await deps.temporal.workflow.getHandle(workflowId).describe();
+  const duplicateOf = typeof earlier.memo?.file === 'string' ? earlier.memo.file : 'an earlier file';
+  const summary: BatchFileSummary = {
+    summary: true,
+    file: input.name,
+    sha256,
+    status: 'duplicate',
+    type: null,
+    company_id: null,
+    counts: { records: 0, accepted: 0, rejected: 0, duplicate: 0 },
+    duplicate_of: duplicateOf,
+    finished_at: new Date().toISOString(),
+  };
+  await writeAtomically(input.resultPath, `${JSON.stringify(summary)}\n`);
+  return { status: 'duplicate', workflowId, ...input, duplicateOf };
+}
+
+/** `name`, or `name-2.ext`, `name-3.ext`…: the first that is free (a link never overwrites). */
+async function linkUnderFreeName(source: string, folder: string, name: string): Promise<string> {
+  const ext = path.extname(name);
+  const stem = name.slice(0, name.length - ext.length);
+  for (let n = 1; ; n++) {
+    const candidate = path.join(folder, n === 1 ? name : `${stem}-${n}${ext}`);
+    try {
+      await link(source, candidate);
+      return candidate;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+export async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  const h = await open(temp, 'w');
+  await h.writeFile(text);
+  await h.sync();
+  await h.close();
+  await rename(temp, file);
+}

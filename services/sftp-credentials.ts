@@ -1,0 +1,146 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { and, eq, isNull } from 'drizzle-orm';
+import { utils, type ParsedKey } from 'ssh2';
+import type { Db } from '../db/client';
+import { partners, sftpCredentials } from '../db/schema';
+import { hashPassword, verifyPassword } from './console-users';
+import { newId } from './ids';
+
+/** A partner's SFTP login: a username, and a password and/or OpenSSH public keys. */
+export type SftpCredential = typeof sftpCredentials.$inferSelect;
+
+export class SftpCredentialError extends Error {}
+
+const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/;
+const MIN_PASSWORD_LENGTH = 12;
+
+export const normaliseSftpUsername = (username: string): string => username.trim().toLowerCase();
+
+/**
+ * The public keys of an `authorized_keys`-style text (one key a line; blank lines and `#` comments
+ * skipped), each as `<type> <base64> [comment]`. A private key or anything unreadable is refused.
+ */
+export function parseAuthorizedKeys(text: string): string[] {
+  if (/PRIVATE KEY-----/.test(text)) throw new SftpCredentialError('a private key; give the public key (.pub)');
+  const keys: string[] = [];
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const parsed = utils.parseKey(line);
+    if (parsed instanceof Error) throw new SftpCredentialError(`line ${index + 1}: not an OpenSSH public key`);
+    if (parsed.isPrivateKey()) throw new SftpCredentialError('a private key; give the public key (.pub)');
+    keys.push(`${parsed.type} ${parsed.getPublicSSH().toString('base64')}${parsed.comment ? ` ${parsed.comment}` : ''}`);
+  }
+  return keys;
+}
+
+export interface CreatedSftpCredential {
+  id: string;
+  partner_id: string;
+  username: string;
+  /** The password, shown once: the one given, or a generated one when neither a password nor a key was given. */
+  password: string | null;
+  public_keys: string[];
+}
+
+/** Creates a login for a partner. Without a password or key, a random password is generated (and answered once). */
+export async function createSftpCredential(
+  db: Db,
+  input: { partnerId: string; username: string; password?: string; publicKeys?: string[] },
+): Promise<CreatedSftpCredential> {
+  const username = normaliseSftpUsername(input.username);
+  if (!USERNAME.test(username)) throw new SftpCredentialError('the username must be 2–64 characters: letters, digits, ".", "_" or "-", starting with a letter or digit');
+  if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new SftpCredentialError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  const publicKeys = parseAuthorizedKeys((input.publicKeys ?? []).join('\n'));
+  const [partner] = await db.select({ id: partners.id }).from(partners).where(eq(partners.id, input.partnerId));
+  if (!partner) throw new SftpCredentialError(`no partner ${input.partnerId}`);
+  const [taken] = await db
+    .select({ id: sftpCredentials.id })
+    .from(sftpCredentials)
+    .where(and(eq(sftpCredentials.username, username), isNull(sftpCredentials.revokedAt)));
+  if (taken) throw new SftpCredentialError(`the username ${username} is taken`);
+  const password = input.password ?? (publicKeys.length === 0 ? randomBytes(18).toString('base64url') : undefined);
+  const [row] = await db
+    .insert(sftpCredentials)
+    .values({
+      id: newId('sftp'),
+      partnerId: partner.id,
+      username,
+      passwordHash: password === undefined ? null : await hashPassword(password),
+      publicKeys,
+    })
+    .returning();
+  return { id: row!.id, partner_id: row!.partnerId, username: row!.username, password: password ?? null, public_keys: row!.publicKeys };
+}
+
+/** Revokes a live login by its id or username; false when there is none. Sessions already open run to their end. */
+export async function revokeSftpCredential(db: Db, login: { id: string } | { username: string }): Promise<boolean> {
+  const which = 'id' in login ? eq(sftpCredentials.id, login.id) : eq(sftpCredentials.username, normaliseSftpUsername(login.username));
+  const rows = await db
+    .update(sftpCredentials)
+    .set({ revokedAt: new Date() })
+    .where(and(which, isNull(sftpCredentials.revokedAt)))
+    .returning();
+  return rows.length > 0;
+}
+
+export async function listSftpCredentials(db: Db, partnerId: string): Promise<SftpCredential[]> {
+  return db.select().from(sftpCredentials).where(eq(sftpCredentials.partnerId, partnerId)).orderBy(sftpCredentials.id);
+}
+
+async function findLiveCredential(db: Db, username: string): Promise<SftpCredential | null> {
+  const [row] = await db
+    .select()
+    .from(sftpCredentials)
+    .where(and(eq(sftpCredentials.username, normaliseSftpUsername(username)), isNull(sftpCredentials.revokedAt)));
+  return row ?? null;
+}
+
+let decoy: Promise<string> | undefined;
+
+/** The live login these username and password open, or null (unknown, revoked and wrong all take a hash's time). */
+export async function authenticateSftpPassword(db: Db, username: string, password: string): Promise<SftpCredential | null> {
+  const credential = await findLiveCredential(db, username);
+  if (!credential?.passwordHash) {
+    decoy ??= hashPassword('decoy password for unknown sftp users');
+    await verifyPassword(password, await decoy);
+    return null;
+  }
+  return (await verifyPassword(password, credential.passwordHash)) ? credential : null;
+}
+
+/** What a client offers in a public-key sign-in (ssh2's `PublicKeyAuthContext`). */
+export interface OfferedPublicKey {
+  algo: string;
+  data: Buffer;
+  /** Absent when the client only asks whether the key would do. */
+  signature?: Buffer;
+  blob?: Buffer;
+  hashAlgo?: string;
+}
+
+function sameBytes(a: Buffer, b: Buffer): boolean {
+  // Compared in constant time; a length mismatch compares the input with itself and still fails.
+  return timingSafeEqual(a, a.length === b.length ? b : a) && a.length === b.length;
+}
+
+/**
+ * The live login whose stored keys include the offered key, with the signature (when given)
+ * verified by that key; null otherwise.
+ */
+export async function authenticateSftpPublicKey(db: Db, username: string, offered: OfferedPublicKey): Promise<SftpCredential | null> {
+  const credential = await findLiveCredential(db, username);
+  if (!credential) return null;
+  let match: ParsedKey | undefined;
+  for (const line of credential.publicKeys) {
+    const key = utils.parseKey(line);
+    if (key instanceof Error) continue;
+    if (key.type === offered.algo && sameBytes(offered.data, key.getPublicSSH())) match = key;
+  }
+  if (!match) return null;
+  if (offered.signature === undefined) return credential;
+  if (!offered.blob) return null;
+  return match.verify(offered.blob, offered.signature, offered.hashAlgo) === true ? credential : null;
+}
