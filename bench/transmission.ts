@@ -47,8 +47,8 @@ export async function runTransmission(stack: BenchStack, o: { invoices: number; 
   const seedMs = Date.now() - seedStart;
   o.log(`  seeded ${o.invoices} draft invoices in ${seedMs} ms (debtors in ${timezone})`);
 
-  // Generous: a loaded machine is slow, and a timeout only says the run failed.
-  const timeoutMs = Math.max(300_000, o.invoices * 200);
+  // Generous (a loaded 2-core machine managed 4–6 a second): a timeout only guards against a hang.
+  const timeoutMs = Math.max(300_000, Math.max(o.invoices, o.noopWorkflows) * 500);
   const noop = await worker.call<NoopResult>({ type: 'noop', count: o.noopWorkflows, concurrency: START_CONCURRENCY, timeoutMs });
   o.log(`  no-op: ${o.noopWorkflows} started in ${noop.allStartedMs} ms, all ran their activity in ${noop.allRanActivityMs} ms`);
 

@@ -78,10 +78,10 @@ export const configSchema = z.object({
   RECOUP_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
   /** API shutdown: how long in-flight requests may take after SIGTERM before the process exits anyway. */
   RECOUP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
-  /** Worker tuning; unset → the Temporal SDK's defaults. */
+  /** Worker tuning; unset → the Temporal SDK's defaults, except the cache (memory per cached workflow: BENCHMARKS.md). */
   RECOUP_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   RECOUP_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
-  RECOUP_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+  RECOUP_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
   /** Worker shutdown: how long running activities may finish after SIGTERM (ms-style duration, e.g. `30s`). */
   RECOUP_WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'a duration such as 500ms, 30s or 1m').default('30s'),
 });

@@ -124,6 +124,8 @@ export const invoices = pgTable(
     index('invoices_import').on(t.importId, t.id),
     index('invoices_company_status').on(t.companyId, t.status),
     index('invoices_updated').on(t.partnerId, t.updatedAt),
+    // Batch placements and bank reconciliation look invoices up by the partner's own ids.
+    index('invoices_company_external_id').on(t.companyId, t.externalId),
   ],
 );
 
@@ -204,6 +206,8 @@ export const events = pgTable(
     uniqueIndex('events_dedupe_key').on(t.dedupeKey),
     index('events_partner_seq').on(t.partnerId, t.seq),
     index('events_invoice_seq').on(t.invoiceId, t.seq),
+    // The daily events extract reads one partner's events of one day.
+    index('events_partner_created').on(t.partnerId, t.createdAt),
   ],
 );
 

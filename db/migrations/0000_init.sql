@@ -435,6 +435,7 @@ CREATE UNIQUE INDEX "events_id" ON "events" USING btree ("id");--> statement-bre
 CREATE UNIQUE INDEX "events_dedupe_key" ON "events" USING btree ("dedupe_key");--> statement-breakpoint
 CREATE INDEX "events_partner_seq" ON "events" USING btree ("partner_id","seq");--> statement-breakpoint
 CREATE INDEX "events_invoice_seq" ON "events" USING btree ("invoice_id","seq");--> statement-breakpoint
+CREATE INDEX "events_partner_created" ON "events" USING btree ("partner_id","created_at");--> statement-breakpoint
 CREATE INDEX "idempotency_keys_expires" ON "idempotency_keys" USING btree ("expires_at");--> statement-breakpoint
 CREATE INDEX "imports_company" ON "imports" USING btree ("company_id","id");--> statement-breakpoint
 CREATE INDEX "invoice_lines_invoice" ON "invoice_lines" USING btree ("invoice_id","id");--> statement-breakpoint
@@ -442,6 +443,7 @@ CREATE INDEX "invoices_partner_id" ON "invoices" USING btree ("partner_id","id")
 CREATE INDEX "invoices_import" ON "invoices" USING btree ("import_id","id");--> statement-breakpoint
 CREATE INDEX "invoices_company_status" ON "invoices" USING btree ("company_id","status");--> statement-breakpoint
 CREATE INDEX "invoices_updated" ON "invoices" USING btree ("partner_id","updated_at");--> statement-breakpoint
+CREATE INDEX "invoices_company_external_id" ON "invoices" USING btree ("company_id","external_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "ledger_entries_invoice_key" ON "ledger_entries" USING btree ("invoice_id","key");--> statement-breakpoint
 CREATE UNIQUE INDEX "messages_send_key" ON "messages" USING btree ("send_key");--> statement-breakpoint
 CREATE INDEX "messages_invoice" ON "messages" USING btree ("invoice_id");--> statement-breakpoint

@@ -101,7 +101,7 @@ test('logins made with the CLI sign in by key and by generated password, until r
   writeFileSync(keyFile, `# the billing host\n${key.public}\n`);
 
   const byKey = await recoup('sftp:create', '--partner', partner.id, '--username', 'Club-Host', '--public-key', keyFile);
-  expect(byKey.code).toBe(0);
+  if (byKey.code !== 0) throw new Error(`sftp:create exited ${byKey.code}: ${byKey.stderr}`);
   expect(printed(byKey.stdout)).toMatchObject({ username: 'club-host', partner_id: partner.id, password: null, public_keys: [key.public.trim()] });
   const byPassword = await recoup('sftp:create', '--partner', partner.id, '--username', 'club-ops');
   const generated = printed<{ password: string }>(byPassword.stdout).password;
