@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import { createApp } from '../../api/app';
 import { parseConfig } from '../../config/config';
 import { createDb, type Database } from '../../db/client';
 import { findPrincipal } from '../../services/api-keys';
+import { printedJson, runRecoupCli } from '../support/cli';
 import { silentLogger } from '../support/logger';
 
 /**
@@ -16,7 +16,6 @@ import { silentLogger } from '../support/logger';
  * data folder. The embedded PGlite database is one process's at a time, so the test opens the
  * same folder only after each CLI run has exited.
  */
-const projectRoot = path.resolve(__dirname, '../..');
 let dataDir: string;
 
 beforeAll(() => {
@@ -26,24 +25,11 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function recoup(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'npm',
-      ['run', '--silent', 'recoup', '--', ...args],
-      // DATABASE_URL emptied: the CLI must use the embedded database in the data folder.
-      { cwd: projectRoot, env: { ...process.env, RECOUP_DATA_DIR: dataDir, DATABASE_URL: '', NODE_OPTIONS: '' }, timeout: 60_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function recoup(...args: string[]) {
+  return runRecoupCli(dataDir, args);
 }
 
-/** The last line of output that is JSON: what the command printed for the operator. */
-function printed<T>(stdout: string): T {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no JSON in output: ${stdout}`);
-  return JSON.parse(line) as T;
-}
+const printed = printedJson;
 
 async function withDatabase<T>(fn: (database: Database) => Promise<T>): Promise<T> {
   const database = createDb({ dataDir });

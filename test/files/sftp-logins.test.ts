@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { sftpCredentials } from '../../db/schema';
 import { loadOrCreateSftpHostKey, startSftpServer } from '../../files/sftp-server';
 import { createPartner } from '../../services/api-keys';
 import { createSftpCredential, SftpCredentialError } from '../../services/sftp-credentials';
+import { printedJson, runRecoupCli } from '../support/cli';
 import { silentLogger } from '../support/logger';
 
 /**
@@ -17,7 +17,6 @@ import { silentLogger } from '../support/logger';
  * after a restart. The embedded database is one process's at a time: the test opens it only
  * between CLI runs.
  */
-const projectRoot = path.resolve(__dirname, '../..');
 let dataDir: string;
 
 beforeAll(() => {
@@ -27,23 +26,12 @@ afterAll(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function recoup(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'npm',
-      ['run', '--silent', 'recoup', '--', ...args],
-      // Generous: each run migrates the embedded database, slow on a loaded machine.
-      { cwd: projectRoot, env: { ...process.env, RECOUP_DATA_DIR: dataDir, DATABASE_URL: '', NODE_OPTIONS: '' }, timeout: 300_000 },
-      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+function recoup(...args: string[]) {
+  // Generous: each run migrates the embedded database, slow on a loaded machine.
+  return runRecoupCli(dataDir, args, 300_000);
 }
 
-function printed<T>(stdout: string): T {
-  const line = stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-  if (!line) throw new Error(`no JSON in output: ${stdout}`);
-  return JSON.parse(line) as T;
-}
+const printed = printedJson;
 
 /** Runs an SFTP server on the data folder's database and host key while `fn` runs. */
 async function withServer<T>(fn: (port: number, database: Database) => Promise<T>): Promise<T> {
