@@ -76,7 +76,6 @@ function renderOperation(o: Operation, server: string, doc: OpenApiDocument): st
   const op = o.op;
   const badges = [
     ...((op['x-roles'] as string[] | undefined)?.length ? (op['x-roles'] as string[]).map((r) => `<span class="badge">${esc(r)}</span>`) : ['<span class="badge open">no key</span>']),
-    ...(op['x-placeholder'] ? ['<span class="badge placeholder">placeholder</span>'] : []),
   ].join(' ');
   const params = ((op.parameters as JsonObject[] | undefined) ?? []).map((p) => resolve(p, doc));
   const paramRows = params
@@ -262,7 +261,6 @@ td:first-child code{word-break:normal}
 .m-get{background:#2f7d32}.m-post{background:#1f5fbf}.m-put{background:#8a5a00}.m-patch{background:#6b3fa0}.m-delete{background:#b3261e}
 .badge{display:inline-block;font-size:11px;border:1px solid #c9ced6;border-radius:10px;padding:0 7px;color:#3f4756}
 .badge.open{border-color:#2f7d32;color:#2f7d32}
-.badge.placeholder{border-color:#b26a00;color:#b26a00;background:#fff6e5}
 .req{font-size:11px;color:#b3261e}
 .constraints,.desc{color:#5b6474;font-size:13px}
 .status{font-weight:700;font-family:ui-monospace,monospace;width:60px}

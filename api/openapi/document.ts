@@ -48,7 +48,6 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[] = allRoutes): O
         'Lists are cursor-paginated: `?limit=` (default 50, max 500) and `?cursor=`, answering `{ data, next_cursor }`.',
         `Every POST honours an optional \`${IDEMPOTENCY_KEY_HEADER}\` header: the same key with the same request replays the first answer for 24 h (marked \`${REPLAYED_HEADER}: true\`).`,
         'Requests are rate limited per API key (`RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`; 429 with `Retry-After` beyond).',
-        'Operations marked `x-placeholder` are declared from the product contract while they are being built; their schemas may still change.',
       ].join('\n\n'),
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
@@ -167,11 +166,10 @@ function operation(route: ApiRoute): JsonObject {
   if (authenticated) responses['429'] = responseRef('RateLimited');
 
   const roleNote = authenticated ? `Roles: ${route.roles.map((r) => `\`${r}\``).join(', ')}.` : 'No API key needed.';
-  const placeholderNote = route.placeholder ? 'Placeholder: declared from the product contract while the route is being built; its schemas may change.' : '';
   return {
     operationId: route.operationId,
     summary: route.summary,
-    description: [route.description, roleNote, placeholderNote].filter(Boolean).join('\n\n'),
+    description: [route.description, roleNote].filter(Boolean).join('\n\n'),
     tags: [route.tag],
     ...(parameters.length > 0 && { parameters }),
     ...(route.body && {
@@ -180,7 +178,6 @@ function operation(route: ApiRoute): JsonObject {
     responses,
     ...(!authenticated && { security: [] }),
     'x-roles': [...route.roles],
-    ...(route.placeholder && { 'x-placeholder': true }),
   };
 }
 

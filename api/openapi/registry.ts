@@ -72,8 +72,6 @@ export interface ApiRoute {
   };
   /** Answers beyond the ones every route of its kind may give (400, 401, 403, 404, 429). */
   errors?: ReadonlyArray<{ status: 409 | 413 | 415 | 422; description: string }>;
-  /** Declared from the contract while the route is being built: its schemas come from placeholders.ts. */
-  placeholder?: true;
 }
 
 export const tags = [

@@ -175,10 +175,10 @@ describe('the invoice request schema in the document agrees with the zod schema 
   });
 });
 
-test('every declared route that is built is answered by the app, and every route the app serves is declared', async () => {
+test('every declared route is answered by the app, and every route the app serves is declared', async () => {
   // Declared and built: a request reaches a handler (any answer but "no such route").
   const unanswered: string[] = [];
-  for (const route of routes.filter((r) => !r.placeholder)) {
+  for (const route of routes) {
     const path = route.path.replace(/\{(\w+)\}/g, 'unknown_$1');
     const res = await stack.request(route.method.toUpperCase(), `/api/v2${path}`, { key: OPS_KEY, ...(route.method === 'get' || route.method === 'delete' ? {} : { body: {} }) });
     if (res.body?.error?.code === 'route_not_found') unanswered.push(`${route.method} ${route.path}`);
