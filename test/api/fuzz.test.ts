@@ -6,6 +6,7 @@ import { apiKeys, events } from '../../db/schema';
 import { eq } from 'drizzle-orm';
 import { eventually } from '../support/eventually';
 import { invoiceBody, OPS_KEY, startStack, type Stack } from '../support/stack';
+import { seededRandom } from '../support/random';
 
 /**
  * Bad input over every route: thousands of generated malformed requests (wrong JSON types, missing
@@ -25,17 +26,6 @@ const COUNT = process.env.FUZZ_COUNT ? Number(process.env.FUZZ_COUNT) : 2000;
  * every authenticated request. Both are request logs, not the partner's data.
  */
 const REQUEST_LOG_TABLES = ['idempotency_keys', 'rate_limit_windows'];
-
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Tenant {
   partnerId: string;

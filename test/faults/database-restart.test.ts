@@ -2,7 +2,7 @@ import { createApiKey, createPartner } from '../../services/api-keys';
 import { companies } from '../../db/schema';
 import { newId } from '../../services/ids';
 import { invoiceBody } from '../support/stack';
-import { startFaultStack, type FaultStack } from './support/collection-run';
+import { useFaultStack } from './support/collection-run';
 
 /**
  * PostgreSQL stopped under a running API and started again: meanwhile every route that needs the
@@ -10,17 +10,10 @@ import { startFaultStack, type FaultStack } from './support/collection-run';
  * and a write made during the outage leaves nothing behind; afterwards the same API process answers
  * normally again without a restart.
  */
-let stack: FaultStack;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+const faultStack = useFaultStack();
 
 test('the database restarted under the API: 503 with Retry-After meanwhile, then it recovers by itself', async () => {
+  const stack = faultStack();
   const db = stack.database.db;
   const partner = await createPartner(db, { name: 'Restart Partner' });
   const key = (await createApiKey(db, { partnerId: partner.id, role: 'partner' })).secret;

@@ -1,4 +1,4 @@
-import { checkCollectionRun, faultSeed, seedCollectionRun, seededRandom, startCollectionRun, startFaultStack, waitForRunToSettle, type FaultStack } from './support/collection-run';
+import { checkCollectionRun, faultSeed, seedCollectionRun, seededRandom, startCollectionRun, useFaultStack, waitForRunToSettle } from './support/collection-run';
 
 /**
  * The SMTP server refuses every recipient with a temporary error (451) for a while: the messages are
@@ -6,27 +6,21 @@ import { checkCollectionRun, faultSeed, seedCollectionRun, seededRandom, startCo
  */
 const INVOICES = 30;
 
-let stack: FaultStack;
 let refusing = true;
 const refused = new Map<string, number>();
 
-beforeAll(async () => {
-  stack = await startFaultStack({
-    smtp: {
-      rejectRecipient(address) {
-        if (!refusing) return undefined;
-        refused.set(address, (refused.get(address) ?? 0) + 1);
-        return { code: 451, message: '4.3.2 Try again later' };
-      },
+const faultStack = useFaultStack({
+  smtp: {
+    rejectRecipient(address) {
+      if (!refusing) return undefined;
+      refused.set(address, (refused.get(address) ?? 0) + 1);
+      return { code: 451, message: '4.3.2 Try again later' };
     },
-  });
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
+  },
 });
 
 test('an SMTP server refusing for a while: every message is delivered later, once', async () => {
+  const stack = faultStack();
   const seed = faultSeed();
   const random = seededRandom(seed);
   // Nobody pays here: all four messages of each invoice must go out.

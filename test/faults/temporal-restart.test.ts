@@ -1,6 +1,6 @@
 import { and, inArray, ne } from 'drizzle-orm';
 import { invoices } from '../../db/schema';
-import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededRandom, startCollectionRun, startFaultStack, waitForRunToSettle, type FaultStack } from './support/collection-run';
+import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededRandom, startCollectionRun, useFaultStack, waitForRunToSettle } from './support/collection-run';
 
 /**
  * The Temporal dev server SIGKILLed in the middle of a collection run and started again on the same
@@ -9,17 +9,10 @@ import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededR
  */
 const INVOICES = 100;
 
-let stack: FaultStack;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+const faultStack = useFaultStack();
 
 test('the Temporal server killed and restarted mid-run: every invoice ends in its state, no message sent twice', async () => {
+  const stack = faultStack();
   const seed = faultSeed();
   const random = seededRandom(seed);
   const run = await seedCollectionRun(stack, INVOICES, 4);

@@ -3,7 +3,7 @@ import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import { events, webhookAttempts } from '../../db/schema';
 import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
 import { verifyStandardWebhook } from '../webhooks/receiver';
-import { faultSeed, seedCollectionRun, seededRandom, startCollectionRun, startFaultStack, waitForRunToSettle, type FaultStack } from './support/collection-run';
+import { faultSeed, seedCollectionRun, seededRandom, startCollectionRun, useFaultStack, waitForRunToSettle } from './support/collection-run';
 import { freePort } from './support/postgres';
 
 /**
@@ -13,20 +13,16 @@ import { freePort } from './support/postgres';
  */
 const INVOICES = 10;
 
-let stack: FaultStack;
 let server: Server | undefined;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-}, 120_000);
 
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise((r) => (server ? server.close(r) : r(undefined)));
-  await stack?.close();
 });
+const faultStack = useFaultStack();
 
 test('a webhook receiver down for a while: every event is delivered later, once', async () => {
+  const stack = faultStack();
   const seed = faultSeed();
   const random = seededRandom(seed);
   const port = await freePort();

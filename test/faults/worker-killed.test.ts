@@ -1,4 +1,4 @@
-import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededRandom, startCollectionRun, startFaultStack, waitForRunToSettle, type FaultStack } from './support/collection-run';
+import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededRandom, startCollectionRun, useFaultStack, waitForRunToSettle } from './support/collection-run';
 
 /**
  * 200 invoices through their notice, three reminders and (every fourth) a payment through the API,
@@ -8,17 +8,10 @@ import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededR
 const INVOICES = 200;
 const KILLS = 3;
 
-let stack: FaultStack;
-
-beforeAll(async () => {
-  stack = await startFaultStack();
-}, 120_000);
-
-afterAll(async () => {
-  await stack?.close();
-});
+const faultStack = useFaultStack();
 
 test('a worker SIGKILLed at random moments: every invoice ends in its state, no message sent twice', async () => {
+  const stack = faultStack();
   const seed = faultSeed();
   const random = seededRandom(seed);
   const run = await seedCollectionRun(stack, INVOICES, 4);

@@ -19,17 +19,7 @@ import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from '..
 import { startPostgresCluster, type PostgresCluster } from './postgres';
 import { startTemporalServer, startWorkerProcess, type ChildHandle, type TemporalServer } from './processes';
 
-/** A small seeded PRNG (mulberry32): a failing run is repeated with its printed seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../../support/random';
 
 /** FAULT_SEED, or a fresh one; printed by each scenario so a failure can be replayed. */
 export function faultSeed(): number {
@@ -62,6 +52,24 @@ export interface FaultStack {
   startWorker(): Promise<ChildHandle>;
   request(method: string, path: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   close(): Promise<void>;
+}
+
+/**
+ * The scenario's stack, started before its test and closed after it (one stack per file).
+ * Call the returned function inside the test.
+ */
+export function useFaultStack(options: { smtp?: SmtpServerOptions } = {}): () => FaultStack {
+  let stack: FaultStack | undefined;
+  beforeAll(async () => {
+    stack = await startFaultStack(options);
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.close();
+  });
+  return () => {
+    if (!stack) throw new Error('the fault stack did not start');
+    return stack;
+  };
 }
 
 export async function startFaultStack(options: { smtp?: SmtpServerOptions } = {}): Promise<FaultStack> {
