@@ -107,7 +107,13 @@ export function idempotency(db: Db, options: IdempotencyOptions = {}): RequestHa
 /** Accepts the draft's structured-field string (`"abc"`) and the bare token most clients send. */
 function parseKey(header: string): string {
   const trimmed = header.trim();
-  const key = /^"(.*)"$/.exec(trimmed)?.[1] ?? trimmed;
+  const quoted = /^"(.*)"$/.exec(trimmed)?.[1];
+  if (quoted === undefined && (trimmed.startsWith('"') || trimmed.endsWith('"'))) {
+    throw new AppError(400, 'idempotency_key_invalid', 'The Idempotency-Key is a quoted string without its other quote', [
+      { path: IDEMPOTENCY_KEY_HEADER, message: 'must be a token or a complete quoted string' },
+    ]);
+  }
+  const key = quoted ?? trimmed;
   if (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     throw new AppError(400, 'idempotency_key_invalid', `The Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`, [
       { path: IDEMPOTENCY_KEY_HEADER, message: `must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` },

@@ -114,6 +114,7 @@ describe('Idempotency-Key on the partner API', () => {
     ['256 characters', 'k'.repeat(256), 400],
     ['255 characters', 'k'.repeat(255), 201],
     ['a structured-field string', '"quoted-key"', 201],
+    ['a quoted string without its closing quote', '"unterminated', 400],
   ])('a key that is %s is answered %i', async (_case, idempotencyKey, status) => {
     const { key } = await stack.newPartner('Key length');
     const res = await stack.request('POST', '/api/v2/companies', { key, body: companyBody(`HC Key ${status}`), headers: { 'idempotency-key': idempotencyKey } });
