@@ -1,10 +1,11 @@
 import { and, eq } from 'drizzle-orm';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
 import { dunningPolicies, invoices } from '../db/schema';
 import { defaultDunningPolicy } from '../domain/dunning-policy';
 import { CompanyId, InvoiceStatus, PartnerId } from '../temporal/search-attributes';
-import { invoiceWorkflowId, reversePayment, type InvoiceSnapshot, type InvoiceWorkflowInput, type ReversePaymentRequest } from '../workflows/invoice.messages';
+import { InvoiceFailure, invoiceWorkflowId, reversePayment, type InvoiceSnapshot, type InvoiceWorkflowInput, type ReversePaymentRequest } from '../workflows/invoice.messages';
 import type { invoiceWorkflow } from '../workflows/invoice.workflow';
 import { invoiceWorkflowInput } from './invoice-workflow-input';
 
@@ -24,7 +25,12 @@ export async function reverseInvoicePayment(
     .then((d) => d.status.name === 'RUNNING')
     .catch(() => false);
   if (running) {
-    return handle.executeUpdate(reversePayment, { args: [request], updateId: `reverse-${request.externalId}-${request.kind}` });
+    try {
+      return await handle.executeUpdate(reversePayment, { args: [request], updateId: `reverse-${request.externalId}-${request.kind}` });
+    } catch (err) {
+      // Paid a moment ago: the run refuses (closed) while it finishes. Once it has ended, reopen below.
+      if (!(err instanceof WorkflowNotFoundError) && !(refusedAsClosed(err) && (await endsSoon(handle)))) throw err;
+    }
   }
   const [inv] = await deps.db.select().from(invoices).where(eq(invoices.id, invoiceId));
   if (!inv) throw new Error(`invoice ${invoiceId} not found`);
@@ -67,4 +73,19 @@ export async function reverseInvoicePayment(
     ],
   });
   return { reopened: true };
+}
+
+function refusedAsClosed(err: unknown): boolean {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+  return cause instanceof ApplicationFailure && cause.type === InvoiceFailure.closed;
+}
+
+/** Whether a closing run has ended within a few seconds. */
+async function endsSoon(handle: WorkflowHandle): Promise<boolean> {
+  const ended = handle.result().then(
+    () => true,
+    () => true,
+  );
+  const waited = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000).unref());
+  return Promise.race([ended, waited]);
 }
