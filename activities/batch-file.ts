@@ -26,6 +26,7 @@ import { isFinalStatus } from '../domain/invoice-status';
 import { normalizePhoneNumber } from '../domain/phone';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
+import { invoiceLineRows } from '../services/invoice-lines';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import type { BatchFileCounts, BatchFileInput, BatchFileSummary, BatchTransmission } from '../workflows/batch-file.messages';
 import {
@@ -385,15 +386,7 @@ async function applyPlacements(db: Db, ctx: PlacementContext, pending: Pending[]
           debtor,
           amountTotalCents: total,
         },
-        // The suffix keeps the partner's line order (line ids sort by creation).
-        lines: inv.invoice_lines.map((l, i) => ({
-          id: `${newId('lin')}${String(i).padStart(3, '0')}`,
-          invoiceId: id,
-          description: l.description,
-          amountCents: l.amount_cents,
-          quantity: l.quantity,
-          vatRate: l.vat_rate,
-        })),
+        lines: invoiceLineRows(id, inv.invoice_lines),
       });
     }
     if (fresh.length === 0) return;

@@ -19,6 +19,7 @@ import {
 } from '../../domain/schemas';
 import { appendEvents } from '../../services/events';
 import { newId } from '../../services/ids';
+import { invoiceLineRows } from '../../services/invoice-lines';
 import {
   createPaymentPlan,
   creditAndRetractInvoice,
@@ -109,14 +110,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
       const lines = await tx
         .insert(invoiceLines)
         .values(
-          body.invoice_lines.map((l, i) => ({
-            id: `${newId('lin')}${String(i).padStart(3, '0')}`,
-            invoiceId: id,
-            description: l.description,
-            amountCents: l.amount_cents,
-            quantity: l.quantity,
-            vatRate: l.vat_rate,
-          })),
+          invoiceLineRows(id, body.invoice_lines),
         )
         .returning();
       return { inv: inv!, lines };
