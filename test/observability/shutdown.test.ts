@@ -156,8 +156,8 @@ test('the worker serves its own metrics with the Temporal SDK’s, is ready whil
   expect(text).toMatch(/^process_resident_memory_bytes /m);
   // The SDK's own exporter listens on loopback only.
   expect(worker.output()).not.toMatch(/Temporal SDK metrics unavailable/);
-  // The SDK's own log lines go through pino.
-  expect(worker.output()).toMatch(/^\{.*"component":"temporal".*\}$/m);
+  // The SDK's own log lines go through pino (the SDK buffers them ~100 ms to order them).
+  await eventually(async () => expect(worker.output()).toMatch(/^\{.*"component":"temporal".*"state":"RUNNING".*\}$/m), 10_000);
 
   worker.child.kill('SIGTERM');
   expect(await worker.exited).toBe(0);
