@@ -80,7 +80,7 @@ async function main(): Promise<void> {
         connection: nativeConnection,
         namespace: options.namespace,
         taskQueue: options.taskQueue,
-        workflowBundle: await bundleWorkflows(),
+        workflowBundle: await bundleWorkflows(config),
         deps: { db, mailer, sms, temporal, config, logger },
         tuning: workerTuningFrom(config),
         dataConverter,

@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     connection: await connectWorker(address),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: await bundleWorkflows(),
+    workflowBundle: await bundleWorkflows(config),
     dataConverter: dataConverterFor(config),
     tuning: workerTuningFrom(config),
     deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },

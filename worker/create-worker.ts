@@ -1,16 +1,27 @@
 import path from 'node:path';
-import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type BundleOptions, type WorkflowBundleOption, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DataConverter, Duration } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { requestIdActivityInterceptor } from '../observability/temporal-interceptors';
+import { dataConverterFor, type PayloadEncryptionConfig } from '../temporal/data-converter';
 
 export const workflowsPath = path.join(__dirname, '..', 'workflows', 'index.ts');
 /** Bundled with the workflows (`workflowInterceptorModules`): carries the request id to activities and logs. */
 export const workflowInterceptorModules = [path.join(__dirname, '..', 'workflows', 'request-id.interceptors.ts')];
 
-/** Bundles the workflow code once; pass the result to every worker of the process. */
-export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger });
+/**
+ * Bundles the workflow code once; pass the result to every worker of the process. With payload
+ * encryption on, the bundle carries the same failure converter as the process's data converter,
+ * so failures raised in workflow code (update rejections, workflow failures) are encrypted too.
+ */
+export function bundleWorkflows(config: PayloadEncryptionConfig = {}): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode(workflowBundleOptions(dataConverterFor(config)));
+}
+
+/** What `bundleWorkflowCode` needs for workers using `dataConverter` (tests bundle with it too). */
+export function workflowBundleOptions(dataConverter?: DataConverter): BundleOptions {
+  const failureConverterPath = dataConverter?.failureConverterPath;
+  return { workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger, ...(failureConverterPath ? { failureConverterPath } : {}) };
 }
 
 /** Worker tuning from the configuration (`RECOUP_WORKER_*`); unset fields keep the SDK's defaults. */

@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     connection: await connectWorker(address),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: await bundleWorkflows(),
+    workflowBundle: await bundleWorkflows(config),
     dataConverter: dataConverterFor(config),
     tuning: workerTuningFrom(config),
     deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, metrics: metrics.recoup },

@@ -7,7 +7,7 @@ import { temporal } from '@temporalio/proto';
 import { createApp } from '../../api/app';
 import { createApiKey } from '../../services/api-keys';
 import { createConsoleSession, createConsoleUser } from '../../services/console-users';
-import { invoiceWorkflowId } from '../../workflows/invoice.messages';
+import { holdInvoice, invoiceWorkflowId } from '../../workflows/invoice.messages';
 import { eventually } from '../support/eventually';
 import { silentLogger } from '../support/logger';
 import { invoiceBody, OPS_KEY, startStack, type Stack } from '../support/stack';
@@ -18,12 +18,20 @@ const debtor = { first_name: 'Wilhelmina', last_name: 'Ooststroom', email: 'w.oo
 // Free text a partner types: personal data in an update's argument, in the history and in the activity that stores it.
 const holdReason = 'Wilhelmina Ooststroom (w.ooststroom@example.nl) disputes the invoice by phone';
 
+// A second debtor whose mail server keeps answering 451 with the address in its text: the error
+// the email activity fails with, retry after retry.
+const busyDebtor = { first_name: 'Gijsbrecht', last_name: 'Amstelveen', email: 'g.amstelveen@example.nl', locale: 'nl', timezone: 'Europe/Amsterdam' };
+
 let stack: Stack;
 let partner: Awaited<ReturnType<Stack['newPartner']>>;
 let invoiceId: string;
+let busyInvoiceId: string;
 
 beforeAll(async () => {
-  stack = await startStack({ config: { RECOUP_PAYLOAD_KEYS: `k2026:${key2026}`, RECOUP_CODEC_CORS_ORIGINS: UI } });
+  stack = await startStack({
+    config: { RECOUP_PAYLOAD_KEYS: `k2026:${key2026}`, RECOUP_CODEC_CORS_ORIGINS: UI },
+    smtp: { rejectRecipient: (address) => (address === busyDebtor.email ? { code: 451, message: `4.2.2 Mailbox of ${address} is full, try later` } : undefined) },
+  });
   partner = await stack.newPartner('Codec');
   const { key, companyId } = partner;
   const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
@@ -31,6 +39,8 @@ beforeAll(async () => {
   const due = new Date(now.getTime() + 20 * 86_400_000).toISOString().slice(0, 10);
   const inv = await stack.request('POST', '/api/v2/invoices', { key, body: invoiceBody(imp.body.id, { issue_date: now.toISOString().slice(0, 10), due_date: due, debtor }) });
   invoiceId = inv.body.id;
+  const busy = await stack.request('POST', '/api/v2/invoices', { key, body: invoiceBody(imp.body.id, { issue_date: now.toISOString().slice(0, 10), due_date: due, debtor: busyDebtor }) });
+  busyInvoiceId = busy.body.id;
   expect((await stack.request('POST', `/api/v2/imports/${imp.body.id}/transmit`, { key })).status).toBe(202);
   await eventually(async () => expect((await stack.request('GET', `/api/v2/invoices/${invoiceId}`, { key })).body.status).toBe('open'));
   const hold = await stack.request('POST', `/api/v2/invoices/${invoiceId}/hold`, { key, body: { reason: holdReason } });
@@ -153,6 +163,45 @@ describe('with RECOUP_PAYLOAD_KEYS set', () => {
     const res = await stack.request('POST', '/codec/decode', { key: OPS_KEY, body: { payloads: [{ data: 'not base64!' }] } });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'payloads.0.data' })]);
+  });
+
+  test('a failure’s message is encrypted too: the SMTP answer naming the debtor is not in what the server keeps, and the codec reads it', async () => {
+    // What the server keeps of the retrying email activity: its last failure.
+    const plainClient = new Client({ connection: stack.env.connection });
+    const describe = () =>
+      plainClient.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: invoiceWorkflowId(busyInvoiceId) } });
+    const pending = await eventually(async () => {
+      const activity = (await describe()).pendingActivities?.find((a) => a.activityType?.name === 'sendInvoiceMessage' && a.lastFailure);
+      expect(activity).toBeDefined();
+      return activity!;
+    }, 60_000);
+    const raw = Buffer.from(temporal.api.workflowservice.v1.DescribeWorkflowExecutionResponse.encode(await describe()).finish()).toString('latin1');
+    expect(raw).not.toContain(busyDebtor.email);
+    const failure = pending.lastFailure!;
+    expect(failure.message).toBe('Encoded failure');
+    expect(failure.stackTrace).toBe('');
+    expect(Buffer.from(failure.encodedAttributes!.metadata!['encryption-key-id']!).toString()).toBe('k2026');
+
+    const res = await stack.request('POST', '/codec/decode', { key: OPS_KEY, body: { payloads: [asJson(failure.encodedAttributes!)] } });
+    expect(res.status).toBe(200);
+    const attributes = JSON.parse(dataText(res.body.payloads[0])) as { message: string; stack_trace: string };
+    expect(attributes.message).toContain(`Mailbox of ${busyDebtor.email} is full`);
+    expect(attributes.stack_trace).toContain('Error');
+  });
+
+  test('a rejected update reads normally through the API, and not at all without the key: failures raised in workflow code are encrypted', async () => {
+    const again = await stack.request('POST', `/api/v2/invoices/${invoiceId}/hold`, { key: partner.key, body: { reason: 'again' } });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toContain('already on hold');
+    // The same rejection through a client without the codec: its text never crossed the wire in clear.
+    const plainClient = new Client({ connection: stack.env.connection });
+    const error = await plainClient.workflow
+      .getHandle(invoiceWorkflowId(invoiceId))
+      .executeUpdate(holdInvoice, { args: [{ reason: 'again' }] })
+      .then(() => undefined, (e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect(String(error)).not.toContain('on hold');
+    expect(String(error)).toMatch(/binary\/encrypted|Encoded failure/);
   });
 
   test('the CORS preflight from the Web UI’s origin is allowed; another origin gets no CORS headers', async () => {

@@ -13,6 +13,7 @@ import { createTestDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
+import { daytimeTimezone } from '../support/daytime';
 
 /**
  * Exactly once when the worker dies mid-send: the worker runs in a child process, the SMTP
@@ -135,12 +136,6 @@ suite('a worker killed between the provider call and the activity’s completion
     });
   }
 
-  /** A fixed-offset zone where it is early afternoon now, so quiet hours never hold a message back. */
-  function afternoonZone(): string {
-    const offset = ((13 - new Date().getUTCHours() + 36) % 24) - 12;
-    return offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-  }
-
   const emailsWith = (messageId: string) => smtp.messages.filter((m) => m.messageId === messageId);
 
   test.each([
@@ -153,7 +148,7 @@ suite('a worker killed between the provider call and the activity’s completion
     const input = await seedInvoice(database.db, seed, {
       dueDate: dateFrom(Date.now(), -5),
       policy,
-      debtor: { email: `killed-${when}@example.nl`, timezone: afternoonZone() },
+      debtor: { email: `killed-${when}@example.nl`, timezone: daytimeTimezone() },
     });
     const noticeId = `<${input.invoiceId}.transmit.email@recoup>`;
     const reminderId = `<${input.invoiceId}.step0.email@recoup>`;

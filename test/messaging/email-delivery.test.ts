@@ -18,6 +18,7 @@ import { silentLogger } from '../support/logger';
 import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { workflowBundle } from '../support/stack';
+import { daytimeTimezone } from '../support/daytime';
 
 /**
  * Email delivery failures against a real SMTP server that refuses some recipients: permanent
@@ -102,15 +103,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A fixed-offset zone where it is early afternoon on the test server's clock, so quiet hours never hold a message back. */
-function afternoonZone(nowMs: number): string {
-  const offset = ((13 - new Date(nowMs).getUTCHours() + 36) % 24) - 12;
-  return offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
-
 async function startInvoice(email: string, queue = taskQueue): Promise<InvoiceWorkflowInput> {
   const now = await env.currentTimeMs();
-  const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(now, 10), policy, debtor: { email, timezone: afternoonZone(now) } });
+  const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(now, 10), policy, debtor: { email, timezone: daytimeTimezone(now) } });
   await env.client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', { workflowId: invoiceWorkflowId(input.invoiceId), taskQueue: queue, args: [input] });
   return input;
 }

@@ -24,6 +24,7 @@ import { eventually } from '../support/eventually';
 import { silentLogger } from '../support/logger';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { invoiceBody, workflowBundle } from '../support/stack';
+import { daytimeTimezone } from '../support/daytime';
 
 /**
  * Observability of the API and the worker, wired as api/main.ts and worker/main.ts wire them
@@ -56,12 +57,6 @@ const logSink = new Writable({
     done();
   },
 });
-
-/** A fixed-offset zone where it is early afternoon at `ms`, so quiet hours never hold the notice back. */
-function afternoonZone(ms: number): string {
-  const offset = ((13 - new Date(ms).getUTCHours() + 36) % 24) - 12;
-  return offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
-}
 
 async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; url: string }> {
   const s: Server = await new Promise((resolve) => {
@@ -169,7 +164,7 @@ describe('request ids', () => {
       body: invoiceBody(importId, {
         due_date: new Date(now + 20 * 86_400_000).toISOString().slice(0, 10),
         issue_date: new Date(now).toISOString().slice(0, 10),
-        debtor: { first_name: 'Anna', last_name: 'de Vries', email: 'traced@example.nl', locale: 'nl', timezone: afternoonZone(now) },
+        debtor: { first_name: 'Anna', last_name: 'de Vries', email: 'traced@example.nl', locale: 'nl', timezone: daytimeTimezone(now) },
       }),
     });
     expect(invoice.status).toBe(201);

@@ -12,23 +12,32 @@ import { createSmsSender, type SmsSender } from '../../messaging/sms';
 import { createApiKey, createPartner } from '../../services/api-keys';
 import { newId } from '../../services/ids';
 import { registerSearchAttributes, searchAttributeDefinitions } from '../../temporal/search-attributes';
-import { workflowInterceptorModules, workflowsPath } from '../../worker/create-worker';
+import { workflowBundleOptions } from '../../worker/create-worker';
+import type { DataConverter } from '@temporalio/common';
 import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
 import { dataConverterFor } from '../../temporal/data-converter';
 import { createTestDatabase } from './database';
 import { documentStoreFor } from '../../storage/document-store';
 import { silentLogger } from './logger';
-import { startSmtpServer, type TestSmtpServer } from './smtp';
+import { skipToDaytime } from './daytime';
+import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from './smtp';
 
 export const OPS_KEY = 'test-bootstrap-ops-key-0123456789';
 
 let cachedBundle: Promise<WorkflowBundleOption> | undefined;
-/** The workflow bundle made once per run by the global setup (or bundled here when run alone). */
-export function workflowBundle(): Promise<WorkflowBundleOption> {
+let cachedEncryptingBundle: Promise<WorkflowBundleOption> | undefined;
+/**
+ * The workflow bundle made once per run by the global setup (or bundled here when run alone); for
+ * workers whose data converter encrypts (`dataConverterFor` with keys), one that carries its
+ * failure converter, made once per test file.
+ */
+export function workflowBundle(dataConverter?: DataConverter): Promise<WorkflowBundleOption> {
+  if (dataConverter?.failureConverterPath) {
+    cachedEncryptingBundle ??= bundleWorkflowCode(workflowBundleOptions(dataConverter));
+    return cachedEncryptingBundle;
+  }
   const codePath = process.env.RECOUP_TEST_WORKFLOW_BUNDLE;
-  cachedBundle ??= codePath
-    ? Promise.resolve({ codePath })
-    : bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  cachedBundle ??= codePath ? Promise.resolve({ codePath }) : bundleWorkflowCode(workflowBundleOptions());
   return cachedBundle;
 }
 
@@ -41,6 +50,8 @@ export interface StackOptions {
   config?: Partial<Config>;
   /** Starts the webhook outbox relay, as `npm start` and the worker do. */
   webhooks?: boolean;
+  /** How the in-process SMTP server answers (e.g. refusing a recipient). */
+  smtp?: SmtpServerOptions;
 }
 
 export interface HttpResponse {
@@ -79,8 +90,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         })
       : await TestWorkflowEnvironment.createTimeSkipping({ ...client, server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
   if (options.temporal !== 'dev-server') await registerSearchAttributes(env.connection, 'default');
+  // Notices go out at once only in the debtor's daytime: move the time-skipping server's clock there.
+  if (options.temporal !== 'dev-server') await skipToDaytime(env);
   const database = await createTestDatabase();
-  const smtp = await startSmtpServer();
+  const smtp = await startSmtpServer(options.smtp);
   const taskQueue = `test-${newId('tq')}`;
   const config: Config = {
     ...parseConfig({}),
@@ -112,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
-    workflowBundle: await workflowBundle(),
+    workflowBundle: await workflowBundle(dataConverter),
     activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger, documents }),
     ...(dataConverter ? { dataConverter } : {}),
   });

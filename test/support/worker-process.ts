@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // The bundle the test run's global setup made, when there is one: a restarted worker is ready sooner.
-    workflowBundle: process.env.RECOUP_TEST_WORKFLOW_BUNDLE ? { codePath: process.env.RECOUP_TEST_WORKFLOW_BUNDLE } : await bundleWorkflows(),
+    workflowBundle: process.env.RECOUP_TEST_WORKFLOW_BUNDLE && !config.RECOUP_PAYLOAD_KEYS ? { codePath: process.env.RECOUP_TEST_WORKFLOW_BUNDLE } : await bundleWorkflows(config),
     dataConverter: dataConverterFor(config),
     deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
   });

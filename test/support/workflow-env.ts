@@ -14,6 +14,7 @@ import { createTestDatabase } from './database';
 import { silentLogger } from './logger';
 import { seedCompany } from './seed';
 import { workflowBundle } from './stack';
+import { skipToDaytime } from './daytime';
 import { startSmtpServer, type TestSmtpServer } from './smtp';
 
 /**
@@ -54,7 +55,7 @@ export async function startWorkflowTestEnv(options: { dataConverter?: DataConver
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle(dataConverter),
       ...(dataConverter ? { dataConverter } : {}),
       ...(maxCachedWorkflows !== undefined ? { maxCachedWorkflows } : {}),
       activities: createActivities({
@@ -71,15 +72,7 @@ export async function startWorkflowTestEnv(options: { dataConverter?: DataConver
   let { worker, running } = await startWorker(options.dataConverter, options.maxCachedWorkflows);
   const seed = await seedCompany(database.db);
 
-  async function daytime(): Promise<void> {
-    const now = await env.currentTimeMs();
-    const hour = new Date(now).getUTCHours();
-    if (hour >= 8 && hour <= 16) return;
-    const next = new Date(now);
-    next.setUTCHours(9, 0, 0, 0);
-    if (next.getTime() <= now) next.setUTCDate(next.getUTCDate() + 1);
-    await env.sleep(next.getTime() - now);
-  }
+  const daytime = () => skipToDaytime(env);
 
   return {
     env,

@@ -10,6 +10,7 @@ import { parseConfig, type Config } from '../../../config/config';
 import { createDb, type Database } from '../../../db/client';
 import { invoices, messages } from '../../../db/schema';
 import { dunningPolicySchema } from '../../../domain/dunning-policy';
+import { daytimeTimezone } from '../../support/daytime';
 import { createApiKey } from '../../../services/api-keys';
 import { createTemporalClient } from '../../../temporal/connection';
 import { invoiceWorkflowId, type InvoiceWorkflowInput } from '../../../workflows/invoice.messages';
@@ -24,12 +25,6 @@ export { seededRandom } from '../../support/random';
 /** FAULT_SEED, or a fresh one; printed by each scenario so a failure can be replayed. */
 export function faultSeed(): number {
   return process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
-}
-
-/** A fixed-offset zone where it is early afternoon now, so quiet hours never hold a message back. */
-export function afternoonZone(): string {
-  const offset = ((13 - new Date().getUTCHours() + 36) % 24) - 12;
-  return offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 }
 
 /**
@@ -184,7 +179,7 @@ const purposes = ['transmit', 'step0', 'step1', 'step2'];
 export async function seedCollectionRun(stack: FaultStack, count: number, payEvery: number): Promise<CollectionRun> {
   const seed = await seedCompany(stack.database.db);
   const key = await createApiKey(stack.database.db, { partnerId: seed.partner.id, role: 'partner' });
-  const timezone = afternoonZone();
+  const timezone = daytimeTimezone();
   const inputs: InvoiceWorkflowInput[] = [];
   for (let i = 0; i < count; i++) {
     inputs.push(await seedInvoice(stack.database.db, seed, { dueDate: dateFrom(Date.now(), -10), policy: reminderPolicy, debtor: { email: `debtor-${i}@example.nl`, timezone } }));
