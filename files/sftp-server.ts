@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Server, utils, type Attributes, type AuthContext, type Connection, type FileEntry, type SFTPWrapper } from 'ssh2';
 import type { Db } from '../db/client';
-import { authenticateSftpPassword, authenticateSftpPublicKey, type SftpCredential } from '../services/sftp-credentials';
+import { authenticateSftpPassword, authenticateSftpPublicKey, revokedSftpCredentialIds, type SftpCredential } from '../services/sftp-credentials';
 import { ensurePartnerFolders, isCandidateFileName, partnerFolder, type PartnerFolderKind } from './layout';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
@@ -36,6 +36,8 @@ export interface SftpServerOptions {
    * whose connection drops before the close is never reported. Errors are logged, not sent to the client.
    */
   onUploadComplete?: (partnerId: string, absolutePath: string) => void | Promise<void>;
+  /** How often open sessions are checked against revoked logins (default 5 s): a revoked login's sessions end. */
+  revocationCheckMs?: number;
 }
 
 export interface SftpServer {
@@ -79,6 +81,8 @@ export async function startSftpServer(options: SftpServerOptions): Promise<SftpS
   const { db, logger } = options;
   const root = path.resolve(options.root);
   const connections = new Set<Connection>();
+  /** The login each signed-in connection uses: revoking it ends the connection (see `endRevokedSessions`). */
+  const signedInWith = new Map<Connection, { credential: SftpCredential; log: Logger }>();
 
   const server = new Server({ hostKeys: options.hostKeys, ident: 'recoup-sftp' }, (client, info) => {
     connections.add(client);
@@ -118,6 +122,7 @@ export async function startSftpServer(options: SftpServerOptions): Promise<SftpS
 
     client.on('ready', () => {
       const signedIn = credential!;
+      signedInWith.set(client, { credential: signedIn, log });
       log.info({ username: signedIn.username, partnerId: signedIn.partnerId }, 'sftp signed in');
       client.on('session', (acceptSession) => {
         const session = acceptSession();
@@ -129,9 +134,34 @@ export async function startSftpServer(options: SftpServerOptions): Promise<SftpS
       });
     });
     client.on('error', (err) => log.debug({ err }, 'sftp connection error'));
-    client.on('close', () => connections.delete(client));
+    client.on('close', () => {
+      connections.delete(client);
+      signedInWith.delete(client);
+    });
   });
   server.on('error', (err: Error) => logger.error({ err }, 'sftp server error'));
+
+  // Logins are revoked from another process (the CLI), so the database is asked, not this process's memory.
+  let checking = false;
+  async function endRevokedSessions(): Promise<void> {
+    if (checking || signedInWith.size === 0) return;
+    checking = true;
+    try {
+      const revoked = await revokedSftpCredentialIds(db, [...new Set([...signedInWith.values()].map((s) => s.credential.id))]);
+      for (const [client, { credential, log }] of signedInWith) {
+        if (!revoked.has(credential.id)) continue;
+        log.info({ username: credential.username, partnerId: credential.partnerId }, 'sftp login revoked: session closed');
+        signedInWith.delete(client);
+        client.end();
+      }
+    } catch (err) {
+      logger.warn({ err }, 'could not check sftp logins for revocation');
+    } finally {
+      checking = false;
+    }
+  }
+  const revocationTimer = setInterval(() => void endRevokedSessions(), options.revocationCheckMs ?? 5_000);
+  revocationTimer.unref();
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -146,6 +176,7 @@ export async function startSftpServer(options: SftpServerOptions): Promise<SftpS
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(revocationTimer);
         server.close(() => resolve());
         for (const c of connections) c.end();
       }),

@@ -1,5 +1,5 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { utils, type ParsedKey } from 'ssh2';
 import type { Db } from '../db/client';
 import { partners, sftpCredentials } from '../db/schema';
@@ -75,7 +75,7 @@ export async function createSftpCredential(
   return { id: row!.id, partner_id: row!.partnerId, username: row!.username, password: password ?? null, public_keys: row!.publicKeys };
 }
 
-/** Revokes a live login by its id or username; false when there is none. Sessions already open run to their end. */
+/** Revokes a live login by its id or username; false when there is none. The SFTP server closes its open sessions within seconds. */
 export async function revokeSftpCredential(db: Db, login: { id: string } | { username: string }): Promise<boolean> {
   const which = 'id' in login ? eq(sftpCredentials.id, login.id) : eq(sftpCredentials.username, normaliseSftpUsername(login.username));
   const rows = await db
@@ -84,6 +84,17 @@ export async function revokeSftpCredential(db: Db, login: { id: string } | { use
     .where(and(which, isNull(sftpCredentials.revokedAt)))
     .returning();
   return rows.length > 0;
+}
+
+/** Which of these logins are no longer live (revoked, or gone): their open sessions must end. */
+export async function revokedSftpCredentialIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const live = await db
+    .select({ id: sftpCredentials.id })
+    .from(sftpCredentials)
+    .where(and(inArray(sftpCredentials.id, [...ids]), isNull(sftpCredentials.revokedAt)));
+  const liveIds = new Set(live.map((r) => r.id));
+  return new Set(ids.filter((id) => !liveIds.has(id)));
 }
 
 export async function listSftpCredentials(db: Db, partnerId: string): Promise<SftpCredential[]> {

@@ -49,6 +49,7 @@ beforeAll(async () => {
     onUploadComplete: (partnerId, file) => {
       uploads.push({ partnerId, file });
     },
+    revocationCheckMs: 250,
   });
 }, 60_000);
 
@@ -66,16 +67,19 @@ beforeEach(() => {
 interface Session {
   sftp: SFTPWrapper;
   end(): void;
+  /** Resolves when the connection is gone, whichever side ended it. */
+  closed: Promise<void>;
 }
 
 function connect(login: Pick<ConnectConfig, 'username' | 'password' | 'privateKey'>): Promise<Session> {
   return new Promise((resolve, reject) => {
     const conn = new Client();
+    const closed = new Promise<void>((resolveClosed) => conn.once('close', () => resolveClosed()));
     conn
       .on('ready', () =>
         conn.sftp((err, sftp) => {
           if (err) reject(err);
-          else resolve({ sftp, end: () => conn.end() });
+          else resolve({ sftp, end: () => conn.end(), closed });
         }),
       )
       .on('error', reject)
@@ -164,6 +168,21 @@ test.each([
   ['a password for a key-only login', { username: 'club-a-host', password: PASSWORD_A }],
 ])('%s is refused', async (_name, login) => {
   await expect(connect(login)).rejects.toMatchObject({ level: 'client-authentication' });
+});
+
+test('revoking a login ends its open session: nothing more is written with it', async () => {
+  const partnerC = (await createPartner(database.db, { name: 'Partner C' })).id;
+  await createSftpCredential(database.db, { partnerId: partnerC, username: 'club-c-leaver', password: PASSWORD_B });
+  const session = await connect({ username: 'club-c-leaver', password: PASSWORD_B });
+  await call((cb) => session.sftp.fastPut(localFile('before-revoke.csv', 'a\n'), '/inbox/before-revoke.csv', cb));
+  expect(existsSync(partnerFile(partnerC, 'inbox', 'before-revoke.csv'))).toBe(true);
+
+  expect(await revokeSftpCredential(database.db, { username: 'club-c-leaver' })).toBe(true);
+  // The server ends the connection: the session is not left to run on, and signing in again is refused.
+  await session.closed;
+  await expect(connect({ username: 'club-c-leaver', password: PASSWORD_B })).rejects.toMatchObject({ level: 'client-authentication' });
+  // Other logins' sessions go on.
+  await asA(async (sftp) => expect(await call<string>((cb) => sftp.realpath('.', cb))).toBe('/'));
 });
 
 test('the partner folder shows inbox, processed and outbox, and no one else’s folder', async () => {
