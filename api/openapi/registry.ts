@@ -38,7 +38,7 @@ import { eventQuerySchema, invoiceEventsQuerySchema } from '../routes/events';
 import { importListQuerySchema } from '../routes/imports';
 import { batchFileListQuerySchema, batchFileSchema } from '../routes/batch-files';
 import { policyPreviewSchema } from '../routes/dunning-policy-preview';
-import { bankTransactionListQuerySchema, statementQuerySchema } from '../../domain/statements/schemas';
+import { bankTransactionDismissSchema, bankTransactionListQuerySchema, bankTransactionResolveSchema, statementQuerySchema } from '../../domain/statements/schemas';
 import { bankStatementFileSchema, bankStatementSchema, bankTransactionSchema } from '../statements/resources';
 import * as resource from './resources';
 
@@ -168,6 +168,8 @@ export const components = {
   BankStatement: bankStatementSchema,
   BankTransaction: bankTransactionSchema,
   BankTransactionPage: resource.pageOf(bankTransactionSchema),
+  BankTransactionResolve: bankTransactionResolveSchema,
+  BankTransactionDismiss: bankTransactionDismissSchema,
 } satisfies Record<string, z.ZodType>;
 export type ComponentName = keyof typeof components;
 
@@ -574,6 +576,37 @@ export const routes: readonly ApiRoute[] = [
   },
   { operationId: 'getBankStatement', method: 'get', path: '/bank_statements/{id}', tag: 'Statements', summary: 'An imported bank statement with its lines', roles: ['ops'], response: { status: 200, description: 'The import', schema: 'BankStatement' } },
   { operationId: 'listBankTransactions', method: 'get', path: '/bank_transactions', tag: 'Statements', summary: 'Lines of imported bank statements', description: 'Filter with `status=unmatched` for the lines waiting for ops.', roles: ['ops'], query: bankTransactionListQuerySchema, response: { status: 200, description: 'A page of bank lines', schema: 'BankTransactionPage' } },
+  { operationId: 'getBankTransaction', method: 'get', path: '/bank_transactions/{id}', tag: 'Statements', summary: 'One line of an imported bank statement', roles: ['ops'], response: { status: 200, description: 'The line', schema: 'BankTransaction' } },
+  {
+    operationId: 'resolveBankTransaction',
+    method: 'post',
+    path: '/bank_transactions/{id}/resolve',
+    tag: 'Statements',
+    summary: 'Assign a waiting bank line to an invoice, which it pays',
+    description:
+      'For an `unmatched` credit line: pays the invoice (given by id, or by number when only one invoice has it) through its workflow, as an automatic match would (source `bank`, once however often this is retried), and marks the line `resolved` with who, when and why. The console does the same at `/console/reconciliation`.',
+    roles: ['ops'],
+    body: 'BankTransactionResolve',
+    response: { status: 200, description: 'The line, `resolved`', schema: 'BankTransaction' },
+    errors: [
+      { status: 409, description: '`bank_transaction_decided` (the line is not waiting), `not_a_credit`, or `invoice_not_payable` (the invoice is closed); no invoice with that id or number is a 404' },
+      { status: 422, description: '`invoice_ambiguous`: several invoices have that number' },
+    ],
+  },
+  {
+    operationId: 'dismissBankTransaction',
+    method: 'post',
+    path: '/bank_transactions/{id}/dismiss',
+    tag: 'Statements',
+    summary: 'Set a waiting bank line aside, with a reason',
+    description: 'For an `unmatched` line that pays no invoice (a payment for something else, a duplicate): marked `dismissed` with who, when and why. Nothing is paid.',
+    roles: ['ops'],
+    body: 'BankTransactionDismiss',
+    response: { status: 200, description: 'The line, `dismissed`', schema: 'BankTransaction' },
+    errors: [
+      { status: 409, description: '`bank_transaction_decided`: the line is not waiting' },
+    ],
+  },
 
   // --- this document ---
   { operationId: 'getOpenApiDocument', method: 'get', path: '/openapi.json', tag: 'Documentation', summary: 'This OpenAPI 3.1 document', description: 'Human-readable at `/api/docs`.', roles: [], response: { status: 200, description: 'The document', mediaType: 'application/json' } },

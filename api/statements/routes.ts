@@ -5,14 +5,14 @@ import type { Db } from '../../db/client';
 import { bankStatements, bankTransactions } from '../../db/schema';
 import { writeCamt053 } from '../../domain/statements/camt053-writer';
 import { writeMt940 } from '../../domain/statements/mt940-writer';
-import { bankTransactionListQuerySchema, statementQuerySchema } from '../../domain/statements/schemas';
+import { bankTransactionDismissSchema, bankTransactionListQuerySchema, bankTransactionResolveSchema, statementQuerySchema } from '../../domain/statements/schemas';
 import type { CollectionAccount } from '../../domain/statements/statement';
 import { collectionStatements } from '../../services/collection-statements';
 import { principalOf, requireRole } from '../auth';
 import { AppError, notFound, parse } from '../errors';
 import { visibleCompany } from '../scope';
 import { decodeCursor, page } from '../serializers';
-import { importBankStatement, type BankStatementRow, type BankTransactionRow } from './reconciliation';
+import { dismissBankTransaction, importBankStatement, resolveBankTransaction, type BankStatementRow, type BankTransactionRow } from './reconciliation';
 
 export interface StatementRouteDeps {
   db: Db;
@@ -84,6 +84,25 @@ export function statementRoutes({ db, temporal, account }: StatementRouteDeps): 
       .limit(q.limit + 1);
     const p = page(rows, q.limit);
     res.json({ data: p.data.map(bankTransactionResource), next_cursor: p.next_cursor });
+  });
+
+  r.get('/bank_transactions/:id', requireRole('ops'), async (req, res) => {
+    const [row] = await db.select().from(bankTransactions).where(eq(bankTransactions.id, String(req.params.id)));
+    if (!row) throw notFound('bank transaction');
+    res.json(bankTransactionResource(row));
+  });
+
+  // The console's two decisions on a waiting line, for ops tooling: the same rules and audit trail.
+  r.post('/bank_transactions/:id/resolve', requireRole('ops'), async (req, res) => {
+    const body = parse(bankTransactionResolveSchema, req.body);
+    const row = await resolveBankTransaction({ db, temporal }, String(req.params.id), { invoice: body.invoice, by: principalOf(req).keyId, reason: body.reason });
+    res.json(bankTransactionResource(row));
+  });
+
+  r.post('/bank_transactions/:id/dismiss', requireRole('ops'), async (req, res) => {
+    const body = parse(bankTransactionDismissSchema, req.body);
+    const row = await dismissBankTransaction({ db, temporal }, String(req.params.id), { by: principalOf(req).keyId, reason: body.reason });
+    res.json(bankTransactionResource(row));
   });
 
   async function statementResource(s: BankStatementRow) {

@@ -16,3 +16,14 @@ export const bankTransactionListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).max(200).optional(),
 });
+
+/** `POST /bank_transactions/{id}/resolve`: the invoice a waiting line pays, by id or number. */
+export const bankTransactionResolveSchema = z.object({
+  invoice: z.string().trim().min(1).max(200).describe('The invoice id, or its number when only one invoice has it'),
+  reason: z.string().trim().max(1000).optional().describe('Why, for the audit trail'),
+});
+
+/** `POST /bank_transactions/{id}/dismiss`: setting a waiting line aside needs a reason. */
+export const bankTransactionDismissSchema = z.object({
+  reason: z.string().trim().min(1).max(1000).describe('Why the line pays no invoice (a payment for something else, a duplicate)'),
+});

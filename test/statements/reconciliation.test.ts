@@ -218,3 +218,44 @@ test.each<[string, string, string, number, string]>([
   if (status === 400) expect(res.body.error.details[0].path).toEqual(expect.any(String));
   expect(await lines()).toHaveLength(before);
 });
+
+test('ops tooling decides waiting lines over the API: resolve pays the invoice once, dismiss needs a reason; partners are refused', async () => {
+  const statement = [
+    ':20:ABN261110-0050',
+    ':25:NL91ABNA0417164300',
+    ':28C:00050/1',
+    ':60F:C261109EUR1438,00',
+    ':61:2611101110C25,00NTRFNONREF//BNK-0101',
+    ':86:/EREF/NOTPROVIDED/REMI/contributie/NAME/ONBEKEND PERSOON',
+    ':61:2611101110C99,00NTRFNONREF//BNK-0102',
+    ':86:/EREF/NOTPROVIDED/REMI/sponsoring/NAME/BEDRIJF BV',
+    ':62F:C261110EUR1562,00',
+    '-',
+  ].join('\n');
+  const imported = await importStatement(statement, 'text/plain');
+  expect(imported.body).toMatchObject({ new_transaction_count: 2, counts: { unmatched: 2 } });
+  const [forF, sponsor] = (imported.body.transactions as Array<{ id: string; amount_cents: number }>).sort((x, y) => x.amount_cents - y.amount_cents);
+  const decide = (id: string, action: string, body: unknown, k = OPS_KEY) => stack.request('POST', `/api/v2/bank_transactions/${id}/${action}`, { key: k, body });
+
+  expect((await decide(forF!.id, 'resolve', { invoice: inv.f!.id }, key)).status).toBe(403);
+  const missing = await decide(forF!.id, 'resolve', { reason: 'no invoice given' });
+  expect([missing.status, missing.body.error.details[0].path]).toEqual([400, 'invoice']);
+  expect((await decide('btx_unknown', 'resolve', { invoice: inv.f!.id })).status).toBe(404);
+  expect((await decide(forF!.id, 'resolve', { invoice: 'NO-SUCH-INVOICE' })).status).toBe(404);
+  expect((await stack.request('GET', `/api/v2/bank_transactions/${forF!.id}`, { key: OPS_KEY })).body).toMatchObject({ status: 'unmatched', invoice_id: null });
+
+  const resolved = await decide(forF!.id, 'resolve', { invoice: inv.f!.invoice_number, reason: 'the member paid from a friend’s account' });
+  expect(resolved.status).toBe(200);
+  expect(resolved.body).toMatchObject({ id: forF!.id, status: 'resolved', invoice_id: inv.f!.id, matched_by: 'ops', resolved_by: expect.any(String), resolution_reason: 'the member paid from a friend’s account' });
+  expect(await invoice(inv.f!.id)).toMatchObject({ status: 'paid', amount_paid_cents: 2_500 });
+  const again = await decide(forF!.id, 'resolve', { invoice: inv.f!.id });
+  expect([again.status, again.body.error.code]).toEqual([409, 'bank_transaction_decided']);
+  expect(await invoice(inv.f!.id)).toMatchObject({ amount_paid_cents: 2_500 });
+
+  const noReason = await decide(sponsor!.id, 'dismiss', { reason: '  ' });
+  expect([noReason.status, noReason.body.error.details[0].path]).toEqual([400, 'reason']);
+  expect((await decide(sponsor!.id, 'dismiss', { reason: 'sponsoring, not a member' }, key)).status).toBe(403);
+  const dismissed = await decide(sponsor!.id, 'dismiss', { reason: 'sponsoring, not a member' });
+  expect(dismissed.body).toMatchObject({ status: 'dismissed', invoice_id: null, resolution_reason: 'sponsoring, not a member' });
+  expect(await lines('unmatched')).toEqual([]);
+});
