@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { asc, eq } from 'drizzle-orm';
@@ -46,7 +47,9 @@ let smtp: TestSmtpServer;
 let seed: Awaited<ReturnType<typeof seedCompany>>;
 const started: WorkerProcess[] = [];
 /** Set by a test: what the SMTP server does when this Message-ID arrives. */
-let trap: { messageId: string; when: 'before_250' | 'after_250'; worker: WorkerProcess; sprung: boolean } | undefined;
+let trap: { messageId: string; when: 'before_250' | 'after_250' | 'sigterm_before_250'; worker: WorkerProcess; sprung: boolean } | undefined;
+/** How long the SMTP server holds its 250 after SIGTERMing the worker (`sigterm_before_250`). */
+const HOLD_AFTER_SIGTERM_MS = 3_000;
 
 suite('a worker killed between the provider call and the activity’s completion (PostgreSQL only)', () => {
   beforeAll(async () => {
@@ -62,6 +65,12 @@ suite('a worker killed between the provider call and the activity’s completion
         if (!trap || trap.sprung || mail.messageId !== trap.messageId) return;
         trap.sprung = true;
         const { worker, when } = trap;
+        // sigterm_before_250: the worker is told to stop while it waits for our answer, which comes seconds later.
+        if (when === 'sigterm_before_250') {
+          worker.kill('SIGTERM');
+          await new Promise((resolve) => setTimeout(resolve, HOLD_AFTER_SIGTERM_MS));
+          return;
+        }
         // before_250: the worker dies waiting for our answer; after_250: it has its answer and dies before recording it.
         if (when === 'after_250') {
           setImmediate(() => worker.kill('SIGKILL'));
@@ -82,13 +91,21 @@ suite('a worker killed between the provider call and the activity’s completion
     await database?.close();
   });
 
-  function startWorkerProcess(): Promise<WorkerProcess> {
-    const child = spawn('npx', ['tsx', 'test/support/worker-process.ts'], {
+  /**
+   * `test/support/worker-process.ts`, or with `production` the worker as `npm run worker` runs it
+   * (`worker/main.ts`: its SIGTERM handling and shutdown grace, metrics off).
+   */
+  function startWorkerProcess(production = false): Promise<WorkerProcess> {
+    const command = production ? [process.execPath, ['--import', 'tsx', 'worker/main.ts']] as const : ['npx', ['tsx', 'test/support/worker-process.ts']] as const;
+    const child = spawn(command[0], [...command[1]], {
       cwd: root,
       detached: true, // its own process group, so a kill reaches the node process behind npx and tsx
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        ...(production
+          ? { RECOUP_WORKER_METRICS_PORT: '0', RECOUP_WORKER_SDK_METRICS_PORT: '0', RECOUP_FILES_WATCH: 'false', RECOUP_WORKER_SHUTDOWN_GRACE: '30s', RECOUP_DATA_DIR: path.join(os.tmpdir(), `recoup-sigterm-${process.pid}`) }
+          : {}),
         NODE_OPTIONS: '',
         TEMPORAL_ADDRESS: env.address,
         TEMPORAL_NAMESPACE: 'default',
@@ -101,7 +118,7 @@ suite('a worker killed between the provider call and the activity’s completion
         RECOUP_PORTAL_SECRET: 'test-portal-secret-0123456789',
         TWILIO_ACCOUNT_SID: '',
         TWILIO_AUTH_TOKEN: '',
-        LOG_LEVEL: 'error',
+        LOG_LEVEL: production ? 'info' : 'error',
       },
     });
     let output = '';
@@ -124,7 +141,7 @@ suite('a worker killed between the provider call and the activity’s completion
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`worker process did not start in time:\n${output}`)), 90_000);
       child.stdout!.on('data', () => {
-        if (/worker ready/.test(output)) {
+        if (/worker ready|"msg":"worker running"/.test(output)) {
           clearTimeout(timer);
           resolve(worker);
         }
@@ -189,5 +206,38 @@ suite('a worker killed between the provider call and the activity’s completion
     second.kill('SIGTERM');
     await second.exited;
     if (second.child.exitCode !== 0 && second.child.signalCode === null) throw new Error(`worker ended badly:\n${second.output()}`);
+  }, 300_000);
+
+  test('SIGTERMed while the SMTP server holds its answer: the worker finishes the send, records it and exits 0; another worker carries on', async () => {
+    const first = await startWorkerProcess(true);
+    const policy = dunningPolicySchema.parse({ steps: [{ offset_days: 1, action: 'reminder', channels: ['email'] }] });
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(Date.now(), -5), policy, debtor: { email: 'sigterm@example.nl', timezone: daytimeTimezone() } });
+    const noticeId = `<${input.invoiceId}.transmit.email@recoup>`;
+    const reminderId = `<${input.invoiceId}.step0.email@recoup>`;
+    trap = { messageId: noticeId, when: 'sigterm_before_250', worker: first, sprung: false };
+
+    const handle = await env.client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', { workflowId: invoiceWorkflowId(input.invoiceId), taskQueue, args: [input] });
+    // In-flight work is finished, not dropped: the process waits for the answer, records the send, then exits cleanly.
+    expect(await first.exited).toBe(0);
+    expect(trap.sprung).toBe(true);
+    expect(first.output()).toMatch(/"msg":"worker stopped"/);
+    const [notice] = await database.db.select().from(messages).where(eq(messages.invoiceId, input.invoiceId));
+    expect(notice).toMatchObject({ sendKey: `${input.invoiceId}:transmit:email`, status: 'sent' });
+    // The send ran once, in the first attempt, and completed: nothing for another worker to repeat.
+    const history = (await handle.fetchHistory()).events!;
+    const sendScheduled = history.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendInvoiceMessage')!;
+    const ofTheSend = (e: (typeof history)[number]) =>
+      String(e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId ?? e.activityTaskFailedEventAttributes?.scheduledEventId ?? e.activityTaskTimedOutEventAttributes?.scheduledEventId) === String(sendScheduled.eventId);
+    const sendEvents = history.filter(ofTheSend);
+    expect(sendEvents.map((e) => (e.activityTaskStartedEventAttributes ? `started #${e.activityTaskStartedEventAttributes.attempt}` : e.activityTaskCompletedEventAttributes ? 'completed' : 'failed'))).toEqual(['started #1', 'completed']);
+
+    // What the stopped worker did not pick up waits on the server for the next worker.
+    const second = await startWorkerProcess();
+    await eventually(async () => expect(emailsWith(reminderId)).toHaveLength(1), 120_000);
+    expect(emailsWith(noticeId)).toHaveLength(1);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: 'paid-sigterm', source: 'partner' }] });
+    expect((await handle.result()).status).toBe('paid');
+    second.kill('SIGTERM');
+    await second.exited;
   }, 300_000);
 });
