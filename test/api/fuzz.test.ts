@@ -7,6 +7,7 @@ import { eq } from 'drizzle-orm';
 import { eventually } from '../support/eventually';
 import { invoiceBody, OPS_KEY, startStack, type Stack } from '../support/stack';
 import { seededRandom } from '../support/random';
+import { createConsoleSession, createConsoleUser } from '../../services/console-users';
 
 /**
  * Bad input over every route: thousands of generated malformed requests (wrong JSON types, missing
@@ -45,13 +46,18 @@ interface FuzzRequest {
   path: string;
   headers: Record<string, string>;
   body?: string;
-  /** Console pages without a session redirect to the sign-in page: a refusal too. */
-  allowRedirectTo?: string;
+  /**
+   * A redirect that is a refusal too: console pages without a session go to the sign-in page, and
+   * a console form posted and redirected back says what was wrong (`?problem=`, `approved=0`).
+   */
+  allowRedirectTo?: string | RegExp;
 }
 
 let stack: Stack;
 let a: Tenant;
 let b: Tenant;
+/** An ops user signed in to the console: its session cookie and a form token. */
+let consoleOps: { cookie: string; csrf: string };
 
 async function tenant(name: string): Promise<Tenant> {
   const { partnerId, key, companyId } = await stack.newPartner(name);
@@ -101,6 +107,12 @@ beforeAll(async () => {
   b = await tenant('Fuzz B');
   // The transmitted invoices' notices are sent and recorded before the fingerprint is taken.
   await eventually(async () => expect(stack.smtp.messages).toHaveLength(2), 60_000);
+  const ops = await createConsoleUser(stack.database.db, { email: 'ops-fuzz@recoup.test', role: 'ops', password: 'a long ops fuzz password' });
+  const cookie = `recoup_console=${await createConsoleSession(stack.database.db, ops.id)}`;
+  const page = await fetch(`${stack.baseUrl}/console/reconciliation`, { headers: { cookie } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!csrf) throw new Error('no form token on the console page');
+  consoleOps = { cookie, csrf };
 }, 180_000);
 
 afterAll(async () => {
@@ -396,6 +408,27 @@ function generate(count: number, random: () => number): FuzzRequest[] {
         { kind: 'collector callback', method: 'POST', path: `/webhooks/collectors/${pick(['dcc_x', huge(300), '%00'])}`, headers: { 'content-type': 'application/json', 'x-recoup-signature': 'v1=00' }, body: pick(['{}', 'garbage', JSON.stringify({ status: 'collected' })]) },
         { kind: 'console', method: 'POST', path: '/console/sign-in', headers: form, body: pick(['email=a%40b.nl&password=x', `_csrf=${huge(100)}&email=x`, '']) },
         { kind: 'console', method: 'POST', path: pick(['/console/cases/bulk-review', '/console/cases/dcc_x/review', '/console/companies/cmp_x/verification', '/console/sign-out']), headers: form, body: 'decision=approve', allowRedirectTo: '/console/sign-in' },
+        // Signed in as ops with a valid form token: forms that say nothing valid, about real and made-up ids.
+        (() => {
+          const junkId = pick(['dcc_x', 'btx_x', 'cmp_x', huge(300), '%00', '💸', '..%2F..']);
+          const bad = pick(['', 'decision=maybe', 'decision=', `decision=approve&reason=${huge(1200)}`, 'reason=%00', 'invoice=', `invoice=${huge(300)}&reason=x`, 'reason=+++', 'case_ids=&reason=x', `case_ids=${huge(300)}`]);
+          const [path, body] = pick<[string, string]>([
+            ['/console/cases/bulk-review', bad],
+            ['/console/cases/bulk-review', `case_ids=${junkId}&case_ids=dcc_y&reason=fuzz`],
+            [`/console/cases/${junkId}/review`, pick([bad, 'decision=approve&reason=fuzz'])],
+            [`/console/companies/${pick([a.companyId, b.companyId])}/verification`, pick(['', 'decision=maybe', `decision=approve&reason=${huge(1200)}`])],
+            [`/console/companies/${junkId}/verification`, pick([bad, 'decision=reject&reason=fuzz'])],
+            [`/console/reconciliation/${junkId}/${pick(['resolve', 'dismiss'])}`, pick([bad, 'invoice=CLUB-1&reason=fuzz', 'reason=fuzz'])],
+          ]);
+          return {
+            kind: 'console signed in',
+            method: 'POST',
+            path,
+            headers: { ...form, cookie: consoleOps.cookie },
+            body: `_csrf=${encodeURIComponent(consoleOps.csrf)}${body ? `&${body}` : ''}`,
+            allowRedirectTo: /^\/console\?(problem=|approved=0&)/,
+          };
+        })(),
         { kind: 'codec', method: 'POST', path: `/codec/${pick(['decode', 'encode'])}`, headers: { 'content-type': 'application/json', 'x-namespace': 'default' }, body: pick(['{', '{"payloads":"x"}', '{"payloads":[{"metadata":1}]}', '[]']) },
       ]);
     },
@@ -429,7 +462,9 @@ test('thousands of malformed requests over every route: each one a 4xx, and noth
     const text = await res.text();
     byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
     byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
-    const refused = (res.status >= 400 && res.status < 500) || (r.allowRedirectTo !== undefined && res.status === 303 && res.headers.get('location') === r.allowRedirectTo);
+    const location = res.headers.get('location') ?? '';
+    const redirectRefusal = r.allowRedirectTo instanceof RegExp ? r.allowRedirectTo.test(location) : location === r.allowRedirectTo;
+    const refused = (res.status >= 400 && res.status < 500) || (r.allowRedirectTo !== undefined && res.status === 303 && redirectRefusal);
     if (!refused) wrong.push(`${r.kind}: ${r.method} ${r.path.slice(0, 160)} ${r.body?.slice(0, 160) ?? ''} → ${res.status} ${text.slice(0, 200)}`);
   };
   await Promise.all(
