@@ -126,6 +126,10 @@ export const invoices = pgTable(
     index('invoices_updated').on(t.partnerId, t.updatedAt),
     // Batch placements and bank reconciliation look invoices up by the partner's own ids.
     index('invoices_company_external_id').on(t.companyId, t.externalId),
+    // Bank reconciliation finds the invoice a remittance text names, in any letter case.
+    index('invoices_reference_upper').on(sql`upper(${t.reference})`),
+    index('invoices_number_upper').on(sql`upper(${t.invoiceNumber})`),
+    index('invoices_id_upper').on(sql`upper(${t.id})`),
   ],
 );
 
