@@ -5,7 +5,7 @@ import readline from 'node:readline';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { batchFileRecords, batchFiles, companies, imports, invoiceLines, invoices, partners } from '../db/schema';
 import { invoiceTotal } from '../domain/amounts';
@@ -66,6 +66,8 @@ type Pending = { line: number; result: RecordResult } | { line: number; record: 
 
 const PLACEMENT_CHUNK = 500;
 const UPDATE_CHUNK = 50;
+/** Update records of a chunk in flight at once (each a Temporal Update to a different invoice). */
+const UPDATE_CONCURRENCY = 16;
 /** Longest line read; a longer one is reported, not parsed (one record is a few KB). */
 const MAX_LINE_CHARS = 1_000_000;
 
@@ -421,22 +423,75 @@ async function applyPlacements(db: Db, ctx: PlacementContext, pending: Pending[]
   return [...results.values()].sort((a, b) => a.line - b.line);
 }
 
-/** Update records, one by one: each reaches its invoice's workflow as the API's Update would. */
+/**
+ * Update records of a chunk: each reaches its invoice's workflow as the API's Update would. Records
+ * about different invoices run side by side (at most UPDATE_CONCURRENCY at once); records about the
+ * same invoice, or repeating a record id, run one after the other in file order (a hold before its
+ * resume, a payment before a retraction). Results come back in line order.
+ */
 async function applyUpdates(db: Db, temporal: Client, ctx: { fileId: string; company: Company }, pending: Pending[]): Promise<RecordResult[]> {
   const out: RecordResult[] = [];
+  const valid: Array<{ line: number; record: UpdateRecord }> = [];
   for (const p of pending) {
     if ('result' in p) {
       out.push(p.result);
       continue;
     }
     const parsed = updateRecordSchema.safeParse(p.record);
-    if (!parsed.success) {
-      out.push({ line: p.line, record_id: recordIdOf(p.record), status: 'rejected', errors: issuesToErrors(parsed.error.issues) });
-      continue;
-    }
-    out.push(await applyUpdate(db, temporal, ctx, p.line, parsed.data));
+    if (parsed.success) valid.push({ line: p.line, record: parsed.data });
+    else out.push({ line: p.line, record_id: recordIdOf(p.record), status: 'rejected', errors: issuesToErrors(parsed.error.issues) });
   }
-  return out;
+  const lanes = await sameInvoiceLanes(db, ctx.company.id, valid);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(UPDATE_CONCURRENCY, lanes.length) }, async () => {
+      while (next < lanes.length) {
+        const lane = lanes[next++]!;
+        for (const { line, record } of lane) out.push(await applyUpdate(db, temporal, ctx, line, record));
+      }
+    }),
+  );
+  return out.sort((x, y) => x.line - y.line);
+}
+
+/**
+ * The chunk's records in lanes, each lane in file order: one lane per invoice (an external id
+ * resolves as `applyUpdate` resolves it, to the newest invoice with it), joined when a record id
+ * repeats across lanes. Records naming no invoice of the company get a lane each (they are refused).
+ */
+async function sameInvoiceLanes(db: Db, companyId: string, records: Array<{ line: number; record: UpdateRecord }>): Promise<Array<Array<{ line: number; record: UpdateRecord }>>> {
+  const ids = [...new Set(records.flatMap((r) => (r.record.invoice_id ? [r.record.invoice_id] : [])))];
+  const externalIds = [...new Set(records.flatMap((r) => (r.record.invoice_external_id ? [r.record.invoice_external_id] : [])))];
+  const found =
+    ids.length || externalIds.length
+      ? await db
+          .select({ id: invoices.id, externalId: invoices.externalId })
+          .from(invoices)
+          .where(and(eq(invoices.companyId, companyId), or(ids.length ? inArray(invoices.id, ids) : undefined, externalIds.length ? inArray(invoices.externalId, externalIds) : undefined)))
+      : [];
+  const byExternalId = new Map<string, string>();
+  for (const f of found) if (f.externalId !== null && (byExternalId.get(f.externalId) ?? '') < f.id) byExternalId.set(f.externalId, f.id);
+  const known = new Set(found.map((f) => f.id));
+  const laneOf = new Map<string, number>();
+  const lanes: Array<Array<{ line: number; record: UpdateRecord }>> = [];
+  for (const r of records) {
+    const invoiceId = r.record.invoice_id ?? byExternalId.get(r.record.invoice_external_id!);
+    const invoiceKey = invoiceId && known.has(invoiceId) ? `invoice:${invoiceId}` : `line:${r.line}`;
+    const recordKey = `record:${r.record.record_id}`;
+    let lane = laneOf.get(invoiceKey) ?? laneOf.get(recordKey);
+    const other = laneOf.get(recordKey);
+    if (lane === undefined) lane = lanes.push([]) - 1;
+    else if (other !== undefined && other !== lane) {
+      // The record id already ran in another lane: join the two, keeping file order.
+      lanes[lane] = [...lanes[lane]!, ...lanes[other]!].sort((x, y) => x.line - y.line);
+      lanes[other] = [];
+      for (const [k, v] of laneOf) if (v === other) laneOf.set(k, lane);
+    }
+    lanes[lane]!.push(r);
+    laneOf.set(invoiceKey, lane);
+    laneOf.set(recordKey, lane);
+  }
+  return lanes.filter((l) => l.length > 0);
 }
 
 async function applyUpdate(db: Db, temporal: Client, ctx: { fileId: string; company: Company }, line: number, record: UpdateRecord): Promise<RecordResult> {

@@ -233,6 +233,35 @@ describe('a partner with placed and updated invoices', () => {
     expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).amount_paid_cents).toBe(4_500);
   });
 
+  test('records about one invoice apply in file order while other invoices’ records run alongside; a record id repeated in the file counts once', async () => {
+    const file = await dropFile(p.partnerId, 'updates-order.jsonl', [
+      header('update', p.companyId),
+      { record_id: 'o1', action: 'hold', invoice_external_id: 'A-1', reason: 'first call' },
+      { record_id: 'o2', action: 'contact', invoice_external_id: 'A-2', debtor: { email: 'order@example.nl' } },
+      { record_id: 'o3', action: 'resume', invoice_external_id: 'A-1' },
+      { record_id: 'o4', action: 'hold', invoice_id: (await invoiceByExternalId(p.key, p.companyId, 'A-1')).id, reason: 'second call' },
+      { record_id: 'o5', action: 'payment', invoice_external_id: 'A-1', amount_cents: 100, external_id: 'order-5' },
+      { record_id: 'o6', action: 'resume', invoice_external_id: 'A-1' },
+      { record_id: 'o5', action: 'payment', invoice_external_id: 'A-1', amount_cents: 100, external_id: 'order-5b' },
+    ]);
+    const { records, summary } = await processFile(p.partnerId, file);
+    expect(records.map((r) => [r.line, r.record_id, r.status])).toEqual([
+      [2, 'o1', 'accepted'],
+      [3, 'o2', 'accepted'],
+      [4, 'o3', 'accepted'],
+      [5, 'o4', 'accepted'],
+      [6, 'o5', 'accepted'],
+      [7, 'o6', 'accepted'],
+      [8, 'o5', 'duplicate'],
+    ]);
+    expect(summary.counts).toEqual({ records: 7, accepted: 6, rejected: 0, duplicate: 1 });
+    const a1 = await invoiceByExternalId(p.key, p.companyId, 'A-1');
+    expect(a1).toMatchObject({ status: expect.not.stringMatching(/on_hold/), amount_paid_cents: 4_600 });
+    const events = await stack.request('GET', `/api/v2/invoices/${a1.id}/events`, { key: p.key });
+    const holds = events.body.data.map((e: Json) => e.type).filter((t: string) => t === 'invoice.on_hold' || t === 'invoice.resumed');
+    expect(holds.slice(-4)).toEqual(['invoice.on_hold', 'invoice.resumed', 'invoice.on_hold', 'invoice.resumed']);
+  });
+
   test("a partner's file cannot reach another partner's company or invoices", async () => {
     const other = await stack.newPartner('Intruder');
     const before = await tableCounts();
@@ -259,7 +288,7 @@ describe('a partner with placed and updated invoices', () => {
 
     // Over the API, each partner lists only its own batch files.
     const mine = await stack.request('GET', '/api/v2/batch_files', { key: p.key });
-    expect(mine.body.data.map((f: Json) => f.name)).toEqual(['placement-2027.jsonl', 'updates-1.jsonl', 'updates-1-2.jsonl']);
+    expect(mine.body.data.map((f: Json) => f.name)).toEqual(['placement-2027.jsonl', 'updates-1.jsonl', 'updates-1-2.jsonl', 'updates-order.jsonl']);
     expect(mine.body.data[0]).toMatchObject({ status: 'processed', type: 'placement', counts: { accepted: 3, rejected: 5, duplicate: 1 }, result_file: 'placement-2027.jsonl.result.jsonl' });
     const theirs = await stack.request('GET', '/api/v2/batch_files', { key: other.key });
     expect(theirs.body.data.map((f: Json) => [f.name, f.status, f.company_id])).toEqual([
