@@ -5,14 +5,24 @@ import type { Db } from '../db/client';
 import { partners, sftpCredentials } from '../db/schema';
 import { hashPassword, verifyPassword } from './console-users';
 import { newId } from './ids';
+import { MIN_SFTP_PASSWORD_LENGTH, SFTP_USERNAME, SFTP_USERNAME_RULE } from '../domain/sftp-login';
 
 /** A partner's SFTP login: a username, and a password and/or OpenSSH public keys. */
 export type SftpCredential = typeof sftpCredentials.$inferSelect;
 
-export class SftpCredentialError extends Error {}
+/** Why a login cannot be made: `field` names the input at fault (for the API's 4xx), `code` the kind. */
+export class SftpCredentialError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'invalid' | 'username_taken' | 'no_partner' = 'invalid',
+    readonly field: 'username' | 'password' | 'public_keys' | null = null,
+  ) {
+    super(message);
+  }
+}
 
-const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/;
-const MIN_PASSWORD_LENGTH = 12;
+const USERNAME = SFTP_USERNAME;
+const MIN_PASSWORD_LENGTH = MIN_SFTP_PASSWORD_LENGTH;
 
 export const normaliseSftpUsername = (username: string): string => username.trim().toLowerCase();
 
@@ -21,14 +31,14 @@ export const normaliseSftpUsername = (username: string): string => username.trim
  * skipped), each as `<type> <base64> [comment]`. A private key or anything unreadable is refused.
  */
 export function parseAuthorizedKeys(text: string): string[] {
-  if (/PRIVATE KEY-----/.test(text)) throw new SftpCredentialError('a private key; give the public key (.pub)');
+  if (/PRIVATE KEY-----/.test(text)) throw new SftpCredentialError('a private key; give the public key (.pub)', 'invalid', 'public_keys');
   const keys: string[] = [];
   for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (!line || line.startsWith('#')) continue;
     const parsed = utils.parseKey(line);
-    if (parsed instanceof Error) throw new SftpCredentialError(`line ${index + 1}: not an OpenSSH public key`);
-    if (parsed.isPrivateKey()) throw new SftpCredentialError('a private key; give the public key (.pub)');
+    if (parsed instanceof Error) throw new SftpCredentialError(`line ${index + 1}: not an OpenSSH public key`, 'invalid', 'public_keys');
+    if (parsed.isPrivateKey()) throw new SftpCredentialError('a private key; give the public key (.pub)', 'invalid', 'public_keys');
     keys.push(`${parsed.type} ${parsed.getPublicSSH().toString('base64')}${parsed.comment ? ` ${parsed.comment}` : ''}`);
   }
   return keys;
@@ -49,18 +59,18 @@ export async function createSftpCredential(
   input: { partnerId: string; username: string; password?: string; publicKeys?: string[] },
 ): Promise<CreatedSftpCredential> {
   const username = normaliseSftpUsername(input.username);
-  if (!USERNAME.test(username)) throw new SftpCredentialError('the username must be 2–64 characters: letters, digits, ".", "_" or "-", starting with a letter or digit');
+  if (!USERNAME.test(username)) throw new SftpCredentialError(SFTP_USERNAME_RULE, 'invalid', 'username');
   if (input.password !== undefined && input.password.length < MIN_PASSWORD_LENGTH) {
-    throw new SftpCredentialError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+    throw new SftpCredentialError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`, 'invalid', 'password');
   }
   const publicKeys = parseAuthorizedKeys((input.publicKeys ?? []).join('\n'));
   const [partner] = await db.select({ id: partners.id }).from(partners).where(eq(partners.id, input.partnerId));
-  if (!partner) throw new SftpCredentialError(`no partner ${input.partnerId}`);
+  if (!partner) throw new SftpCredentialError(`no partner ${input.partnerId}`, 'no_partner');
   const [taken] = await db
     .select({ id: sftpCredentials.id })
     .from(sftpCredentials)
     .where(and(eq(sftpCredentials.username, username), isNull(sftpCredentials.revokedAt)));
-  if (taken) throw new SftpCredentialError(`the username ${username} is taken`);
+  if (taken) throw new SftpCredentialError(`the username ${username} is taken`, 'username_taken', 'username');
   const password = input.password ?? (publicKeys.length === 0 ? randomBytes(18).toString('base64url') : undefined);
   const [row] = await db
     .insert(sftpCredentials)

@@ -38,6 +38,7 @@ import { eventQuerySchema, invoiceEventsQuerySchema } from '../routes/events';
 import { importListQuerySchema } from '../routes/imports';
 import { batchFileListQuerySchema, batchFileSchema } from '../routes/batch-files';
 import { policyPreviewSchema } from '../routes/dunning-policy-preview';
+import { sftpLoginCreateSchema } from '../../domain/sftp-login';
 import { bankTransactionDismissSchema, bankTransactionListQuerySchema, bankTransactionResolveSchema, statementQuerySchema } from '../../domain/statements/schemas';
 import { bankStatementFileSchema, bankStatementSchema, bankTransactionSchema } from '../statements/resources';
 import * as resource from './resources';
@@ -135,6 +136,9 @@ export const components = {
   // answers
   Partner: resource.partnerSchema,
   ApiKeyCreated: resource.apiKeyCreatedSchema,
+  SftpLoginCreate: sftpLoginCreateSchema,
+  SftpLoginCreated: resource.sftpLoginCreatedSchema,
+  SftpLoginList: z.object({ data: z.array(resource.sftpLoginSchema) }),
   Company: resource.companySchema,
   CompanyPage: resource.pageOf(resource.companySchema),
   CompanyDocument: resource.companyDocumentSchema,
@@ -191,6 +195,24 @@ export const routes: readonly ApiRoute[] = [
     response: { status: 201, description: 'The key, with its secret', schema: 'ApiKeyCreated' },
   },
   { operationId: 'revokeApiKey', method: 'delete', path: '/api_keys/{id}', tag: 'Partners and keys', summary: 'Revoke an API key', roles: ['ops'], response: { status: 204, description: 'Revoked' } },
+  {
+    operationId: 'createSftpLogin',
+    method: 'post',
+    path: '/partners/{id}/sftp_logins',
+    tag: 'Partners and keys',
+    summary: 'Create an SFTP login for a partner',
+    description:
+      "The partner's host system signs in to the SFTP server with it (batch files, results, extracts; see the README). A password, OpenSSH public keys, or both; with neither, a password is generated. The password is in this answer only.",
+    roles: ['ops'],
+    body: 'SftpLoginCreate',
+    response: { status: 201, description: 'The login, with its password when it has one', schema: 'SftpLoginCreated' },
+    errors: [
+      { status: 409, description: '`username_taken`: a live login has that username' },
+      { status: 422, description: 'A public key that is not an OpenSSH public key (or a private key)' },
+    ],
+  },
+  { operationId: 'listSftpLogins', method: 'get', path: '/partners/{id}/sftp_logins', tag: 'Partners and keys', summary: "A partner's SFTP logins, revoked ones too", roles: ['ops'], response: { status: 200, description: 'The logins (never a password)', schema: 'SftpLoginList' } },
+  { operationId: 'revokeSftpLogin', method: 'delete', path: '/sftp_logins/{id}', tag: 'Partners and keys', summary: 'Revoke an SFTP login', description: 'New sign-ins are refused at once; sessions already open are closed within 5 seconds.', roles: ['ops'], response: { status: 204, description: 'Revoked' } },
 
   // --- companies ---
   { operationId: 'createCompany', method: 'post', path: '/companies', tag: 'Companies', summary: 'Create a company', description: 'Starts `pending_verification`.', roles: ['partner'], body: 'CompanyCreate', response: { status: 201, description: 'The company', schema: 'Company' } },

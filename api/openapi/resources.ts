@@ -7,6 +7,7 @@ import { invoiceStatuses } from '../../domain/invoice-status';
 import { eventTypes } from '../../services/events';
 import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
 import type { documentResource } from '../routes/documents';
+import type { sftpLoginResource } from '../routes/partners';
 import type { webhookAttemptResource, webhookEndpointResource } from '../webhooks/resources';
 
 /**
@@ -32,6 +33,24 @@ export const apiKeyCreatedSchema = z.object({
   role: z.enum(['partner', 'reviewer', 'ops']),
   partner_id: nullableText,
   secret: z.string().describe('Shown once: only a hash is stored'),
+});
+
+export const sftpLoginSchema = z.object({
+  id: z.string(),
+  partner_id: z.string(),
+  username: z.string(),
+  has_password: z.boolean(),
+  public_keys: z.array(z.string()),
+  created_at: timestamp,
+  revoked_at: timestamp.nullable(),
+});
+export const sftpLoginCreatedSchema = z.object({
+  id: z.string(),
+  partner_id: z.string(),
+  username: z.string(),
+  password: nullableText.describe('Shown once: the one given, or a generated one when neither a password nor a key was given; only a hash is stored'),
+  public_keys: z.array(z.string()),
+  created_at: timestamp,
 });
 
 export const companySchema = z.object({
@@ -265,4 +284,5 @@ export const serializersMatchTheirSchemas: [
   Documents<typeof companyDocumentSchema, ReturnType<typeof documentResource>>,
   Documents<typeof webhookEndpointSchema, ReturnType<typeof webhookEndpointResource>>,
   Documents<typeof webhookAttemptSchema, ReturnType<typeof webhookAttemptResource>>,
-] = [true, true, true, true, true, true, true, true, true];
+  Documents<typeof sftpLoginSchema, ReturnType<typeof sftpLoginResource>>,
+] = [true, true, true, true, true, true, true, true, true, true];

@@ -4,13 +4,15 @@ import { partnerCreateSchema, apiKeyCreateSchema } from '../../domain/schemas';
 import { createApiKey, createPartner, revokeApiKey } from '../../services/api-keys';
 import { eq } from 'drizzle-orm';
 import { partners } from '../../db/schema';
-import { notFound, parse } from '../errors';
+import { AppError, notFound, parse } from '../errors';
 import { requireRole } from '../auth';
+import { sftpLoginCreateSchema } from '../../domain/sftp-login';
+import { createSftpCredential, listSftpCredentials, revokeSftpCredential, SftpCredentialError, type SftpCredential } from '../../services/sftp-credentials';
 
-/** Ops manage partners and their keys. */
+/** Ops manage partners, their API keys and their SFTP logins. */
 export function partnerRoutes(db: Db): Router {
   const r = Router();
-  r.use(['/partners', '/api_keys'], requireRole('ops'));
+  r.use(['/partners', '/api_keys', '/sftp_logins'], requireRole('ops'));
 
   r.post('/partners', async (req, res) => {
     const body = parse(partnerCreateSchema, req.body);
@@ -30,5 +32,43 @@ export function partnerRoutes(db: Db): Router {
     if (!(await revokeApiKey(db, String(req.params.id)))) throw notFound('API key');
     res.status(204).end();
   });
+
+  // The same logins as `npm run recoup -- sftp:create | sftp:list | sftp:revoke`.
+  r.post('/partners/:id/sftp_logins', async (req, res) => {
+    const body = parse(sftpLoginCreateSchema, req.body);
+    try {
+      const created = await createSftpCredential(db, { partnerId: String(req.params.id), username: body.username, password: body.password, publicKeys: body.public_keys });
+      res.status(201).json({ ...created, created_at: new Date().toISOString() });
+    } catch (err) {
+      if (!(err instanceof SftpCredentialError)) throw err;
+      if (err.code === 'no_partner') throw notFound('partner');
+      if (err.code === 'username_taken') throw new AppError(409, 'username_taken', err.message, [{ path: 'username', message: err.message }]);
+      throw new AppError(422, 'validation_failed', err.message, [{ path: err.field ?? '', message: err.message }]);
+    }
+  });
+
+  r.get('/partners/:id/sftp_logins', async (req, res) => {
+    const [p] = await db.select().from(partners).where(eq(partners.id, String(req.params.id)));
+    if (!p) throw notFound('partner');
+    res.json({ data: (await listSftpCredentials(db, p.id)).map(sftpLoginResource) });
+  });
+
+  r.delete('/sftp_logins/:id', async (req, res) => {
+    if (!(await revokeSftpCredential(db, { id: String(req.params.id) }))) throw notFound('SFTP login');
+    res.status(204).end();
+  });
   return r;
+}
+
+/** A login as listed: never its password or hash, only whether it has one. */
+export function sftpLoginResource(c: SftpCredential) {
+  return {
+    id: c.id,
+    partner_id: c.partnerId,
+    username: c.username,
+    has_password: c.passwordHash !== null,
+    public_keys: c.publicKeys,
+    created_at: c.createdAt.toISOString(),
+    revoked_at: c.revokedAt?.toISOString() ?? null,
+  };
 }
