@@ -4,7 +4,7 @@ import { events, webhookAttempts } from '../../db/schema';
 import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
 import { verifyStandardWebhook } from '../webhooks/receiver';
 import { faultSeed, seedCollectionRun, seededRandom, startCollectionRun, useFaultStack, waitForRunToSettle } from './support/collection-run';
-import { freePort } from './support/postgres';
+import { freePort } from '../support/http';
 
 /**
  * The partner's webhook receiver is down (connection refused) while a collection run produces

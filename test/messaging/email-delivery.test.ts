@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Worker } from '@temporalio/worker';
 import { asc, eq } from 'drizzle-orm';
@@ -19,6 +17,7 @@ import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { workflowBundle } from '../support/stack';
 import { daytimeTimezone } from '../support/daytime';
+import { freePort } from '../support/http';
 
 /**
  * Email delivery failures against a real SMTP server that refuses some recipients: permanent
@@ -94,14 +93,6 @@ afterAll(async () => {
   await lateSmtp?.close();
   await database?.close();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function startInvoice(email: string, queue = taskQueue): Promise<InvoiceWorkflowInput> {
   const now = await env.currentTimeMs();

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -25,6 +25,7 @@ import { silentLogger } from '../support/logger';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { invoiceBody, workflowBundle } from '../support/stack';
 import { daytimeTimezone } from '../support/daytime';
+import { freePort } from '../support/http';
 
 /**
  * Observability of the API and the worker, wired as api/main.ts and worker/main.ts wire them
@@ -276,11 +277,3 @@ describe('health', () => {
   });
 });
 
-/** A port nothing listens on: one the OS just handed out and we closed again. */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}

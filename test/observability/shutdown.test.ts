@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net, { type AddressInfo } from 'node:net';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { eventually } from '../support/eventually';
+import { freePort } from '../support/http';
 
 /**
  * `api/main.ts` and `worker/main.ts` as they run in a container: their own processes, their own
@@ -80,14 +81,6 @@ async function startProcess(entry: string, extraEnv: Record<string, string>, rea
     });
   });
   return { child, exited, output: () => output };
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = s.address() as AddressInfo;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
 }
 
 function connectionRefused(port: number): Promise<boolean> {

@@ -20,6 +20,7 @@ import { createTestDatabase } from './database';
 import { documentStoreFor } from '../../storage/document-store';
 import { silentLogger } from './logger';
 import { skipToDaytime } from './daytime';
+import { requestApi, type ApiRequestOptions, type HttpResponse } from './http';
 import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from './smtp';
 
 export const OPS_KEY = 'test-bootstrap-ops-key-0123456789';
@@ -54,11 +55,7 @@ export interface StackOptions {
   smtp?: SmtpServerOptions;
 }
 
-export interface HttpResponse {
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-  headers: Headers;
-}
+export type { HttpResponse } from './http';
 
 export interface Stack {
   baseUrl: string;
@@ -68,7 +65,7 @@ export interface Stack {
   taskQueue: string;
   config: Config;
   /** Calls the API; `key` goes in as a bearer token, `body` as JSON. */
-  request(method: string, path: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<HttpResponse>;
+  request(method: string, path: string, options?: ApiRequestOptions): Promise<HttpResponse>;
   /** A partner with a partner key and a verified company. */
   newPartner(name?: string): Promise<{ partnerId: string; key: string; companyId: string }>;
   close(): Promise<void>;
@@ -132,24 +129,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const running = worker.run();
   if (options.webhooks) await ensureWebhookRelayRunning(env.client, taskQueue);
 
-  const request: Stack['request'] = async (method, path, o = {}) => {
-    const headers: Record<string, string> = { ...o.headers };
-    if (o.key) headers.authorization = `Bearer ${o.key}`;
-    if (o.body !== undefined) headers['content-type'] ??= 'application/json';
-    const res = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers,
-      body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
-    });
-    const text = await res.text();
-    let body: unknown = text;
-    try {
-      body = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON: keep the text */
-    }
-    return { status: res.status, body, headers: res.headers };
-  };
+  const request: Stack['request'] = (method, path, o) => requestApi(baseUrl, method, path, o);
 
   return {
     baseUrl,

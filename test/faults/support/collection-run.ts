@@ -11,6 +11,7 @@ import { createDb, type Database } from '../../../db/client';
 import { invoices, messages } from '../../../db/schema';
 import { dunningPolicySchema } from '../../../domain/dunning-policy';
 import { daytimeTimezone } from '../../support/daytime';
+import { requestApi, type ApiRequestOptions, type HttpResponse } from '../../support/http';
 import { createApiKey } from '../../../services/api-keys';
 import { createTemporalClient } from '../../../temporal/connection';
 import { invoiceWorkflowId, type InvoiceWorkflowInput } from '../../../workflows/invoice.messages';
@@ -45,7 +46,7 @@ export interface FaultStack {
   /** The distinct messages of the errors the API logged (unhandled errors are its 500s). */
   apiErrors(): string[];
   startWorker(): Promise<ChildHandle>;
-  request(method: string, path: string, options?: { key?: string; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  request(method: string, path: string, options?: ApiRequestOptions): Promise<HttpResponse>;
   close(): Promise<void>;
 }
 
@@ -126,20 +127,7 @@ export async function startFaultStack(options: { smtp?: SmtpServerOptions } = {}
       stack.worker = worker;
       return worker;
     },
-    async request(method, p, o = {}) {
-      const headers: Record<string, string> = { ...o.headers };
-      if (o.key) headers.authorization = `Bearer ${o.key}`;
-      if (o.body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${baseUrl}${p}`, { method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body) });
-      const text = await res.text();
-      let body: unknown = text;
-      try {
-        body = text ? JSON.parse(text) : null;
-      } catch {
-        /* not JSON */
-      }
-      return { status: res.status, body, headers: res.headers };
-    },
+    request: (method, p, o) => requestApi(baseUrl, method, p, o),
     async close() {
       for (const w of workers) await w.kill('SIGKILL');
       server.closeAllConnections();

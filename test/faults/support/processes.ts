@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeDefinitions } from '../../../temporal/search-attributes';
-import { freePort } from './postgres';
+import { freePort } from '../../support/http';
 
 const root = path.join(__dirname, '..', '..', '..');
 
