@@ -42,8 +42,10 @@ function spawnChild(command: string, args: string[], env: NodeJS.ProcessEnv): Ch
 }
 
 /**
- * `temporal server start-dev` on a SQLite file and a fixed port, so it can be killed and started
+ * `temporal server start-dev` on a SQLite file and fixed ports, so it can be killed and started
  * again on the same history (the Temporal-restart scenario). Headless: no Web UI port to clash.
+ * Its HTTP API and metrics ports are given too: left to itself, the server picks free ports at
+ * start, and may pick the gRPC port just chosen here before it binds it.
  */
 export interface TemporalServer {
   address: string;
@@ -52,7 +54,7 @@ export interface TemporalServer {
 }
 
 export async function startTemporalServer(dbFile: string): Promise<TemporalServer> {
-  const port = await freePort();
+  const [port, httpPort, metricsPort] = await distinctFreePorts(3);
   const address = `127.0.0.1:${port}`;
   let current: ChildHandle | undefined;
   const start = async () => {
@@ -67,6 +69,10 @@ export async function startTemporalServer(dbFile: string): Promise<TemporalServe
         '127.0.0.1',
         '--port',
         String(port),
+        '--http-port',
+        String(httpPort),
+        '--metrics-port',
+        String(metricsPort),
         '--headless',
         '--namespace',
         'default',
@@ -147,4 +153,11 @@ export async function startWorkerProcess(settings: WorkerSettings): Promise<Chil
     await new Promise((r) => setTimeout(r, 100));
   }
   return handle;
+}
+
+/** `n` loopback ports free a moment ago, all different. */
+async function distinctFreePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
 }
