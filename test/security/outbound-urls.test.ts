@@ -1,6 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
 import { eq } from 'drizzle-orm';
+import { pullIntegrationActivities } from '../../activities/pull-integration';
+import { parseConfig } from '../../config/config';
 import { events, webhookEndpoints } from '../../db/schema';
 import { refusedRange } from '../../outbound/address-policy';
 import { addressRefusal, checkUrl, createOutboundGuard, type HostResolver } from '../../outbound/guard';
@@ -9,6 +12,7 @@ import { newId } from '../../services/ids';
 import { newWebhookSecret } from '../../services/webhook-signature';
 import { caseBody, caseEventually, configure, createCase } from '../debt-collection/support';
 import { eventually } from '../support/eventually';
+import { silentLogger } from '../support/logger';
 import { startStack, type Stack } from '../support/stack';
 
 /**
@@ -81,6 +85,7 @@ beforeAll(async () => {
     if (path.startsWith('/moved')) return { status: 302, headers: { location: `http://127.0.0.1:${redirectTarget.port}/target` }, body: 'moved' };
     if (path === '/failing-hooks') return { status: 500, body: LONG_ANSWER };
     if (path === '/failing-cases') return { status: 400, body: LONG_ANSWER };
+    if (path === '/failing-feed') return { status: 404, body: LONG_ANSWER };
     return { status: 200, body: '{"reference":"AG-1"}' };
   });
 }, 120_000);
@@ -172,6 +177,11 @@ describe('the address classifier (no traffic)', () => {
     expect([addressRefusal(guard, '127.0.0.2'), addressRefusal(guard, '10.21.0.1'), addressRefusal(guard, '::1')]).toEqual(['loopback', 'private', 'loopback']);
     expect(guard.allowList.allowsHost('Collector.Internal.')).toBe(true);
     expect(guard.allowList.allowsHost('other.internal')).toBe(false);
+  });
+
+  test('a bad RECOUP_ALLOW_PRIVATE_URLS entry stops the process with the variable named', () => {
+    expect(() => parseConfig({ RECOUP_ALLOW_PRIVATE_URLS: '127.0.0.1, 10.0.0.0/99, not a host' })).toThrow(/RECOUP_ALLOW_PRIVATE_URLS: not a host name, IP address or CIDR: 10.0.0.0\/99, not a host/);
+    expect(parseConfig({ RECOUP_ALLOW_PRIVATE_URLS: '127.0.0.1, ::1, 10.0.0.0/8, collector.internal' }).RECOUP_ALLOW_PRIVATE_URLS).toBeDefined();
   });
 
   test('localhost, as the system resolves it, is refused without an allow-list', async () => {
@@ -317,4 +327,50 @@ describe("a failing endpoint's answer is kept to its first 200 bytes", () => {
     expect(kase.hand_off.delivery).toBe('failed');
     keptExcerpt(kase.hand_off.error, 'answered 400: ');
   }, 30_000);
+});
+
+describe('a pull source is fetched through the same guard', () => {
+  /**
+   * The pull run's page fetch, called as its workflow calls it. Its Schedule needs the dev server,
+   * which this suite does not run: the source is saved first, so a 503 for the Schedule still
+   * leaves it in place for the fetch.
+   */
+  async function fetchPage(url: string, register?: () => void): Promise<ApplicationFailure> {
+    const { key, companyId } = await stack.newPartner('Pull');
+    const put = await stack.request('PUT', `/api/v2/companies/${companyId}/pull_source`, { key, body: { url, bearer_token: 'feed-token-0123456789', auto_transmit: false } });
+    expect([201, 503]).toContain(put.status);
+    register?.();
+    const outbound = createOutboundGuard({ allowPrivateUrls: '127.0.0.1', resolve: tableResolver });
+    const activities = pullIntegrationActivities({ db: stack.database.db, temporal: stack.env.client, config: stack.config, logger: silentLogger, outbound, mailer: undefined as never, sms: undefined as never });
+    const failure = await activities.fetchPullPage({ companyId, runKey: newId('run'), page: 0, cursor: null }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    return failure as ApplicationFailure;
+  }
+
+  test('a name that rebinds to a refused address after registration: refused, nothing sent, no retry', async () => {
+    dns['rebind-feed.partner.test'] = ['127.0.0.1'];
+    const failure = await fetchPage(`http://rebind-feed.partner.test:${offLimits.port}/rebind-feed`, () => {
+      dns['rebind-feed.partner.test'] = ['127.0.0.2'];
+    });
+    expect(failure).toMatchObject({ message: `GET http://rebind-feed.partner.test:${offLimits.port}/rebind-feed refused: address not allowed`, nonRetryable: true });
+    expect(offLimits.received.filter((r) => r.path.startsWith('/rebind-feed'))).toEqual([]);
+  });
+
+  test('a 302 is a failed run, and the target gets nothing', async () => {
+    const failure = await fetchPage(`http://127.0.0.1:${allowed.port}/moved-feed`);
+    expect(failure.message).toMatch(/answered 302 Found \(redirects are not followed\)/);
+    await settle();
+    expect(redirectTarget.received).toEqual([]);
+  });
+
+  test("a failing feed's answer is kept to its first 200 bytes", async () => {
+    const failure = await fetchPage(`http://127.0.0.1:${allowed.port}/failing-feed`);
+    const excerpt = failure.message.slice(failure.message.indexOf('answered 404 Not Found: ') + 'answered 404 Not Found: '.length);
+    expect(Buffer.byteLength(excerpt)).toBeLessThanOrEqual(200);
+    expect(Buffer.byteLength(excerpt)).toBeGreaterThanOrEqual(190);
+    expect(LONG_ANSWER.startsWith(excerpt)).toBe(true);
+  });
 });
