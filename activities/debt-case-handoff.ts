@@ -5,14 +5,21 @@ import { debtCollectionCaseDocuments, debtCollectionCases, type DebtCaseHandOff 
 import { fallbackCollector } from '../domain/debt-case';
 import type { DebtCollectorConfiguration } from '../domain/debt-collector-configuration';
 import { appendDebtCaseEvents, type DebtCaseRow } from '../services/debt-cases';
-import type { ActivityDeps } from './deps';
+import { outboundGuardOf, type ActivityDeps } from './deps';
 
 /** A case approved without a matching configuration is worked by the partner's own people. */
 const noConfigurationMatched: DebtCollectorConfiguration = { name: 'no configuration matched', collector: fallbackCollector, review_required: true, conditions: {} };
 
 /** Hand-off of cases to their collectors (in-house, HTTP, file), behind the one collector interface. */
-export function debtCaseHandOffActivities({ db, config, clock = () => new Date() }: ActivityDeps) {
-  const collectors = createCollectors({ db, publicBaseUrl: config.publicBaseUrl, dataDir: config.RECOUP_DATA_DIR, outboxDir: config.RECOUP_COLLECTOR_OUTBOX_DIR });
+export function debtCaseHandOffActivities(deps: ActivityDeps) {
+  const { db, config, clock = () => new Date() } = deps;
+  const collectors = createCollectors({
+    db,
+    publicBaseUrl: config.publicBaseUrl,
+    dataDir: config.RECOUP_DATA_DIR,
+    outboxDir: config.RECOUP_COLLECTOR_OUTBOX_DIR,
+    outbound: outboundGuardOf(deps),
+  });
 
   async function load(caseId: string): Promise<DebtCaseRow> {
     const [row] = await db.select().from(debtCollectionCases).where(eq(debtCollectionCases.id, caseId));

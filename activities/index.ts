@@ -1,4 +1,4 @@
-import type { ActivityDeps } from './deps';
+import { outboundGuardOf, type ActivityDeps } from './deps';
 import { debtCollectionActivities } from './debt-collection';
 import { debtCaseActivities } from './debt-case';
 import { debtCaseHandOffActivities } from './debt-case-handoff';
@@ -14,7 +14,9 @@ import { eventsExtractActivities } from './events-extract';
 export type { ActivityDeps } from './deps';
 
 /** All activities, built from their dependencies; workflows import only this factory's type. */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(given: ActivityDeps) {
+  // One guard for every outbound path (webhooks, http collectors, pull sources).
+  const deps: ActivityDeps = { ...given, outbound: outboundGuardOf(given) };
   return {
     ...invoiceStateActivities(deps),
     ...messagingActivities(deps),

@@ -7,7 +7,9 @@ import { pulledInvoiceSchema, pullPageSchema, type PulledInvoice } from '../doma
 import { importedCount, pullLimits, type FieldIssue, type PullRunResult, type SkippedPullRecord, type TransmitSkipReason } from '../domain/pull-run';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import { newId } from '../services/ids';
-import type { ActivityDeps } from './deps';
+import type { OutboundGuard } from '../outbound/guard';
+import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
+import { outboundGuardOf, type ActivityDeps } from './deps';
 
 /** Failure types the pull workflow's retry policy and run report rely on. */
 export const PullFailure = {
@@ -49,7 +51,9 @@ const MAX_REPORTED_PER_PAGE = 20;
 const STAGED_RECORDS_KEPT_MS = 24 * 3_600_000;
 const QUERY_CHUNK = 500;
 
-export function pullIntegrationActivities({ db, temporal, config, clock = () => new Date() }: ActivityDeps) {
+export function pullIntegrationActivities(deps: ActivityDeps) {
+  const { db, temporal, config, clock = () => new Date() } = deps;
+  const outbound = outboundGuardOf(deps);
   return {
     /**
      * Fetches one page from the partner endpoint and stages its valid records; invalid records
@@ -58,7 +62,7 @@ export function pullIntegrationActivities({ db, temporal, config, clock = () => 
     async fetchPullPage(input: FetchPullPageInput): Promise<FetchPullPageResult> {
       const [source] = await db.select().from(pullSources).where(eq(pullSources.companyId, input.companyId));
       if (!source) return { found: false };
-      const body = await getPage(source.url, source.bearerToken, input.cursor);
+      const body = await getPage(outbound, source.url, source.bearerToken, input.cursor);
       const envelope = pullPageSchema.safeParse(body);
       if (!envelope.success) {
         throw badResponse(`the response does not have the documented shape: ${issuesText(envelope.error.issues)}`);
@@ -291,68 +295,41 @@ function canonicalJson(value: unknown): string {
 }
 
 /** GETs one page with the bearer token; network trouble and 5xx are retryable, the rest is not. */
-async function getPage(sourceUrl: string, token: string, cursor: string | null): Promise<unknown> {
+async function getPage(outbound: OutboundGuard, sourceUrl: string, token: string, cursor: string | null): Promise<unknown> {
   const url = new URL(sourceUrl);
   if (cursor !== null) url.searchParams.set('cursor', cursor);
   // The query may carry secrets of the partner's own; reports name the endpoint without it.
   const where = `GET ${url.origin}${url.pathname}`;
-  let res: Response;
+  let res;
   try {
-    res = await fetch(url, {
+    res = await sendOutbound(outbound, {
+      url,
+      method: 'GET',
       headers: { authorization: `Bearer ${token}`, accept: 'application/json', 'user-agent': 'Recoup-Pull/1' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(pullLimits.requestTimeoutMs),
+      timeoutMs: pullLimits.requestTimeoutMs,
+      maxBodyBytes: pullLimits.maxResponseBytes,
     });
   } catch (err) {
-    throw unreachable(`${where} failed: ${networkReason(err)}`);
+    // A refused address is not retried within the run; the next scheduled run checks it again.
+    if (err instanceof OutboundFailure && err.kind === 'refused') throw badResponse(`${where} ${err.message}`);
+    throw unreachable(`${where} failed: ${(err as Error).message}`);
   }
   if (res.status < 200 || res.status > 299) {
-    await res.body?.cancel().catch(() => undefined);
+    const excerpt = responseExcerpt(res.body);
     const message = `${where} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
-    if (res.status >= 500 || res.status === 408 || res.status === 429) throw unreachable(message);
-    throw badResponse(res.status >= 300 && res.status < 400 ? `${message} (redirects are not followed)` : message);
+    if (res.status >= 500 || res.status === 408 || res.status === 429) throw unreachable(withExcerpt(message, excerpt));
+    throw badResponse(withExcerpt(res.status >= 300 && res.status < 400 ? `${message} (redirects are not followed)` : message, excerpt));
   }
-  let text: string;
+  if (res.truncated) throw badResponse(`the response is larger than ${pullLimits.maxResponseBytes} bytes`);
   try {
-    text = await readLimited(res, pullLimits.maxResponseBytes);
-  } catch (err) {
-    if (err instanceof ApplicationFailure) throw err;
-    throw unreachable(`${where} failed while reading the response: ${networkReason(err)}`);
-  }
-  try {
-    return JSON.parse(text);
+    return JSON.parse(res.body.toString('utf8'));
   } catch {
     throw badResponse(`${where} did not answer valid JSON`);
   }
 }
 
-async function readLimited(res: Response, maxBytes: number): Promise<string> {
-  const tooLarge = () => badResponse(`the response is larger than ${maxBytes} bytes`);
-  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooLarge();
-  }
-  if (!res.body) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = res.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      throw tooLarge();
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function networkReason(err: unknown): string {
-  const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-  if (e.name === 'TimeoutError') return `no answer within ${pullLimits.requestTimeoutMs / 1000} s`;
-  return e.cause?.code ?? e.cause?.message ?? e.message ?? String(err);
+function withExcerpt(message: string, excerpt: string): string {
+  return excerpt ? `${message}: ${excerpt}` : message;
 }
 
 function unreachable(message: string): ApplicationFailure {

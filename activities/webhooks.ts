@@ -9,12 +9,13 @@ import { signWebhook } from '../services/webhook-signature';
 import { webhookDeliveryWorkflowId, type WebhookDeliveryInput, type WebhookDeliveryResult } from '../workflows/webhook-delivery.messages';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
 import { webhookRelayWorkflowId } from '../workflows/webhook-relay.messages';
-import type { ActivityDeps } from './deps';
+import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
+import { outboundGuardOf, type ActivityDeps } from './deps';
 
 /** A receiver gets this long to answer; a slow one is retried like a failing one. */
 const DELIVERY_TIMEOUT_MS = 10_000;
-/** How much of a failing receiver's answer the attempt log keeps. */
-const RESPONSE_EXCERPT_CHARS = 500;
+/** Read of a receiver's answer: enough for the excerpt the attempt log keeps; the rest is left unread. */
+const RESPONSE_READ_BYTES = 1_024;
 const START_CONCURRENCY = 16;
 
 type EventRow = typeof events.$inferSelect;
@@ -24,7 +25,9 @@ export function webhookPayload(event: EventRow): { id: string; type: string; cre
   return { id: event.id, type: event.type, created_at: event.createdAt.toISOString(), data: event.data };
 }
 
-export function webhookActivities({ db, temporal, config, logger, clock = () => new Date() }: ActivityDeps) {
+export function webhookActivities(deps: ActivityDeps) {
+  const { db, temporal, config, logger, clock = () => new Date() } = deps;
+  const outbound = outboundGuardOf(deps);
   return {
     /**
      * One round of the outbox relay: reads a page of events after the stored cursor, starts a
@@ -88,19 +91,24 @@ export function webhookActivities({ db, temporal, config, logger, clock = () => 
       let statusCode: number | null = null;
       let error: string | null = null;
       try {
-        const res = await fetch(endpoint.url, {
+        // A redirect is not a delivery (the event would go somewhere the partner did not register): a 3xx is a failed attempt.
+        const res = await sendOutbound(outbound, {
+          url: endpoint.url,
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': 'Recoup-Webhooks/1', ...signed },
           body,
-          // A redirect is not a delivery: following it would post the event somewhere the partner did not register.
-          redirect: 'manual',
-          signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+          timeoutMs: DELIVERY_TIMEOUT_MS,
+          maxBodyBytes: RESPONSE_READ_BYTES,
         });
         statusCode = res.status;
-        const excerpt = await readExcerpt(res);
-        if (!res.ok) error = `HTTP ${res.status}${excerpt ? `: ${excerpt}` : ''}`;
+        if (statusCode < 200 || statusCode > 299) {
+          const excerpt = responseExcerpt(res.body);
+          const redirect = statusCode >= 300 && statusCode < 400 ? ' (redirects are not followed)' : '';
+          error = `HTTP ${res.status}${redirect}${excerpt ? `: ${excerpt}` : ''}`;
+        }
       } catch (err) {
-        error = describeFetchError(err);
+        // A refused address is recorded as just that: nothing was sent, nothing answered.
+        error = err instanceof OutboundFailure ? err.message : String(err);
       }
       const durationMs = Math.round(performance.now() - startedAt);
       await db
@@ -137,32 +145,4 @@ export function webhookActivities({ db, temporal, config, logger, clock = () => 
     );
     return started;
   }
-}
-
-/** The start of the answer only: a receiver may send anything, of any length. */
-async function readExcerpt(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  try {
-    while (text.length < RESPONSE_EXCERPT_CHARS) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += decoder.decode(value, { stream: true });
-    }
-  } catch {
-    /* a body cut off or timed out: the status code is what matters */
-  } finally {
-    await reader.cancel().catch(() => undefined);
-  }
-  return text.slice(0, RESPONSE_EXCERPT_CHARS).trim();
-}
-
-function describeFetchError(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return `no answer within ${DELIVERY_TIMEOUT_MS / 1000} s`;
-  // fetch wraps the network error (ECONNREFUSED, ENOTFOUND, …) as its cause.
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -33,11 +33,12 @@ import { consoleRoutes } from './console/routes';
 import { statementRoutes } from './statements/routes';
 import { observabilityRoutes, requestIdOptions, type ObservabilityDeps } from './observability';
 import { codecRoutes, type CodecConfig } from './codec/routes';
+import { createOutboundGuard, type OutboundGuard } from '../outbound/guard';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & Partial<Pick<Config, 'RECOUP_ALLOW_PRIVATE_URLS'>> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
   logger: Logger;
   /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
   documents?: DocumentStore;
@@ -45,6 +46,8 @@ export interface AppDeps {
   payments?: PaymentProvider;
   /** Metrics registry and shutdown state for `/metrics` and `/readyz` (api/observability.ts). */
   observability?: ObservabilityDeps;
+  /** Checks partner-configured URLs when registered; default: from `RECOUP_ALLOW_PRIVATE_URLS` with the system resolver. */
+  outbound?: OutboundGuard;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -58,6 +61,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
   app.use(observabilityRoutes(deps));
   const payments = deps.payments ?? paymentProviderFor(deps.config);
+  const outbound = deps.outbound ?? createOutboundGuard({ allowPrivateUrls: deps.config.RECOUP_ALLOW_PRIVATE_URLS });
   // Before any body parser: payment webhooks are verified over their raw bytes.
   app.use(paymentRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, payments }));
   app.use(portalRoutes({ db: deps.db, temporal: deps.temporal, payments, config: deps.config }));
@@ -79,13 +83,13 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(documentRoutes(deps.db, deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR)));
   api.use(dunningPolicyRoutes(deps.db));
   api.use(dunningPolicyPreviewRoutes(deps.db));
-  api.use(debtCollectorConfigurationRoutes(deps.db));
-  api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
+  api.use(debtCollectorConfigurationRoutes(deps.db, outbound));
+  api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound));
   api.use(importRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(invoiceRoutes(deps.db, deps.temporal));
   api.use(eventRoutes(deps.db));
   api.use(batchFileRoutes(deps.db));
-  api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
+  api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound));
   api.use(debtCaseRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, documents: deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR) }));
   api.use(statementRoutes({ db: deps.db, temporal: deps.temporal, account: { iban: deps.config.RECOUP_COLLECTION_IBAN, bic: deps.config.RECOUP_COLLECTION_BIC, name: deps.config.RECOUP_COLLECTION_ACCOUNT_NAME } }));
   app.use('/api/v2', api);

@@ -27,6 +27,8 @@ export const notFound = (what: string) => new AppError(404, 'not_found', `${what
 export const conflict = (code: string, message: string) => new AppError(409, code, message);
 export const unprocessable = (code: string, message: string) => new AppError(422, code, message);
 export const forbidden = (message = 'your role may not do this') => new AppError(403, 'forbidden', message);
+/** A partner-configured URL that would reach a loopback, private, link-local or otherwise non-public address. */
+export const urlNotAllowed = (path: string, message: string) => new AppError(400, 'url_not_allowed', `${path} ${message}`, [{ path, message }]);
 
 /** Validates with a zod schema; a failure is a 400 naming each field's path. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' = 'body'): z.infer<S> {

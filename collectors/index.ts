@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Db } from '../db/client';
+import type { OutboundGuard } from '../outbound/guard';
 import type { DebtCollectorKind } from '../domain/debt-collector-configuration';
 import { fileCollector } from './file';
 import { httpCollector } from './http';
@@ -18,6 +19,8 @@ export interface CollectorDeps {
   dataDir?: string;
   /** `RECOUP_COLLECTOR_OUTBOX_DIR`, when set. */
   outboxDir?: string;
+  /** Checks every connection of the `http` collector. */
+  outbound: OutboundGuard;
 }
 
 /** Every collector kind a configuration may name, built once per worker. */
@@ -25,7 +28,7 @@ export function createCollectors(deps: CollectorDeps): Collectors {
   const outboxDir = deps.outboxDir ?? (deps.dataDir && deps.dataDir !== 'memory://' ? path.resolve(deps.dataDir, 'collector-outbox') : null);
   return {
     in_house: inHouseCollector(),
-    http: httpCollector({ publicBaseUrl: deps.publicBaseUrl }),
+    http: httpCollector({ publicBaseUrl: deps.publicBaseUrl, outbound: deps.outbound }),
     file: fileCollector({ db: deps.db, outboxDir, publicBaseUrl: deps.publicBaseUrl }),
   };
 }

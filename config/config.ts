@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { invalidAllowListEntries } from '../outbound/allow-list';
 import { parsePayloadKeys } from '../temporal/payload-codec';
 
 /** Every setting Recoup reads from the environment. Nothing else reads process.env. */
@@ -70,6 +71,17 @@ export const configSchema = z.object({
   RECOUP_SFTP_HOST: z.string().min(1).default('0.0.0.0'),
   /** An OpenSSH private host key; unset → one generated once at `$RECOUP_DATA_DIR/sftp_host_ed25519_key`. */
   RECOUP_SFTP_HOST_KEY_FILE: z.string().min(1).optional(),
+  /**
+   * Named exceptions to "partner URLs reach public addresses only": comma-separated host names, IP
+   * addresses and CIDRs (e.g. `127.0.0.1` for a local test receiver). Unset → none.
+   */
+  RECOUP_ALLOW_PRIVATE_URLS: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      const invalid = value === undefined ? [] : invalidAllowListEntries(value);
+      if (invalid.length > 0) ctx.addIssue({ code: 'custom', message: `not a host name, IP address or CIDR: ${invalid.join(', ')}` });
+    }),
   /** Optional bearer token for the API's `GET /metrics`; unset → open (keep the port internal). */
   RECOUP_METRICS_TOKEN: z.string().min(16).optional(),
   /** The worker's own HTTP port: `/metrics`, `/healthz`, `/readyz`; 0 switches it off. */

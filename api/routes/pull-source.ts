@@ -8,7 +8,9 @@ import { pullSourcePutSchema } from '../../domain/pull-integration';
 import type { PullRunResult } from '../../domain/pull-run';
 import { deletePullSchedule, savePullSchedule, triggerPullSchedule } from '../../services/pull-schedule';
 import { pullScheduleId } from '../../workflows/pull-invoices.messages';
+import type { OutboundGuard } from '../../outbound/guard';
 import { principalOf, requireRole } from '../auth';
+import { requireAllowedUrl } from '../outbound-urls';
 import { AppError, notFound, parse } from '../errors';
 import { visibleCompany } from '../scope';
 
@@ -18,7 +20,7 @@ type PullSourceRow = typeof pullSources.$inferSelect;
  * A company's pull source: the partner endpoint Recoup fetches invoices from on a schedule
  * (docs/pull-integration.md). The bearer token goes in and never comes out.
  */
-export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string): Router {
+export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string, outbound: OutboundGuard): Router {
   const r = Router();
   const path = '/companies/:id/pull_source';
   r.use(path, requireRole('partner', 'ops'));
@@ -31,6 +33,7 @@ export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string): R
   r.put(path, async (req, res) => {
     const company = await visibleCompany(db, principalOf(req), String(req.params.id));
     const body = parse(pullSourcePutSchema, req.body);
+    await requireAllowedUrl(outbound, body.url, 'url');
     const existing = await sourceOf(company.id);
     const bearerToken = body.bearer_token ?? existing?.bearerToken;
     if (!bearerToken) {

@@ -10,14 +10,16 @@ import { newWebhookSecret } from '../../services/webhook-signature';
 import type { Principal } from '../../services/api-keys';
 import { webhookRedeliveryWorkflowId } from '../../workflows/webhook-delivery.messages';
 import type { webhookDeliveryWorkflow } from '../../workflows/webhook-delivery.workflow';
+import type { OutboundGuard } from '../../outbound/guard';
 import { principalOf, requireRole } from '../auth';
+import { requireAllowedUrl } from '../outbound-urls';
 import { AppError, notFound, parse } from '../errors';
 import { canSee, partnerFilter } from '../scope';
 import { decodeCursor, page } from '../serializers';
 import { webhookAttemptResource, webhookEndpointResource } from './resources';
 
 /** Push notifications: a partner's webhook endpoints, their delivery log, and manual redelivery. */
-export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: string): Router {
+export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: string, outbound: OutboundGuard): Router {
   const r = Router();
   // Ops may look and act on a partner's behalf (support); only a partner owns endpoints.
   r.use('/webhook_endpoints', requireRole('partner', 'ops'));
@@ -36,6 +38,7 @@ export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: strin
     const body = parse(webhookEndpointCreateSchema, req.body);
     const partnerId = principalOf(req).partnerId;
     if (!partnerId) throw new AppError(403, 'forbidden', 'This key belongs to no partner');
+    await requireAllowedUrl(outbound, body.url, 'url');
     const secret = newWebhookSecret();
     const [row] = await db
       .insert(webhookEndpoints)

@@ -22,6 +22,8 @@ import { silentLogger } from './logger';
 import { skipToDaytime } from './daytime';
 import { requestApi, type ApiRequestOptions, type HttpResponse } from './http';
 import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from './smtp';
+import { createOutboundGuard, type HostResolver } from '../../outbound/guard';
+import { loopbackResolver } from './resolver';
 
 export const OPS_KEY = 'test-bootstrap-ops-key-0123456789';
 
@@ -53,6 +55,8 @@ export interface StackOptions {
   webhooks?: boolean;
   /** How the in-process SMTP server answers (e.g. refusing a recipient). */
   smtp?: SmtpServerOptions;
+  /** How the API and the worker resolve the host names of partner URLs; default: `localhost` only (no name server asked). */
+  resolveHost?: HostResolver;
 }
 
 export type { HttpResponse } from './http';
@@ -104,6 +108,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     LOG_LEVEL: 'silent',
     // Off unless a suite tests it: bulk suites would otherwise trip the default 600 a minute.
     RECOUP_RATE_LIMIT_PER_MINUTE: 0,
+    // Webhook receivers, collectors and partner endpoints of the tests listen on 127.0.0.1.
+    RECOUP_ALLOW_PRIVATE_URLS: '127.0.0.1',
     SMTP_URL: smtp.url,
     publicBaseUrl: 'http://127.0.0.1:0',
     portalSecret: 'test-portal-secret-0123456789',
@@ -113,7 +119,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const sms = options.sms ?? createSmsSender({ logger: silentLogger });
   // One store for the API and the worker (with `memory://` each would otherwise have its own).
   const documents = documentStoreFor(config.RECOUP_DATA_DIR);
-  const app = createApp({ db: database.db, temporal: env.client, config, logger: silentLogger, documents });
+  const outbound = createOutboundGuard({ allowPrivateUrls: config.RECOUP_ALLOW_PRIVATE_URLS, resolve: options.resolveHost ?? loopbackResolver() });
+  const app = createApp({ db: database.db, temporal: env.client, config, logger: silentLogger, documents, outbound });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -123,7 +130,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(dataConverter),
-    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger, documents }),
+    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger, documents, outbound }),
     ...(dataConverter ? { dataConverter } : {}),
   });
   const running = worker.run();

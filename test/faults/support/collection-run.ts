@@ -85,6 +85,8 @@ export async function startFaultStack(options: { smtp?: SmtpServerOptions } = {}
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_TASK_QUEUE: taskQueue,
     RECOUP_RATE_LIMIT_PER_MINUTE: 0,
+    // The partner's webhook receiver listens on 127.0.0.1.
+    RECOUP_ALLOW_PRIVATE_URLS: '127.0.0.1',
     LOG_LEVEL: 'silent',
     SMTP_URL: smtp.url,
     portalSecret: 'test-portal-secret-0123456789',

@@ -139,6 +139,8 @@ export async function startWorkerProcess(settings: WorkerSettings): Promise<Chil
     MAIL_FROM: 'Recoup <noreply@recoup.test>',
     PUBLIC_BASE_URL: settings.publicBaseUrl,
     RECOUP_PORTAL_SECRET: settings.portalSecret,
+    // Webhook receivers of the tests listen on 127.0.0.1.
+    RECOUP_ALLOW_PRIVATE_URLS: '127.0.0.1',
     TWILIO_ACCOUNT_SID: '',
     TWILIO_AUTH_TOKEN: '',
     LOG_LEVEL: 'error',
