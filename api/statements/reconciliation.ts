@@ -7,7 +7,7 @@ import type { Db } from '../../db/client';
 import { bankStatements, bankTransactions, invoices } from '../../db/schema';
 import { amountDue } from '../../domain/amounts';
 import { finalInvoiceStatuses, isFinalStatus } from '../../domain/invoice-status';
-import { detectFormat, StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from '../../domain/statements/bank-statement';
+import { decodeStatementFile, detectFormat, StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from '../../domain/statements/bank-statement';
 import { parseCamt053 } from '../../domain/statements/camt053-parser';
 import { payerIsDebtor, referenceTokens } from '../../domain/statements/matching';
 import { parseMt940 } from '../../domain/statements/mt940-parser';
@@ -29,9 +29,19 @@ function unreadable(message: string, path: string): AppError {
   return new AppError(400, 'statement_unreadable', `The bank statement cannot be read: ${message}`, [{ path, message }]);
 }
 
+/** The uploaded file's text (see decodeStatementFile), or 400 naming the line when it is binary. */
+export function statementText(bytes: Uint8Array, declaredCharset?: string): string {
+  try {
+    return decodeStatementFile(bytes, declaredCharset);
+  } catch (err) {
+    if (err instanceof StatementParseError) throw unreadable(err.message, err.path);
+    throw err;
+  }
+}
+
 export function parseStatementFile(content: string): ParsedBankStatement[] {
   const format = detectFormat(content);
-  if (!format) throw unreadable('it is neither MT940 (no :20: field) nor camt.053 XML', 'body');
+  if (!format) throw unreadable('it is neither MT940/MT942 (no line starts with a field such as :20:, :25: or :61:) nor camt.053 XML', 'line 1');
   try {
     return format === 'mt940' ? parseMt940(content) : parseCamt053(content);
   } catch (err) {
