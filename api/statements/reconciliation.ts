@@ -187,7 +187,8 @@ export async function findInvoiceFor(db: Db, line: Pick<BankTransactionRow, 'rem
       and(
         open(),
         eq(invoices.currency, line.currency),
-        sql`${invoices.amountTotalCents} + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents} = ${line.amountCents}`,
+        // bigint on both sides: a bank line may hold more than an integer column (15-digit amounts).
+        sql`${invoices.amountTotalCents}::bigint + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents} = ${line.amountCents}::bigint`,
       ),
     )
     .limit(200);
@@ -214,6 +215,9 @@ async function matchLine(deps: ReconciliationDeps, line: BankTransactionRow): Pr
     .where(and(eq(bankTransactions.id, line.id), eq(bankTransactions.status, 'unmatched')));
 }
 
+/** Invoice amounts are integer columns; a bank line (bigint) can be far larger and must not overflow them. */
+const INVOICE_COLUMN_MAX_CENTS = 2_147_483_647;
+
 /** The payment's id at the invoice: the same for the line however often it is imported, retried or resolved. */
 export function bankPaymentExternalId(line: Pick<BankTransactionRow, 'id'>): string {
   return `bank:${line.id}`;
@@ -227,6 +231,7 @@ async function payInvoice(deps: ReconciliationDeps, invoice: InvoiceRow, line: B
   if (invoice.currency !== line.currency) return `the invoice is in ${invoice.currency}, the payment in ${line.currency}`;
   if (invoice.status === 'draft') return 'the invoice has not been transmitted';
   if (isFinalStatus(invoice.status)) return `the invoice is ${invoice.status}`;
+  if (invoice.amountPaidCents + line.amountCents > INVOICE_COLUMN_MAX_CENTS) return 'the payment is larger than an invoice can record';
   const externalId = bankPaymentExternalId(line);
   try {
     await deps.temporal.workflow.getHandle(invoiceWorkflowId(invoice.id)).executeUpdate(registerPayment, {
