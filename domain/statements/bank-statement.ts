@@ -49,6 +49,7 @@ export function detectFormat(text: string): BankStatementFormat | null {
   const start = text.replace(/^\uFEFF/, '').trimStart();
   if (start.startsWith('<')) return 'camt053';
   // A statement, an MT942 report or a snippet of either: some line starts with one of their tags.
+  // eslint-disable-next-line no-control-regex -- control characters (SOH) may precede the first tag
   if (start.startsWith('{1:') || /(^|\n)[\x00-\x1f ]*:(20|25|28C?|34F|13D?|60[FM]?|61|62[FM]?|86|90[CD]):/.test(text)) return 'mt940';
   return null;
 }

@@ -133,6 +133,7 @@ function readFields(text: string): Field[] {
   let current: Field | null = null;
   text.split('\n').forEach((raw, i) => {
     // Control characters (SOH/ETX around mBank's messages) carry nothing.
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
     let line = raw.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
     // The SWIFT envelope: {1:…}{2:…}{3:{108:…}} headers, {4: opens the text block.
     line = stripHeaderBlocks(line);
