@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  bigint,
   boolean,
   date,
   index,
@@ -598,7 +599,7 @@ export const batchFileRecords = pgTable(
 // ---------------------------------------------------------------------------------------------
 export const bankStatements = pgTable('bank_statements', {
   id: text('id').primaryKey(),
-  format: text('format').$type<'mt940' | 'camt053'>().notNull(),
+  format: text('format').$type<'mt940' | 'mt942' | 'camt053'>().notNull(),
   contentSha256: text('content_sha256').notNull().unique(),
   content: text('content').notNull(),
   /** Per statement in the file: reference, account, currency, balances, number of lines. */
@@ -622,7 +623,8 @@ export const bankTransactions = pgTable(
     bookingDate: date('booking_date', { mode: 'string' }).notNull(),
     valueDate: date('value_date', { mode: 'string' }).notNull(),
     direction: text('direction').$type<'credit' | 'debit'>().notNull(),
-    amountCents: integer('amount_cents').notNull(),
+    /** bigint: a bank line may be any amount MT940 can write (15 digits); the parser refuses more than a JS number holds exactly. */
+    amountCents: bigint('amount_cents', { mode: 'number' }).notNull(),
     bankReference: text('bank_reference'),
     customerReference: text('customer_reference'),
     counterpartyName: text('counterparty_name'),

@@ -586,7 +586,7 @@ export const routes: readonly ApiRoute[] = [
     tag: 'Statements',
     summary: 'Import a bank statement of the collection account (reconciliation)',
     description:
-      'The file as the bank sent it: MT940 as `text/plain`, camt.053 as `application/xml` (`text/xml` too). Each credit line is matched to an invoice by its reference, number or Recoup id in the remittance text, else by exact amount due and debtor name (only when exactly one invoice fits), and paid through the invoice workflow (source `bank`). The others wait as `unmatched` for ops in the console (`/console/reconciliation`). The same file again answers 200 with the first import and changes nothing; lines already imported from another file are skipped.',
+      'The file as the bank sent it: MT940 or MT942 as `text/plain`, camt.053 as `application/xml` (`text/xml` too). Each credit line is matched to an invoice by its reference, number or Recoup id in the remittance text, else by exact amount due and debtor name (only when exactly one invoice fits), and paid through the invoice workflow (source `bank`). The others wait as `unmatched` for ops in the console (`/console/reconciliation`). The same file again answers 200 with the first import and changes nothing; lines already imported from another file are skipped. A file that cannot be read is a 400 `statement_unreadable` whose `details[0].path` names the line and tag (`line 5 (:61:)`) or the camt.053 element.',
     roles: ['ops'],
     body: 'BankStatementFile',
     bodyMediaType: 'text/plain',

@@ -7,7 +7,7 @@ import type { Db } from '../../db/client';
 import { bankStatements, bankTransactions, invoices } from '../../db/schema';
 import { amountDue } from '../../domain/amounts';
 import { finalInvoiceStatuses, isFinalStatus } from '../../domain/invoice-status';
-import { detectFormat, StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from '../../domain/statements/bank-statement';
+import { decodeStatementFile, detectFormat, StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from '../../domain/statements/bank-statement';
 import { parseCamt053 } from '../../domain/statements/camt053-parser';
 import { payerIsDebtor, referenceTokens } from '../../domain/statements/matching';
 import { parseMt940 } from '../../domain/statements/mt940-parser';
@@ -29,9 +29,19 @@ function unreadable(message: string, path: string): AppError {
   return new AppError(400, 'statement_unreadable', `The bank statement cannot be read: ${message}`, [{ path, message }]);
 }
 
+/** The uploaded file's text (see decodeStatementFile), or 400 naming the line when it is binary. */
+export function statementText(bytes: Uint8Array, declaredCharset?: string): string {
+  try {
+    return decodeStatementFile(bytes, declaredCharset);
+  } catch (err) {
+    if (err instanceof StatementParseError) throw unreadable(err.message, err.path);
+    throw err;
+  }
+}
+
 export function parseStatementFile(content: string): ParsedBankStatement[] {
   const format = detectFormat(content);
-  if (!format) throw unreadable('it is neither MT940 (no :20: field) nor camt.053 XML', 'body');
+  if (!format) throw unreadable('it is neither MT940/MT942 (no line starts with a field such as :20:, :25: or :61:) nor camt.053 XML', 'line 1');
   try {
     return format === 'mt940' ? parseMt940(content) : parseCamt053(content);
   } catch (err) {
@@ -177,7 +187,8 @@ export async function findInvoiceFor(db: Db, line: Pick<BankTransactionRow, 'rem
       and(
         open(),
         eq(invoices.currency, line.currency),
-        sql`${invoices.amountTotalCents} + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents} = ${line.amountCents}`,
+        // bigint on both sides: a bank line may hold more than an integer column (15-digit amounts).
+        sql`${invoices.amountTotalCents}::bigint + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents} = ${line.amountCents}::bigint`,
       ),
     )
     .limit(200);
@@ -204,6 +215,9 @@ async function matchLine(deps: ReconciliationDeps, line: BankTransactionRow): Pr
     .where(and(eq(bankTransactions.id, line.id), eq(bankTransactions.status, 'unmatched')));
 }
 
+/** Invoice amounts are integer columns; a bank line (bigint) can be far larger and must not overflow them. */
+const INVOICE_COLUMN_MAX_CENTS = 2_147_483_647;
+
 /** The payment's id at the invoice: the same for the line however often it is imported, retried or resolved. */
 export function bankPaymentExternalId(line: Pick<BankTransactionRow, 'id'>): string {
   return `bank:${line.id}`;
@@ -217,6 +231,7 @@ async function payInvoice(deps: ReconciliationDeps, invoice: InvoiceRow, line: B
   if (invoice.currency !== line.currency) return `the invoice is in ${invoice.currency}, the payment in ${line.currency}`;
   if (invoice.status === 'draft') return 'the invoice has not been transmitted';
   if (isFinalStatus(invoice.status)) return `the invoice is ${invoice.status}`;
+  if (invoice.amountPaidCents + line.amountCents > INVOICE_COLUMN_MAX_CENTS) return 'the payment is larger than an invoice can record';
   const externalId = bankPaymentExternalId(line);
   try {
     await deps.temporal.workflow.getHandle(invoiceWorkflowId(invoice.id)).executeUpdate(registerPayment, {

@@ -30,7 +30,7 @@ export const bankTransactionSchema = z.object({
 
 export const bankStatementSchema = z.object({
   id: z.string(),
-  format: z.enum(['mt940', 'camt053']),
+  format: z.enum(['mt940', 'mt942', 'camt053']).describe('`mt942`: an interim (intraday) report, with entries and no opening balance'),
   statements: z.array(
     z.object({ reference: z.string(), account: z.string(), currency: z.string(), opening_balance_cents: z.number().int().nullable(), closing_balance_cents: z.number().int().nullable(), transactions: z.number().int() }),
   ),
@@ -42,8 +42,8 @@ export const bankStatementSchema = z.object({
   transactions: z.array(bankTransactionSchema),
 });
 
-/** The statement file itself: MT940 text or camt.053 XML. */
-export const bankStatementFileSchema = z.string().describe('The statement file as the bank sent it: MT940 (text/plain) or camt.053 (application/xml)');
+/** The statement file itself: MT940/MT942 text or camt.053 XML. */
+export const bankStatementFileSchema = z.string().describe('The statement file as the bank sent it: MT940 or MT942 (text/plain), camt.053 .001.02–.001.08 (application/xml); UTF-8, Latin-1 or UTF-16 with a byte-order mark');
 
 type Keys<T> = keyof T;
 // Fails `tsc` when the serializer and this schema drift apart.

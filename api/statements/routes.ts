@@ -12,7 +12,7 @@ import { principalOf, requireRole } from '../auth';
 import { AppError, notFound, parse } from '../errors';
 import { visibleCompany } from '../scope';
 import { decodeCursor, page } from '../serializers';
-import { dismissBankTransaction, importBankStatement, resolveBankTransaction, type BankStatementRow, type BankTransactionRow } from './reconciliation';
+import { dismissBankTransaction, importBankStatement, resolveBankTransaction, statementText, type BankStatementRow, type BankTransactionRow } from './reconciliation';
 
 export interface StatementRouteDeps {
   db: Db;
@@ -57,11 +57,12 @@ export function statementRoutes({ db, temporal, account }: StatementRouteDeps): 
       .send(writeCamt053(statements, messageId, statements[0]!.createdAt));
   });
 
-  r.post('/bank_statements', requireRole('ops'), express.text({ type: statementMediaTypes, limit: '10mb' }), async (req, res) => {
+  // Raw bytes: the file's encoding is found from its bytes (banks still write Latin-1), not assumed.
+  r.post('/bank_statements', requireRole('ops'), express.raw({ type: statementMediaTypes, limit: '10mb' }), async (req, res) => {
     if (!req.is(statementMediaTypes)) {
       throw new AppError(415, 'unsupported_media_type', 'Send the statement as its file: MT940 as text/plain, camt.053 as application/xml');
     }
-    const content = typeof req.body === 'string' ? req.body : '';
+    const content = Buffer.isBuffer(req.body) ? statementText(req.body, charsetOf(req.get('content-type'))) : '';
     if (!content.trim()) throw new AppError(400, 'validation_failed', 'The statement is empty', [{ path: 'body', message: 'empty' }]);
     const { statement, created } = await importBankStatement({ db, temporal }, { content, importedBy: principalOf(req).keyId });
     res.status(created ? 201 : 200).json(await statementResource(statement));
@@ -122,6 +123,10 @@ export function statementRoutes({ db, temporal, account }: StatementRouteDeps): 
   }
 
   return r;
+}
+
+function charsetOf(contentType: string | undefined): string | undefined {
+  return /;\s*charset="?([^";\s]+)"?/i.exec(contentType ?? '')?.[1];
 }
 
 export function bankTransactionResource(t: BankTransactionRow) {

@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { parseDecimalAmount } from './money';
+import { parseStatementAmount } from './money';
+import { bankDateFromIso } from './statement-date';
 import { StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from './bank-statement';
 
 /**
@@ -61,7 +62,7 @@ function statement(s: Node, path: string): ParsedBankStatement {
 
 function amountOf(amt: unknown, path: string): { cents: number; currency: string } {
   const currency = str(obj(amt)['@_Ccy']);
-  const cents = parseDecimalAmount(str(amt), currency || 'EUR');
+  const cents = parseStatementAmount(str(amt), currency || 'EUR');
   if (cents === null) throw new StatementParseError(`the amount "${str(amt)}" is not a number`, path);
   return { cents, currency };
 }
@@ -72,18 +73,23 @@ function balanceOf(b: Node, path: string): { code: string; cents: number; curren
   return { code, cents: str(b.CdtDbtInd) === 'DBIT' ? -cents : cents, currency };
 }
 
-function dateOf(v: unknown): string {
+/** Dt or DtTm, as YYYY-MM-DD; '' when absent. A day past its month's end is the month's last (see statement-date). */
+function dateOf(v: unknown, path: string): string {
   const d = obj(v);
-  return (str(d.Dt) || str(d.DtTm)).slice(0, 10);
+  const text = str(d.Dt) || str(d.DtTm);
+  if (!text) return '';
+  const date = bankDateFromIso(text);
+  if (!date) throw new StatementParseError(`"${text}" is not a date`, path);
+  return date;
 }
 
 function entry(n: Node, path: string): ParsedBankTransaction {
   const { cents } = amountOf(n.Amt, `${path}/Amt`);
   const indicator = str(n.CdtDbtInd);
   if (indicator !== 'CRDT' && indicator !== 'DBIT') throw new StatementParseError(`CdtDbtInd "${indicator}" is neither CRDT nor DBIT`, `${path}/CdtDbtInd`);
-  const bookingDate = dateOf(n.BookgDt) || dateOf(n.ValDt);
-  const valueDate = dateOf(n.ValDt) || bookingDate;
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(bookingDate)) throw new StatementParseError('the entry has no booking or value date', `${path}/BookgDt`);
+  const bookingDate = dateOf(n.BookgDt, `${path}/BookgDt`) || dateOf(n.ValDt, `${path}/ValDt`);
+  const valueDate = dateOf(n.ValDt, `${path}/ValDt`) || bookingDate;
+  if (!bookingDate) throw new StatementParseError('the entry has no booking or value date', `${path}/BookgDt`);
   const txs = list(n.NtryDtls).flatMap((d) => list(obj(d).TxDtls)).map(obj);
   const texts: string[] = [];
   let customerReference: string | null = null;

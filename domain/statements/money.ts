@@ -52,3 +52,21 @@ export function parseDecimalAmount(text: string, currency: string): number | nul
   const value = Number(m[1]!) * 10 ** digits + Number(fraction.padEnd(digits, '0') || '0');
   return Number.isSafeInteger(value) ? value : null;
 }
+
+/**
+ * An amount as a bank wrote it in a statement, in minor units of `currency`: digits with at most one
+ * decimal mark ("," in MT940, "." in camt.053), leading zeros allowed (MT940 pads to 15 characters),
+ * up to 15 integer digits. A fraction finer than the currency's minor unit (HUF written with fillér,
+ * camt.053 amounts with five decimals) is rounded half up to it. Null when it is no amount, or more
+ * than a JavaScript number holds exactly.
+ */
+export function parseStatementAmount(text: string, currency: string): number | null {
+  const m = /^\s*0*(\d{0,15})(?:[.,](\d*))?\s*$/.exec(text);
+  if (!m || !/\d/.test(text)) return null;
+  const digits = minorUnits(currency);
+  const fraction = m[2] ?? '';
+  const kept = fraction.slice(0, digits).padEnd(digits, '0');
+  const roundUp = Number(fraction[digits] ?? '0') >= 5 ? 1 : 0;
+  const value = Number(m[1] || '0') * 10 ** digits + Number(kept || '0') + roundUp;
+  return Number.isSafeInteger(value) ? value : null;
+}

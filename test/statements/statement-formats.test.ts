@@ -48,6 +48,8 @@ describe('MT940 as banks write it', () => {
     ['an entry date in the next year', [':61:2612310102C1,00NTRFNONREF'], { valueDate: '2026-12-31', bookingDate: '2027-01-02', customerReference: null }],
     ['a German ?-structured :86:', [':61:2612300101D7,5N051NONREF', ':86:166?00GUTSCHRIFT?20SVWZ+RE 4711?32MAX MUSTER?33MANN'], { direction: 'debit', amountCents: 750, counterpartyName: 'MAX MUSTER MANN', bookingDate: '2027-01-01' }],
     ['a reversed debit (money back)', [':61:261230RD3,00NTRFNONREF'], { direction: 'credit', amountCents: 300 }],
+    ['30 February (a bank on a 30/360 calendar) as the last day of February', [':61:2402300301D6,00N024NONREF'], { valueDate: '2024-02-29', bookingDate: '2024-03-01' }],
+    ['an amount of 15 digits', [':61:261230C999999999999,99NTRFNONREF'], { amountCents: 99_999_999_999_999 }],
   ])('%s', (_name, body, expected) => {
     const [s] = parseMt940(statement(body));
     expect(s).toMatchObject({ reference: 'STMT1', account: 'NL91ABNA0417164300', currency: 'EUR', openingBalanceCents: 1000 });
@@ -63,7 +65,8 @@ describe('MT940 as banks write it', () => {
   });
 
   test.each<[string, string, string]>([
-    ['no :20:', ':25:X\n:60F:C261230EUR1,00', 'line 1 (:25:)'],
+    ['a value date in month 13', ':20:A\n:25:X\n:60F:C261230EUR1,00\n:61:231345C1,00NTRFNONREF', 'line 4 (:61:)'],
+    ['an amount with a thousands separator', ':20:A\n:25:X\n:60F:C261230EUR1,00\n:61:261230C1.000,00NTRFNONREF', 'line 4 (:61:)'],
     ['a bad balance', ':20:A\n:25:X\n:60F:C2612EUR1,00', 'line 3 (:60F:)'],
     ['a bad :61:', ':20:A\n:25:X\n:60F:C261230EUR1,00\n:61:nonsense', 'line 4 (:61:)'],
   ])('%s is an error naming where', (_name, text, path) => {

@@ -1,0 +1,1 @@
+ALTER TABLE "bank_transactions" ALTER COLUMN "amount_cents" SET DATA TYPE bigint;
