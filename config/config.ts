@@ -144,6 +144,7 @@ export function productionProblems(config: Config): string[] {
   const refuse = (variable: string, why: string) => problems.push(`${variable}: ${why}`);
   if (!config.RECOUP_PORTAL_SECRET) refuse('RECOUP_PORTAL_SECRET', 'unset; portal links and console forms would be signed with a development default (set a long random string)');
   else if (config.RECOUP_PORTAL_SECRET === DEV_PORTAL_SECRET) refuse('RECOUP_PORTAL_SECRET', 'is the development default written in the source (set a long random string)');
+  if (!config.PUBLIC_BASE_URL) refuse('PUBLIC_BASE_URL', `unset; the links in messages to debtors would point at ${config.publicBaseUrl} (set the API's public https URL)`);
   if (config.PAYMENT_PROVIDER === 'test') refuse('PAYMENT_PROVIDER', 'is the built-in `test` provider, which marks invoices paid without moving money (set stripe)');
   if (config.PAYMENT_PROVIDER === 'stripe') {
     if (!config.STRIPE_SECRET_KEY) refuse('STRIPE_SECRET_KEY', 'unset; required with PAYMENT_PROVIDER=stripe');
