@@ -212,10 +212,13 @@ describe('mTLS to Temporal (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA
     });
 
   test("the API's client and the worker's connection present the client certificate and talk to Temporal through it", async () => {
-    const config = settings();
+    // As the compose file runs them: production mode (which also leaves SMS unconfigured here).
+    const config = settings({ NODE_ENV: 'production' });
     const endpoint = temporalEndpointFrom(config);
     const infra = await openInfrastructure(config, silentLogger, endpoint);
     try {
+      // Production without Twilio: no SMS dev outbox, SMS steps are skipped.
+      expect(infra.sms.transport).toBe('not-configured');
       // A real round trip through the terminator: the namespace as the server describes it.
       const described = await infra.connection.workflowService.describeNamespace({ namespace: 'default' });
       expect(described.namespaceInfo?.name).toBe('default');
