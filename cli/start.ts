@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });
-  const demo = await ensureDemoData(db, config.RECOUP_DATA_DIR);
+  // Never in production: a verified demo company, its key and an SFTP password would be ways in.
+  const demo = config.production ? null : await ensureDemoData(db, config.RECOUP_DATA_DIR);
   // Batch files over SFTP on RECOUP_SFTP_PORT, else 2222; a port in use costs only the SFTP server.
   const sftp = await startSftpService({ config, port: config.RECOUP_SFTP_PORT ?? 2222, db, temporal: infra.temporal, logger }).catch((err: unknown) => {
     logger.warn({ err }, 'SFTP server not started');

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import os from 'node:os';
 import path from 'node:path';
 import { createSmsSender } from '../../messaging/sms';
+import { searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { loadConfigOrExit, parseConfig, productionProblems } from '../../config/config';
 import { paymentProviderFor } from '../../payments/configured-provider';
 import { isTestPaymentProvider, TEST_PROVIDER_SIGNATURE_HEADER, type TestProviderEvent } from '../../payments/test-provider';
@@ -41,6 +43,33 @@ function namedVariables(stderr: string): string[] {
     .split('\n')
     .map((line) => /^ {2}([A-Z0-9_]+(?: or [A-Z0-9_]+)?): /.exec(line)?.[1])
     .filter((name): name is string => name !== undefined);
+}
+
+/**
+ * `npm start` in production against a Temporal server of the test's own (TEMPORAL_ADDRESS): it runs
+ * until its banner is printed, then is stopped with SIGTERM.
+ */
+function startUntilBanner(env: Record<string, string>): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/start.ts'], {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 110_000);
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (stdout.includes('Press Ctrl-C to stop.')) child.kill('SIGTERM');
+    });
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve({ stdout, stderr });
+    });
+  });
 }
 
 /** A Recoup entry point as `npm run …` and the image run it, with only the given environment. */
@@ -114,6 +143,26 @@ describe('a process started with NODE_ENV=production', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  test('npm start in production makes no demo partner, API key or SFTP login', async () => {
+    const temporal = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
+        searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
+      },
+    });
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'recoup-prod-start-'));
+    try {
+      const { stdout, stderr } = await startUntilBanner({ ...goodProduction, TEMPORAL_ADDRESS: temporal.address, RECOUP_DATA_DIR: dataDir, PORT: '0', RECOUP_SFTP_PORT: '0' });
+      expect(stdout).toContain('Recoup is running.');
+      expect(stderr).not.toContain('Refusing');
+      expect(stdout).not.toMatch(/Demo API key|Demo SFTP/);
+      expect(existsSync(path.join(dataDir, 'demo.json'))).toBe(false);
+    } finally {
+      await temporal.teardown();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 150_000);
 
   test('outside production the same empty environment loads with its development defaults', () => {
     const config = loadConfigOrExit({});
