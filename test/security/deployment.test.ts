@@ -111,6 +111,15 @@ describe('docker-compose.yml', () => {
     expect(config.TEMPORAL_TLS_CA).toBe('/etc/recoup/temporal-tls/ca.pem');
   });
 
+  test('the image is built without the secrets: .env and the mTLS key folder stay out of the build context', () => {
+    const ignored = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith('#'));
+    expect(ignored).toEqual(expect.arrayContaining(['.env', 'deploy/temporal-tls']));
+    expect(ignored).not.toContain('!.env');
+  });
+
   test("the worker's metrics port is not published", () => {
     const worker = compose.services.worker!;
     expect(worker.ports ?? []).toEqual([]);
