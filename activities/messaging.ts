@@ -23,7 +23,7 @@ export interface SendMessageInput {
 
 export type SendMessageResult =
   | { status: 'sent' | 'outbox'; messageId: string }
-  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' }
+  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' }
   | { status: 'failed'; reason: string; messageId: string };
 
 const PORTAL_LINK_DAYS = 120;
@@ -79,6 +79,8 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
       const recipient = input.channel === 'email' ? debtor.email : debtor.phone;
       if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
       if (row.optedOut) return { status: 'skipped', reason: 'opted_out' };
+      // Production without Twilio: the step goes on without SMS, and its event says why.
+      if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
       const now = clock();
       const token = createPortalToken(config.portalSecret, invoice.id, new Date(now.getTime() + PORTAL_LINK_DAYS * 86_400_000));

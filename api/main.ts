@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { openInfrastructure } from '../bootstrap/infrastructure';
+import { temporalEndpointFrom } from '../temporal/connection';
 import { createApp } from './app';
 import { drainHttpServer } from './shutdown';
 import { startSftpService } from '../files/sftp-service';
@@ -10,7 +11,7 @@ import { startSftpService } from '../files/sftp-service';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'recoup-api');
-  const infra = await openInfrastructure(config, logger, config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233');
+  const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config));
   let draining = false;
   const app = createApp({
     db: infra.database.db,

@@ -5,7 +5,7 @@ import type { Config } from '../config/config';
 import { createDb, type Database } from '../db/client';
 import { createMailer, type Mailer } from '../messaging/mailer';
 import { createSmsSender, type SmsSender } from '../messaging/sms';
-import { createTemporalClient } from '../temporal/connection';
+import { createTemporalClient, type TemporalEndpoint } from '../temporal/connection';
 import { dataConverterFor } from '../temporal/data-converter';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 
@@ -19,10 +19,11 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
-export async function openInfrastructure(config: Config, logger: Logger, temporalAddress: string): Promise<Infrastructure> {
+/** `temporal`: from `temporalEndpointFrom(config)`, or a dev server `npm start` started. */
+export async function openInfrastructure(config: Config, logger: Logger, temporal: TemporalEndpoint): Promise<Infrastructure> {
   const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR });
   if (config.RECOUP_MIGRATE_ON_START) await database.migrate();
-  const { client, connection } = await createTemporalClient({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
+  const { client, connection } = await createTemporalClient({ ...temporal, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
   // A server we did not start (docker-compose, a cluster) learns our search attributes here.
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
@@ -32,6 +33,8 @@ export async function openInfrastructure(config: Config, logger: Logger, tempora
     from: config.TWILIO_FROM,
     messagingServiceSid: config.TWILIO_MESSAGING_SERVICE_SID,
     apiBaseUrl: config.TWILIO_API_BASE_URL,
+    // Production never logs SMS to the dev outbox: without Twilio, SMS steps are skipped.
+    devOutbox: !config.production,
     logger,
   });
   return {
@@ -48,6 +51,7 @@ export async function openInfrastructure(config: Config, logger: Logger, tempora
   };
 }
 
-export function connectWorker(address: string): Promise<NativeConnection> {
-  return NativeConnection.connect({ address });
+/** The worker's own (native) connection, over the same TLS as the client's. */
+export function connectWorker(temporal: TemporalEndpoint): Promise<NativeConnection> {
+  return NativeConnection.connect({ address: temporal.address, ...(temporal.tls ? { tls: temporal.tls } : {}) });
 }

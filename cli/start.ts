@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
+import { temporalEndpointFrom, type TemporalEndpoint } from '../temporal/connection';
 import { ensureDemoData, ensureDemoSftpLogin } from '../bootstrap/demo-data';
 import { ensureTemporalCli } from '../temporal/binaries';
 import { startDevServer, type DevServer } from '../temporal/dev-server';
@@ -21,8 +22,9 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   let devServer: DevServer | undefined;
-  let address = config.TEMPORAL_ADDRESS;
-  if (!address) {
+  // An external Temporal (TEMPORAL_ADDRESS) over mTLS when TEMPORAL_TLS_* say so; the dev server speaks plain gRPC on loopback.
+  let temporal: TemporalEndpoint | undefined = config.TEMPORAL_ADDRESS ? temporalEndpointFrom(config) : undefined;
+  if (!temporal) {
     const cliPath = ensureTemporalCli(config.TEMPORAL_CLI);
     logger.info({ cliPath }, 'starting the Temporal dev server');
     devServer = await startDevServer({
@@ -34,12 +36,12 @@ async function main(): Promise<void> {
       codecEndpoint: config.RECOUP_PAYLOAD_KEYS ? `${config.publicBaseUrl}/console/codec` : undefined,
       onOutput: (line) => logger.debug({ temporal: line }),
     });
-    address = devServer.address;
+    temporal = { address: devServer.address };
   }
-  const infra = await openInfrastructure(config, logger, address);
+  const infra = await openInfrastructure(config, logger, temporal);
   const db = infra.database.db;
   const worker = await createWorker({
-    connection: await connectWorker(address),
+    connection: await connectWorker(temporal),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await bundleWorkflows(config),
@@ -54,7 +56,8 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });
-  const demo = await ensureDemoData(db, config.RECOUP_DATA_DIR);
+  // Never in production: a verified demo company, its key and an SFTP password would be ways in.
+  const demo = config.production ? null : await ensureDemoData(db, config.RECOUP_DATA_DIR);
   // Batch files over SFTP on RECOUP_SFTP_PORT, else 2222; a port in use costs only the SFTP server.
   const sftp = await startSftpService({ config, port: config.RECOUP_SFTP_PORT ?? 2222, db, temporal: infra.temporal, logger }).catch((err: unknown) => {
     logger.warn({ err }, 'SFTP server not started');
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
   console.log(`
 Recoup is running.
   API:          ${apiUrl}
-  Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}
+  Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${temporal.address})`}
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
   Batch files:  ${batchFiles.root ? `${batchFiles.root}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
   Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (logged below, kept in the messages table)'} / ${infra.sms.transport}

@@ -2,8 +2,17 @@ import { z } from 'zod';
 import { invalidAllowListEntries } from '../outbound/allow-list';
 import { parsePayloadKeys } from '../temporal/payload-codec';
 
+// Development defaults, written here once so production mode can refuse each of them by name.
+/** Signs portal links when RECOUP_PORTAL_SECRET is unset: public, so `npm start` only. */
+const DEV_PORTAL_SECRET = 'recoup-dev-portal-secret-change-me';
+/** A well-known test IBAN (and its bank's BIC): statements and exports work out of the box; production must name its own. */
+const DEV_COLLECTION_IBAN = 'NL91ABNA0417164300';
+const DEV_COLLECTION_BIC = 'ABNANL2A';
+
 /** Every setting Recoup reads from the environment. Nothing else reads process.env. */
 export const configSchema = z.object({
+  /** `production` switches on the start-up check of `productionProblems` (README: Production). */
+  NODE_ENV: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.url().optional(),
   DATABASE_URL: z.string().min(1).optional(),
@@ -12,6 +21,12 @@ export const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('recoup-invoices'),
   TEMPORAL_CLI: z.string().min(1).optional(),
+  /** mTLS to Temporal (PEM file paths): the client certificate and key, and the CA that signed the server's certificate. */
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS_CA: z.string().min(1).optional(),
+  /** The name the server's certificate is checked against, when it differs from TEMPORAL_ADDRESS's host. */
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Recoup <no-reply@recoup.local>'),
@@ -28,7 +43,7 @@ export const configSchema = z.object({
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   /** Stripe's API, or a compatible local server in tests. */
   STRIPE_API_BASE_URL: z.url().default('https://api.stripe.com'),
-  /** Signs the test provider's webhooks; a dev value when unset. */
+  /** Signs the test provider's webhooks; unset → a random one kept in `$RECOUP_DATA_DIR` (payments/test-provider-secret.ts). */
   PAYMENT_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** Off where a separate `npm run db:migrate` step runs first (docker-compose). */
   RECOUP_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
@@ -38,8 +53,8 @@ export const configSchema = z.object({
     .string()
     .transform((v) => v.replace(/\s+/g, '').toUpperCase())
     .pipe(z.string().regex(/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/, 'must be an IBAN'))
-    .default('NL91ABNA0417164300'),
-  RECOUP_COLLECTION_BIC: z.string().regex(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)').default('ABNANL2A'),
+    .default(DEV_COLLECTION_IBAN),
+  RECOUP_COLLECTION_BIC: z.string().regex(/^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/, 'must be a BIC (8 or 11 characters)').default(DEV_COLLECTION_BIC),
   RECOUP_COLLECTION_ACCOUNT_NAME: z.string().trim().min(1).max(70).default('Recoup collection account'),
   /** Requests per API key per minute (fixed window, counted in the database); 0 switches limiting off. */
   RECOUP_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
@@ -82,7 +97,7 @@ export const configSchema = z.object({
       const invalid = value === undefined ? [] : invalidAllowListEntries(value);
       if (invalid.length > 0) ctx.addIssue({ code: 'custom', message: `not a host name, IP address or CIDR: ${invalid.join(', ')}` });
     }),
-  /** Optional bearer token for the API's `GET /metrics`; unset → open (keep the port internal). */
+  /** Bearer token for the API's `GET /metrics`; unset → open (keep the port internal). Required in production. */
   RECOUP_METRICS_TOKEN: z.string().min(16).optional(),
   /** The worker's own HTTP port: `/metrics`, `/healthz`, `/readyz`; 0 switches it off. */
   RECOUP_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
@@ -103,6 +118,8 @@ export type EnvConfig = z.infer<typeof configSchema>;
 export interface Config extends EnvConfig {
   publicBaseUrl: string;
   portalSecret: string;
+  /** NODE_ENV=production: start-up refuses development defaults; SMS without Twilio is skipped, never put in the dev outbox. */
+  production: boolean;
 }
 
 export function parseConfig(env: Record<string, string | undefined>): Config {
@@ -112,21 +129,60 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
-  if (c.PAYMENT_PROVIDER === 'stripe' && (!c.STRIPE_SECRET_KEY || !c.STRIPE_WEBHOOK_SECRET)) {
+  const production = c.NODE_ENV === 'production';
+  // In production `productionProblems` names each missing Stripe setting along with everything else.
+  if (!production && c.PAYMENT_PROVIDER === 'stripe' && (!c.STRIPE_SECRET_KEY || !c.STRIPE_WEBHOOK_SECRET)) {
     throw new ConfigError('Invalid configuration:\n  STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET: required when PAYMENT_PROVIDER=stripe');
+  }
+  if (Boolean(c.TEMPORAL_TLS_CERT) !== Boolean(c.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both (the client certificate and its key) or neither');
   }
   return {
     ...c,
+    production,
     publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
-    // A dev-only fallback keeps `npm start` at zero setup; production sets its own secret.
-    portalSecret: c.RECOUP_PORTAL_SECRET ?? 'recoup-dev-portal-secret-change-me',
+    // A dev-only fallback keeps `npm start` at zero setup; production has none (productionProblems refuses it unset).
+    portalSecret: c.RECOUP_PORTAL_SECRET ?? (production ? '' : DEV_PORTAL_SECRET),
   };
 }
 
-/** Parse once at start; print the field errors and exit non-zero on a bad environment. */
+/**
+ * What production mode refuses, one line per variable: a signing secret unset or left at a
+ * development default, the built-in test payment provider, email to the dev outbox, an open
+ * `/metrics`, the test collection account. Empty when the configuration may run in production.
+ */
+export function productionProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const refuse = (variable: string, why: string) => problems.push(`${variable}: ${why}`);
+  if (!config.RECOUP_PORTAL_SECRET) refuse('RECOUP_PORTAL_SECRET', 'unset; portal links and console forms would be signed with a development default (set a long random string)');
+  else if (config.RECOUP_PORTAL_SECRET === DEV_PORTAL_SECRET) refuse('RECOUP_PORTAL_SECRET', 'is the development default written in the source (set a long random string)');
+  if (!config.PUBLIC_BASE_URL) refuse('PUBLIC_BASE_URL', `unset; the links in messages to debtors would point at ${config.publicBaseUrl} (set the API's public https URL)`);
+  if (config.PAYMENT_PROVIDER === 'test') refuse('PAYMENT_PROVIDER', 'is the built-in `test` provider, which marks invoices paid without moving money (set stripe)');
+  if (config.PAYMENT_PROVIDER === 'stripe') {
+    if (!config.STRIPE_SECRET_KEY) refuse('STRIPE_SECRET_KEY', 'unset; required with PAYMENT_PROVIDER=stripe');
+    if (!config.STRIPE_WEBHOOK_SECRET) refuse('STRIPE_WEBHOOK_SECRET', "unset; Stripe's payment events could not be verified (the endpoint's whsec_ signing secret)");
+  }
+  if (!config.SMTP_URL) refuse('SMTP_URL', 'unset; email would go to the dev outbox instead of debtors (set your mail relay, smtp://user:pass@host:port)');
+  if (!config.RECOUP_METRICS_TOKEN) refuse('RECOUP_METRICS_TOKEN', 'unset; /metrics would be open to anyone who reaches the API (set a long random string)');
+  if (config.RECOUP_COLLECTION_IBAN === DEV_COLLECTION_IBAN) refuse('RECOUP_COLLECTION_IBAN', 'unset or the test IBAN written in the source; debtors would be told to pay into it (set your collection account)');
+  // A half-configured Twilio would silently skip every SMS: name what is missing.
+  const twilio = { TWILIO_ACCOUNT_SID: config.TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN: config.TWILIO_AUTH_TOKEN, TWILIO_FROM: config.TWILIO_FROM ?? config.TWILIO_MESSAGING_SERVICE_SID };
+  if (Object.values(twilio).some(Boolean)) {
+    for (const [name, value] of Object.entries(twilio)) {
+      if (!value) refuse(name === 'TWILIO_FROM' ? 'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID' : name, 'unset while other TWILIO_ settings are set; set it, or unset them all to run without SMS');
+    }
+  }
+  return problems;
+}
+
+/**
+ * Parse once at start; print the field errors and exit 2 on a bad environment. With
+ * NODE_ENV=production, also exit 2 on any of `productionProblems`, one line each.
+ */
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  let config: Config;
   try {
-    return parseConfig(env);
+    config = parseConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -134,6 +190,12 @@ export function loadConfigOrExit(env: Record<string, string | undefined> = proce
     }
     throw err;
   }
+  const problems = config.production ? productionProblems(config) : [];
+  if (problems.length > 0) {
+    console.error(`Refusing to start in production mode (NODE_ENV=production):\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    process.exit(2);
+  }
+  return config;
 }
 
 export class ConfigError extends Error {}

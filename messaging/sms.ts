@@ -8,7 +8,8 @@ export interface OutgoingSms {
 }
 
 export interface SmsSender {
-  readonly transport: 'twilio' | 'dev-outbox';
+  /** `not-configured`: production without Twilio; nothing is sent, SMS steps are skipped with that reason. */
+  readonly transport: 'twilio' | 'dev-outbox' | 'not-configured';
   send(sms: OutgoingSms): Promise<{ providerMessageId: string | null }>;
 }
 
@@ -29,10 +30,21 @@ export function isTwilioConfigured(options: TwilioOptions): boolean {
   return Boolean(options.accountSid && options.authToken && (options.from || options.messagingServiceSid));
 }
 
-/** Twilio when credentials are set; otherwise the dev outbox, which logs each SMS. */
-export function createSmsSender(options: TwilioOptions & { logger: Logger }): SmsSender {
+/**
+ * Twilio when credentials are set; otherwise the dev outbox, which logs each SMS — except with
+ * `devOutbox: false` (production), where an unconfigured SMS channel sends nothing at all.
+ */
+export function createSmsSender(options: TwilioOptions & { logger: Logger; devOutbox?: boolean }): SmsSender {
   const { accountSid, authToken, from, messagingServiceSid } = options;
   if (!accountSid || !authToken || !isTwilioConfigured(options)) {
+    if (options.devOutbox === false) {
+      return {
+        transport: 'not-configured',
+        async send() {
+          throw new Error('SMS is not configured (no Twilio settings); the SMS step should have been skipped');
+        },
+      };
+    }
     return {
       transport: 'dev-outbox',
       async send(sms) {

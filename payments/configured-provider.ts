@@ -2,12 +2,10 @@ import type { Config } from '../config/config';
 import type { PaymentProvider } from './payment-provider';
 import { createStripePaymentProvider } from './stripe';
 import { createTestPaymentProvider } from './test-provider';
+import { loadOrCreateTestProviderSecret } from './test-provider-secret';
 
 export type PaymentConfig = Partial<Pick<Config, 'PAYMENT_PROVIDER' | 'STRIPE_SECRET_KEY' | 'STRIPE_WEBHOOK_SECRET' | 'STRIPE_API_BASE_URL' | 'PAYMENT_WEBHOOK_SECRET'>> &
-  Pick<Config, 'publicBaseUrl'>;
-
-// Like the portal secret: zero setup for `npm start`; the test provider is not for production anyway.
-const DEV_WEBHOOK_SECRET = 'recoup-dev-payment-webhook-secret';
+  Pick<Config, 'publicBaseUrl' | 'RECOUP_DATA_DIR'>;
 
 /** The provider named by PAYMENT_PROVIDER (default `test`). */
 export function paymentProviderFor(config: PaymentConfig): PaymentProvider {
@@ -19,6 +17,10 @@ export function paymentProviderFor(config: PaymentConfig): PaymentProvider {
       apiBaseUrl: config.STRIPE_API_BASE_URL ?? 'https://api.stripe.com',
     });
   }
-  // Read at call time: the entry point (and the tests) settle PUBLIC_BASE_URL after the app is built.
-  return createTestPaymentProvider({ secret: config.PAYMENT_WEBHOOK_SECRET ?? DEV_WEBHOOK_SECRET, publicBaseUrl: () => config.publicBaseUrl });
+  return createTestPaymentProvider({
+    // Zero setup for `npm start`, yet no public constant: a random secret kept in the data folder.
+    secret: config.PAYMENT_WEBHOOK_SECRET ?? loadOrCreateTestProviderSecret(config.RECOUP_DATA_DIR),
+    // Read at call time: the entry point (and the tests) settle PUBLIC_BASE_URL after the app is built.
+    publicBaseUrl: () => config.publicBaseUrl,
+  });
 }

@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
+import { temporalEndpointFrom } from '../temporal/connection';
 import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
 import { bundleWorkflows, createWorker, workerTuningFrom } from './create-worker';
 import { startWorkerObservabilityServer } from './observability-server';
@@ -18,10 +19,10 @@ async function main(): Promise<void> {
   // Before any native connection: SDK logs into pino, SDK metrics on a loopback port.
   installRuntime(logger, { sdkMetricsPort: config.RECOUP_WORKER_SDK_METRICS_PORT });
   const metrics = createWorkerMetrics();
-  const address = config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const infra = await openInfrastructure(config, logger, address);
+  const temporal = temporalEndpointFrom(config);
+  const infra = await openInfrastructure(config, logger, temporal);
   const worker = await createWorker({
-    connection: await connectWorker(address),
+    connection: await connectWorker(temporal),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     workflowBundle: await bundleWorkflows(config),
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
   });
   await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
   const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
-  logger.info({ address, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  logger.info({ address: temporal.address, tls: Boolean(temporal.tls), taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
   await worker.run();
   await batchFiles.stop();
   await observability?.close();

@@ -71,6 +71,14 @@ type NewEvent = { type: EventType; data?: Record<string, unknown> };
 /** Continue as new well before the history limits, carrying the state. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
 
+/** The guardrail a skipped message is recorded under, by the activity's reason (data only: replays are unaffected). */
+const skipCheck: Record<Extract<SendMessageResult, { status: 'skipped' }>['reason'], GuardrailCheck['check']> = {
+  no_email: 'no_contact_details',
+  no_phone: 'no_contact_details',
+  opted_out: 'opt_out',
+  sms_not_configured: 'channel_not_configured',
+};
+
 function fail(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
@@ -315,7 +323,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox').length;
     const skips: GuardrailCheck[] = results
       .filter((r) => r.status === 'skipped')
-      .map((r) => ({ check: r.status === 'skipped' && r.reason === 'opted_out' ? 'opt_out' : 'no_contact_details', result: 'skipped', channel: r.channel }));
+      .map((r) => ({ check: r.status === 'skipped' ? skipCheck[r.reason] : 'no_contact_details', result: 'skipped', channel: r.channel }));
     return { results, contacted, skips };
   }
 

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { parse as parseYaml } from 'yaml';
 import { configSchema, parseConfig } from '../../config/config';
+import { interpolated, parseCompose, parseDotEnv, readComposeText, repoRoot as root, serviceEnv } from '../support/compose-file';
 
 /**
  * docker-compose.yml is checked without Docker: against the Compose Specification's JSON schema
@@ -11,61 +11,24 @@ import { configSchema, parseConfig } from '../../config/config';
  * every variable the API and the worker get is one config/config.ts knows, and with the values
  * of .env.example the configuration parses.
  */
-const root = path.join(__dirname, '..', '..');
-const composeText = readFileSync(path.join(root, 'docker-compose.yml'), 'utf8');
-// `<<` merge keys (YAML 1.1) are how the file shares the app's environment, as Compose reads it.
-const compose = parseYaml(composeText, { merge: true }) as ComposeFile;
+const composeText = readComposeText('docker-compose.yml');
+const compose = parseCompose(composeText);
 const envExample = parseDotEnv(readFileSync(path.join(root, '.env.example'), 'utf8'));
+const envOf = (service: string, env: Record<string, string>) => serviceEnv(compose, service, env);
 
-interface ComposeService {
-  image?: string;
-  build?: unknown;
-  command?: string[];
-  environment?: Record<string, string | number | boolean | null>;
-  healthcheck?: { test: string[] };
-  stop_grace_period?: string;
-  depends_on?: Record<string, { condition: string }>;
-  restart?: string;
-  user?: string;
-}
-interface ComposeFile {
-  services: Record<string, ComposeService>;
-}
-
-function parseDotEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const m = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-    if (m) out[m[1]!] = m[2]!;
-  }
-  return out;
-}
-
-/** Compose's interpolation: `${V}`, `${V:-default}`, `${V-default}`, `${V:?error}`, `${V?error}`. */
-function interpolate(value: string, env: Record<string, string>): string {
-  return value.replace(/\$\{([A-Z0-9_]+)(?:(:?)([-?])([^}]*))?\}/g, (_m, name: string, colon: string, op: string, arg: string) => {
-    const v = env[name];
-    const unset = v === undefined || (colon === ':' && v === '');
-    if (op === '-') return unset ? arg : v!;
-    if (op === '?' && unset) throw new Error(`${name}: ${arg}`);
-    return v ?? '';
-  });
-}
-
-/** The variables a compose file interpolates (comment lines aside). */
-const interpolated = (text: string) =>
-  text
-    .split('\n')
-    .filter((line) => !line.trim().startsWith('#'))
-    .flatMap((line) => [...line.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!));
-
-function envOf(service: string, env: Record<string, string>): Record<string, string> {
-  const raw = compose.services[service]!.environment ?? {};
-  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, interpolate(String(v ?? ''), env)]));
-}
-
-/** .env.example as an operator fills it in: the required secrets set. */
-const filledIn: Record<string, string> = { ...envExample, RECOUP_PORTAL_SECRET: 'a-long-random-portal-secret-0123', PAYMENT_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' };
+/** .env.example as an operator fills it in: the required secrets and settings set. */
+const filledIn: Record<string, string> = {
+  ...envExample,
+  RECOUP_PORTAL_SECRET: 'a-long-random-portal-secret-0123',
+  RECOUP_METRICS_TOKEN: 'a-long-random-metrics-token-0123',
+  POSTGRES_PASSWORD: 'a-long-random-db-password',
+  STRIPE_SECRET_KEY: 'sk_live_x',
+  STRIPE_WEBHOOK_SECRET: 'whsec_x',
+  PUBLIC_BASE_URL: 'https://recoup.example.com',
+  SMTP_URL: 'smtp://recoup:pw@smtp.example.com:587',
+  RECOUP_COLLECTION_IBAN: 'NL02RABO0123456789',
+  RECOUP_COLLECTION_BIC: 'RABONL2U',
+};
 const appServices = ['migrate', 'api', 'worker'];
 
 test('docker-compose.yml is valid under the Compose Specification schema', () => {
@@ -76,6 +39,9 @@ test('docker-compose.yml is valid under the Compose Specification schema', () =>
   const valid = validate(compose);
   expect(validate.errors ?? []).toEqual([]);
   expect(valid).toBe(true);
+  // The override file that publishes the Web UI with its sign-in is a compose file too.
+  expect(validate(parseCompose(readComposeText('deploy/temporal-ui-oidc.yml')))).toBe(true);
+  expect(validate.errors ?? []).toEqual([]);
 });
 
 test('the schema check catches a broken file (an unknown service key, a bad restart type)', () => {
@@ -85,7 +51,7 @@ test('the schema check catches a broken file (an unknown service key, a bad rest
   expect(validate({ services: { api: { image: 'x', restart: 3 } } })).toBe(false);
 });
 
-test('it runs Temporal on PostgreSQL, the Web UI wired to the codec endpoint, PostgreSQL, an SMTP catcher, the migration, the API and the worker', () => {
+test('it runs Temporal on PostgreSQL, the Web UI wired to the codec endpoint, PostgreSQL, an SMTP catcher (dev profile), the migration, the API and the worker', () => {
   const s = compose.services;
   expect(Object.keys(s).sort()).toEqual(['api', 'mailpit', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'worker']);
   expect(s.temporal!.image).toMatch(/^temporalio\/auto-setup:/);
@@ -135,11 +101,11 @@ test.each(appServices)('every variable %s gets is a setting of config/config.ts,
 
 test('without the required secrets, Compose refuses to start (the :? interpolations)', () => {
   expect(() => envOf('api', { ...filledIn, RECOUP_PORTAL_SECRET: '' })).toThrow(/RECOUP_PORTAL_SECRET/);
-  expect(() => envOf('worker', { ...filledIn, PAYMENT_PROVIDER: '' })).toThrow(/PAYMENT_PROVIDER/);
+  expect(() => envOf('worker', { ...filledIn, STRIPE_SECRET_KEY: '' })).toThrow(/STRIPE_SECRET_KEY/);
 });
 
-test('every variable docker-compose.yml reads is documented in .env.example', () => {
-  const missing = [...new Set(interpolated(composeText))].filter((v) => !(v in envExample));
+test('every variable docker-compose.yml and its OIDC override read is documented in .env.example', () => {
+  const missing = [...new Set([...interpolated(composeText), ...interpolated(readComposeText('deploy/temporal-ui-oidc.yml'))])].filter((v) => !(v in envExample));
   expect(missing).toEqual([]);
 });
 

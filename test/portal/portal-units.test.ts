@@ -47,7 +47,8 @@ describe('form tokens (CSRF)', () => {
 
 describe('payment configuration', () => {
   test('the test provider is the default; Stripe needs its secret key and webhook secret', () => {
-    const config = parseConfig({});
+    // memory://: the test provider's webhook secret is made per process, not written to a data folder.
+    const config = parseConfig({ RECOUP_DATA_DIR: 'memory://' });
     expect(config.PAYMENT_PROVIDER).toBe('test');
     expect(config.STRIPE_API_BASE_URL).toBe('https://api.stripe.com');
     expect(paymentProviderFor(config).name).toBe('test');

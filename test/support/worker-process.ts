@@ -8,16 +8,17 @@ import './quiet-runtime';
 import { loadConfigOrExit } from '../../config/config';
 import { createLogger } from '../../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../../bootstrap/infrastructure';
+import { temporalEndpointFrom } from '../../temporal/connection';
 import { bundleWorkflows, createWorker } from '../../worker/create-worker';
 import { dataConverterFor } from '../../temporal/data-converter';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL, 'test-worker');
-  const address = config.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
-  const infra = await openInfrastructure(config, logger, address);
+  const temporal = temporalEndpointFrom(config);
+  const infra = await openInfrastructure(config, logger, temporal);
   const worker = await createWorker({
-    connection: await connectWorker(address),
+    connection: await connectWorker(temporal),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // The bundle the test run's global setup made, when there is one: a restarted worker is ready sooner.

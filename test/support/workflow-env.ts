@@ -6,7 +6,7 @@ import { createActivities } from '../../activities';
 import type { Database } from '../../db/client';
 import { events, invoices, messages } from '../../db/schema';
 import { createMailer } from '../../messaging/mailer';
-import { createSmsSender } from '../../messaging/sms';
+import { createSmsSender, type SmsSender } from '../../messaging/sms';
 import { registerSearchAttributes } from '../../temporal/search-attributes';
 import { invoiceWorkflowId, type InvoiceWorkflowInput } from '../../workflows/invoice.messages';
 import type { invoiceWorkflow } from '../../workflows/invoice.workflow';
@@ -40,9 +40,9 @@ export interface WorkflowTestEnv {
 /**
  * `dataConverter`: payload encryption for the environment's client and the worker (default: none).
  * `maxCachedWorkflows: 0` for a worker that `restartWorker` replaces: the time-skipping server
- * never moves a workflow off a stopped worker's sticky queue.
+ * never moves a workflow off a stopped worker's sticky queue. `sms`: default the dev outbox.
  */
-export async function startWorkflowTestEnv(options: { dataConverter?: DataConverter; maxCachedWorkflows?: number } = {}): Promise<WorkflowTestEnv> {
+export async function startWorkflowTestEnv(options: { dataConverter?: DataConverter; maxCachedWorkflows?: number; sms?: SmsSender } = {}): Promise<WorkflowTestEnv> {
   const taskQueue = 'invoice-workflow-test';
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     ...(options.dataConverter ? { client: { dataConverter: options.dataConverter } } : {}),
@@ -61,7 +61,7 @@ export async function startWorkflowTestEnv(options: { dataConverter?: DataConver
       activities: createActivities({
         db: database.db,
         mailer: createMailer({ smtpUrl: smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger }),
-        sms: createSmsSender({ logger: silentLogger }),
+        sms: options.sms ?? createSmsSender({ logger: silentLogger }),
         temporal: env.client,
         config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: taskQueue },
         logger: silentLogger,
