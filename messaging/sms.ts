@@ -9,6 +9,8 @@ export interface OutgoingSms {
 
 export interface SmsSender {
   readonly transport: 'twilio' | 'dev-outbox';
+  /** The number or messaging service SID the SMS go from (null for the dev outbox): a reply comes back to it. */
+  readonly sender: string | null;
   send(sms: OutgoingSms): Promise<{ providerMessageId: string | null }>;
 }
 
@@ -35,6 +37,7 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger }): Sm
   if (!accountSid || !authToken || !isTwilioConfigured(options)) {
     return {
       transport: 'dev-outbox',
+      sender: null,
       async send(sms) {
         options.logger.info({ to: sms.to }, `dev outbox: SMS to ${sms.to}: ${sms.body}`);
         return { providerMessageId: null };
@@ -45,6 +48,7 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger }): Sm
   if (options.apiBaseUrl) client.api.baseUrl = options.apiBaseUrl.replace(/\/$/, '');
   return {
     transport: 'twilio',
+    sender: messagingServiceSid ?? from!,
     async send(sms) {
       const message = await client.messages.create({
         to: sms.to,
