@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type { Logger } from 'pino';
+import { normalizePhoneNumber } from '../domain/phone';
 
 export interface OutgoingSms {
   to: string;
@@ -48,7 +49,8 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger }): Sm
   if (options.apiBaseUrl) client.api.baseUrl = options.apiBaseUrl.replace(/\/$/, '');
   return {
     transport: 'twilio',
-    sender: messagingServiceSid ?? from!,
+    // E.164, as Twilio writes the `To` of a reply to it.
+    sender: messagingServiceSid ?? normalizePhoneNumber(from!) ?? from!,
     async send(sms) {
       const message = await client.messages.create({
         to: sms.to,

@@ -83,7 +83,7 @@ export function twilioWebhookRoutes(db: Db, config: TwilioWebhookConfig): Router
         text: message.Body,
         providerMessageId: message.MessageSid,
       },
-      { currentSenders: [config.TWILIO_FROM, config.TWILIO_MESSAGING_SERVICE_SID].filter((s): s is string => Boolean(s)) },
+      { currentSenders: [config.TWILIO_FROM && (normalizePhoneNumber(config.TWILIO_FROM) ?? config.TWILIO_FROM), config.TWILIO_MESSAGING_SERVICE_SID].filter((s): s is string => Boolean(s)) },
     );
     if (outcome.queuedAs) req.log.info({ sid: message.MessageSid, sms_reply_id: outcome.queuedAs }, 'SMS reply waits for ops: no single creditor matches');
     else if (outcome.invoiceIds.length === 0) req.log.info({ sid: message.MessageSid, intent: outcome.intent }, 'SMS reply from a number with no open invoice');
