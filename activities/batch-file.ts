@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
-import readline from 'node:readline';
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
@@ -11,6 +10,7 @@ import { batchFileRecords, batchFiles, companies, imports, invoiceLines, invoice
 import { invoiceTotal } from '../domain/amounts';
 import {
   batchFileHeaderSchema,
+  batchFileLimitDefaults,
   issuesToErrors,
   parseJsonLine,
   placementRecordSchema,
@@ -24,6 +24,7 @@ import {
 } from '../domain/batch-file';
 import { isFinalStatus } from '../domain/invoice-status';
 import { normalizePhoneNumber } from '../domain/phone';
+import { boundedLines } from '../files/bounded-lines';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import { invoiceLineRows } from '../services/invoice-lines';
@@ -68,8 +69,6 @@ const PLACEMENT_CHUNK = 500;
 const UPDATE_CHUNK = 50;
 /** Update records of a chunk in flight at once (each a Temporal Update to a different invoice). */
 const UPDATE_CONCURRENCY = 16;
-/** Longest line read; a longer one is reported, not parsed (one record is a few KB). */
-const MAX_LINE_CHARS = 1_000_000;
 
 export function partTempPath(resultPath: string): string {
   return `${resultPath}.part`;
@@ -105,16 +104,17 @@ export function batchFileActivities({ db, temporal, config }: ActivityDeps) {
       const progress = (ctx.info.heartbeatDetails as Progress | undefined) ?? { line: 1, resultBytes: 0, counts: { ...empty } };
       const writer = await ResultWriter.open(partTempPath(input.resultPath), progress.resultBytes);
       const counts = { ...progress.counts };
-      const stream = createReadStream(input.path, { encoding: 'utf8' });
-      const lines = readline.createInterface({ input: stream, crlfDelay: Infinity });
-      let lineNo = 0;
+      // Longest line held in memory; a longer one is reported by its number and skipped unread.
+      const maxLineBytes = config.RECOUP_MAX_BATCH_LINE_BYTES ?? batchFileLimitDefaults.maxLineBytes;
+      const stream = createReadStream(input.path);
+      const lines = boundedLines(stream as AsyncIterable<Buffer>, maxLineBytes);
+      const tooLong = (line: number): RecordError[] => [{ field: '', message: `line ${line} is longer than ${maxLineBytes} bytes; it was not read` }];
       let header: BatchFileHeader | undefined;
       let company: Company | undefined;
       let importId = file!.importId;
       let pending: Pending[] = [];
 
       const fail = async (line: number, errors: RecordError[]): Promise<ProcessBatchFileResult> => {
-        lines.close();
         stream.destroy();
         await writer.write([{ line, record_id: null, status: 'rejected', errors }]);
         await writer.close();
@@ -139,10 +139,11 @@ export function batchFileActivities({ db, temporal, config }: ActivityDeps) {
         ctx.heartbeat({ line: last, resultBytes: writer.bytes, counts: { ...counts } } satisfies Progress);
       };
 
-      for await (const raw of lines) {
-        lineNo++;
+      for await (const read of lines) {
+        const lineNo = read.line;
         if (lineNo === 1) {
-          const json = parseJsonLine(raw.replace(/^\uFEFF/, ''));
+          if (!('text' in read)) return fail(1, tooLong(1));
+          const json = parseJsonLine(read.text.replace(/^\uFEFF/, ''));
           if (!json.ok) return fail(1, [json.error]);
           const parsed = batchFileHeaderSchema.safeParse(json.value);
           if (!parsed.success) return fail(1, issuesToErrors(parsed.error.issues));
@@ -153,11 +154,12 @@ export function batchFileActivities({ db, temporal, config }: ActivityDeps) {
           if (file!.companyId === null) await db.update(batchFiles).set({ companyId: company.id, type: header.type }).where(eq(batchFiles.id, file!.id));
           continue;
         }
-        if (lineNo <= progress.line || raw.trim() === '') continue;
-        if (raw.length > MAX_LINE_CHARS) {
-          pending.push({ line: lineNo, result: { line: lineNo, record_id: null, status: 'rejected', errors: [{ field: '', message: `the line is longer than ${MAX_LINE_CHARS} characters` }] } });
+        if (lineNo <= progress.line) continue;
+        if (!('text' in read)) {
+          pending.push({ line: lineNo, result: { line: lineNo, record_id: null, status: 'rejected', errors: tooLong(lineNo) } });
         } else {
-          const json = parseJsonLine(raw);
+          if (read.text.trim() === '') continue;
+          const json = parseJsonLine(read.text);
           if (json.ok) pending.push({ line: lineNo, record: json.value });
           else pending.push({ line: lineNo, result: { line: lineNo, record_id: null, status: 'rejected', errors: [json.error] } });
         }

@@ -14,7 +14,8 @@ export interface ActivityDeps {
   mailer: Mailer;
   sms: SmsSender;
   temporal: Client;
-  config: Pick<Config, 'publicBaseUrl' | 'portalSecret' | 'TEMPORAL_TASK_QUEUE'> & Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR' | 'RECOUP_FILES_DIR' | 'RECOUP_ALLOW_PRIVATE_URLS'>>;
+  config: Pick<Config, 'publicBaseUrl' | 'portalSecret' | 'TEMPORAL_TASK_QUEUE'> &
+    Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR' | 'RECOUP_FILES_DIR' | 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_MAX_BATCH_LINE_BYTES'>>;
   logger: Logger;
   clock?: () => Date;
   /** Where debt case documents are kept; default: the store of `config.RECOUP_DATA_DIR` (memory when unset). */

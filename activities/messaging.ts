@@ -120,6 +120,7 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
           bodyHtml: email?.html ?? null,
           status: 'sending',
           transport,
+          sender: input.channel === 'sms' ? sms.sender : null,
         })
         .onConflictDoNothing()
         .returning({ id: messages.id });

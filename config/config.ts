@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { batchFileLimitDefaults } from '../domain/batch-file';
 import { invalidAllowListEntries } from '../outbound/allow-list';
 import { parsePayloadKeys } from '../temporal/payload-codec';
 
@@ -66,6 +67,10 @@ export const configSchema = z.object({
   RECOUP_FILES_WATCH: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Seconds between two looks at the inboxes; a file is complete once unchanged between two looks. */
   RECOUP_FILES_POLL_SECONDS: z.coerce.number().min(0.05).max(3600).default(3),
+  /** Largest batch file taken (SFTP uploads are cut off there, dropped files over it refused); bytes. */
+  RECOUP_MAX_BATCH_FILE_BYTES: z.coerce.number().int().min(1024).default(batchFileLimitDefaults.maxFileBytes),
+  /** Longest line of a batch file; a longer one is reported by its line number and skipped unread; bytes. */
+  RECOUP_MAX_BATCH_LINE_BYTES: z.coerce.number().int().min(1024).default(batchFileLimitDefaults.maxLineBytes),
   /** Payload encryption: `keyId:base64-32-bytes,…`; the first key encrypts, all decrypt. Unset → payloads in clear. */
   RECOUP_PAYLOAD_KEYS: z
     .string()

@@ -183,12 +183,23 @@ export const messages = pgTable(
     bodyHtml: text('body_html'),
     status: text('status').$type<'sending' | 'sent' | 'delivered' | 'failed' | 'outbox'>().notNull(),
     transport: text('transport').notNull(),
+    /**
+     * Our side of an SMS: the sender number or messaging service SID it went from. A debtor's
+     * reply comes back to that number, which is how the reply finds the invoices it answers.
+     * Null for email, the dev outbox, and SMS sent before it was recorded.
+     */
+    sender: text('sender'),
     providerMessageId: text('provider_message_id'),
     error: text('error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [uniqueIndex('messages_send_key').on(t.sendKey), index('messages_invoice').on(t.invoiceId)],
+  (t) => [
+    uniqueIndex('messages_send_key').on(t.sendKey),
+    index('messages_invoice').on(t.invoiceId),
+    // An SMS reply looks up the messages sent to its number.
+    index('messages_recipient').on(t.channel, t.recipient),
+  ],
 );
 
 /** The event outbox: written in the same transaction as the change it reports. */
@@ -646,4 +657,34 @@ export const bankTransactions = pgTable(
     updatedAt: updatedAt(),
   },
   (t) => [index('bank_transactions_status').on(t.status, t.id), index('bank_transactions_statement').on(t.statementId, t.id)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// SMS replies that wait for ops (services/sms-reply-queue.ts, /console/sms-replies).
+// A reply is matched by the debtor's number and the sender number it was sent to; when that
+// points at invoices of several companies (or at none while the number has open invoices), it
+// waits here instead of landing on any timeline, until ops assign it to one invoice or dismiss it.
+// ---------------------------------------------------------------------------------------------
+export const smsReplies = pgTable(
+  'sms_replies',
+  {
+    id: text('id').primaryKey(),
+    /** Twilio's MessageSid: a redelivered webhook queues nothing new. */
+    providerMessageId: text('provider_message_id').notNull().unique(),
+    fromNumber: text('from_number').notNull(),
+    toNumber: text('to_number').notNull(),
+    messagingServiceSid: text('messaging_service_sid'),
+    text: text('text').notNull(),
+    /** Why it waits: `several_companies` matched, or `no_sender_match` (no invoice was texted from that sender). */
+    reason: text('reason').$type<'several_companies' | 'no_sender_match'>().notNull(),
+    status: text('status').$type<'waiting' | 'assigned' | 'dismissed'>().notNull().default('waiting'),
+    /** The invoice ops assigned it to. */
+    invoiceId: text('invoice_id').references(() => invoices.id),
+    /** The audit of the decision: who (console email), when, why. */
+    decidedBy: text('decided_by'),
+    decidedAt: timestamp('decided_at', { withTimezone: true, mode: 'date' }),
+    decisionReason: text('decision_reason'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sms_replies_status').on(t.status, t.id)],
 );

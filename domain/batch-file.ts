@@ -7,6 +7,13 @@ import { debtorPatchSchema, invoiceCreateSchema, paymentSchema, positiveAmountCe
  * the two in agreement. Pure zod, shared by the processor and the tests.
  */
 export const BATCH_FILE_FORMAT = 'recoup.batch';
+
+/**
+ * Default limits of a batch file (RECOUP_MAX_BATCH_FILE_BYTES, RECOUP_MAX_BATCH_LINE_BYTES):
+ * 500 MiB a file (about a million placement records) and 1 MiB a line (a record is a few KB).
+ * Binary units: 500 × 1024 × 1024 bytes.
+ */
+export const batchFileLimitDefaults = { maxFileBytes: 500 * 1024 * 1024, maxLineBytes: 1024 * 1024 } as const;
 export const BATCH_FILE_VERSION = 1;
 
 const text = (max: number) => z.string().trim().min(1).max(max);

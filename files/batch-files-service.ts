@@ -10,7 +10,7 @@ import { filesRoot } from './layout';
  * Schedule and, with RECOUP_FILES_WATCH, the drop-folder watcher. Nothing without a files root.
  */
 export async function startBatchFiles(deps: {
-  config: Pick<Config, 'RECOUP_FILES_DIR' | 'RECOUP_DATA_DIR' | 'RECOUP_FILES_WATCH' | 'RECOUP_FILES_POLL_SECONDS' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'RECOUP_FILES_DIR' | 'RECOUP_DATA_DIR' | 'RECOUP_FILES_WATCH' | 'RECOUP_FILES_POLL_SECONDS' | 'TEMPORAL_TASK_QUEUE' | 'RECOUP_MAX_BATCH_FILE_BYTES'>;
   temporal: Client;
   logger: Logger;
 }): Promise<{ root: string | null; stop(): Promise<void> }> {
@@ -22,6 +22,7 @@ export async function startBatchFiles(deps: {
     temporal: deps.temporal,
     taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
     root,
+    maxFileBytes: deps.config.RECOUP_MAX_BATCH_FILE_BYTES,
     logger: deps.logger,
     intervalMs: deps.config.RECOUP_FILES_POLL_SECONDS * 1000,
   });

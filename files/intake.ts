@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { link, open, rename, unlink } from 'node:fs/promises';
+import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { batchFileLimitDefaults } from '../domain/batch-file';
 import { PartnerId } from '../temporal/search-attributes';
 import { batchFileWorkflowId, type BatchFileInput, type BatchFileSummary } from '../workflows/batch-file.messages';
 import type { batchFileWorkflow } from '../workflows/batch-file.workflow';
@@ -13,12 +14,16 @@ export interface IntakeDeps {
   taskQueue: string;
   /** The files root (see files/layout.ts). */
   root: string;
+  /** RECOUP_MAX_BATCH_FILE_BYTES: a larger file is refused unread. */
+  maxFileBytes?: number;
 }
 
 export type IntakeResult =
   | { status: 'started'; workflowId: string; name: string; path: string; resultPath: string; sha256: string }
   /** The same bytes came before: nothing is processed; the result file says which file it repeats. */
   | { status: 'duplicate'; workflowId: string; name: string; path: string; resultPath: string; sha256: string; duplicateOf: string }
+  /** Larger than the limit: moved to `processed/` unread, with a result file that says so; nothing is processed. */
+  | { status: 'refused'; reason: 'file_too_large'; name: string; path: string; resultPath: string; size: number }
   /** Another process picked the file up first (or it was removed). */
   | { status: 'gone' };
 
@@ -43,6 +48,9 @@ export async function submitBatchFile(deps: IntakeDeps, file: { partnerId: strin
   }
   const finalPath = await linkUnderFreeName(claimed, processed, name);
   await unlink(claimed);
+  const maxFileBytes = deps.maxFileBytes ?? batchFileLimitDefaults.maxFileBytes;
+  const { size } = await stat(finalPath);
+  if (size > maxFileBytes) return refuseTooLarge(finalPath, size, maxFileBytes);
   const sha256 = await sha256Of(finalPath);
   const input: BatchFileInput = { partnerId: file.partnerId, name: path.basename(finalPath), path: finalPath, resultPath: resultPathFor(finalPath), sha256 };
   const workflowId = batchFileWorkflowId(file.partnerId, sha256);
@@ -79,6 +87,28 @@ export async function submitBatchFile(deps: IntakeDeps, file: { partnerId: strin
   };
   await writeAtomically(input.resultPath, `${JSON.stringify(summary)}\n`);
   return { status: 'duplicate', workflowId, ...input, duplicateOf };
+}
+
+/**
+ * A file over the size limit is not read at all (not even hashed): it stays in `processed/` for
+ * the partner to see and remove, with a result file of one summary line that says why.
+ */
+async function refuseTooLarge(file: string, size: number, maxFileBytes: number): Promise<IntakeResult> {
+  const name = path.basename(file);
+  const resultPath = resultPathFor(file);
+  const summary: BatchFileSummary = {
+    summary: true,
+    file: name,
+    sha256: null,
+    status: 'refused',
+    type: null,
+    company_id: null,
+    counts: { records: 0, accepted: 0, rejected: 0, duplicate: 0 },
+    error: { code: 'file_too_large', message: `the file has ${size} bytes, more than the limit of ${maxFileBytes} bytes; nothing was processed` },
+    finished_at: new Date().toISOString(),
+  };
+  await writeAtomically(resultPath, `${JSON.stringify(summary)}\n`);
+  return { status: 'refused', reason: 'file_too_large', name, path: file, resultPath, size };
 }
 
 /** `name`, or `name-2.ext`, `name-3.ext`…: the first that is free (a link never overwrites). */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Server, utils, type Attributes, type AuthContext, type Connection, type FileEntry, type SFTPWrapper } from 'ssh2';
 import type { Db } from '../db/client';
+import { batchFileLimitDefaults } from '../domain/batch-file';
 import { authenticateSftpPassword, authenticateSftpPublicKey, revokedSftpCredentialIds, type SftpCredential } from '../services/sftp-credentials';
 import { ensurePartnerFolders, isCandidateFileName, partnerFolder, type PartnerFolderKind } from './layout';
 
@@ -38,6 +39,8 @@ export interface SftpServerOptions {
   onUploadComplete?: (partnerId: string, absolutePath: string) => void | Promise<void>;
   /** How often open sessions are checked against revoked logins (default 5 s): a revoked login's sessions end. */
   revocationCheckMs?: number;
+  /** RECOUP_MAX_BATCH_FILE_BYTES: a write that would make a file larger is refused and the upload removed. */
+  maxFileBytes?: number;
 }
 
 export interface SftpServer {
@@ -129,7 +132,7 @@ export async function startSftpServer(options: SftpServerOptions): Promise<SftpS
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
           // Handlers go on at once (a request with none is answered "unsupported"); each waits for the folder.
-          new PartnerFileSession(sftp, openPartnerFiles(root, signedIn.partnerId), log.child({ partnerId: signedIn.partnerId }), options.onUploadComplete).attach();
+          new PartnerFileSession(sftp, openPartnerFiles(root, signedIn.partnerId), log.child({ partnerId: signedIn.partnerId }), options.onUploadComplete, options.maxFileBytes ?? batchFileLimitDefaults.maxFileBytes).attach();
         });
       });
     });
@@ -217,6 +220,10 @@ interface FileHandleState {
   writable: boolean;
   /** Written to or truncated: closing it completes an upload. */
   changed: boolean;
+  /** For appends (whose offsets the OS ignores): where the next byte lands, counted before each write. */
+  appendEnd: number | null;
+  /** A write past the size limit was refused and the file removed: the upload is dead. */
+  oversized: boolean;
   inFlight: Set<Promise<unknown>>;
 }
 interface DirHandleState {
@@ -254,6 +261,7 @@ class PartnerFileSession {
     private readonly folderReady: Promise<PartnerFolder>,
     private readonly log: Logger,
     private readonly onUploadComplete: SftpServerOptions['onUploadComplete'],
+    private readonly maxFileBytes: number,
   ) {
     folderReady.then(
       (folder) => (this.folder = folder),
@@ -420,7 +428,8 @@ class PartnerFileSession {
       throw new Refusal(STATUS_CODE.FAILURE, 'not a regular file');
     }
     const changed = writable && (flags & OPEN_MODE.TRUNC) !== 0;
-    this.sftp.handle(reqId, this.addHandle({ kind: 'file', fd, real: located.real, writable, changed, inFlight: new Set() }));
+    const appendEnd = flags & OPEN_MODE.APPEND ? (await fd.stat()).size : null;
+    this.sftp.handle(reqId, this.addHandle({ kind: 'file', fd, real: located.real, writable, changed, appendEnd, oversized: false, inFlight: new Set() }));
   }
 
   private async read(reqId: number, h: Buffer, offset: number, length: number): Promise<void> {
@@ -434,6 +443,10 @@ class PartnerFileSession {
   private async write(reqId: number, h: Buffer, offset: number, data: Buffer): Promise<void> {
     const handle = this.fileHandle(h);
     if (!handle.writable) throw denied('opened for reading');
+    // Checked before a byte is written, synchronously (writes arrive pipelined): the file never
+    // grows past the limit, whatever the client's offsets, and nothing is buffered to find out.
+    const end = handle.appendEnd === null ? offset + data.length : (handle.appendEnd += data.length);
+    if (handle.oversized || end > this.maxFileBytes) return this.refuseOversized(handle);
     await this.track(handle, handle.fd.write(data, 0, data.length, offset));
     handle.changed = true;
     this.sftp.status(reqId, STATUS_CODE.OK);
@@ -450,8 +463,9 @@ class PartnerFileSession {
     }
     // Writes the client sent before the close finish first.
     await Promise.allSettled(handle.inFlight);
-    if (handle.writable) await handle.fd.sync();
+    if (handle.writable && !handle.oversized) await handle.fd.sync();
     await handle.fd.close();
+    if (handle.oversized) throw new Refusal(STATUS_CODE.FAILURE, this.oversizedMessage());
     this.sftp.status(reqId, STATUS_CODE.OK);
     if (handle.writable && handle.changed) {
       const located = this.place(handle.real, handle.real);
@@ -502,6 +516,24 @@ class PartnerFileSession {
   private async fsetstat(reqId: number, h: Buffer): Promise<void> {
     this.fileHandle(h);
     this.sftp.status(reqId, STATUS_CODE.OK);
+  }
+
+  /**
+   * The first write past the limit removes the partial file (once the writes already under way
+   * have landed) and every later write and the close are refused: an upload cut off is never taken.
+   */
+  private async refuseOversized(handle: FileHandleState): Promise<void> {
+    if (!handle.oversized) {
+      handle.oversized = true;
+      this.log.warn({ file: this.published(handle), limit: this.maxFileBytes }, 'sftp upload refused: over the batch file size limit');
+      await Promise.allSettled(handle.inFlight);
+      await unlink(handle.real).catch(() => undefined);
+    }
+    throw new Refusal(STATUS_CODE.FAILURE, this.oversizedMessage());
+  }
+
+  private oversizedMessage(): string {
+    return `file too large: batch files may have at most ${this.maxFileBytes} bytes; the upload was removed`;
   }
 
   // --- handles -----------------------------------------------------------------------------

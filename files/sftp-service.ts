@@ -13,7 +13,7 @@ import { loadOrCreateSftpHostKey, startSftpServer, type SftpServer } from './sft
  * Null when there is no files root (an in-memory data dir without RECOUP_FILES_DIR).
  */
 export async function startSftpService(deps: {
-  config: Pick<Config, 'RECOUP_FILES_DIR' | 'RECOUP_DATA_DIR' | 'RECOUP_SFTP_HOST' | 'RECOUP_SFTP_HOST_KEY_FILE' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'RECOUP_FILES_DIR' | 'RECOUP_DATA_DIR' | 'RECOUP_SFTP_HOST' | 'RECOUP_SFTP_HOST_KEY_FILE' | 'TEMPORAL_TASK_QUEUE' | 'RECOUP_MAX_BATCH_FILE_BYTES'>;
   port: number;
   db: Db;
   temporal: Client;
@@ -25,11 +25,12 @@ export async function startSftpService(deps: {
     logger.warn('SFTP not started: no files root (set RECOUP_FILES_DIR with an in-memory data dir)');
     return null;
   }
-  const intake = { temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, root };
+  const intake = { temporal: deps.temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, root, maxFileBytes: config.RECOUP_MAX_BATCH_FILE_BYTES };
   const server = await startSftpServer({
     db: deps.db,
     root,
     port: deps.port,
+    maxFileBytes: config.RECOUP_MAX_BATCH_FILE_BYTES,
     host: config.RECOUP_SFTP_HOST,
     hostKeys: [loadOrCreateSftpHostKey({ file: config.RECOUP_SFTP_HOST_KEY_FILE, dataDir: config.RECOUP_DATA_DIR, logger })],
     logger,

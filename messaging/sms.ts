@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type { Logger } from 'pino';
+import { normalizePhoneNumber } from '../domain/phone';
 
 export interface OutgoingSms {
   to: string;
@@ -10,6 +11,8 @@ export interface OutgoingSms {
 export interface SmsSender {
   /** `not-configured`: production without Twilio; nothing is sent, SMS steps are skipped with that reason. */
   readonly transport: 'twilio' | 'dev-outbox' | 'not-configured';
+  /** The number or messaging service SID the SMS go from (null for the dev outbox): a reply comes back to it. */
+  readonly sender: string | null;
   send(sms: OutgoingSms): Promise<{ providerMessageId: string | null }>;
 }
 
@@ -40,6 +43,7 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
     if (options.devOutbox === false) {
       return {
         transport: 'not-configured',
+        sender: null,
         async send() {
           throw new Error('SMS is not configured (no Twilio settings); the SMS step should have been skipped');
         },
@@ -47,6 +51,7 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
     }
     return {
       transport: 'dev-outbox',
+      sender: null,
       async send(sms) {
         options.logger.info({ to: sms.to }, `dev outbox: SMS to ${sms.to}: ${sms.body}`);
         return { providerMessageId: null };
@@ -57,6 +62,8 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
   if (options.apiBaseUrl) client.api.baseUrl = options.apiBaseUrl.replace(/\/$/, '');
   return {
     transport: 'twilio',
+    // E.164, as Twilio writes the `To` of a reply to it.
+    sender: messagingServiceSid ?? normalizePhoneNumber(from!) ?? from!,
     async send(sms) {
       const message = await client.messages.create({
         to: sms.to,

@@ -2,7 +2,7 @@ import type { Db } from '../db/client';
 import { events } from '../db/schema';
 import { newId } from './ids';
 
-/** Event types from the contract. */
+/** Event types: the contract's, then Recoup's own (documented in the README). */
 export const eventTypes = [
   'import.transmitted',
   'invoice.transmitted',
@@ -30,6 +30,8 @@ export const eventTypes = [
   'debt_case.handed_off',
   'debt_case.collected_amount_added',
   'debt_case.closed',
+  // A verified company's name or bank account changed: it waits for ops to verify it again.
+  'company.verification_reset',
 ] as const;
 export type EventType = (typeof eventTypes)[number];
 

@@ -27,13 +27,17 @@ export type BatchTransmission =
 export interface BatchFileSummary {
   summary: true;
   file: string;
-  sha256: string;
-  status: 'processed' | 'failed' | 'duplicate';
+  /** Null for a file refused unread (too large): it was never hashed. */
+  sha256: string | null;
+  /** `refused`: the file was not processed at all; `error` says why. */
+  status: 'processed' | 'failed' | 'duplicate' | 'refused';
   type: 'placement' | 'update' | null;
   company_id: string | null;
   counts: BatchFileCounts;
   /** Set when these bytes were processed before: the earlier file's name; nothing was changed. */
   duplicate_of?: string;
+  /** Why a file was refused, e.g. `{ code: 'file_too_large', message }`. */
+  error?: { code: 'file_too_large'; message: string };
   import_id?: string | null;
   transmission?: BatchTransmission;
   finished_at: string;

@@ -3,6 +3,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { companies } from '../../db/schema';
 import { companyCreateSchema, companyPatchSchema, pageQuerySchema, verificationDecisionSchema } from '../../domain/schemas';
+import { updateCompany } from '../../services/companies';
 import { newId } from '../../services/ids';
 import { principalOf, requireRole } from '../auth';
 import { forbidden, parse } from '../errors';
@@ -55,22 +56,8 @@ export function companyRoutes(db: Db): Router {
   r.patch('/companies/:id', requireRole('partner', 'ops'), async (req, res) => {
     const company = await visibleCompany(db, principalOf(req), String(req.params.id));
     const body = parse(companyPatchSchema, req.body);
-    const [row] = await db
-      .update(companies)
-      .set({
-        ...(body.name !== undefined && { name: body.name }),
-        ...(body.country !== undefined && { country: body.country }),
-        ...(body.currency !== undefined && { currency: body.currency }),
-        ...(body.locale !== undefined && { locale: body.locale }),
-        ...(body.timezone !== undefined && { timezone: body.timezone }),
-        ...(body.contact !== undefined && { contact: body.contact }),
-        ...(body.bank_account !== undefined && { bankAccount: body.bank_account }),
-        ...(body.external_id !== undefined && { externalId: body.external_id }),
-        updatedAt: new Date(),
-      })
-      .where(eq(companies.id, company.id))
-      .returning();
-    res.json(companyResource(row!));
+    const row = await updateCompany(db, company.id, body);
+    res.json(companyResource(row));
   });
 
   r.post('/companies/:id/verification', requireRole('ops'), async (req, res) => {

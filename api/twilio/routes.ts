@@ -23,6 +23,8 @@ const inboundMessageSchema = z.object({
   MessageSid: z.string().min(1).max(64),
   From: z.string().min(1).max(64),
   To: z.string().max(64).default(''),
+  // Present when the number written to belongs to a messaging service.
+  MessagingServiceSid: z.string().max(64).optional(),
   Body: z.string().max(2_000).default(''),
 });
 
@@ -72,13 +74,19 @@ export function twilioWebhookRoutes(db: Db, config: TwilioWebhookConfig): Router
 
   r.post('/inbound', async (req, res) => {
     const message = parse(inboundMessageSchema, req.body);
-    const outcome = await recordSmsReply(db, {
-      from: normalizePhoneNumber(message.From) ?? message.From,
-      to: message.To,
-      text: message.Body,
-      providerMessageId: message.MessageSid,
-    });
-    if (outcome.invoiceIds.length === 0) req.log.info({ sid: message.MessageSid, intent: outcome.intent }, 'SMS reply from a number with no open invoice');
+    const outcome = await recordSmsReply(
+      db,
+      {
+        from: normalizePhoneNumber(message.From) ?? message.From,
+        to: normalizePhoneNumber(message.To) ?? message.To,
+        ...(message.MessagingServiceSid ? { messagingServiceSid: message.MessagingServiceSid } : {}),
+        text: message.Body,
+        providerMessageId: message.MessageSid,
+      },
+      { currentSenders: [config.TWILIO_FROM && (normalizePhoneNumber(config.TWILIO_FROM) ?? config.TWILIO_FROM), config.TWILIO_MESSAGING_SERVICE_SID].filter((s): s is string => Boolean(s)) },
+    );
+    if (outcome.queuedAs) req.log.info({ sid: message.MessageSid, sms_reply_id: outcome.queuedAs }, 'SMS reply waits for ops: no single creditor matches');
+    else if (outcome.invoiceIds.length === 0) req.log.info({ sid: message.MessageSid, intent: outcome.intent }, 'SMS reply from a number with no open invoice');
     // An empty TwiML answer: no automatic reply (Twilio's own opt-out handling confirms STOP).
     res.type('text/xml').send('<Response/>');
   });

@@ -410,7 +410,7 @@ function generate(count: number, random: () => number): FuzzRequest[] {
         { kind: 'console', method: 'POST', path: pick(['/console/cases/bulk-review', '/console/cases/dcc_x/review', '/console/companies/cmp_x/verification', '/console/sign-out']), headers: form, body: 'decision=approve', allowRedirectTo: '/console/sign-in' },
         // Signed in as ops with a valid form token: forms that say nothing valid, about real and made-up ids.
         (() => {
-          const junkId = pick(['dcc_x', 'btx_x', 'cmp_x', huge(300), '%00', '💸', '..%2F..']);
+          const junkId = pick(['dcc_x', 'btx_x', 'smr_x', 'cmp_x', huge(300), '%00', '💸', '..%2F..']);
           const bad = pick(['', 'decision=maybe', 'decision=', `decision=approve&reason=${huge(1200)}`, 'reason=%00', 'invoice=', `invoice=${huge(300)}&reason=x`, 'reason=+++', 'case_ids=&reason=x', `case_ids=${huge(300)}`]);
           const [path, body] = pick<[string, string]>([
             ['/console/cases/bulk-review', bad],
@@ -419,6 +419,7 @@ function generate(count: number, random: () => number): FuzzRequest[] {
             [`/console/companies/${pick([a.companyId, b.companyId])}/verification`, pick(['', 'decision=maybe', `decision=approve&reason=${huge(1200)}`])],
             [`/console/companies/${junkId}/verification`, pick([bad, 'decision=reject&reason=fuzz'])],
             [`/console/reconciliation/${junkId}/${pick(['resolve', 'dismiss'])}`, pick([bad, 'invoice=CLUB-1&reason=fuzz', 'reason=fuzz'])],
+            [`/console/sms-replies/${junkId}/${pick(['assign', 'dismiss'])}`, pick([bad, `invoice_id=${a.invoiceId}&reason=fuzz`, 'reason=fuzz'])],
           ]);
           return {
             kind: 'console signed in',
