@@ -7,6 +7,7 @@ import { pulledInvoiceSchema, pullPageSchema, type PulledInvoice } from '../doma
 import { importedCount, pullLimits, type FieldIssue, type PullRunResult, type SkippedPullRecord, type TransmitSkipReason } from '../domain/pull-run';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import { newId } from '../services/ids';
+import { secretBoxFor } from '../services/secret-box';
 import type { ActivityDeps } from './deps';
 
 /** Failure types the pull workflow's retry policy and run report rely on. */
@@ -49,7 +50,7 @@ const MAX_REPORTED_PER_PAGE = 20;
 const STAGED_RECORDS_KEPT_MS = 24 * 3_600_000;
 const QUERY_CHUNK = 500;
 
-export function pullIntegrationActivities({ db, temporal, config, clock = () => new Date() }: ActivityDeps) {
+export function pullIntegrationActivities({ db, temporal, config, clock = () => new Date(), secrets = secretBoxFor(config) }: ActivityDeps) {
   return {
     /**
      * Fetches one page from the partner endpoint and stages its valid records; invalid records
@@ -58,7 +59,7 @@ export function pullIntegrationActivities({ db, temporal, config, clock = () => 
     async fetchPullPage(input: FetchPullPageInput): Promise<FetchPullPageResult> {
       const [source] = await db.select().from(pullSources).where(eq(pullSources.companyId, input.companyId));
       if (!source) return { found: false };
-      const body = await getPage(source.url, source.bearerToken, input.cursor);
+      const body = await getPage(source.url, secrets.open(source.bearerToken), input.cursor);
       const envelope = pullPageSchema.safeParse(body);
       if (!envelope.success) {
         throw badResponse(`the response does not have the documented shape: ${issuesText(envelope.error.issues)}`);

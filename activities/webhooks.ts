@@ -9,6 +9,7 @@ import { signWebhook } from '../services/webhook-signature';
 import { webhookDeliveryWorkflowId, type WebhookDeliveryInput, type WebhookDeliveryResult } from '../workflows/webhook-delivery.messages';
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
 import { webhookRelayWorkflowId } from '../workflows/webhook-relay.messages';
+import { secretBoxFor } from '../services/secret-box';
 import type { ActivityDeps } from './deps';
 
 /** A receiver gets this long to answer; a slow one is retried like a failing one. */
@@ -24,7 +25,7 @@ export function webhookPayload(event: EventRow): { id: string; type: string; cre
   return { id: event.id, type: event.type, created_at: event.createdAt.toISOString(), data: event.data };
 }
 
-export function webhookActivities({ db, temporal, config, logger, clock = () => new Date() }: ActivityDeps) {
+export function webhookActivities({ db, temporal, config, logger, clock = () => new Date(), secrets = secretBoxFor(config) }: ActivityDeps) {
   return {
     /**
      * One round of the outbox relay: reads a page of events after the stored cursor, starts a
@@ -83,7 +84,7 @@ export function webhookActivities({ db, temporal, config, logger, clock = () => 
 
       const body = JSON.stringify(webhookPayload(event));
       // The Standard Webhooks message id is the event id: the same on every retry, so receivers can deduplicate.
-      const signed = signWebhook(endpoint.secret, event.id, Math.floor(clock().getTime() / 1000), body);
+      const signed = signWebhook(secrets.open(endpoint.secret), event.id, Math.floor(clock().getTime() / 1000), body);
       const startedAt = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;

@@ -33,11 +33,12 @@ import { consoleRoutes } from './console/routes';
 import { statementRoutes } from './statements/routes';
 import { observabilityRoutes, requestIdOptions, type ObservabilityDeps } from './observability';
 import { codecRoutes, type CodecConfig } from './codec/routes';
+import { secretBoxFor, type SecretBox } from '../services/secret-box';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & Partial<Pick<Config, 'RECOUP_SECRET_KEYS'>> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
   logger: Logger;
   /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
   documents?: DocumentStore;
@@ -45,11 +46,14 @@ export interface AppDeps {
   payments?: PaymentProvider;
   /** Metrics registry and shutdown state for `/metrics` and `/readyz` (api/observability.ts). */
   observability?: ObservabilityDeps;
+  /** Seals stored secrets; default: the box of RECOUP_SECRET_KEYS (or the data folder's development key). */
+  secrets?: SecretBox;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const secrets = deps.secrets ?? secretBoxFor(deps.config);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(pinoHttp({ logger: deps.logger, ...requestIdOptions, autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') } }));
@@ -73,19 +77,19 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate(deps.db, deps.config.RECOUP_BOOTSTRAP_OPS_KEY));
   api.use(rateLimit(deps.db, deps.config.RECOUP_RATE_LIMIT_PER_MINUTE));
-  api.use(idempotency(deps.db));
+  api.use(idempotency(deps.db, { secrets }));
   api.use(partnerRoutes(deps.db));
   api.use(companyRoutes(deps.db));
   api.use(documentRoutes(deps.db, deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR)));
   api.use(dunningPolicyRoutes(deps.db));
   api.use(dunningPolicyPreviewRoutes(deps.db));
   api.use(debtCollectorConfigurationRoutes(deps.db));
-  api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
+  api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, secrets));
   api.use(importRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(invoiceRoutes(deps.db, deps.temporal));
   api.use(eventRoutes(deps.db));
   api.use(batchFileRoutes(deps.db));
-  api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
+  api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, secrets));
   api.use(debtCaseRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, documents: deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR) }));
   api.use(statementRoutes({ db: deps.db, temporal: deps.temporal, account: { iban: deps.config.RECOUP_COLLECTION_IBAN, bic: deps.config.RECOUP_COLLECTION_BIC, name: deps.config.RECOUP_COLLECTION_ACCOUNT_NAME } }));
   app.use('/api/v2', api);

@@ -45,12 +45,12 @@ async function main(): Promise<void> {
     workflowBundle: await bundleWorkflows(config),
     dataConverter: dataConverterFor(config),
     tuning: workerTuningFrom(config),
-    deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
+    deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, secrets: infra.secrets },
   });
   const workerRun = worker.run();
   await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
   const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
-  const app = createApp({ db, temporal: infra.temporal, config, logger });
+  const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });
