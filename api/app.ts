@@ -31,7 +31,7 @@ import { collectorCallbackRoutes } from './debt-cases/collector-callbacks';
 import { debtCaseRoutes } from './debt-cases/routes';
 import { consoleRoutes } from './console/routes';
 import { statementRoutes } from './statements/routes';
-import { observabilityRoutes, requestIdOptions, type ObservabilityDeps } from './observability';
+import { httpLogOptions, observabilityRoutes, type ObservabilityDeps } from './observability';
 import { codecRoutes, type CodecConfig } from './codec/routes';
 import { secretBoxFor, type SecretBox } from '../services/secret-box';
 
@@ -56,7 +56,7 @@ export function createApp(deps: AppDeps): express.Express {
   const secrets = deps.secrets ?? secretBoxFor(deps.config);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: deps.logger, ...requestIdOptions, autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') } }));
+  app.use(pinoHttp({ logger: deps.logger, ...httpLogOptions, autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') } }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -69,7 +69,7 @@ Recoup is running.
   Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${address})`}
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
   Batch files:  ${batchFiles.root ? `${batchFiles.root}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
-  Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (logged below, kept in the messages table)'} / ${infra.sms.transport}
+  Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (kept in the messages table, shown at /console/outbox)'} / ${infra.sms.transport}
 ${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  Try:  curl -H "Authorization: Bearer ${demo.partnerKey}" ${apiUrl}/companies` : ''}
 ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/{inbox,processed,outbox}\n` : ''}${sftp && sftpLogin ? `  Demo SFTP:    sftp -P ${sftp.port} ${sftpLogin.username}@localhost   (password ${sftpLogin.password})\n` : ''}Press Ctrl-C to stop.
 `);

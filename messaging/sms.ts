@@ -29,14 +29,14 @@ export function isTwilioConfigured(options: TwilioOptions): boolean {
   return Boolean(options.accountSid && options.authToken && (options.from || options.messagingServiceSid));
 }
 
-/** Twilio when credentials are set; otherwise the dev outbox, which logs each SMS. */
+/** Twilio when credentials are set; otherwise the dev outbox, which keeps each SMS and logs that it did (never the body, which holds the portal link). */
 export function createSmsSender(options: TwilioOptions & { logger: Logger }): SmsSender {
   const { accountSid, authToken, from, messagingServiceSid } = options;
   if (!accountSid || !authToken || !isTwilioConfigured(options)) {
     return {
       transport: 'dev-outbox',
       async send(sms) {
-        options.logger.info({ to: sms.to }, `dev outbox: SMS to ${sms.to}: ${sms.body}`);
+        options.logger.info({ to: sms.to }, 'dev outbox: SMS kept, not sent (read it at /console/outbox)');
         return { providerMessageId: null };
       },
     };
