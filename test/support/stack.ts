@@ -14,6 +14,7 @@ import { newId } from '../../services/ids';
 import { registerSearchAttributes, searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { workflowBundleOptions } from '../../worker/create-worker';
 import type { DataConverter } from '@temporalio/common';
+import type { Logger } from 'pino';
 import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
 import { dataConverterFor } from '../../temporal/data-converter';
 import { createTestDatabase } from './database';
@@ -53,6 +54,8 @@ export interface StackOptions {
   webhooks?: boolean;
   /** How the in-process SMTP server answers (e.g. refusing a recipient). */
   smtp?: SmtpServerOptions;
+  /** Where the API, the activities and the mailers log (default: nowhere). */
+  logger?: Logger;
 }
 
 export type { HttpResponse } from './http';
@@ -109,11 +112,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     portalSecret: 'test-portal-secret-0123456789',
     ...options.config,
   };
-  const mailer = options.mailer ?? createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger: silentLogger });
-  const sms = options.sms ?? createSmsSender({ logger: silentLogger });
+  const logger = options.logger ?? silentLogger;
+  const mailer = options.mailer ?? createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger });
+  const sms = options.sms ?? createSmsSender({ logger });
   // One store for the API and the worker (with `memory://` each would otherwise have its own).
   const documents = documentStoreFor(config.RECOUP_DATA_DIR);
-  const app = createApp({ db: database.db, temporal: env.client, config, logger: silentLogger, documents });
+  const app = createApp({ db: database.db, temporal: env.client, config, logger, documents });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -123,7 +127,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(dataConverter),
-    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger, documents }),
+    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger, documents }),
     ...(dataConverter ? { dataConverter } : {}),
   });
   const running = worker.run();
