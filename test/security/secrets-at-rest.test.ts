@@ -6,8 +6,11 @@ import { DefaultLogger } from '@temporalio/worker';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { eq, sql } from 'drizzle-orm';
 import { createActivities } from '../../activities';
-import type { Db } from '../../db/client';
-import { events, idempotencyKeys, pullSources, webhookEndpoints } from '../../db/schema';
+import { openInfrastructure } from '../../bootstrap/infrastructure';
+import { createDb, type Db } from '../../db/client';
+import { companies, events, idempotencyKeys, pullSources, webhookEndpoints } from '../../db/schema';
+import { createPartner } from '../../services/api-keys';
+import { newId } from '../../services/ids';
 import { appendEvents } from '../../services/events';
 import { DEV_SECRET_KEY_FILE, SecretBox, secretBoxFor } from '../../services/secret-box';
 import { sealStoredSecrets } from '../../services/stored-secrets';
@@ -156,36 +159,49 @@ async function newEvent(partnerId: string, endpointId: string): Promise<string> 
   return event!.id;
 }
 
-test('rows stored in clear before sealing existed are sealed by the start-up step, once, and read back unchanged', async () => {
-  const box = secretBoxFor(stack.config);
-  const { partnerId, companyId } = await stack.newPartner('Legacy');
-  const legacySecret = `whsec_${randomBytes(32).toString('base64')}`;
-  const legacyToken = `legacy-token-${randomBytes(8).toString('hex')}`;
-  const legacyBody = JSON.stringify({ id: 'key_legacy', role: 'partner', secret: 'legacy-api-key-secret' });
-  const legacyId = `whe_legacy_${randomBytes(4).toString('hex')}`;
-  await stack.database.db.insert(webhookEndpoints).values({ id: legacyId, partnerId, url: receiver.url('/legacy'), secret: legacySecret });
-  await stack.database.db.insert(pullSources).values({ companyId, partnerId, url: feed.url('legacy'), bearerToken: legacyToken });
-  await stack.database.db.insert(idempotencyKeys).values({
-    scope: 'key_legacy', key: 'legacy-1', fingerprint: 'f', state: 'completed', claimToken: 'c', responseStatus: 201, responseHeaders: {}, responseBody: legacyBody,
-    lockedUntil: new Date(), expiresAt: new Date(Date.now() + 86_400_000),
-  });
+test('rows an older version stored in clear are sealed when a process starts, once, and read back unchanged', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'recoup-legacy-'));
+  try {
+    // An installation from before sealing: its secrets and a stored response written in clear.
+    const older = createDb({ dataDir: dir });
+    await older.migrate();
+    const partner = await createPartner(older.db, { name: 'Legacy' });
+    const companyId = newId('cmp');
+    await older.db.insert(companies).values({ id: companyId, partnerId: partner.id, name: 'Legacy Club', country: 'NL', currency: 'EUR', locale: 'nl', timezone: 'Europe/Amsterdam', status: 'verified' });
+    const legacySecret = `whsec_${randomBytes(32).toString('base64')}`;
+    const legacyToken = `legacy-token-${randomBytes(8).toString('hex')}`;
+    const legacyBody = JSON.stringify({ id: 'key_legacy', role: 'partner', secret: 'legacy-api-key-secret' });
+    await older.db.insert(webhookEndpoints).values({ id: 'whe_legacy', partnerId: partner.id, url: receiver.url('/legacy'), secret: legacySecret });
+    await older.db.insert(pullSources).values({ companyId, partnerId: partner.id, url: feed.url('legacy'), bearerToken: legacyToken });
+    await older.db.insert(idempotencyKeys).values({
+      scope: 'key_legacy', key: 'legacy-1', fingerprint: 'f', state: 'completed', claimToken: 'c', responseStatus: 201, responseHeaders: {}, responseBody: legacyBody,
+      lockedUntil: new Date(), expiresAt: new Date(Date.now() + 86_400_000),
+    });
+    await older.close();
 
-  const first = await sealStoredSecrets(stack.database.db, box);
-  expect(first['webhook_endpoints.secret']).toBeGreaterThanOrEqual(1);
-  expect(first['pull_sources.bearer_token']).toBeGreaterThanOrEqual(1);
-  expect(first['idempotency_keys.response_body']).toBeGreaterThanOrEqual(1);
-  const dump = await wholeDatabase(stack.database.db);
-  for (const secret of [legacySecret, legacyToken, 'legacy-api-key-secret']) expect(dump.includes(secret)).toBe(false);
-
-  const [endpoint] = await stack.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, legacyId));
-  expect(box.open(endpoint!.secret)).toBe(legacySecret);
-  const [source] = await stack.database.db.select().from(pullSources).where(eq(pullSources.companyId, companyId));
-  expect(box.open(source!.bearerToken)).toBe(legacyToken);
-  const [response] = await stack.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'legacy-1'));
-  expect(box.open(response!.responseBody!)).toBe(legacyBody);
-
-  // Idempotent: a second start finds nothing in clear.
-  expect(await sealStoredSecrets(stack.database.db, box)).toEqual({ 'webhook_endpoints.secret': 0, 'pull_sources.bearer_token': 0, 'idempotency_keys.response_body': 0 });
+    // The new version starts on that folder (migrations on start, as `npm start` and the API do).
+    const config = { ...stack.config, DATABASE_URL: undefined, RECOUP_DATA_DIR: dir, RECOUP_MIGRATE_ON_START: true };
+    const infra = await openInfrastructure(config, silentLogger, stack.env.address);
+    try {
+      const db = infra.database.db;
+      const dump = await wholeDatabase(db);
+      expect(dump).toContain('whe_legacy');
+      expect([legacySecret, legacyToken, 'legacy-api-key-secret'].filter((secret) => dump.includes(secret))).toEqual([]);
+      const box = infra.secrets;
+      const [endpoint] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, 'whe_legacy'));
+      expect(box.open(endpoint!.secret)).toBe(legacySecret);
+      const [source] = await db.select().from(pullSources).where(eq(pullSources.companyId, companyId));
+      expect(box.open(source!.bearerToken)).toBe(legacyToken);
+      const [response] = await db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'legacy-1'));
+      expect(box.open(response!.responseBody!)).toBe(legacyBody);
+      // Idempotent: the next start finds nothing left in clear.
+      expect(await sealStoredSecrets(db, box)).toEqual({ 'webhook_endpoints.secret': 0, 'pull_sources.bearer_token': 0, 'idempotency_keys.response_body': 0 });
+    } finally {
+      await infra.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('the sealing key', () => {
