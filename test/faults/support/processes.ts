@@ -120,6 +120,8 @@ export interface WorkerSettings {
   smtpUrl: string;
   publicBaseUrl: string;
   portalSecret: string;
+  /** RECOUP_SECRET_KEYS shared with the API: the worker opens the webhook secrets the API sealed. */
+  secretKeys: string;
 }
 
 /**
@@ -139,6 +141,7 @@ export async function startWorkerProcess(settings: WorkerSettings): Promise<Chil
     MAIL_FROM: 'Recoup <noreply@recoup.test>',
     PUBLIC_BASE_URL: settings.publicBaseUrl,
     RECOUP_PORTAL_SECRET: settings.portalSecret,
+    RECOUP_SECRET_KEYS: settings.secretKeys,
     TWILIO_ACCOUNT_SID: '',
     TWILIO_AUTH_TOKEN: '',
     LOG_LEVEL: 'error',
