@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { createLogger } from '../../bootstrap/logger';
 import { createMailer } from '../../messaging/mailer';
 import { createSmsSender } from '../../messaging/sms';
+import { redactUrl } from '../../observability/log-redaction';
 import { createConsoleUser } from '../../services/console-users';
 import { ConsoleClient } from '../console/browser-session';
 import { getPage, postForm, transmittedInvoice } from '../portal/portal-client';
@@ -114,3 +115,16 @@ test('a whole journey logs its requests and messages, and no log line holds a ke
   expect(entries.some((e) => e.msg === 'message sent')).toBe(true);
   expect(entries.filter((e) => e.msg?.startsWith('dev outbox:'))).toHaveLength(2);
 }, 120_000);
+
+describe('URLs in log lines', () => {
+  test.each([
+    ['the portal page', '/pay/eyJpbnYiOiJpbnZfMSJ9.c2ln', '/pay/[redacted]'],
+    ['a portal action with its notice', '/pay/eyJpbnYiOiJpbnZfMSJ9.c2ln/payment?notice=paid', '/pay/[redacted]/payment?notice=paid'],
+    ['an absolute portal link (Location, Referer)', 'http://127.0.0.1:3000/pay/abc.def?payment=success#pay', 'http://127.0.0.1:3000/pay/[redacted]?payment=success'],
+    ['the test checkout, token in the query', '/pay/test-provider/tpay_0123?checkout=abc.def', '/pay/test-provider/tpay_0123?checkout=[redacted]'],
+    ['credential parameters, by any case', '/x?Token=a&signature=b&code=c&status=open', '/x?Token=[redacted]&signature=[redacted]&code=[redacted]&status=open'],
+    ['an API path, unchanged', '/api/v2/invoices?company_id=cmp_1&status=overdue', '/api/v2/invoices?company_id=cmp_1&status=overdue'],
+  ])('%s', (_name, url, logged) => {
+    expect(redactUrl(url)).toBe(logged);
+  });
+});
