@@ -7,6 +7,7 @@ import type { Config } from '../config/config';
 import type { DocumentStore } from '../storage/document-store';
 import type { RecoupMetrics } from '../observability/metrics';
 import { createOutboundGuard, type OutboundGuard } from '../outbound/guard';
+import type { SecretBox } from '../services/secret-box';
 
 /** Everything activities touch in the outside world, passed in so tests can choose. */
 export interface ActivityDeps {
@@ -15,13 +16,15 @@ export interface ActivityDeps {
   sms: SmsSender;
   temporal: Client;
   config: Pick<Config, 'publicBaseUrl' | 'portalSecret' | 'TEMPORAL_TASK_QUEUE'> &
-    Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR' | 'RECOUP_FILES_DIR' | 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_MAX_BATCH_LINE_BYTES'>>;
+    Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR' | 'RECOUP_FILES_DIR' | 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_MAX_BATCH_LINE_BYTES' | 'RECOUP_SECRET_KEYS'>>;
   logger: Logger;
   clock?: () => Date;
   /** Where debt case documents are kept; default: the store of `config.RECOUP_DATA_DIR` (memory when unset). */
   documents?: DocumentStore;
   /** Counters of messages, payments and debt cases (the worker's `/metrics`); unset → not counted. */
   metrics?: RecoupMetrics;
+  /** Opens stored webhook secrets and pull tokens; default: the box of `config` (services/secret-box.ts). */
+  secrets?: SecretBox;
   /** Checks every connection to a partner-configured URL; default: from `config.RECOUP_ALLOW_PRIVATE_URLS` with the system resolver. */
   outbound?: OutboundGuard;
 }

@@ -9,6 +9,7 @@ import { ImportTransmissionRefused, transmitImport } from '../services/import-tr
 import { newId } from '../services/ids';
 import type { OutboundGuard } from '../outbound/guard';
 import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
+import { secretBoxFor } from '../services/secret-box';
 import { outboundGuardOf, type ActivityDeps } from './deps';
 
 /** Failure types the pull workflow's retry policy and run report rely on. */
@@ -52,7 +53,7 @@ const STAGED_RECORDS_KEPT_MS = 24 * 3_600_000;
 const QUERY_CHUNK = 500;
 
 export function pullIntegrationActivities(deps: ActivityDeps) {
-  const { db, temporal, config, clock = () => new Date() } = deps;
+  const { db, temporal, config, clock = () => new Date(), secrets = secretBoxFor(config) } = deps;
   const outbound = outboundGuardOf(deps);
   return {
     /**
@@ -62,7 +63,7 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
     async fetchPullPage(input: FetchPullPageInput): Promise<FetchPullPageResult> {
       const [source] = await db.select().from(pullSources).where(eq(pullSources.companyId, input.companyId));
       if (!source) return { found: false };
-      const body = await getPage(outbound, source.url, source.bearerToken, input.cursor);
+      const body = await getPage(outbound, source.url, secrets.open(source.bearerToken), input.cursor);
       const envelope = pullPageSchema.safeParse(body);
       if (!envelope.success) {
         throw badResponse(`the response does not have the documented shape: ${issuesText(envelope.error.issues)}`);

@@ -10,6 +10,7 @@ import { webhookDeliveryWorkflowId, type WebhookDeliveryInput, type WebhookDeliv
 import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
 import { webhookRelayWorkflowId } from '../workflows/webhook-relay.messages';
 import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
+import { secretBoxFor } from '../services/secret-box';
 import { outboundGuardOf, type ActivityDeps } from './deps';
 
 /** A receiver gets this long to answer; a slow one is retried like a failing one. */
@@ -26,7 +27,7 @@ export function webhookPayload(event: EventRow): { id: string; type: string; cre
 }
 
 export function webhookActivities(deps: ActivityDeps) {
-  const { db, temporal, config, logger, clock = () => new Date() } = deps;
+  const { db, temporal, config, logger, clock = () => new Date(), secrets = secretBoxFor(config) } = deps;
   const outbound = outboundGuardOf(deps);
   return {
     /**
@@ -86,7 +87,7 @@ export function webhookActivities(deps: ActivityDeps) {
 
       const body = JSON.stringify(webhookPayload(event));
       // The Standard Webhooks message id is the event id: the same on every retry, so receivers can deduplicate.
-      const signed = signWebhook(endpoint.secret, event.id, Math.floor(clock().getTime() / 1000), body);
+      const signed = signWebhook(secrets.open(endpoint.secret), event.id, Math.floor(clock().getTime() / 1000), body);
       const startedAt = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;

@@ -31,14 +31,15 @@ import { collectorCallbackRoutes } from './debt-cases/collector-callbacks';
 import { debtCaseRoutes } from './debt-cases/routes';
 import { consoleRoutes } from './console/routes';
 import { statementRoutes } from './statements/routes';
-import { observabilityRoutes, requestIdOptions, type ObservabilityDeps } from './observability';
+import { httpLogOptions, observabilityRoutes, type ObservabilityDeps } from './observability';
 import { codecRoutes, type CodecConfig } from './codec/routes';
 import { createOutboundGuard, type OutboundGuard } from '../outbound/guard';
+import { secretBoxFor, type SecretBox } from '../services/secret-box';
 
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & Partial<Pick<Config, 'RECOUP_ALLOW_PRIVATE_URLS'>> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & Partial<Pick<Config, 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_SECRET_KEYS'>> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
   logger: Logger;
   /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
   documents?: DocumentStore;
@@ -48,14 +49,17 @@ export interface AppDeps {
   observability?: ObservabilityDeps;
   /** Checks partner-configured URLs when registered; default: from `RECOUP_ALLOW_PRIVATE_URLS` with the system resolver. */
   outbound?: OutboundGuard;
+  /** Seals stored secrets; default: the box of RECOUP_SECRET_KEYS (or the data folder's development key). */
+  secrets?: SecretBox;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
+  const secrets = deps.secrets ?? secretBoxFor(deps.config);
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(pinoHttp({ logger: deps.logger, ...requestIdOptions, autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') } }));
+  app.use(pinoHttp({ logger: deps.logger, ...httpLogOptions, autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') } }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -77,19 +81,19 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(express.json({ limit: '1mb' }));
   api.use(authenticate(deps.db, deps.config.RECOUP_BOOTSTRAP_OPS_KEY));
   api.use(rateLimit(deps.db, deps.config.RECOUP_RATE_LIMIT_PER_MINUTE));
-  api.use(idempotency(deps.db));
+  api.use(idempotency(deps.db, { secrets }));
   api.use(partnerRoutes(deps.db));
   api.use(companyRoutes(deps.db));
   api.use(documentRoutes(deps.db, deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR)));
   api.use(dunningPolicyRoutes(deps.db));
   api.use(dunningPolicyPreviewRoutes(deps.db));
   api.use(debtCollectorConfigurationRoutes(deps.db, outbound));
-  api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound));
+  api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound, secrets));
   api.use(importRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(invoiceRoutes(deps.db, deps.temporal));
   api.use(eventRoutes(deps.db));
   api.use(batchFileRoutes(deps.db));
-  api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound));
+  api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound, secrets));
   api.use(debtCaseRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, documents: deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR) }));
   api.use(statementRoutes({ db: deps.db, temporal: deps.temporal, account: { iban: deps.config.RECOUP_COLLECTION_IBAN, bic: deps.config.RECOUP_COLLECTION_BIC, name: deps.config.RECOUP_COLLECTION_ACCOUNT_NAME } }));
   app.use('/api/v2', api);

@@ -5,6 +5,7 @@ import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCanc
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { InvoiceFailure } from '../workflows/invoice.messages';
+import { redactUrl } from '../observability/log-redaction';
 
 export interface ErrorDetail {
   path: string;
@@ -127,7 +128,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     } else if (!(err instanceof AppError) && isUnstorableText(err)) {
       e = new AppError(400, 'invalid_text', 'The request contains characters that cannot be stored (e.g. a NUL character)');
     } else if (!(err instanceof AppError) && (isDatabaseUnavailable(err) || isTemporalUnavailable(err))) {
-      logger.warn({ err, path: req.path }, 'database or Temporal unavailable');
+      logger.warn({ err, path: redactUrl(req.path) }, 'database or Temporal unavailable');
       res.set('Retry-After', '5');
       e = new AppError(503, 'service_unavailable', 'The service is temporarily unavailable; try again shortly');
     }
@@ -135,7 +136,7 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       res.status(e.status).json({ error: { code: e.code, message: e.message, details: e.details } });
       return;
     }
-    logger.error({ err, path: req.path }, 'unhandled error');
+    logger.error({ err, path: redactUrl(req.path) }, 'unhandled error');
     res.status(500).json({ error: { code: 'internal_error', message: 'Something went wrong on our side', details: [] } });
   };
 }

@@ -3,6 +3,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { idempotencyKeys } from '../db/schema';
+import type { SecretBox } from '../services/secret-box';
 import { principalOf } from './auth';
 import { AppError } from './errors';
 
@@ -11,6 +12,11 @@ export const REPLAYED_HEADER = 'Idempotent-Replayed';
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 export interface IdempotencyOptions {
+  /**
+   * Seals every stored response: some carry a secret shown once (a new API key, a webhook
+   * secret, a generated SFTP password), and a replay must answer it again, exactly.
+   */
+  secrets: SecretBox;
   /** How long a finished response is replayed (the contract: 24 h). */
   retentionMs?: number;
   /**
@@ -32,9 +38,10 @@ const PURGE_ONE_IN = 500;
  * and the same method, path and body gets that response again, marked `Idempotent-Replayed: true`;
  * with another body, 422 `idempotency_key_reused`; while the first still runs, 409
  * `idempotency_key_in_use`. A 5xx releases the key, so a retry runs again.
+ * Stored responses are sealed (AES-256-GCM, services/secret-box.ts), never kept in clear.
  * Mount after authentication (the key space is the API key's) and after the JSON body parser.
  */
-export function idempotency(db: Db, options: IdempotencyOptions = {}): RequestHandler {
+export function idempotency(db: Db, options: IdempotencyOptions): RequestHandler {
   const retentionMs = options.retentionMs ?? DAY_MS;
   const leaseMs = options.leaseMs ?? 300_000;
 
@@ -80,7 +87,7 @@ export function idempotency(db: Db, options: IdempotencyOptions = {}): RequestHa
 
       if (claimed) {
         if (Math.random() < 1 / PURGE_ONE_IN) void purgeExpiredIdempotencyKeys(db).catch((err: unknown) => req.log.warn({ err }, 'purging idempotency keys failed'));
-        recordResponse(db, req, res, { scope, key, claimToken });
+        recordResponse(db, options.secrets, req, res, { scope, key, claimToken });
         return next();
       }
 
@@ -96,7 +103,7 @@ export function idempotency(db: Db, options: IdempotencyOptions = {}): RequestHa
       res.status(existing.responseStatus!);
       res.set(existing.responseHeaders ?? {});
       res.set(REPLAYED_HEADER, 'true');
-      res.send(Buffer.from(existing.responseBody ?? '', 'utf8'));
+      res.send(Buffer.from(options.secrets.open(existing.responseBody ?? ''), 'utf8'));
       return;
     }
     res.set('Retry-After', '1');
@@ -152,7 +159,7 @@ type End = Response['end'];
  * client that retries the moment it reads the answer is replayed, never told "in use".
  * Everything Express sends (json, send, the error middleware) ends in `res.end`.
  */
-function recordResponse(db: Db, req: Request, res: Response, claim: { scope: string; key: string; claimToken: string }): void {
+function recordResponse(db: Db, secrets: SecretBox, req: Request, res: Response, claim: { scope: string; key: string; claimToken: string }): void {
   const chunks: Buffer[] = [];
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => Response;
@@ -175,7 +182,7 @@ function recordResponse(db: Db, req: Request, res: Response, claim: { scope: str
               state: 'completed',
               responseStatus: res.statusCode,
               responseHeaders: replayedHeaders(res),
-              responseBody: Buffer.concat(chunks).toString('utf8'),
+              responseBody: secrets.seal(Buffer.concat(chunks).toString('utf8')),
             })
             .where(ours);
     settle.then(

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     temporal: infra.temporal,
     config,
     logger,
+    secrets: infra.secrets,
     observability: { metricsToken: config.RECOUP_METRICS_TOKEN, isDraining: () => draining },
   });
   const server: Server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { databaseCheck, readinessHandler, temporalCheck } from '../observability/health';
 import { createApiMetrics, metricsHandler, type ApiMetrics } from '../observability/metrics';
+import { httpLogSerializers } from '../observability/log-redaction';
 import { acceptRequestId, newRequestId, requestContext } from '../observability/request-context';
 
 export interface ObservabilityDeps {
@@ -18,14 +19,17 @@ export interface ObservabilityDeps {
 
 /**
  * pino-http options: the request id is the caller's `X-Request-Id` when it is short and plain,
- * else a new one; it is echoed in the answer's `X-Request-Id` and logged as `req.id`.
+ * else a new one; it is echoed in the answer's `X-Request-Id` and logged as `req.id`. Request
+ * and response are logged without credentials (tokens in URLs, Authorization, cookies):
+ * observability/log-redaction.ts.
  */
-export const requestIdOptions = {
+export const httpLogOptions = {
   genReqId(req: IncomingMessage, res: ServerResponse): string {
     const id = acceptRequestId(req.headers['x-request-id']) ?? newRequestId();
     res.setHeader('X-Request-Id', id);
     return id;
   },
+  serializers: httpLogSerializers,
 };
 
 /**

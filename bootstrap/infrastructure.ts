@@ -5,6 +5,8 @@ import type { Config } from '../config/config';
 import { createDb, type Database } from '../db/client';
 import { createMailer, type Mailer } from '../messaging/mailer';
 import { createSmsSender, type SmsSender } from '../messaging/sms';
+import { secretBoxFor, type SecretBox } from '../services/secret-box';
+import { sealStoredSecrets } from '../services/stored-secrets';
 import { createTemporalClient, type TemporalEndpoint } from '../temporal/connection';
 import { dataConverterFor } from '../temporal/data-converter';
 import { registerSearchAttributes } from '../temporal/search-attributes';
@@ -16,13 +18,20 @@ export interface Infrastructure {
   connection: Connection;
   mailer: Mailer;
   sms: SmsSender;
+  /** Seals and opens the secrets kept in the database. */
+  secrets: SecretBox;
   close(): Promise<void>;
 }
 
 /** `temporal`: from `temporalEndpointFrom(config)`, or a dev server `npm start` started. */
 export async function openInfrastructure(config: Config, logger: Logger, temporal: TemporalEndpoint): Promise<Infrastructure> {
   const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR });
-  if (config.RECOUP_MIGRATE_ON_START) await database.migrate();
+  const secrets = secretBoxFor(config);
+  if (config.RECOUP_MIGRATE_ON_START) {
+    await database.migrate();
+    // Rows stored in clear before sealing existed are sealed once; a no-op afterwards.
+    await sealStoredSecrets(database.db, secrets);
+  }
   const { client, connection } = await createTemporalClient({ ...temporal, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
   // A server we did not start (docker-compose, a cluster) learns our search attributes here.
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
@@ -43,6 +52,7 @@ export async function openInfrastructure(config: Config, logger: Logger, tempora
     connection,
     mailer,
     sms,
+    secrets,
     async close() {
       mailer.close();
       await connection.close();

@@ -12,8 +12,24 @@ export function createLogger(level: string, name = 'recoup', destination?: pino.
       const requestId = currentRequestId();
       return requestId ? { request_id: requestId } : {};
     },
-    // API keys and webhook secrets never reach the logs.
-    redact: ['req.headers.authorization', 'req.headers.cookie', 'secret'],
+    // Second line of defence behind the HTTP serializers (observability/log-redaction.ts): a
+    // credential passed as a field by mistake is censored, never printed.
+    redact: {
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        'secret',
+        '*.secret',
+        'password',
+        '*.password',
+        'token',
+        '*.token',
+        'bearer_token',
+        '*.bearer_token',
+      ],
+      censor: '[redacted]',
+    },
   };
   return destination ? pino(options, destination) : pino(options);
 }

@@ -5,6 +5,8 @@ import { createDb } from '../db/client';
 import { createApiKey, createPartner, revokeApiKey, type Role } from '../services/api-keys';
 import { consoleRoles, createConsoleUser, type ConsoleRole } from '../services/console-users';
 import { generatePlacementFile } from '../files/placement-generator';
+import { secretBoxFor } from '../services/secret-box';
+import { sealStoredSecrets } from '../services/stored-secrets';
 import { createSftpCredential, listSftpCredentials, revokeSftpCredential, SftpCredentialError } from '../services/sftp-credentials';
 
 const usage = `Usage: npm run recoup -- <command> [options]
@@ -16,7 +18,8 @@ const usage = `Usage: npm run recoup -- <command> [options]
   sftp:create --partner <partner id> --username <username> [--password <password>] [--public-key <file>...]
                 (an SFTP login; neither password nor key: a password is generated and printed once)
   sftp:list --partner <partner id>
-  sftp:revoke --username <username> | --id <sftp login id>`;
+  sftp:revoke --username <username> | --id <sftp login id>
+  secrets:rotate   (re-seals stored secrets with the first key of RECOUP_SECRET_KEYS; then older keys may go)`;
 
 /** Ops tasks from the shell: the same operations as the ops API. */
 async function main(argv: string[]): Promise<number> {
@@ -43,6 +46,12 @@ async function main(argv: string[]): Promise<number> {
   await database.migrate();
   try {
     switch (command) {
+      case 'secrets:rotate': {
+        const box = secretBoxFor(config);
+        const counts = await sealStoredSecrets(database.db, box, { rotate: true });
+        console.log(JSON.stringify({ key_id: box.currentKeyId, resealed: counts }));
+        return 0;
+      }
       case 'partners:create': {
         if (!values.name) break;
         const p = await createPartner(database.db, { name: values.name, ipAllowList: values['ip-allow'] });

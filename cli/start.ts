@@ -47,12 +47,12 @@ async function main(): Promise<void> {
     workflowBundle: await bundleWorkflows(config),
     dataConverter: dataConverterFor(config),
     tuning: workerTuningFrom(config),
-    deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger },
+    deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, secrets: infra.secrets },
   });
   const workerRun = worker.run();
   await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
   const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
-  const app = createApp({ db, temporal: infra.temporal, config, logger });
+  const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });
@@ -72,7 +72,7 @@ Recoup is running.
   Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${temporal.address})`}
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
   Batch files:  ${batchFiles.root ? `${batchFiles.root}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
-  Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (logged below, kept in the messages table)'} / ${infra.sms.transport}
+  Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (kept in the messages table, shown at /console/outbox)'} / ${infra.sms.transport}
 ${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  Try:  curl -H "Authorization: Bearer ${demo.partnerKey}" ${apiUrl}/companies` : ''}
 ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/{inbox,processed,outbox}\n` : ''}${sftp && sftpLogin ? `  Demo SFTP:    sftp -P ${sftp.port} ${sftpLogin.username}@localhost   (password ${sftpLogin.password})\n` : ''}Press Ctrl-C to stop.
 `);

@@ -84,6 +84,23 @@ export const configSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  /**
+   * Seals secrets kept in the database (webhook secrets, pull-source tokens, stored idempotent
+   * responses): `keyId:base64-32-bytes,…`; the first key seals, all open. Unset → a key generated
+   * once in `$RECOUP_DATA_DIR/secret-keys` (development; API and worker must share the folder).
+   */
+  RECOUP_SECRET_KEYS: z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parsePayloadKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
   /** Origins (comma-separated) whose browsers may call the codec endpoint: the Temporal Web UI's. */
   RECOUP_CODEC_CORS_ORIGINS: z.string().min(1).default('http://localhost:8233'),
   /** SFTP server for partners' batch files: its port (unset → off; `npm start` uses 2222), address and host key file. */

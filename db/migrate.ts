@@ -1,11 +1,14 @@
 import { loadConfigOrExit } from '../config/config';
+import { secretBoxFor } from '../services/secret-box';
+import { sealStoredSecrets } from '../services/stored-secrets';
 import { createDb } from './client';
 
-/** `npm run db:migrate`: applies the SQL migrations in db/migrations and exits. */
+/** `npm run db:migrate`: applies the SQL migrations in db/migrations, seals secrets still stored in clear, and exits. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR });
   await database.migrate();
+  await sealStoredSecrets(database.db, secretBoxFor(config));
   await database.close();
   console.log(`migrations applied (${database.kind})`);
 }

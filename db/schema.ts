@@ -243,7 +243,7 @@ export const companyDocuments = pgTable('company_documents', {
 // (`pull-<company id>`), and the valid records of a run, staged until every page is fetched so
 // that a failed run imports nothing. See docs/pull-integration.md.
 
-/** One per company. The bearer token is stored as given: encrypt it at rest in production. */
+/** One per company. The bearer token is stored sealed (services/secret-box.ts), never in clear. */
 export const pullSources = pgTable('pull_sources', {
   companyId: text('company_id').primaryKey().references(() => companies.id),
   partnerId: text('partner_id').notNull().references(() => partners.id),
@@ -280,7 +280,7 @@ export const pullStagedInvoices = pgTable(
 // ─── Webhooks (push notifications) ──────────────────────────────────────────────────────────────
 // Owned by the webhooks feature: endpoints, the per-attempt delivery log, and the outbox relay's cursor.
 
-/** A partner's webhook endpoint. The secret is kept readable because every delivery is signed with it. */
+/** A partner's webhook endpoint. The secret is sealed, not hashed: every delivery is signed with it. */
 export const webhookEndpoints = pgTable(
   'webhook_endpoints',
   {
@@ -347,6 +347,7 @@ export const idempotencyKeys = pgTable(
     claimToken: text('claim_token').notNull(),
     responseStatus: integer('response_status'),
     responseHeaders: jsonb('response_headers').$type<Record<string, string>>(),
+    /** Sealed (services/secret-box.ts): a create may answer a secret shown once. */
     responseBody: text('response_body'),
     /** A running claim older than this was abandoned (a crashed process) and may be taken over. */
     lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }).notNull(),

@@ -18,13 +18,17 @@ export interface Mailer {
   close(): void;
 }
 
-/** SMTP when a URL is given; otherwise the dev outbox, which logs each message so a newcomer sees it. */
+/**
+ * SMTP when a URL is given; otherwise the dev outbox: the message stays in the `messages` table
+ * (the console's Outbox page shows it) and the log says so, without the body, whose portal link
+ * is the debtor's access.
+ */
 export function createMailer(options: { smtpUrl?: string; from: string; logger: Logger }): Mailer {
   if (!options.smtpUrl) {
     return {
       transport: 'dev-outbox',
       async send(mail) {
-        options.logger.info({ to: mail.to, subject: mail.subject }, `dev outbox: email to ${mail.to}: ${mail.subject}\n${mail.text}`);
+        options.logger.info({ to: mail.to, subject: mail.subject, message_id: mail.messageId }, 'dev outbox: email kept, not sent (read it at /console/outbox)');
         return { providerMessageId: null };
       },
       close() {},

@@ -34,8 +34,8 @@ export function isTwilioConfigured(options: TwilioOptions): boolean {
 }
 
 /**
- * Twilio when credentials are set; otherwise the dev outbox, which logs each SMS — except with
- * `devOutbox: false` (production), where an unconfigured SMS channel sends nothing at all.
+ * Twilio when credentials are set; otherwise the dev outbox, which keeps each SMS and logs that it did (never the body,
+ * which holds the portal link) — except with `devOutbox: false` (production), where an unconfigured SMS channel sends nothing at all.
  */
 export function createSmsSender(options: TwilioOptions & { logger: Logger; devOutbox?: boolean }): SmsSender {
   const { accountSid, authToken, from, messagingServiceSid } = options;
@@ -53,7 +53,7 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
       transport: 'dev-outbox',
       sender: null,
       async send(sms) {
-        options.logger.info({ to: sms.to }, `dev outbox: SMS to ${sms.to}: ${sms.body}`);
+        options.logger.info({ to: sms.to }, 'dev outbox: SMS kept, not sent (read it at /console/outbox)');
         return { providerMessageId: null };
       },
     };

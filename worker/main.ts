@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     workflowBundle: await bundleWorkflows(config),
     dataConverter: dataConverterFor(config),
     tuning: workerTuningFrom(config),
-    deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, metrics: metrics.recoup },
+    deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, metrics: metrics.recoup, secrets: infra.secrets },
   });
   const observability =
     config.RECOUP_WORKER_METRICS_PORT > 0

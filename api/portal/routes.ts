@@ -9,6 +9,7 @@ import { createFormToken, isValidFormToken } from './form-token';
 import { loadPortalInvoice, type PortalInvoice } from './portal-invoice';
 import { noticeCodes, type NoticeCode } from './texts';
 import { sendErrorPage, sendNotFoundPage, sendPortalPage, type PageState } from './views';
+import { redactUrl } from '../../observability/log-redaction';
 
 export interface PortalDeps {
   db: Db;
@@ -79,7 +80,7 @@ export function portalRoutes(deps: PortalDeps): Router {
   const pageErrors: ErrorRequestHandler = (err, req, res, _next) => {
     const status = (err as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) return sendErrorPage(res, 400);
-    req.log.error({ err, path: req.path }, 'portal: unhandled error');
+    req.log.error({ err, path: redactUrl(req.path) }, 'portal: unhandled error');
     sendErrorPage(res, 503);
   };
   r.use('/pay', pageErrors);

@@ -6,6 +6,7 @@ import type { Db } from '../../db/client';
 import { pullSources } from '../../db/schema';
 import { pullSourcePutSchema } from '../../domain/pull-integration';
 import type { PullRunResult } from '../../domain/pull-run';
+import type { SecretBox } from '../../services/secret-box';
 import { deletePullSchedule, savePullSchedule, triggerPullSchedule } from '../../services/pull-schedule';
 import { pullScheduleId } from '../../workflows/pull-invoices.messages';
 import type { OutboundGuard } from '../../outbound/guard';
@@ -18,9 +19,9 @@ type PullSourceRow = typeof pullSources.$inferSelect;
 
 /**
  * A company's pull source: the partner endpoint Recoup fetches invoices from on a schedule
- * (docs/pull-integration.md). The bearer token goes in and never comes out.
+ * (docs/pull-integration.md). The bearer token goes in and never comes out; it is stored sealed.
  */
-export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string, outbound: OutboundGuard): Router {
+export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string, outbound: OutboundGuard, secrets: SecretBox): Router {
   const r = Router();
   const path = '/companies/:id/pull_source';
   r.use(path, requireRole('partner', 'ops'));
@@ -35,7 +36,7 @@ export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string, ou
     const body = parse(pullSourcePutSchema, req.body);
     await requireAllowedUrl(outbound, body.url, 'url');
     const existing = await sourceOf(company.id);
-    const bearerToken = body.bearer_token ?? existing?.bearerToken;
+    const bearerToken = body.bearer_token !== undefined ? secrets.seal(body.bearer_token) : existing?.bearerToken;
     if (!bearerToken) {
       const detail = { path: 'bearer_token', message: 'required when the pull source is created' };
       throw new AppError(400, 'validation_failed', `The request body is invalid: ${detail.path}: ${detail.message}`, [detail]);

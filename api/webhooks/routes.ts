@@ -7,6 +7,7 @@ import { pageQuerySchema } from '../../domain/schemas';
 import { webhookAttemptListQuerySchema, webhookEndpointCreateSchema } from '../../domain/webhook-schemas';
 import { newId } from '../../services/ids';
 import { newWebhookSecret } from '../../services/webhook-signature';
+import type { SecretBox } from '../../services/secret-box';
 import type { Principal } from '../../services/api-keys';
 import { webhookRedeliveryWorkflowId } from '../../workflows/webhook-delivery.messages';
 import type { webhookDeliveryWorkflow } from '../../workflows/webhook-delivery.workflow';
@@ -19,7 +20,7 @@ import { decodeCursor, page } from '../serializers';
 import { webhookAttemptResource, webhookEndpointResource } from './resources';
 
 /** Push notifications: a partner's webhook endpoints, their delivery log, and manual redelivery. */
-export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: string, outbound: OutboundGuard): Router {
+export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: string, outbound: OutboundGuard, secrets: SecretBox): Router {
   const r = Router();
   // Ops may look and act on a partner's behalf (support); only a partner owns endpoints.
   r.use('/webhook_endpoints', requireRole('partner', 'ops'));
@@ -42,7 +43,7 @@ export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: strin
     const secret = newWebhookSecret();
     const [row] = await db
       .insert(webhookEndpoints)
-      .values({ id: newId('whe'), partnerId, url: body.url, eventTypes: body.event_types ?? null, secret })
+      .values({ id: newId('whe'), partnerId, url: body.url, eventTypes: body.event_types ?? null, secret: secrets.seal(secret) })
       .returning();
     // The only time the secret is shown: the partner stores it to verify signatures.
     res.status(201).json({ ...webhookEndpointResource(row!), secret });

@@ -6,6 +6,7 @@ import type { Database } from '../../db/client';
 import { companies, idempotencyKeys } from '../../db/schema';
 import { errorMiddleware } from '../../api/errors';
 import { idempotency, type IdempotencyOptions } from '../../api/idempotency';
+import { secretBoxFor } from '../../services/secret-box';
 import { createTestDatabase } from '../support/database';
 import { silentLogger } from '../support/logger';
 import { startStack, type Stack } from '../support/stack';
@@ -142,14 +143,17 @@ describe('Idempotency-Key middleware, failures and timing', () => {
   let failNext = false;
   let gate: Promise<void> | undefined;
 
-  function appWith(options: IdempotencyOptions) {
+  // Stored responses are sealed: the test opens them with the same box.
+  const box = secretBoxFor({ RECOUP_DATA_DIR: 'memory://' });
+
+  function appWith(options: Omit<IdempotencyOptions, 'secrets'>) {
     const app = express();
     app.use(express.json());
     app.use((req, _res, next) => {
       req.principal = { role: 'partner', partnerId: 'prt_test', keyId: String(req.get('x-test-key') ?? 'key_test'), ipAllowList: [] };
       next();
     });
-    app.use(idempotency(database.db, options));
+    app.use(idempotency(database.db, { secrets: box, ...options }));
     app.post('/things', async (req, res) => {
       runs += 1;
       if (gate) await gate;
@@ -163,7 +167,7 @@ describe('Idempotency-Key middleware, failures and timing', () => {
     return app;
   }
 
-  async function listen(options: IdempotencyOptions): Promise<void> {
+  async function listen(options: Omit<IdempotencyOptions, 'secrets'>): Promise<void> {
     server = await new Promise((resolve) => {
       const s = appWith(options).listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -229,7 +233,7 @@ describe('Idempotency-Key middleware, failures and timing', () => {
     expect([late.status, fresh.status]).toEqual([201, 201]);
     // The stale run cannot overwrite the record of the run that took over.
     const [row] = await database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, 'lease-key'));
-    expect(JSON.parse(row!.responseBody!)).toEqual(fresh.body);
+    expect(JSON.parse(box.open(row!.responseBody!))).toEqual(fresh.body);
   });
 
   test('an expired record is ignored: the key may be used again, even for another request', async () => {

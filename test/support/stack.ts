@@ -14,6 +14,7 @@ import { newId } from '../../services/ids';
 import { registerSearchAttributes, searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { workflowBundleOptions } from '../../worker/create-worker';
 import type { DataConverter } from '@temporalio/common';
+import type { Logger } from 'pino';
 import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
 import { dataConverterFor } from '../../temporal/data-converter';
 import { createTestDatabase } from './database';
@@ -57,6 +58,8 @@ export interface StackOptions {
   smtp?: SmtpServerOptions;
   /** How the API and the worker resolve the host names of partner URLs; default: `localhost` only (no name server asked). */
   resolveHost?: HostResolver;
+  /** Where the API, the activities and the mailers log (default: nowhere). */
+  logger?: Logger;
 }
 
 export type { HttpResponse } from './http';
@@ -115,12 +118,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     portalSecret: 'test-portal-secret-0123456789',
     ...options.config,
   };
-  const mailer = options.mailer ?? createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger: silentLogger });
-  const sms = options.sms ?? createSmsSender({ logger: silentLogger });
+  const logger = options.logger ?? silentLogger;
+  const mailer = options.mailer ?? createMailer({ smtpUrl: smtp.url, from: config.MAIL_FROM, logger });
+  const sms = options.sms ?? createSmsSender({ logger });
   // One store for the API and the worker (with `memory://` each would otherwise have its own).
   const documents = documentStoreFor(config.RECOUP_DATA_DIR);
   const outbound = createOutboundGuard({ allowPrivateUrls: config.RECOUP_ALLOW_PRIVATE_URLS, resolve: options.resolveHost ?? loopbackResolver() });
-  const app = createApp({ db: database.db, temporal: env.client, config, logger: silentLogger, documents, outbound });
+  const app = createApp({ db: database.db, temporal: env.client, config, logger, documents, outbound });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -130,7 +134,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(dataConverter),
-    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger: silentLogger, documents, outbound }),
+    activities: createActivities({ db: database.db, mailer, sms, temporal: env.client, config, logger, documents, outbound }),
     ...(dataConverter ? { dataConverter } : {}),
   });
   const running = worker.run();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -91,6 +92,8 @@ export async function startFaultStack(options: { smtp?: SmtpServerOptions } = {}
     SMTP_URL: smtp.url,
     portalSecret: 'test-portal-secret-0123456789',
     publicBaseUrl: 'http://portal.test',
+    // The API (here) and the worker (a child process) seal and open stored secrets alike.
+    RECOUP_SECRET_KEYS: `faults:${randomBytes(32).toString('base64')}`,
   };
   // The API's warnings and errors go to a file: a scenario shows what a 5xx was about.
   const apiLog = path.join(dir, 'api.log');
@@ -124,6 +127,7 @@ export async function startFaultStack(options: { smtp?: SmtpServerOptions } = {}
         smtpUrl: smtp.url,
         publicBaseUrl: config.publicBaseUrl,
         portalSecret: config.portalSecret,
+        secretKeys: config.RECOUP_SECRET_KEYS!,
       });
       workers.push(worker);
       stack.worker = worker;

@@ -120,6 +120,8 @@ export interface WorkerSettings {
   smtpUrl: string;
   publicBaseUrl: string;
   portalSecret: string;
+  /** RECOUP_SECRET_KEYS shared with the API: the worker opens the webhook secrets the API sealed. */
+  secretKeys: string;
 }
 
 /**
@@ -141,6 +143,7 @@ export async function startWorkerProcess(settings: WorkerSettings): Promise<Chil
     RECOUP_PORTAL_SECRET: settings.portalSecret,
     // Webhook receivers of the tests listen on 127.0.0.1.
     RECOUP_ALLOW_PRIVATE_URLS: '127.0.0.1',
+    RECOUP_SECRET_KEYS: settings.secretKeys,
     TWILIO_ACCOUNT_SID: '',
     TWILIO_AUTH_TOKEN: '',
     LOG_LEVEL: 'error',
