@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
-import { invoiceTotal } from '../../domain/amounts';
+import { invoiceTotal, lineTotal } from '../../domain/amounts';
 import { isFinalStatus } from '../../domain/invoice-status';
 import {
   creditSchema,
@@ -161,9 +161,13 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
       if (inv.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
       const [imp] = await db.select().from(imports).where(eq(imports.id, inv.importId));
       if (imp!.status !== 'draft') throw conflict('import_not_draft', 'The invoice has been transmitted');
-      const newTotal = inv.amountTotalCents + Math.round(body.amount_cents * body.quantity);
-      if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
       const line = await db.transaction(async (tx) => {
+        // The total is read under a row lock and written in the same transaction: lines added at
+        // the same moment wait for each other instead of each adding to the same stale total.
+        const [locked] = await tx.select({ status: invoices.status, amountTotalCents: invoices.amountTotalCents }).from(invoices).where(eq(invoices.id, inv.id)).for('update');
+        if (locked!.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
+        const newTotal = locked!.amountTotalCents + lineTotal({ amountCents: body.amount_cents, quantity: body.quantity });
+        if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
         const [l] = await tx
           .insert(invoiceLines)
           .values({ id: newId('lin'), invoiceId: inv.id, description: body.description, amountCents: body.amount_cents, quantity: body.quantity, vatRate: body.vat_rate })
