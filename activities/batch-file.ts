@@ -26,6 +26,7 @@ import { isFinalStatus } from '../domain/invoice-status';
 import { normalizePhoneNumber } from '../domain/phone';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
+import { newPaymentReference } from '../services/payment-references';
 import { invoiceLineRows } from '../services/invoice-lines';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import type { BatchFileCounts, BatchFileInput, BatchFileSummary, BatchTransmission } from '../workflows/batch-file.messages';
@@ -385,6 +386,7 @@ async function applyPlacements(db: Db, ctx: PlacementContext, pending: Pending[]
           dueDate: inv.due_date,
           currency: inv.currency ?? ctx.company.currency,
           reference: inv.reference ?? null,
+          paymentReference: newPaymentReference(),
           debtor,
           amountTotalCents: total,
         },

@@ -7,6 +7,7 @@ import { pulledInvoiceSchema, pullPageSchema, type PulledInvoice } from '../doma
 import { importedCount, pullLimits, type FieldIssue, type PullRunResult, type SkippedPullRecord, type TransmitSkipReason } from '../domain/pull-run';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import { newId } from '../services/ids';
+import { newPaymentReference } from '../services/payment-references';
 import type { ActivityDeps } from './deps';
 
 /** Failure types the pull workflow's retry policy and run report rely on. */
@@ -162,7 +163,7 @@ export function pullIntegrationActivities({ db, temporal, config, clock = () => 
             await tx.update(pullSources).set({ draftImportId: draftImport!.id }).where(eq(pullSources.companyId, company.id));
           }
           const id = newId('inv');
-          newInvoices.push({ id, partnerId: company.partnerId, companyId: company.id, importId: draftImport!.id, externalId: record.external_id, ...fields.invoice });
+          newInvoices.push({ id, partnerId: company.partnerId, companyId: company.id, importId: draftImport!.id, externalId: record.external_id, paymentReference: newPaymentReference(), ...fields.invoice });
           newLines.push(...lineRows(id, fields.lines));
           counts.created++;
         }

@@ -20,6 +20,7 @@ import {
 import { appendEvents } from '../../services/events';
 import { newId } from '../../services/ids';
 import { invoiceLineRows } from '../../services/invoice-lines';
+import { withFreshPaymentReference } from '../../services/payment-references';
 import {
   createPaymentPlan,
   creditAndRetractInvoice,
@@ -89,7 +90,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const [{ currency, country } = { currency: 'EUR', country: undefined }] = await db.select({ currency: companies.currency, country: companies.country }).from(companies).where(eq(companies.id, imp.companyId));
     const debtor = body.debtor.phone === undefined ? body.debtor : { ...body.debtor, phone: debtorPhoneE164(body.debtor.phone, body.debtor.address?.country ?? country, 'debtor.phone') };
     const id = newId('inv');
-    const row = await db.transaction(async (tx) => {
+    const row = await withFreshPaymentReference((paymentReference) => db.transaction(async (tx) => {
       const [inv] = await tx
         .insert(invoices)
         .values({
@@ -103,6 +104,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
           dueDate: body.due_date,
           currency: body.currency ?? currency,
           reference: body.reference ?? null,
+          paymentReference,
           debtor,
           amountTotalCents: total,
         })
@@ -114,7 +116,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
         )
         .returning();
       return { inv: inv!, lines };
-    });
+    }));
     // The inserted rows, ordered as a read would order them: no second round trip.
     res.status(201).json(invoiceResource(row.inv, [...row.lines].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))));
   });
