@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
-import { invoiceTotal, lineTotal } from '../../domain/amounts';
+import { fitsAmountColumn, invoiceTotal, lineTotal, MAX_AMOUNT_CENTS } from '../../domain/amounts';
 import { isFinalStatus } from '../../domain/invoice-status';
 import {
   creditSchema,
@@ -35,7 +35,7 @@ import {
 } from '../../workflows/invoice.messages';
 import { principalOf, requireRole } from '../auth';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { conflict, fromWorkflowError, parse, unprocessable } from '../errors';
+import { AppError, conflict, fromWorkflowError, parse, unprocessable } from '../errors';
 import { partnerFilter, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
 import { decodeCursor, invoiceLineResource, invoiceResource, ledgerEntryResource, page } from '../serializers';
 
@@ -170,6 +170,10 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
         if (locked!.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
         const newTotal = locked!.amountTotalCents + lineTotal({ amountCents: body.amount_cents, quantity: body.quantity });
         if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
+        if (!fitsAmountColumn(newTotal)) {
+          const message = `with this line the invoice would total more than ${MAX_AMOUNT_CENTS} cents`;
+          throw new AppError(400, 'validation_failed', `The request body is invalid: amount_cents: ${message}`, [{ path: 'amount_cents', message }]);
+        }
         const [l] = await tx
           .insert(invoiceLines)
           .values({ id: newId('lin'), invoiceId: inv.id, description: body.description, amountCents: body.amount_cents, quantity: body.quantity, vatRate: body.vat_rate })

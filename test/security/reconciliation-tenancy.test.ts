@@ -24,12 +24,13 @@ beforeAll(async () => {
   Object.assign(a, await stack.newPartner('Club A'));
   Object.assign(b, await stack.newPartner('Club B'));
   const anna = { first_name: 'Anna', last_name: 'de Vries' };
-  [a1, a2] = await transmittedInvoices(stack, a.key, a.companyId, [
+  const ofA = await transmittedInvoices(stack, a.key, a.companyId, [
     { invoice_number: 'A-2027-001', amount_cents: 12_000, debtor: anna },
     { invoice_number: 'A-2027-002', amount_cents: 5_000, debtor: anna },
   ]);
+  [a1, a2] = [ofA[0]!, ofA[1]!];
   // B copies A's invoice number as its reference, with the same amount and debtor name.
-  [b1] = await transmittedInvoices(stack, b.key, b.companyId, [{ invoice_number: 'B-77', reference: 'A-2027-001', amount_cents: 12_000, debtor: anna }]);
+  b1 = (await transmittedInvoices(stack, b.key, b.companyId, [{ invoice_number: 'B-77', reference: 'A-2027-001', amount_cents: 12_000, debtor: anna }]))[0]!;
 }, 180_000);
 
 afterAll(async () => {
@@ -64,7 +65,7 @@ test('every invoice answers its own valid RF payment reference, unique across pa
   expect(new Set(refs).size).toBe(3);
   expect((await invoice(a.key, a1.id)).payment_reference).toBe(a1.payment_reference);
 
-  await eventually(() => expect(stack.smtp.messages.find((m) => m.subject?.includes('A-2027-001'))).toBeDefined(), 30_000);
+  await eventually(async () => expect(stack.smtp.messages.find((m) => m.subject?.includes('A-2027-001'))).toBeDefined(), 30_000);
   const notice = stack.smtp.messages.find((m) => m.subject?.includes('A-2027-001'))!;
   expect(notice.text).toContain(grouped(a1.payment_reference));
 
