@@ -27,6 +27,7 @@ import { normalizePhoneNumber } from '../domain/phone';
 import { boundedLines } from '../files/bounded-lines';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
+import { newPaymentReference } from '../services/payment-references';
 import { invoiceLineRows } from '../services/invoice-lines';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import type { BatchFileCounts, BatchFileInput, BatchFileSummary, BatchTransmission } from '../workflows/batch-file.messages';
@@ -387,6 +388,7 @@ async function applyPlacements(db: Db, ctx: PlacementContext, pending: Pending[]
           dueDate: inv.due_date,
           currency: inv.currency ?? ctx.company.currency,
           reference: inv.reference ?? null,
+          paymentReference: newPaymentReference(),
           debtor,
           amountTotalCents: total,
         },

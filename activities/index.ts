@@ -1,4 +1,5 @@
 import { outboundGuardOf, type ActivityDeps } from './deps';
+import { failingFastOnDataErrors } from './data-errors';
 import { debtCollectionActivities } from './debt-collection';
 import { debtCaseActivities } from './debt-case';
 import { debtCaseHandOffActivities } from './debt-case-handoff';
@@ -13,11 +14,14 @@ import { eventsExtractActivities } from './events-extract';
 
 export type { ActivityDeps } from './deps';
 
-/** All activities, built from their dependencies; workflows import only this factory's type. */
+/**
+ * All activities, built from their dependencies; workflows import only this factory's type. Data
+ * the database refuses fails an activity at once instead of retrying it forever.
+ */
 export function createActivities(given: ActivityDeps) {
   // One guard for every outbound path (webhooks, http collectors, pull sources).
   const deps: ActivityDeps = { ...given, outbound: outboundGuardOf(given) };
-  return {
+  return failingFastOnDataErrors({
     ...invoiceStateActivities(deps),
     ...messagingActivities(deps),
     ...importTransmissionActivities(deps),
@@ -29,7 +33,7 @@ export function createActivities(given: ActivityDeps) {
     ...webhookActivities(deps),
     ...batchFileActivities(deps),
     ...eventsExtractActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -9,6 +9,7 @@ import { ImportTransmissionRefused, transmitImport } from '../services/import-tr
 import { newId } from '../services/ids';
 import type { OutboundGuard } from '../outbound/guard';
 import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
+import { newPaymentReference } from '../services/payment-references';
 import { secretBoxFor } from '../services/secret-box';
 import { outboundGuardOf, type ActivityDeps } from './deps';
 
@@ -167,7 +168,7 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
             await tx.update(pullSources).set({ draftImportId: draftImport!.id }).where(eq(pullSources.companyId, company.id));
           }
           const id = newId('inv');
-          newInvoices.push({ id, partnerId: company.partnerId, companyId: company.id, importId: draftImport!.id, externalId: record.external_id, ...fields.invoice });
+          newInvoices.push({ id, partnerId: company.partnerId, companyId: company.id, importId: draftImport!.id, externalId: record.external_id, paymentReference: newPaymentReference(), ...fields.invoice });
           newLines.push(...lineRows(id, fields.lines));
           counts.created++;
         }

@@ -50,6 +50,7 @@ const failureStatus: Record<string, { status: 409 | 422; }> = {
   [InvoiceFailure.creditExceedsDue]: { status: 422 },
   [InvoiceFailure.arrangementInPlace]: { status: 409 },
   [InvoiceFailure.notAllowedByPolicy]: { status: 422 },
+  [InvoiceFailure.amountOutOfRange]: { status: 422 },
 };
 
 /** Turns a rejected workflow update into the contract's error. */

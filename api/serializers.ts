@@ -58,6 +58,7 @@ export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeo
     due_date: i.dueDate,
     currency: i.currency,
     reference: i.reference,
+    payment_reference: i.paymentReference,
     debtor: i.debtor,
     status: i.status,
     amount_total_cents: i.amountTotalCents,

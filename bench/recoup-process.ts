@@ -22,6 +22,7 @@ import { createMailer } from '../messaging/mailer';
 import { createSmsSender } from '../messaging/sms';
 import { createApiKey, createPartner } from '../services/api-keys';
 import { newId } from '../services/ids';
+import { newPaymentReference } from '../services/payment-references';
 import { createTemporalClient } from '../temporal/connection';
 import { dataConverterFor } from '../temporal/data-converter';
 import { bundleWorkflows, createWorker, workerTuningFrom } from '../worker/create-worker';
@@ -128,6 +129,7 @@ async function main(): Promise<void> {
           issueDate: new Date().toISOString().slice(0, 10),
           dueDate: c.dueDate,
           currency: 'EUR',
+          paymentReference: newPaymentReference(),
           debtor: { first_name: 'Anna', last_name: `de Vries ${done + i + 1}`, email: `debtor${done + i + 1}@example.nl`, locale: 'nl' as const, timezone: c.timezone },
           amountTotalCents: 12_000,
         };

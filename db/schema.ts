@@ -104,6 +104,8 @@ export const invoices = pgTable(
     dueDate: date('due_date', { mode: 'string' }).notNull(),
     currency: text('currency').notNull(),
     reference: text('reference'),
+    /** The ISO 11649 RF reference Recoup gave the invoice (normalised: no spaces, upper case). */
+    paymentReference: text('payment_reference').notNull(),
     debtor: jsonb('debtor').$type<Debtor>().notNull(),
     amountTotalCents: integer('amount_total_cents').notNull().default(0),
     amountPaidCents: integer('amount_paid_cents').notNull().default(0),
@@ -131,6 +133,8 @@ export const invoices = pgTable(
     index('invoices_reference_upper').on(sql`upper(${t.reference})`),
     index('invoices_number_upper').on(sql`upper(${t.invoiceNumber})`),
     index('invoices_id_upper').on(sql`upper(${t.id})`),
+    // Unique across all partners: a bank line naming it pays exactly one invoice.
+    uniqueIndex('invoices_payment_reference_unique').on(t.paymentReference),
   ],
 );
 
@@ -645,7 +649,9 @@ export const bankTransactions = pgTable(
     /** The invoice paid (matched, resolved), or the one found but not payable (unmatched). */
     invoiceId: text('invoice_id').references(() => invoices.id),
     /** `reference`, `amount_and_name` (automatic) or `ops` (resolved by hand). */
-    matchedBy: text('matched_by').$type<'reference' | 'amount_and_name' | 'ops'>(),
+    // `amount_and_name`: lines matched before matching by amount and name alone was dropped (it let
+    // another tenant's invoice with the same debtor name and amount catch a payment).
+    matchedBy: text('matched_by').$type<'payment_reference' | 'reference' | 'amount_and_name' | 'ops'>(),
     /** Why the line waits (no invoice found, several found, invoice closed) or why it was dismissed. */
     note: text('note'),
     /** Set once matching ran; a line stored but never matched (a crash) is matched by the next import. */

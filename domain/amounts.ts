@@ -9,6 +9,17 @@ export interface InvoiceAmounts {
   feesCents: number;
 }
 
+/**
+ * The largest amount the database holds: amount columns are PostgreSQL `integer` (int4). Requests
+ * are refused above it (a 400 naming the field) rather than failing at the database.
+ */
+export const MAX_AMOUNT_CENTS = 2_147_483_647;
+
+/** The largest sum of amounts a record may reach (totals, running sums) and still be stored. */
+export function fitsAmountColumn(cents: number): boolean {
+  return Number.isSafeInteger(cents) && Math.abs(cents) <= MAX_AMOUNT_CENTS;
+}
+
 export function amountDue(a: InvoiceAmounts): number {
   return Math.max(0, a.amountTotalCents + a.feesCents - a.amountPaidCents - a.amountCreditedCents);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { debtCaseCloseReasons, debtCaseEnvironments, debtCaseStates } from './debt-case';
 import { country, currency, isoDate, positiveAmountCents } from './schemas';
+import { fitsAmountColumn, MAX_AMOUNT_CENTS } from './amounts';
 
 /**
  * Request schemas of the debt collection case API (snake_case, as on the wire). The create body
@@ -43,7 +44,7 @@ export const billingAddressSchema = z.object({
 
 export const debtCaseLineItemSchema = z.object({
   /** The line's total including tax (not per unit), in minor units; discounts are negative. */
-  amount_including_tax_cents: wholeNumber(z.number().int().min(-100_000_000_000).max(100_000_000_000)),
+  amount_including_tax_cents: wholeNumber(z.number().int().min(-MAX_AMOUNT_CENTS).max(MAX_AMOUNT_CENTS)),
   name: text(200),
   quantity: positiveNumber,
   sku: text(100),
@@ -61,7 +62,12 @@ export const debtCaseCreateSchema = z.object({
   environment: lowerCaseEnum(debtCaseEnvironments),
   external_id: text(100),
   language: z.string().regex(/^[a-z]{2}([_-][A-Za-z]{2})?$/, 'must be a language such as de_DE or en'),
-  line_items: z.array(debtCaseLineItemSchema).min(1).max(500),
+  line_items: z
+    .array(debtCaseLineItemSchema)
+    .min(1)
+    .max(500)
+    // The case's amount is their sum, kept in an integer column.
+    .refine((items) => fitsAmountColumn(items.reduce((sum, l) => sum + l.amount_including_tax_cents, 0)), { message: `the line items must add up to at most ${MAX_AMOUNT_CENTS} cents` }),
   reference: text(140),
   /** The invoice this case is about, when it is one of the company's invoices in Recoup. */
   invoice_id: text(64).optional(),

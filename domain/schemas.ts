@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isValidTimezone } from './local-time';
 import { invoiceStatuses } from './invoice-status';
+import { fitsAmountColumn, invoiceTotal, lineTotal, MAX_AMOUNT_CENTS } from './amounts';
 
 /**
  * Request and resource schemas of the partner API (snake_case, as on the wire).
@@ -15,7 +16,8 @@ export const currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code
 export const country = z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as NL');
 export const locale = z.enum(['nl', 'en', 'de', 'fr']);
 export const timezone = z.string().min(1).max(64).refine(isValidTimezone, 'must be an IANA timezone such as Europe/Amsterdam');
-export const amountCents = z.number().int('must be an integer amount in cents').min(0).max(100_000_000_000);
+const tooLarge = `must be at most ${MAX_AMOUNT_CENTS} cents`;
+export const amountCents = z.number().int('must be an integer amount in cents').min(0).max(MAX_AMOUNT_CENTS, tooLarge);
 export const positiveAmountCents = amountCents.min(1, 'must be at least 1 cent');
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -85,12 +87,26 @@ export const importCreateSchema = z.object({
   settings: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const invoiceLineSchema = z.object({
-  description: text(500),
-  amount_cents: z.number().int('must be an integer amount in cents').min(-100_000_000_000).max(100_000_000_000),
-  quantity: z.number().positive().max(1_000_000).default(1),
-  vat_rate: z.number().min(0).max(100).default(0),
-});
+export const invoiceLineSchema = z
+  .object({
+    description: text(500),
+    amount_cents: z.number().int('must be an integer amount in cents').min(-MAX_AMOUNT_CENTS, `must be at least -${MAX_AMOUNT_CENTS} cents`).max(MAX_AMOUNT_CENTS, tooLarge),
+    quantity: z.number().positive().max(1_000_000).default(1),
+    vat_rate: z.number().min(0).max(100).default(0),
+  })
+  .refine((l) => fitsAmountColumn(lineTotal({ amountCents: l.amount_cents, quantity: l.quantity })), {
+    path: ['quantity'],
+    message: `amount_cents × quantity must be within ±${MAX_AMOUNT_CENTS} cents`,
+  });
+
+/** An invoice's lines: their total must fit the invoice's amount columns too. */
+const invoiceLinesSchema = z
+  .array(invoiceLineSchema)
+  .min(1)
+  .max(500)
+  .refine((lines) => fitsAmountColumn(invoiceTotal(lines.map((l) => ({ amountCents: l.amount_cents, quantity: l.quantity })))), {
+    message: `the lines must add up to at most ${MAX_AMOUNT_CENTS} cents`,
+  });
 
 export const invoiceCreateSchema = z.object({
   import_id: text(64),
@@ -101,7 +117,7 @@ export const invoiceCreateSchema = z.object({
   currency: currency.optional(),
   reference: text(140).optional(),
   debtor: debtorSchema,
-  invoice_lines: z.array(invoiceLineSchema).min(1).max(500),
+  invoice_lines: invoiceLinesSchema,
 });
 
 export const creditSchema = z.object({ amount_cents: positiveAmountCents, reason: text(500).optional() });

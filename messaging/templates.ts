@@ -1,3 +1,5 @@
+import { printedPaymentReference } from '../domain/payment-reference';
+
 /** Message texts per kind and language. Rendering is pure: the same input gives the same message. */
 export type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice' | 'installment_reminder';
 export type Locale = 'nl' | 'en' | 'de' | 'fr';
@@ -11,6 +13,8 @@ export interface MessageContext {
   amountDue: string;
   dueDate: string;
   portalUrl: string;
+  /** The invoice's RF payment reference: a bank transfer naming it is matched to this invoice. */
+  paymentReference: string;
   dunningLevel?: number;
   fee?: string;
   /** A statutory fee announced by the 14-day notice, charged if unpaid after it. */
@@ -24,6 +28,14 @@ const announcedFeeText: Record<Locale, (c: MessageContext) => string> = {
   nl: (c) => `Betaalt u niet binnen 14 dagen na ontvangst van deze aanmaning, dan worden incassokosten van ${c.announcedFee} in rekening gebracht.`,
   de: (c) => `Zahlen Sie nicht innerhalb von 14 Tagen nach Erhalt dieser Mahnung, werden Inkassokosten von ${c.announcedFee} berechnet.`,
   fr: (c) => `Sans paiement dans les 14 jours suivant la réception de cet avis, des frais de recouvrement de ${c.announcedFee} seront facturés.`,
+};
+
+/** How to pay by bank transfer, in every email; the SMS carries the reference after a short label. */
+const paymentReferenceText: Record<Locale, { email: (ref: string) => string; sms: string }> = {
+  en: { email: (ref) => `Paying by bank transfer? State payment reference ${ref}.`, sms: 'Ref' },
+  nl: { email: (ref) => `Betaalt u per overschrijving? Vermeld betalingskenmerk ${ref}.`, sms: 'Kenmerk' },
+  de: { email: (ref) => `Zahlen Sie per Überweisung? Geben Sie die Zahlungsreferenz ${ref} an.`, sms: 'Ref' },
+  fr: { email: (ref) => `Paiement par virement ? Indiquez la référence de paiement ${ref}.`, sms: 'Réf' },
 };
 
 interface Texts {
@@ -149,10 +161,12 @@ export function renderEmail(c: MessageContext): RenderedEmail {
   const t = lang[c.kind];
   const subject = t.subject(c);
   const intro = c.announcedFee ? `${t.intro(c)} ${announcedFeeText[c.locale](c)}` : t.intro(c);
-  const text = `${lang.greeting(c.debtorName)}\n\n${intro}\n\n${lang.cta}: ${c.portalUrl}\n\n${c.companyName}\n\n--\n${lang.unsubscribe}\n`;
+  const reference = paymentReferenceText[c.locale].email(printedPaymentReference(c.paymentReference));
+  const text = `${lang.greeting(c.debtorName)}\n\n${intro}\n\n${lang.cta}: ${c.portalUrl}\n\n${reference}\n\n${c.companyName}\n\n--\n${lang.unsubscribe}\n`;
   const html = `<!doctype html><html lang="${c.locale}"><body style="font-family:sans-serif;max-width:560px;margin:auto">
 <p>${escapeHtml(lang.greeting(c.debtorName))}</p>
 <p>${escapeHtml(intro)}</p>
+<p>${escapeHtml(reference)}</p>
 <p><a href="${escapeHtml(c.portalUrl)}" style="display:inline-block;padding:12px 20px;background:#0a5;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(lang.cta)}</a></p>
 <p>${escapeHtml(c.companyName)}</p>
 <hr><p style="color:#666;font-size:12px">${escapeHtml(lang.unsubscribe)}</p>
@@ -161,7 +175,7 @@ export function renderEmail(c: MessageContext): RenderedEmail {
 }
 
 export function renderSms(c: MessageContext): string {
-  return texts[c.locale][c.kind].sms(c);
+  return `${texts[c.locale][c.kind].sms(c)} ${paymentReferenceText[c.locale].sms}: ${c.paymentReference}`;
 }
 
 export function formatMoney(cents: number, currency: string, locale: Locale): string {

@@ -31,7 +31,7 @@ export async function collectionStatements(
     .where(and(ofCompany, lt(ledgerEntries.occurredAt, start)))
     .groupBy(invoices.currency);
   const rows = await db
-    .select({ entry: ledgerEntries, invoice: { id: invoices.id, number: invoices.invoiceNumber, reference: invoices.reference, currency: invoices.currency, debtor: invoices.debtor } })
+    .select({ entry: ledgerEntries, invoice: { id: invoices.id, number: invoices.invoiceNumber, reference: invoices.reference, paymentReference: invoices.paymentReference, currency: invoices.currency, debtor: invoices.debtor } })
     .from(ledgerEntries)
     .innerJoin(invoices, eq(invoices.id, ledgerEntries.invoiceId))
     .where(and(ofCompany, gte(ledgerEntries.occurredAt, start), lt(ledgerEntries.occurredAt, end)))
@@ -61,8 +61,9 @@ export async function collectionStatements(
           invoiceId: r.invoice.id,
           invoiceNumber: r.invoice.number,
           invoiceReference: r.invoice.reference,
+          creditorReference: r.invoice.paymentReference,
           debtorName: debtorNames(r.invoice.debtor)[0] ?? '',
-          paymentReference: r.entry.externalId,
+          paymentExternalId: r.entry.externalId,
         }),
       ),
   }));

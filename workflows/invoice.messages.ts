@@ -132,6 +132,8 @@ export const InvoiceFailure = {
   notOnHold: 'invoice_not_on_hold',
   arrangementInPlace: 'arrangement_in_place',
   notAllowedByPolicy: 'not_allowed_by_policy',
+  /** The payments would add up to more than the database holds for one invoice. */
+  amountOutOfRange: 'amount_out_of_range',
 } as const;
 
 export function invoiceWorkflowId(invoiceId: string): string {

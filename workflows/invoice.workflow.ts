@@ -17,7 +17,7 @@ import type { EventType } from '../services/events';
 import type { Channel } from '../domain/dunning-policy';
 import { afterAction, allowedSendTime, initialPlanState, nextPlannedAction, type PlanContext, type PlanState, type PlannedAction } from '../domain/dunning-plan';
 import type { GuardrailCheck } from '../domain/guardrails';
-import { amountDue } from '../domain/amounts';
+import { amountDue, fitsAmountColumn, MAX_AMOUNT_CENTS } from '../domain/amounts';
 import { addDays, localDateTime, localTimeToUtc } from '../domain/local-time';
 import { paymentPlanProblem, promiseToPayProblem, schedulePaymentPlan } from '../domain/payment-plan';
 import {
@@ -162,7 +162,13 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       }
       return snapshot;
     },
-    { validator: (_p) => rejectIfClosed() },
+    {
+      validator: (p) => {
+        rejectIfClosed();
+        // Refused before it enters history: persisting it would fail at the database.
+        if (!fitsAmountColumn(state.amountPaidCents + p.amountCents)) fail(InvoiceFailure.amountOutOfRange, `the payments of this invoice would add up to more than ${MAX_AMOUNT_CENTS} cents`);
+      },
+    },
   );
 
   setHandler(

@@ -42,7 +42,7 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
   r.post('/:id/resolve', async (req, res) => {
     const id = String(req.params.id);
     const invoice = text(req.body?.invoice);
-    if (!invoice) return render(req, res, 400, { problem: 'Give the invoice id or number to assign the line to.', lineId: id });
+    if (!invoice) return render(req, res, 400, { problem: 'Give the invoice id, payment reference or number to assign the line to.', lineId: id });
     try {
       await resolveBankTransaction({ db, temporal }, id, { invoice, by: req.consoleUser!.email, reason: text(req.body?.reason).slice(0, 1000) });
     } catch (err) {
@@ -75,7 +75,7 @@ function reconciliationPage(viewer: Viewer, input: { waiting: BankTransactionRow
     .map(
       (t) => `<tr data-testid="bank-line" data-line-id="${e(t.id)}"><td>${e(t.valueDate)}</td><td class="num">${money(t)}</td><td>${e(t.counterpartyName ?? '')}</td>
 <td><pre>${e(t.remittance)}</pre>${t.note ? `<p class="muted">${e(t.note)}</p>` : ''}</td>
-<td><form method="post" action="/console/reconciliation/${e(t.id)}/resolve">${csrfField(viewer.csrf)}<label for="inv-${e(t.id)}">Invoice id or number</label><input type="text" id="inv-${e(t.id)}" name="invoice" required value="${e(t.invoiceId ?? '')}">
+<td><form method="post" action="/console/reconciliation/${e(t.id)}/resolve">${csrfField(viewer.csrf)}<label for="inv-${e(t.id)}">Invoice id, payment reference or number</label><input type="text" id="inv-${e(t.id)}" name="invoice" required value="${e(t.invoiceId ?? '')}">
 <label for="why-${e(t.id)}">Note (optional)</label><input type="text" id="why-${e(t.id)}" name="reason" maxlength="1000"><p><button type="submit">Assign</button></p></form>
 <form method="post" action="/console/reconciliation/${e(t.id)}/dismiss">${csrfField(viewer.csrf)}<label for="dis-${e(t.id)}">Reason to dismiss</label><input type="text" id="dis-${e(t.id)}" name="reason" required maxlength="1000"><p><button type="submit">Dismiss</button></p></form></td></tr>`,
     )

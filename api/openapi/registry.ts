@@ -562,7 +562,7 @@ export const routes: readonly ApiRoute[] = [
     tag: 'Statements',
     summary: "MT940 statement of a company's collected payments",
     description:
-      'SWIFT MT940 of Recoup\'s collection account (`RECOUP_COLLECTION_IBAN`) for the company, one statement per currency: `:60F:` the net of everything collected before `from`, one `:61:`/`:86:` per payment (credit) or chargeback, refund or reversal (debit) from `from` to `to` inclusive (dates in the company\'s timezone), `:86:` with `/EREF/` payment reference, `/REMI/` invoice reference, number and id, `/NAME/` debtor; `:62F:` and `:64:` the closing balance. Sent as an attachment.',
+      'SWIFT MT940 of Recoup\'s collection account (`RECOUP_COLLECTION_IBAN`) for the company, one statement per currency: `:60F:` the net of everything collected before `from`, one `:61:`/`:86:` per payment (credit) or chargeback, refund or reversal (debit) from `from` to `to` inclusive (dates in the company\'s timezone), `:61:` with the invoice\'s RF payment reference, `:86:` with `/EREF/` the payment\'s external id, `/REMI/` invoice reference, number and id, `/NAME/` debtor; `:62F:` and `:64:` the closing balance. Sent as an attachment.',
     roles: partnerOrOps,
     query: statementQuerySchema,
     response: { status: 200, description: 'An MT940 file', mediaType: 'text/plain' },
@@ -574,7 +574,7 @@ export const routes: readonly ApiRoute[] = [
     tag: 'Statements',
     summary: "camt.053 statement of a company's collected payments",
     description:
-      'ISO 20022 camt.053.001.02 with the same content as the MT940: per currency a `Stmt` with balances `OPBD` and `CLBD` and one booked `Ntry` per payment, whose `TxDtls` carry `RmtInf/Ustrd`, `RmtInf/Strd` (invoice number as `RfrdDocInf/Nb`, reference as `CdtrRefInf/Ref`) and the debtor as `RltdPties/Dbtr/Nm`.',
+      'ISO 20022 camt.053.001.02 with the same content as the MT940: per currency a `Stmt` with balances `OPBD` and `CLBD` and one booked `Ntry` per payment, whose `TxDtls` carry `RmtInf/Ustrd`, `RmtInf/Strd` (invoice number as `RfrdDocInf/Nb`, the RF payment reference as `CdtrRefInf/Ref` typed `SCOR`) and the debtor as `RltdPties/Dbtr/Nm`.',
     roles: partnerOrOps,
     query: statementQuerySchema,
     response: { status: 200, description: 'A camt.053 XML document', mediaType: 'application/xml' },
@@ -586,7 +586,7 @@ export const routes: readonly ApiRoute[] = [
     tag: 'Statements',
     summary: 'Import a bank statement of the collection account (reconciliation)',
     description:
-      'The file as the bank sent it: MT940 or MT942 as `text/plain`, camt.053 as `application/xml` (`text/xml` too). Each credit line is matched to an invoice by its reference, number or Recoup id in the remittance text, else by exact amount due and debtor name (only when exactly one invoice fits), and paid through the invoice workflow (source `bank`). The others wait as `unmatched` for ops in the console (`/console/reconciliation`). The same file again answers 200 with the first import and changes nothing; lines already imported from another file are skipped. A file that cannot be read is a 400 `statement_unreadable` whose `details[0].path` names the line and tag (`line 5 (:61:)`) or the camt.053 element.',
+      'The file as the bank sent it: MT940 or MT942 as `text/plain`, camt.053 as `application/xml` (`text/xml` too). Each credit line is matched to an invoice by the RF payment reference in the remittance text (check digits verified), else by an invoice\'s reference, number or Recoup id only when exactly one invoice of all partners fits the text, the amount is its amount due and the payer (when the bank names one) is its debtor; a match is paid through the invoice workflow (source `bank`). The others wait as `unmatched` for ops in the console (`/console/reconciliation`). The same file again answers 200 with the first import and changes nothing; lines already imported from another file are skipped. A file that cannot be read is a 400 `statement_unreadable` whose `details[0].path` names the line and tag (`line 5 (:61:)`) or the camt.053 element.',
     roles: ['ops'],
     body: 'BankStatementFile',
     bodyMediaType: 'text/plain',

@@ -100,6 +100,10 @@ export const invoiceSchema = z.object({
   due_date: z.iso.date(),
   currency: z.string(),
   reference: nullableText,
+  payment_reference: z
+    .string()
+    .regex(/^RF[0-9]{2}[A-Z0-9]{1,21}$/)
+    .describe('ISO 11649 structured creditor reference Recoup assigned (unique across all partners). The debtor pays with it; bank reconciliation matches it first.'),
   debtor: debtorSchema,
   status: z.enum(invoiceStatuses),
   amount_total_cents: z.number().int(),

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { isoDate } from '../../domain/schemas';
+import { MAX_AMOUNT_CENTS } from '../../domain/amounts';
 import type { Locale } from '../../messaging/templates';
 
 /** The portal's form fields as typed by people: amounts in euros with a comma or a point, dates from a date picker. */
 
-const MAX_CENTS = 100_000_000_000;
+// What the database holds (amounts are int4 columns).
+const MAX_CENTS = MAX_AMOUNT_CENTS;
 
 /**
  * Cents from "25", "25,5", "25.50", "1.234,56", "1,234.56" or "€ 1 234,56": the last separator

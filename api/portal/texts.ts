@@ -51,6 +51,7 @@ export type ProblemCode =
 export interface PortalTexts {
   title: T;
   invoice: string;
+  paymentReference: string;
   issueDate: string;
   dueDate: string;
   lines: string;
@@ -82,6 +83,7 @@ export interface PortalTexts {
 const en: PortalTexts = {
   title: (p) => `Your invoice from ${p.company}`,
   invoice: 'Invoice',
+  paymentReference: 'Payment reference',
   issueDate: 'Invoice date',
   dueDate: 'Due date',
   lines: 'What it is for',
@@ -169,6 +171,7 @@ const en: PortalTexts = {
 const nl: PortalTexts = {
   title: (p) => `Uw factuur van ${p.company}`,
   invoice: 'Factuur',
+  paymentReference: 'Betalingskenmerk',
   issueDate: 'Factuurdatum',
   dueDate: 'Vervaldatum',
   lines: 'Waarvoor',
@@ -256,6 +259,7 @@ const nl: PortalTexts = {
 const de: PortalTexts = {
   title: (p) => `Ihre Rechnung von ${p.company}`,
   invoice: 'Rechnung',
+  paymentReference: 'Zahlungsreferenz',
   issueDate: 'Rechnungsdatum',
   dueDate: 'Fällig am',
   lines: 'Wofür',
@@ -343,6 +347,7 @@ const de: PortalTexts = {
 const fr: PortalTexts = {
   title: (p) => `Votre facture de ${p.company}`,
   invoice: 'Facture',
+  paymentReference: 'Référence de paiement',
   issueDate: 'Date de facture',
   dueDate: 'Échéance',
   lines: 'Détail',

@@ -3,6 +3,7 @@ import { amountDue } from '../../domain/amounts';
 import { isFinalStatus } from '../../domain/invoice-status';
 import { addDays } from '../../domain/local-time';
 import { escapeHtml, formatMoney, type Locale } from '../../messaging/templates';
+import { printedPaymentReference } from '../../domain/payment-reference';
 import { amountInputValue } from './form-input';
 import type { PortalInvoice } from './portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
@@ -126,7 +127,7 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
 
   const overview = `<div class="card">
 <div class="row"><span>${escapeHtml(t.status)}</span><span class="badge badge-${escapeHtml(status)}" data-testid="status" data-status="${escapeHtml(status)}">${escapeHtml(t.statuses[status])}</span></div>
-<dl class="meta"><dt>${escapeHtml(t.invoice)}</dt><dd data-testid="invoice-number">${escapeHtml(invoice.invoiceNumber)}</dd><dt>${escapeHtml(t.issueDate)}</dt><dd>${d(invoice.issueDate)}</dd><dt>${escapeHtml(t.dueDate)}</dt><dd>${d(invoice.dueDate)}</dd></dl>
+<dl class="meta"><dt>${escapeHtml(t.invoice)}</dt><dd data-testid="invoice-number">${escapeHtml(invoice.invoiceNumber)}</dd><dt>${escapeHtml(t.issueDate)}</dt><dd>${d(invoice.issueDate)}</dd><dt>${escapeHtml(t.dueDate)}</dt><dd>${d(invoice.dueDate)}</dd><dt>${escapeHtml(t.paymentReference)}</dt><dd data-testid="payment-reference">${escapeHtml(printedPaymentReference(invoice.paymentReference))}</dd></dl>
 <h2>${escapeHtml(t.lines)}</h2>
 <table>${lines}${summary}</table>
 <div class="due"><span>${escapeHtml(t.amountDue)}</span><strong data-testid="amount-due">${m(due)}</strong></div>

@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
-import { invoiceTotal } from '../../domain/amounts';
+import { fitsAmountColumn, invoiceTotal, lineTotal, MAX_AMOUNT_CENTS } from '../../domain/amounts';
 import { isFinalStatus } from '../../domain/invoice-status';
 import {
   creditSchema,
@@ -20,6 +20,7 @@ import {
 import { appendEvents } from '../../services/events';
 import { newId } from '../../services/ids';
 import { invoiceLineRows } from '../../services/invoice-lines';
+import { withFreshPaymentReference } from '../../services/payment-references';
 import {
   createPaymentPlan,
   creditAndRetractInvoice,
@@ -34,7 +35,7 @@ import {
 } from '../../workflows/invoice.messages';
 import { principalOf, requireRole } from '../auth';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { conflict, fromWorkflowError, parse, unprocessable } from '../errors';
+import { AppError, conflict, fromWorkflowError, parse, unprocessable } from '../errors';
 import { partnerFilter, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
 import { decodeCursor, invoiceLineResource, invoiceResource, ledgerEntryResource, page } from '../serializers';
 
@@ -89,7 +90,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const [{ currency, country } = { currency: 'EUR', country: undefined }] = await db.select({ currency: companies.currency, country: companies.country }).from(companies).where(eq(companies.id, imp.companyId));
     const debtor = body.debtor.phone === undefined ? body.debtor : { ...body.debtor, phone: debtorPhoneE164(body.debtor.phone, body.debtor.address?.country ?? country, 'debtor.phone') };
     const id = newId('inv');
-    const row = await db.transaction(async (tx) => {
+    const row = await withFreshPaymentReference((paymentReference) => db.transaction(async (tx) => {
       const [inv] = await tx
         .insert(invoices)
         .values({
@@ -103,6 +104,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
           dueDate: body.due_date,
           currency: body.currency ?? currency,
           reference: body.reference ?? null,
+          paymentReference,
           debtor,
           amountTotalCents: total,
         })
@@ -114,7 +116,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
         )
         .returning();
       return { inv: inv!, lines };
-    });
+    }));
     // The inserted rows, ordered as a read would order them: no second round trip.
     res.status(201).json(invoiceResource(row.inv, [...row.lines].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))));
   });
@@ -161,9 +163,17 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
       if (inv.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
       const [imp] = await db.select().from(imports).where(eq(imports.id, inv.importId));
       if (imp!.status !== 'draft') throw conflict('import_not_draft', 'The invoice has been transmitted');
-      const newTotal = inv.amountTotalCents + Math.round(body.amount_cents * body.quantity);
-      if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
       const line = await db.transaction(async (tx) => {
+        // The total is read under a row lock and written in the same transaction: lines added at
+        // the same moment wait for each other instead of each adding to the same stale total.
+        const [locked] = await tx.select({ status: invoices.status, amountTotalCents: invoices.amountTotalCents }).from(invoices).where(eq(invoices.id, inv.id)).for('update');
+        if (locked!.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
+        const newTotal = locked!.amountTotalCents + lineTotal({ amountCents: body.amount_cents, quantity: body.quantity });
+        if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
+        if (!fitsAmountColumn(newTotal)) {
+          const message = `with this line the invoice would total more than ${MAX_AMOUNT_CENTS} cents`;
+          throw new AppError(400, 'validation_failed', `The request body is invalid: amount_cents: ${message}`, [{ path: 'amount_cents', message }]);
+        }
         const [l] = await tx
           .insert(invoiceLines)
           .values({ id: newId('lin'), invoiceId: inv.id, description: body.description, amountCents: body.amount_cents, quantity: body.quantity, vatRate: body.vat_rate })

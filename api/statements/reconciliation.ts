@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull, ne, notInArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { bankStatements, bankTransactions, invoices } from '../../db/schema';
 import { amountDue } from '../../domain/amounts';
-import { finalInvoiceStatuses, isFinalStatus } from '../../domain/invoice-status';
+import { isFinalStatus } from '../../domain/invoice-status';
 import { decodeStatementFile, detectFormat, StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from '../../domain/statements/bank-statement';
 import { parseCamt053 } from '../../domain/statements/camt053-parser';
 import { payerIsDebtor, referenceTokens } from '../../domain/statements/matching';
+import { normalisePaymentReference, paymentReferencesIn } from '../../domain/payment-reference';
 import { parseMt940 } from '../../domain/statements/mt940-parser';
 import { newId } from '../../services/ids';
 import { invoiceWorkflowId, registerPayment } from '../../workflows/invoice.messages';
@@ -151,57 +152,48 @@ async function matchPending(deps: ReconciliationDeps, statementId: string): Prom
   for (const line of pending) await matchLine(deps, line);
 }
 
-const open = () => and(ne(invoices.status, 'draft'), notInArray(invoices.status, [...finalInvoiceStatuses]));
+type MatchedBy = 'payment_reference' | 'reference';
 
 /**
- * First by reference: the invoice whose reference, number or Recoup id is a word of the remittance
- * text (only one may be); then by amount and name: the one open invoice in that currency whose
- * amount due is exactly the amount and whose debtor is the payer.
+ * Which invoice a credit line pays, trusting only what no partner can choose for another tenant:
+ * first the RF payment reference Recoup gave the invoice (normalised, check digits verified; unique
+ * across partners). Then the partner's own words (`reference`, `invoice_number`) or a Recoup id in
+ * the remittance text, but only when exactly one invoice of all tenants fits the text, its amount
+ * due is the line's amount, and the payer the bank names (if it names one) is its debtor. A partner
+ * that picks another tenant's invoice number or a common word as its reference thus makes the
+ * line wait for ops; it never catches the payment. Anything else waits for ops, with a note.
  */
-export async function findInvoiceFor(db: Db, line: Pick<BankTransactionRow, 'remittance' | 'customerReference' | 'counterpartyName' | 'amountCents' | 'currency'>): Promise<{ invoice: InvoiceRow | null; by: 'reference' | 'amount_and_name' | null; note: string | null }> {
-  const tokens = referenceTokens([line.customerReference ?? '', line.remittance].join(' '));
-  if (tokens.length) {
-    const byReference = await db
-      .select()
-      .from(invoices)
-      .where(
-        and(
-          ne(invoices.status, 'draft'),
-          or(inArray(sql`upper(${invoices.id})`, tokens), inArray(sql`upper(${invoices.reference})`, tokens), inArray(sql`upper(${invoices.invoiceNumber})`, tokens)),
-        ),
-      )
-      .limit(20);
-    // An exact id beats a reference or number that several invoices share.
-    const byId = byReference.filter((i) => tokens.includes(i.id.toUpperCase()));
-    const found = byId.length === 1 ? byId : byReference;
-    if (found.length === 1) return { invoice: found[0]!, by: 'reference', note: null };
-    if (found.length > 1) {
-      const stillOpen = found.filter((i) => !isFinalStatus(i.status));
-      if (stillOpen.length === 1) return { invoice: stillOpen[0]!, by: 'reference', note: null };
-    }
+export async function findInvoiceFor(db: Db, line: Pick<BankTransactionRow, 'remittance' | 'customerReference' | 'counterpartyName' | 'amountCents' | 'currency'>): Promise<{ invoice: InvoiceRow | null; by: MatchedBy | null; note: string | null; suggested?: InvoiceRow }> {
+  const text = [line.customerReference ?? '', line.remittance].join(' ');
+  const rfReferences = paymentReferencesIn(text);
+  if (rfReferences.length) {
+    const byPaymentReference = await db.select().from(invoices).where(inArray(invoices.paymentReference, rfReferences)).limit(2);
+    if (byPaymentReference.length === 1) return { invoice: byPaymentReference[0]!, by: 'payment_reference', note: null };
+    if (byPaymentReference.length > 1) return { invoice: null, by: null, note: 'the text names payment references of several invoices: choose one' };
   }
-  const sameAmount = await db
+
+  const tokens = referenceTokens(text);
+  if (!tokens.length) return { invoice: null, by: null, note: 'no payment reference or invoice reference in the text' };
+  // Every invoice of every partner, drafts and closed ones included: the text must fit one only.
+  const fits = await db
     .select()
     .from(invoices)
-    .where(
-      and(
-        open(),
-        eq(invoices.currency, line.currency),
-        // bigint on both sides: a bank line may hold more than an integer column (15-digit amounts).
-        sql`${invoices.amountTotalCents}::bigint + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents} = ${line.amountCents}::bigint`,
-      ),
-    )
-    .limit(200);
-  const candidates = sameAmount.filter((i) => amountDue(i) === line.amountCents && payerIsDebtor(line.counterpartyName, line.remittance, i.debtor));
-  if (candidates.length === 1) return { invoice: candidates[0]!, by: 'amount_and_name', note: null };
-  if (candidates.length > 1) return { invoice: null, by: null, note: `${candidates.length} open invoices of this amount and payer: choose one` };
-  return { invoice: null, by: null, note: 'no invoice found by reference, or by amount and payer name' };
+    .where(or(inArray(sql`upper(${invoices.id})`, tokens), inArray(sql`upper(${invoices.reference})`, tokens), inArray(sql`upper(${invoices.invoiceNumber})`, tokens)))
+    .limit(2);
+  if (fits.length === 0) return { invoice: null, by: null, note: 'no invoice has a payment reference, reference, number or id in the text' };
+  if (fits.length > 1) return { invoice: null, by: null, note: 'the text fits several invoices: choose one' };
+  const invoice = fits[0]!;
+  // Shown to ops as the likely invoice; paid only when they assign it.
+  const fitsOnly = (why: string) => ({ invoice: null, by: null, note: `the text fits invoice ${invoice.invoiceNumber} (${invoice.status}), but ${why}`, suggested: invoice });
+  if (amountDue(invoice) !== line.amountCents) return fitsOnly(`the amount is not its amount due of ${amountDue(invoice)} cents`);
+  if (line.counterpartyName && !payerIsDebtor(line.counterpartyName, '', invoice.debtor)) return fitsOnly('the payer is not its debtor');
+  return { invoice, by: 'reference', note: null };
 }
 
 async function matchLine(deps: ReconciliationDeps, line: BankTransactionRow): Promise<void> {
-  const { invoice, by, note } = await findInvoiceFor(deps.db, line);
+  const { invoice, by, note, suggested } = await findInvoiceFor(deps.db, line);
   if (!invoice || !by) {
-    await deps.db.update(bankTransactions).set({ note, matchedAt: new Date(), updatedAt: new Date() }).where(eq(bankTransactions.id, line.id));
+    await deps.db.update(bankTransactions).set({ note, invoiceId: suggested?.id ?? null, matchedAt: new Date(), updatedAt: new Date() }).where(eq(bankTransactions.id, line.id));
     return;
   }
   const refused = await payInvoice(deps, invoice, line);
@@ -247,7 +239,7 @@ async function payInvoice(deps: ReconciliationDeps, invoice: InvoiceRow, line: B
   }
 }
 
-/** Ops assign a waiting line to an invoice (its id, or its number when only one invoice has it): paid through the workflow. */
+/** Ops assign a waiting line to an invoice (its id, its payment reference, or its number when only one invoice has it): paid through the workflow. */
 export async function resolveBankTransaction(deps: ReconciliationDeps, id: string, input: { invoice: string; by: string; reason?: string }): Promise<BankTransactionRow> {
   const line = await waitingLine(deps.db, id);
   if (line.direction !== 'credit') throw conflict('not_a_credit', 'Only money received can pay an invoice');
@@ -255,7 +247,7 @@ export async function resolveBankTransaction(deps: ReconciliationDeps, id: strin
   const found = await deps.db
     .select()
     .from(invoices)
-    .where(or(eq(invoices.id, wanted), and(eq(invoices.invoiceNumber, wanted), ne(invoices.status, 'draft'))))
+    .where(or(eq(invoices.id, wanted), eq(invoices.paymentReference, normalisePaymentReference(wanted)), and(eq(invoices.invoiceNumber, wanted), ne(invoices.status, 'draft'))))
     .limit(20);
   const exact = found.filter((i) => i.id === wanted);
   const choice = exact.length ? exact : found;

@@ -21,7 +21,7 @@ export const bankTransactionSchema = z.object({
   remittance: z.string().describe('The remittance text the invoice was looked for in'),
   status: z.enum(bankTransactionStatuses).describe('`matched` automatically, `resolved` or `dismissed` by ops, `unmatched` while it waits'),
   invoice_id: nullableText.describe('The invoice paid, or the one found but not payable'),
-  matched_by: z.enum(['reference', 'amount_and_name', 'ops']).nullable(),
+  matched_by: z.enum(['payment_reference', 'reference', 'amount_and_name', 'ops']).nullable(),
   note: nullableText.describe('Why the line waits, or why it was set aside'),
   resolved_by: nullableText,
   resolved_at: z.iso.datetime().nullable(),

@@ -6,8 +6,9 @@ export const CAMT053_NAMESPACE = 'urn:iso:std:iso:20022:tech:xsd:camt.053.001.02
 /**
  * ISO 20022 camt.053.001.02 (BankToCustomerStatementV02): one Stmt per currency, balances OPBD
  * and CLBD, one booked Ntry per payment (credit) or reversal (debit) whose TxDtls carry the
- * invoice: RmtInf/Ustrd in words, RmtInf/Strd with the invoice number (RfrdDocInf/Nb) and its
- * reference (CdtrRefInf/Ref), the debtor as RltdPties/Dbtr/Nm.
+ * invoice: RmtInf/Ustrd in words, RmtInf/Strd with the invoice number (RfrdDocInf/Nb) and its RF
+ * payment reference (CdtrRefInf/Ref, typed SCOR issued by ISO as ISO 11649 references are), the
+ * debtor as RltdPties/Dbtr/Nm.
  */
 export function writeCamt053(statements: readonly CollectionStatement[], messageId: string, createdAt: string): string {
   const out: string[] = [];
@@ -49,9 +50,9 @@ function entry(e: StatementEntry, currency: string): string {
   const amount = `<Amt Ccy="${esc(currency)}">${xmlAmount(Math.abs(e.amountCents), currency)}</Amt>`;
   // Received credit transfer; a debit is the return of one.
   const code = `<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>${credit ? 'ESCT' : 'RRTN'}</SubFmlyCd></Fmly></Domn></BkTxCd>`;
-  const refs = `<Refs><AcctSvcrRef>${max(e.id, 35)}</AcctSvcrRef>${e.paymentReference ? `<EndToEndId>${max(e.paymentReference, 35)}</EndToEndId>` : ''}</Refs>`;
+  const refs = `<Refs><AcctSvcrRef>${max(e.id, 35)}</AcctSvcrRef>${e.paymentExternalId ? `<EndToEndId>${max(e.paymentExternalId, 35)}</EndToEndId>` : ''}</Refs>`;
   const parties = credit ? `<RltdPties><Dbtr><Nm>${max(e.debtorName, 140)}</Nm></Dbtr></RltdPties>` : `<RltdPties><Cdtr><Nm>${max(e.debtorName, 140)}</Nm></Cdtr></RltdPties>`;
-  const strd = `<Strd><RfrdDocInf><Nb>${max(e.invoiceNumber, 35)}</Nb></RfrdDocInf><CdtrRefInf><Ref>${max(e.invoiceReference ?? e.invoiceId, 35)}</Ref></CdtrRefInf></Strd>`;
+  const strd = `<Strd><RfrdDocInf><Nb>${max(e.invoiceNumber, 35)}</Nb></RfrdDocInf><CdtrRefInf><Tp><CdOrPrtry><Cd>SCOR</Cd></CdOrPrtry><Issr>ISO</Issr></Tp><Ref>${max(e.creditorReference, 35)}</Ref></CdtrRefInf></Strd>`;
   const rmtInf = `<RmtInf><Ustrd>${max(remittanceText(e), 140)}</Ustrd>${strd}</RmtInf>`;
   return [
     '<Ntry>',

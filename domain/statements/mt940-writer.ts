@@ -8,8 +8,9 @@ import { toSwiftText, wrapSwiftLines } from './swift-text';
  *
  *   :20:  reference (16x)            :25: account (IBAN)        :28C: statement number/sequence
  *   :60F: opening balance C|D YYMMDD currency amount
- *   :61:  value date YYMMDD, entry date MMDD, C|D, amount, NTRF, customer reference (16x)//bank reference (16x)
- *   :86:  up to 6 × 65: /EREF/ payment reference /REMI/ invoice reference, number and id /NAME/ debtor
+ *   :61:  value date YYMMDD, entry date MMDD, C|D, amount, NTRF, customer reference (16x: the invoice's
+ *         RF payment reference, 16 characters)//bank reference (16x)
+ *   :86:  up to 6 × 65: /EREF/ payment's external id /REMI/ invoice reference, number and id /NAME/ debtor
  *   :62F: closing balance             :64: closing available balance (the same: no float on this account)
  */
 export function writeMt940(statements: readonly CollectionStatement[]): string {
@@ -25,11 +26,11 @@ function statementBlock(s: CollectionStatement): string {
   lines.push(`:60F:${balance(s.openingBalanceCents, s.from, s.currency)}`);
   for (const e of s.entries) {
     const mark = e.amountCents < 0 ? 'D' : 'C';
-    const customerRef = field(e.invoiceReference ?? e.invoiceNumber, 16) || 'NONREF';
+    const customerRef = field(e.creditorReference, 16) || 'NONREF';
     const bankRef = field(e.id.replace(/^led_/, ''), 64).slice(-16);
     lines.push(`:61:${yymmdd(e.date)}${e.date.slice(5, 7)}${e.date.slice(8, 10)}${mark}${swiftAmount(Math.abs(e.amountCents), s.currency)}NTRF${customerRef}//${bankRef}`);
     const details = [
-      e.paymentReference ? `/EREF/${toSwiftText(e.paymentReference)}` : '',
+      e.paymentExternalId ? `/EREF/${toSwiftText(e.paymentExternalId)}` : '',
       `/REMI/${toSwiftText(remittanceText(e))}`,
       `/NAME/${toSwiftText(e.debtorName)}`,
     ].join('');

@@ -22,9 +22,11 @@ export interface StatementEntry {
   invoiceId: string;
   invoiceNumber: string;
   invoiceReference: string | null;
+  /** The invoice's ISO 11649 RF reference, which the debtor was asked to pay with. */
+  creditorReference: string;
   debtorName: string;
   /** The payment's external id (the partner's, the provider's, or the bank's). */
-  paymentReference: string | null;
+  paymentExternalId: string | null;
 }
 
 export interface CollectionStatement {

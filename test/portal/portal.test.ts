@@ -4,6 +4,7 @@ import { events, ledgerEntries, optOuts } from '../../db/schema';
 import { formatMoney, type Locale } from '../../messaging/templates';
 import { portalTexts } from '../../api/portal/texts';
 import { formatDate } from '../../api/portal/views';
+import { localDateTime } from '../../domain/local-time';
 import { eventually } from '../support/eventually';
 import { startStack, type Stack } from '../support/stack';
 import { getPage, inDays, portalLink, postForm, testId, transmittedInvoice } from './portal-client';
@@ -203,8 +204,9 @@ test('a promise to pay within the policy is recorded; a date past its limit is r
 
   const tooFar = await postForm(`${url}/promise_to_pay`, { _csrf: csrf, date: await inDays(stack, 45) });
   expect(tooFar.status).toBe(422);
-  const today = new Date().toISOString().slice(0, 10);
-  expect(testId(tooFar.html, 'problem')).toContain(formatDate(new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10), 'nl'));
+  // The portal's "today" is the debtor's (Amsterdam), which is already tomorrow late in a UTC evening.
+  const today = localDateTime(Date.now(), 'Europe/Amsterdam').date;
+  expect(testId(tooFar.html, 'problem')).toContain(formatDate(new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10), 'nl'));
   expect(tooFar.html).toContain(`min="${today}"`);
   expect((await invoiceOf(id)).status).toBe('open');
 

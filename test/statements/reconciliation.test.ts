@@ -12,7 +12,9 @@ import { transmittedInvoices, xmllintValidate } from './support';
 let stack: Stack;
 let key: string;
 let companyId: string;
-const inv: Record<string, { id: string; invoice_number: string }> = {};
+const inv: Record<string, { id: string; invoice_number: string; payment_reference: string }> = {};
+/** In groups of four, as a notice prints it and a debtor copies it. */
+const grouped = (ref: string) => ref.replace(/(.{4})(?=.)/g, '$1 ');
 const OPS = { email: 'ops-recon@recoup.test', password: 'a long ops password' };
 const REVIEWER = { email: 'reviewer-recon@recoup.test', password: 'a long reviewer password' };
 
@@ -28,6 +30,8 @@ beforeAll(async () => {
     { invoice_number: 'CLUB-2027-F', amount_cents: 2_500, debtor: { first_name: 'Frits', last_name: 'Mulder' } },
   ]);
   Object.assign(inv, { a, b, c, d, e, f });
+  MT940 = MT940_OF(inv.b!.payment_reference);
+  CAMT053 = CAMT053_OF(inv.e!.payment_reference);
   await createConsoleUser(stack.database.db, { ...OPS, role: 'ops' });
   await createConsoleUser(stack.database.db, { ...REVIEWER, role: 'reviewer' });
 }, 180_000);
@@ -36,8 +40,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** As a bank sends it: SWIFT envelope, CRLF, :86: wrapped at 65 characters, a bank fee debit. */
-const MT940 = [
+/**
+ * As a bank sends it: SWIFT envelope, CRLF, :86: wrapped at 65 characters, a bank fee debit. B's
+ * debtor copied the payment reference from the notice.
+ */
+let MT940: string;
+const MT940_OF = (bRef: string) => [
   '{1:F01ABNANL2AXXXX0000000000}{2:O9400000261102ABNANL2AXXXX00000000002611020000N}{4:',
   ':20:ABN261102-0042',
   ':25:NL91ABNA0417164300',
@@ -47,7 +55,8 @@ const MT940 = [
   ':86:/EREF/NOTPROVIDED/REMI/Contributie 2027 kenmerk RF-CLUB-2027-17 bed',
   'ankt/NAME/A DE VRIES',
   ':61:2611021102C45,50NTRFNONREF//BNK-0002',
-  ':86:/EREF/NOTPROVIDED/REMI/ledenbijdrage/NAME/JANSEN BRAM',
+  `:86:/EREF/NOTPROVIDED/REMI/ledenbijdrage ${grouped(bRef)}`,
+  '/NAME/JANSEN BRAM',
   ':61:2611021102C30,00NTRFNONREF//BNK-0003',
   ':86:/EREF/NOTPROVIDED/REMI/voor de club/NAME/ONBEKENDE GEVER',
   ':61:2611021102D12,50NMSCNONREF//BNK-0004',
@@ -56,7 +65,9 @@ const MT940 = [
   '-}',
 ].join('\r\n');
 
-const CAMT053 = `<?xml version="1.0" encoding="UTF-8"?>
+/** D's debtor names the partner's reference; E's types the payment reference in lower case. */
+let CAMT053: string;
+const CAMT053_OF = (eRef: string) => `<?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
   <BkToCstmrStmt>
     <GrpHdr><MsgId>BANK-MSG-0043</MsgId><CreDtTm>2026-11-04T06:00:00Z</CreDtTm></GrpHdr>
@@ -72,7 +83,7 @@ const CAMT053 = `<?xml version="1.0" encoding="UTF-8"?>
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
         <NtryDtls><TxDtls>
           <Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs>
-          <RltdPties><Dbtr><Nm>Bakker-Jansen Holding</Nm></Dbtr></RltdPties>
+          <RltdPties><Dbtr><Nm>D. Bakker</Nm></Dbtr></RltdPties>
           <RmtInf><Strd><CdtrRefInf><Ref>RF-CAMT-D-0042</Ref></CdtrRefInf></Strd></RmtInf>
         </TxDtls></NtryDtls>
       </Ntry>
@@ -82,7 +93,7 @@ const CAMT053 = `<?xml version="1.0" encoding="UTF-8"?>
         <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
         <NtryDtls><TxDtls>
           <RltdPties><Dbtr><Nm>Smit, Eva</Nm></Dbtr></RltdPties>
-          <RmtInf><Ustrd>lidmaatschap</Ustrd></RmtInf>
+          <RmtInf><Ustrd>lidmaatschap ${grouped(eRef).toLowerCase()}</Ustrd></RmtInf>
         </TxDtls></NtryDtls>
       </Ntry>
       <Ntry>
@@ -104,7 +115,7 @@ const invoice = async (id: string) => (await stack.request('GET', `/api/v2/invoi
 const lines = async (status?: string) => (await stack.request('GET', `/api/v2/bank_transactions${status ? `?status=${status}` : ''}`, { key: OPS_KEY })).body.data as Array<Record<string, unknown>>;
 
 describe('in order', () => {
-  test('an MT940 import pays the invoice named by reference and the one found by amount and name; the unknown line waits', async () => {
+  test('an MT940 import pays the invoice named by its reference and the one named by its payment reference; the unknown line waits', async () => {
     const res = await importStatement(MT940, 'text/plain');
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
@@ -116,7 +127,7 @@ describe('in order', () => {
     });
     const byAmount = Object.fromEntries((res.body.transactions as Array<{ amount_cents: number }>).map((t) => [t.amount_cents, t]));
     expect(byAmount[12_000]).toMatchObject({ status: 'matched', matched_by: 'reference', invoice_id: inv.a!.id, counterparty_name: 'A DE VRIES' });
-    expect(byAmount[4_550]).toMatchObject({ status: 'matched', matched_by: 'amount_and_name', invoice_id: inv.b!.id });
+    expect(byAmount[4_550]).toMatchObject({ status: 'matched', matched_by: 'payment_reference', invoice_id: inv.b!.id });
     expect(byAmount[3_000]).toMatchObject({ status: 'unmatched', invoice_id: null, note: expect.stringContaining('no invoice') });
     expect(byAmount[1_250]).toMatchObject({ status: 'dismissed', direction: 'debit' });
 
@@ -142,14 +153,14 @@ describe('in order', () => {
     expect((await lines('unmatched')).map((l) => l.amount_cents)).toEqual([3_000]);
   });
 
-  test('a camt.053 import: by structured reference, by amount and name; a second payment of a paid invoice waits', async () => {
+  test('a camt.053 import: by structured reference, by payment reference typed in lower case; a second payment of a paid invoice waits', async () => {
     expect(xmllintValidate(CAMT053).ok).toBe(true);
     const res = await importStatement(CAMT053, 'application/xml');
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ format: 'camt053', new_transaction_count: 3, counts: { matched: 2, unmatched: 1 } });
     const byAmount = Object.fromEntries((res.body.transactions as Array<{ amount_cents: number }>).map((t) => [t.amount_cents, t]));
     expect(byAmount[7_500]).toMatchObject({ status: 'matched', matched_by: 'reference', invoice_id: inv.d!.id });
-    expect(byAmount[6_000]).toMatchObject({ status: 'matched', matched_by: 'amount_and_name', invoice_id: inv.e!.id, counterparty_name: 'Smit, Eva' });
+    expect(byAmount[6_000]).toMatchObject({ status: 'matched', matched_by: 'payment_reference', invoice_id: inv.e!.id, counterparty_name: 'Smit, Eva' });
     expect(byAmount[12_000]).toMatchObject({ status: 'unmatched', invoice_id: inv.a!.id, note: expect.stringContaining('paid') });
     expect(await invoice(inv.d!.id)).toMatchObject({ status: 'paid', amount_paid_cents: 7_500 });
     expect(await invoice(inv.e!.id)).toMatchObject({ status: 'paid', amount_paid_cents: 6_000 });
@@ -206,7 +217,7 @@ describe('in order', () => {
 });
 
 test.each<[string, string, string, number, string]>([
-  ['a partner key', MT940, 'text/plain', 403, 'forbidden'],
+  ['a partner key', MT940_OF('RF18539007547034'), 'text/plain', 403, 'forbidden'],
   ['neither MT940 nor XML', 'hello bank', 'text/plain', 400, 'statement_unreadable'],
   ['an MT940 :61: line that is no transaction', ':20:X\n:25:NL91ABNA0417164300\n:60F:C261101EUR0,00\n:61:garbage\n:62F:C261101EUR0,00\n-', 'text/plain', 400, 'statement_unreadable'],
   ['XML that is not well-formed', '<Document><BkToCstmrStmt>', 'application/xml', 400, 'statement_unreadable'],

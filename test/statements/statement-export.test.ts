@@ -24,7 +24,7 @@ interface Mt940Statement {
 let stack: Stack;
 let key: string;
 let companyId: string;
-let invoices: Array<{ id: string; invoice_number: string }>;
+let invoices: Array<{ id: string; invoice_number: string; payment_reference: string }>;
 const day = (d: Date) => d.toISOString().slice(0, 10);
 
 beforeAll(async () => {
@@ -85,7 +85,8 @@ test('the MT940 of October: opening balance from September, one :61:/:86: per pa
     expect(t.details).toContain('RF-SPLIT-0002');
     expect(t.details).toContain(invoices[1]!.invoice_number);
     expect(t.details).toContain(invoices[1]!.id.replace('_', '-'));
-    expect(t.reference).toBe('RF-SPLIT-0002');
+    // The :61: reference is the invoice's RF payment reference, whole.
+    expect(t.reference).toBe(invoices[1]!.payment_reference);
   }
   expect(split1!.structuredDetails).toMatchObject({ EREF: 'pay-split-1', NAME: 'Zoe Soren + Muller' });
   expect(last!.details).toContain(invoices[2]!.invoice_number);
@@ -130,7 +131,9 @@ test('camt.053 of October is valid against the ISO 20022 schema and carries the 
   const ntry = (n: number, path: string) => xpath(xml, `//${el('Ntry')}[${n}]/${path}`);
   expect([ntry(1, el('Amt')), ntry(1, `${el('BookgDt')}/${el('Dt')}`), ntry(1, el('CdtDbtInd'))]).toEqual(['50.00', '2024-10-05', 'CRDT']);
   const tx = `${el('NtryDtls')}/${el('TxDtls')}`;
-  expect(ntry(1, `${tx}/${el('RmtInf')}/${el('Strd')}/${el('CdtrRefInf')}/${el('Ref')}`)).toBe('RF-SPLIT-0002');
+  expect(ntry(1, `${tx}/${el('RmtInf')}/${el('Strd')}/${el('CdtrRefInf')}/${el('Ref')}`)).toBe(invoices[1]!.payment_reference);
+  expect(ntry(1, `${tx}/${el('RmtInf')}/${el('Strd')}/${el('CdtrRefInf')}/${el('Tp')}/${el('CdOrPrtry')}/${el('Cd')}`)).toBe('SCOR');
+  expect(ntry(1, `${tx}/${el('RmtInf')}/${el('Ustrd')}`)).toContain('RF-SPLIT-0002');
   expect(ntry(1, `${tx}/${el('RmtInf')}/${el('Strd')}/${el('RfrdDocInf')}/${el('Nb')}`)).toBe(invoices[1]!.invoice_number);
   expect(ntry(1, `${tx}/${el('RmtInf')}/${el('Ustrd')}`)).toContain(invoices[1]!.id);
   expect(ntry(1, `${tx}/${el('RltdPties')}/${el('Dbtr')}/${el('Nm')}`)).toBe('Zoë Søren & Müller');

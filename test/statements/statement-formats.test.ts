@@ -93,7 +93,12 @@ describe('matching rules', () => {
     ['JANSEN BRAM', '', { first_name: 'Bram', last_name: 'Jansen' }, true],
     ['Smit, Eva', '', { first_name: 'Eva', last_name: 'Smit' }, true],
     ['Zoë de Vries', '', { first_name: 'Zoe', last_name: 'de Vries' }, true],
-    ['B. JANSEN', '', { first_name: 'Bram', last_name: 'Jansen' }, false],
+    // Banks shorten first names to initials; an initial stands for one word with that letter.
+    ['B. JANSEN', '', { first_name: 'Bram', last_name: 'Jansen' }, true],
+    ['A DE VRIES', '', { first_name: 'Anna', last_name: 'de Vries' }, true],
+    ['K. JANSEN', '', { first_name: 'Bram', last_name: 'Jansen' }, false],
+    ['Bakker-Jansen Holding', '', { first_name: 'Dirk', last_name: 'Bakker' }, false],
+    ['JANSEN', '', { first_name: 'Bram', last_name: 'Jansen' }, false],
     ['STICHTING ORANJE', '', { organization_name: 'Stichting Oranje', last_name: 'Boer' }, true],
     [null, 'contributie bram jansen 2027', { first_name: 'Bram', last_name: 'Jansen' }, true],
     [null, 'contributie jansen', { first_name: 'Bram', last_name: 'Jansen' }, false],

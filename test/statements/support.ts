@@ -13,10 +13,10 @@ export interface InvoiceSpec {
 }
 
 /** Transmitted invoices of a company, one import, each waited for until it is `open`. */
-export async function transmittedInvoices(stack: Stack, key: string, companyId: string, specs: InvoiceSpec[]): Promise<Array<{ id: string; invoice_number: string }>> {
+export async function transmittedInvoices(stack: Stack, key: string, companyId: string, specs: InvoiceSpec[]): Promise<Array<{ id: string; invoice_number: string; payment_reference: string }>> {
   const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId, title: 'Statements' } });
   expect(imp.status).toBe(201);
-  const created: Array<{ id: string; invoice_number: string }> = [];
+  const created: Array<{ id: string; invoice_number: string; payment_reference: string }> = [];
   for (const s of specs) {
     const base = invoiceBody(imp.body.id);
     const body = {
@@ -28,7 +28,7 @@ export async function transmittedInvoices(stack: Stack, key: string, companyId: 
     };
     const inv = await stack.request('POST', '/api/v2/invoices', { key, body });
     expect(inv.status).toBe(201);
-    created.push({ id: inv.body.id, invoice_number: inv.body.invoice_number });
+    created.push({ id: inv.body.id, invoice_number: inv.body.invoice_number, payment_reference: inv.body.payment_reference });
   }
   expect((await stack.request('POST', `/api/v2/imports/${imp.body.id}/transmit`, { key })).status).toBe(202);
   for (const inv of created) {

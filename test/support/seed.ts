@@ -4,6 +4,7 @@ import { defaultDunningPolicy, type DunningPolicy } from '../../domain/dunning-p
 import type { Debtor } from '../../domain/schemas';
 import { createPartner } from '../../services/api-keys';
 import { newId } from '../../services/ids';
+import { newPaymentReference } from '../../services/payment-references';
 import type { InvoiceWorkflowInput } from '../../workflows/invoice.messages';
 
 export async function seedCompany(db: Db, name = 'Hockey Club Test') {
@@ -37,6 +38,7 @@ export async function seedInvoice(db: Db, seed: Awaited<ReturnType<typeof seedCo
     issueDate: o.dueDate,
     dueDate: o.dueDate,
     currency: 'EUR',
+    paymentReference: newPaymentReference(),
     debtor,
     amountTotalCents: amount,
   });

@@ -29,6 +29,7 @@ describe('message templates', () => {
     amountDue: '€ 120,00',
     dueDate: '2026-12-15',
     portalUrl: 'https://pay.example/pay/tok',
+    paymentReference: 'RF18539007547034',
   };
   test.each([
     ['en', 'Reminder'],
@@ -43,6 +44,15 @@ describe('message templates', () => {
     expect(email.html).toContain(`href="${base.portalUrl}"`);
     expect(email.html).toContain(`lang="${locale}"`);
     expect(renderSms({ ...base, locale })).toContain(base.portalUrl);
+  });
+
+  test.each(['en', 'nl', 'de', 'fr'] as Locale[])('%s: every email and SMS kind carries the payment reference', (locale) => {
+    for (const kind of ['invoice_notice', 'reminder', 'dunning_notice', 'installment_reminder'] as const) {
+      const email = renderEmail({ ...base, kind, locale });
+      expect(email.text).toContain('RF18 5390 0754 7034');
+      expect(email.html).toContain('RF18 5390 0754 7034');
+      expect(renderSms({ ...base, kind, locale })).toContain('RF18539007547034');
+    }
   });
 
   test('names are escaped in HTML', () => {
