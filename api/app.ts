@@ -33,6 +33,7 @@ import { consoleRoutes } from './console/routes';
 import { statementRoutes } from './statements/routes';
 import { observabilityRoutes, requestIdOptions, type ObservabilityDeps } from './observability';
 import { codecRoutes, type CodecConfig } from './codec/routes';
+import { SignInThrottle } from '../services/sign-in-throttle';
 
 export interface AppDeps {
   db: Db;
@@ -45,6 +46,8 @@ export interface AppDeps {
   payments?: PaymentProvider;
   /** Metrics registry and shutdown state for `/metrics` and `/readyz` (api/observability.ts). */
   observability?: ObservabilityDeps;
+  /** Console sign-in throttling; default: the standard policy on this database. */
+  signInThrottle?: SignInThrottle;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -66,7 +69,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   // The Temporal Web UI's codec server; also under /console, where the console session cookie goes.
   app.use(['/codec', '/console/codec'], codecRoutes(deps.db, deps.config));
-  app.use('/console', consoleRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, secret: deps.config.portalSecret }));
+  app.use('/console', consoleRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, secret: deps.config.portalSecret, throttle: deps.signInThrottle ?? new SignInThrottle(deps.db, deps.logger) }));
   app.use(openApiRoutes());
 
   const api = express.Router();
