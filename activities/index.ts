@@ -10,6 +10,7 @@ import { pullIntegrationActivities } from './pull-integration';
 import { webhookActivities } from './webhooks';
 import { batchFileActivities } from './batch-file';
 import { eventsExtractActivities } from './events-extract';
+import { contactChangeActivities } from './contact-change';
 
 export type { ActivityDeps } from './deps';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...webhookActivities(deps),
     ...batchFileActivities(deps),
     ...eventsExtractActivities(deps),
+    ...contactChangeActivities(deps),
   };
 }
 

@@ -682,3 +682,23 @@ export const signInAudit = pgTable(
   },
   (t) => [index('sign_in_audit_account').on(t.kind, t.account, t.createdAt), index('sign_in_audit_address').on(t.address, t.createdAt)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Contact changes made in the debtor portal. Each is confirmed to the previous email address and
+// phone number (workflows/contact-change.workflow.ts) with a signed link that undoes it, so a
+// leaked portal link cannot quietly redirect the debtor's messages.
+// ---------------------------------------------------------------------------------------------
+export const portalContactChanges = pgTable(
+  'portal_contact_changes',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id').notNull().references(() => invoices.id),
+    /** The values before the change, of the fields that changed. */
+    previous: jsonb('previous').$type<{ email?: string | null; phone?: string | null }>().notNull(),
+    /** The values the change set. */
+    changed: jsonb('changed').$type<{ email?: string; phone?: string }>().notNull(),
+    createdAt: createdAt(),
+    undoneAt: timestamp('undone_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('portal_contact_changes_invoice').on(t.invoiceId)],
+);
