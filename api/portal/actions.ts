@@ -11,7 +11,7 @@ import { affordablePlan } from '../../domain/payment-plan';
 import { PaymentProviderError, type PaymentProvider } from '../../payments/payment-provider';
 import { appendEvents } from '../../services/events';
 import { newId } from '../../services/ids';
-import { startContactChangeConfirmation } from '../../workflows/contact-change.messages';
+import { startContactChangeConfirmation } from '../../services/contact-change-confirmation';
 import { createPaymentPlan, InvoiceFailure, invoiceWorkflowId, promiseToPay, type InvoiceSnapshot } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
 import { AppError, fromWorkflowError } from '../errors';
