@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import type { ParsedMail } from 'mailparser';
-import { messages } from '../../db/schema';
+import { dunningPolicies, messages } from '../../db/schema';
 import { defaultDunningPolicy } from '../../domain/dunning-policy';
 import { createPortalToken } from '../../messaging/portal-link';
 import { getPage, postForm } from '../portal/portal-client';
@@ -37,7 +37,8 @@ const tokenIn = (mail: ParsedMail): string => /\/pay\/([A-Za-z0-9_.-]+)/.exec(ma
 const expiryOf = (token: string): number => parseInt(token.split('.')[1]!, 36) * 1000;
 
 /** A transmitted invoice due today (on the test server's clock) whose notice has been mailed. */
-async function invoiceWithNotice(email: string, phone?: string): Promise<{ id: string; notice: ParsedMail }> {
+async function invoiceWithNotice(email: string, phone?: string, partner = { key, companyId }): Promise<{ id: string; notice: ParsedMail }> {
+  const { key, companyId } = partner;
   const today = dateFrom(await stack.env.currentTimeMs(), 0);
   const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
   const inv = await stack.request('POST', '/api/v2/invoices', {
@@ -66,6 +67,17 @@ test("a message's link is valid for the policy's portal_link_days from that mess
   expect(expired.status).toBe(404);
   expect(expired.html).toContain('This link is invalid or has expired');
   for (const secret of [invoiceNumber, 'Lou', 'Smit', '120', 'expiry@example.org']) expect(expired.html).not.toContain(secret);
+});
+
+test('a policy version stored before portal_link_days existed stays valid and gives links of the default 60 days', async () => {
+  const old = await stack.newPartner('Old policy');
+  const { portal_link_days: _, ...stored } = defaultDunningPolicy;
+  await stack.database.db.insert(dunningPolicies).values({ companyId: old.companyId, version: 1, policy: stored as typeof defaultDunningPolicy });
+  const answered = await stack.request('GET', `/api/v2/companies/${old.companyId}/dunning_policy`, { key: old.key });
+  expect(answered.body).toMatchObject({ version: 1, policy: { portal_link_days: 60 } });
+  const sentAround = Date.now();
+  const { notice } = await invoiceWithNotice('old-policy@example.org', undefined, old);
+  expect(Math.abs(expiryOf(tokenIn(notice)) - (sentAround + 60 * DAY_MS))).toBeLessThan(5 * 60_000);
 });
 
 test('every message carries a fresh link: a later reminder has another token that expires later', async () => {
