@@ -13,8 +13,9 @@ import { PasswordHashingBusy } from './password-hashing';
  * through between a check and its failure being recorded; a success takes its count back. After
  * `free` attempts in a row each further one pushes the next allowed attempt out by a doubling
  * delay (1 s, 2 s, 4 s …), and at `lockAt` the key is locked for `lockMs`. An attempt made while
- * blocked is refused without hashing the password, and still counts: hammering a lock renews it.
- * A key is forgotten `windowMs` after its last attempt.
+ * blocked is refused without hashing the password, and still counts: after a lock, the next
+ * checked attempt locks again at once unless the key was left alone for `windowMs`, after which
+ * it is forgotten.
  *
  * Unknown accounts are counted exactly like known ones, so a lock says nothing about whether
  * the account exists.
@@ -82,8 +83,7 @@ export class SignInThrottle {
    */
   async attempt<T>(attempt: SignInAttempt, check: () => Promise<T | null>): Promise<SignInOutcome<T>> {
     const now = this.clock();
-    const account = await this.count(attempt, 'account', attempt.account, now);
-    const address = await this.count(attempt, 'address', attempt.address, now);
+    const { account, address } = await this.count(attempt, now);
     if (Math.random() < 1 / PURGE_ONE_IN) void this.purge(now).catch((err: unknown) => this.logger.warn({ err }, 'purging sign-in throttles failed'));
 
     const blocked = [account, address].filter((c) => c.blockedUntil && c.blockedUntil > now);
@@ -116,13 +116,18 @@ export class SignInThrottle {
     return { ok: true, value };
   }
 
-  /** Counts one attempt on a key and extends its block by the back-off or lock that count earns. */
-  private async count(attempt: SignInAttempt, scope: Scope, key: string, now: Date) {
+  /**
+   * Counts one attempt on the account and on the address (one statement for both) and sets the
+   * back-off or lock that count earns. An attempt refused by a block does not move the block
+   * (a flood against a lock costs one write each), except the one whose count reaches the lock.
+   */
+  private async count(attempt: SignInAttempt, now: Date) {
     const t = signInThrottles;
     const forgotten = sql`${t.lastAttemptAt} < ${new Date(now.getTime() - this.policy.windowMs).toISOString()}::timestamptz`;
-    const [row] = await this.db
+    const keys = { account: attempt.account, address: attempt.address };
+    const rows = await this.db
       .insert(t)
-      .values({ kind: attempt.kind, scope, key, failures: 1, lastAttemptAt: now, blockedUntil: null })
+      .values((['account', 'address'] as const).map((scope) => ({ kind: attempt.kind, scope, key: keys[scope], failures: 1, lastAttemptAt: now, blockedUntil: null })))
       .onConflictDoUpdate({
         target: [t.kind, t.scope, t.key],
         set: {
@@ -131,23 +136,27 @@ export class SignInThrottle {
           lastAttemptAt: now,
         },
       })
-      .returning({ failures: t.failures, blockedUntil: t.blockedUntil });
-    const rule = this.policy[scope];
-    const failures = row!.failures;
-    // The block as it stood before this attempt decides whether this attempt is checked.
-    const blockedUntil = row!.blockedUntil;
-    let next: number | null = null;
-    const lockedNow = failures === rule.lockAt || (failures > rule.lockAt && !(blockedUntil && blockedUntil > now));
-    if (failures >= rule.lockAt) next = now.getTime() + rule.lockMs;
-    else if (failures > rule.free) next = now.getTime() + Math.min(rule.maxBackoffMs, 1000 * 2 ** (failures - rule.free - 1));
-    if (next !== null && (!blockedUntil || blockedUntil.getTime() < next)) {
+      .returning({ scope: t.scope, failures: t.failures, blockedUntil: t.blockedUntil });
+    const counted = rows.map((row) => {
+      const { scope, failures } = row;
+      const rule = this.policy[scope];
+      // The block as it stood before this attempt decides whether this attempt is checked.
+      const blocked = row.blockedUntil !== null && row.blockedUntil > now;
+      let next: number | null = null;
+      if (failures === rule.lockAt || (failures > rule.lockAt && !blocked)) next = now.getTime() + rule.lockMs;
+      else if (failures > rule.free && failures < rule.lockAt && !blocked) next = now.getTime() + Math.min(rule.maxBackoffMs, 1000 * 2 ** (failures - rule.free - 1));
+      const lockedNow = failures >= rule.lockAt && next !== null;
+      return { scope, failures, blockedUntil: row.blockedUntil, lockedNow, next };
+    });
+    for (const c of counted) {
+      if (c.next === null) continue;
       await this.db
         .update(t)
-        .set({ blockedUntil: new Date(next) })
-        .where(and(eq(t.kind, attempt.kind), eq(t.scope, scope), eq(t.key, key)));
+        .set({ blockedUntil: new Date(c.next) })
+        .where(and(eq(t.kind, attempt.kind), eq(t.scope, c.scope), eq(t.key, keys[c.scope])));
+      if (c.lockedNow) this.logger.warn({ kind: attempt.kind, scope: c.scope, account: attempt.account, address: attempt.address, failures: c.failures }, 'sign-in locked');
     }
-    if (lockedNow) this.logger.warn({ kind: attempt.kind, scope, account: attempt.account, address: attempt.address, failures }, 'sign-in locked');
-    return { scope, failures, blockedUntil, lockedNow };
+    return { account: counted.find((c) => c.scope === 'account')!, address: counted.find((c) => c.scope === 'address')! };
   }
 
   /** Takes an attempt back: all of them (`reset`, after a success on the account) or this one. */
