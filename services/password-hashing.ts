@@ -7,8 +7,8 @@ import { availableParallelism } from 'node:os';
  * Node's async `crypto.scrypt` runs on libuv's thread pool (4 threads by default), which file
  * reads, DNS look-ups and zlib share. Unbounded, a flood of wrong passwords fills every thread
  * with 16 MB hashes and the rest of the process queues behind them. So at most `concurrency`
- * hashes run at once (leaving threads and a core for everything else) and at most `maxQueued`
- * wait; past that a hash is refused at once with `PasswordHashingBusy`, which sign-in answers as
+ * hashes run at once (leaving threads and a core for everything else), each slot rests between
+ * hashes, and at most `maxQueued` wait; past that a hash is refused at once with `PasswordHashingBusy`, which sign-in answers as
  * "try again shortly" without hashing anything.
  */
 export class PasswordHashingBusy extends Error {
@@ -25,9 +25,14 @@ export class HashPool {
   /** Hashes refused because the queue was full. */
   refused = 0;
 
+  /**
+   * `restRatio`: after a hash that took d ms its slot stays idle for d × restRatio ms, so hashing
+   * uses at most 1 / (1 + restRatio) of each slot's core however slow the machine is.
+   */
   constructor(
     readonly concurrency: number,
     readonly maxQueued: number,
+    readonly restRatio = 0,
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error('concurrency must be a positive whole number');
   }
@@ -44,10 +49,13 @@ export class HashPool {
       this.active += 1;
     }
     this.peakActive = Math.max(this.peakActive, this.active);
+    const began = performance.now();
     try {
       return await task();
     } finally {
-      this.release();
+      const rest = (performance.now() - began) * this.restRatio;
+      if (rest > 0) setTimeout(() => this.release(), rest);
+      else this.release();
     }
   }
 
@@ -68,10 +76,11 @@ export class HashPool {
 
 /**
  * One pool per process: at most 2 hashes at once, 1 on a 2-core machine so the event loop keeps
- * a core. A hash takes ~50 ms, so 64 waiting is about 3 s of work: a real user still gets in
- * during a flood, an attacker's surplus is turned away cheaply.
+ * a core, and each slot rests as long as its last hash took, so a flood of wrong passwords takes
+ * at most half a core per slot. A hash takes ~50 ms, so 32 waiting is about 3 s: a real user still
+ * gets in during a flood, an attacker's surplus is turned away cheaply.
  */
-export const passwordHashPool = new HashPool(Math.max(1, Math.min(2, availableParallelism() - 1)), 64);
+export const passwordHashPool = new HashPool(Math.max(1, Math.min(2, availableParallelism() - 1)), 32, 1);
 
 const SCRYPT = { N: 16_384, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
