@@ -59,6 +59,11 @@ export class HashPool {
     }
   }
 
+  /** Whether a hash asked for now would be refused: callers answer "busy" before doing any other work. */
+  get saturated(): boolean {
+    return this.active >= this.concurrency && this.waiting.length >= this.maxQueued;
+  }
+
   get running(): number {
     return this.active;
   }

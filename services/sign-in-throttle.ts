@@ -2,7 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Db } from '../db/client';
 import { signInAudit, signInThrottles } from '../db/schema';
-import { PasswordHashingBusy } from './password-hashing';
+import { HashPool, PasswordHashingBusy, passwordHashPool } from './password-hashing';
 
 /**
  * Throttling of password sign-ins (console users, SFTP logins, and company users' sign-in links
@@ -75,7 +75,12 @@ export class SignInThrottle {
     private readonly logger: Logger,
     readonly policy: ThrottlePolicy = defaultThrottlePolicy,
     private readonly clock: () => Date = () => new Date(),
+    private readonly pool: HashPool = passwordHashPool,
   ) {}
+
+  /** Attempts turned away because the hash pool was full, since the last log line about them. */
+  private busySinceLog = 0;
+  private lastBusyLog = 0;
 
   /**
    * Runs `check` (which hashes the password and answers the account, or null when it is wrong)
@@ -83,6 +88,18 @@ export class SignInThrottle {
    */
   async attempt<T>(attempt: SignInAttempt, check: () => Promise<T | null>): Promise<SignInOutcome<T>> {
     const now = this.clock();
+    // A full hash pool means a flood: answer at once, before any database work, so the flood costs
+    // this process next to nothing. Not counted against the account (nothing was checked) and
+    // logged in aggregate, not per attempt.
+    if (this.pool.saturated) {
+      this.busySinceLog += 1;
+      if (now.getTime() - this.lastBusyLog >= 10_000) {
+        this.logger.warn({ kind: attempt.kind, refused: this.busySinceLog, last_account: attempt.account, last_address: attempt.address }, 'sign-ins refused: password hashing is saturated');
+        this.busySinceLog = 0;
+        this.lastBusyLog = now.getTime();
+      }
+      return { ok: false, reason: 'busy', retryAfterSeconds: 2 };
+    }
     const { account, address } = await this.count(attempt, now);
     if (Math.random() < 1 / PURGE_ONE_IN) void this.purge(now).catch((err: unknown) => this.logger.warn({ err }, 'purging sign-in throttles failed'));
 
