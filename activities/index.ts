@@ -11,6 +11,7 @@ import { pullIntegrationActivities } from './pull-integration';
 import { webhookActivities } from './webhooks';
 import { batchFileActivities } from './batch-file';
 import { eventsExtractActivities } from './events-extract';
+import { contactChangeActivities } from './contact-change';
 
 export type { ActivityDeps } from './deps';
 
@@ -33,6 +34,7 @@ export function createActivities(given: ActivityDeps) {
     ...webhookActivities(deps),
     ...batchFileActivities(deps),
     ...eventsExtractActivities(deps),
+    ...contactChangeActivities(deps),
   });
 }
 

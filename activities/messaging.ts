@@ -1,10 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { and, eq, lt, sql } from 'drizzle-orm';
-import { companies, invoices, messages, optOuts } from '../db/schema';
+import { companies, dunningPolicies, invoices, messages, optOuts } from '../db/schema';
+import { portalLinkDays } from '../domain/dunning-policy';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
-import { createPortalToken, portalUrl } from '../messaging/portal-link';
+import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import { twilioWebhookPaths } from '../messaging/sms';
 import { formatMoney, renderEmail, renderSms, type MessageKind } from '../messaging/templates';
 import type { ActivityDeps } from './deps';
@@ -25,8 +26,6 @@ export type SendMessageResult =
   | { status: 'sent' | 'outbox'; messageId: string }
   | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' }
   | { status: 'failed'; reason: string; messageId: string };
-
-const PORTAL_LINK_DAYS = 120;
 
 /**
  * A provider error that retrying will not fix: the SMTP server refused this recipient or this
@@ -66,12 +65,14 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
         return markFailed(existing.id, 'interrupted during sending; not repeated to avoid a duplicate');
       }
 
-      // The invoice, its company's name and the channel's opt-out in one round trip (one per message of a bulk run).
+      // The invoice, its company's name, the channel's opt-out and the invoice's policy version in one
+      // round trip (one per message of a bulk run).
       const [row] = await db
-        .select({ invoice: invoices, companyName: companies.name, optedOut: optOuts.invoiceId })
+        .select({ invoice: invoices, companyName: companies.name, optedOut: optOuts.invoiceId, policy: dunningPolicies.policy })
         .from(invoices)
         .innerJoin(companies, eq(companies.id, invoices.companyId))
         .leftJoin(optOuts, and(eq(optOuts.invoiceId, invoices.id), eq(optOuts.channel, input.channel)))
+        .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
         .where(eq(invoices.id, input.invoiceId));
       if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
       const { invoice } = row;
@@ -83,7 +84,8 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
       const now = clock();
-      const token = createPortalToken(config.portalSecret, invoice.id, new Date(now.getTime() + PORTAL_LINK_DAYS * 86_400_000));
+      // A fresh link with every message, valid for the policy's period from this message.
+      const token = createPortalToken(config.portalSecret, invoice.id, portalLinkExpiry(now, portalLinkDays(row.policy)));
       const locale = debtor.locale ?? 'en';
       const context = {
         kind: input.kind,

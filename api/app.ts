@@ -35,6 +35,7 @@ import { httpLogOptions, observabilityRoutes, type ObservabilityDeps } from './o
 import { codecRoutes, type CodecConfig } from './codec/routes';
 import { createOutboundGuard, type OutboundGuard } from '../outbound/guard';
 import { secretBoxFor, type SecretBox } from '../services/secret-box';
+import { SignInThrottle } from '../services/sign-in-throttle';
 
 export interface AppDeps {
   db: Db;
@@ -51,6 +52,8 @@ export interface AppDeps {
   outbound?: OutboundGuard;
   /** Seals stored secrets; default: the box of RECOUP_SECRET_KEYS (or the data folder's development key). */
   secrets?: SecretBox;
+  /** Console sign-in throttling; default: the standard policy on this database. */
+  signInThrottle?: SignInThrottle;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -74,7 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   // The Temporal Web UI's codec server; also under /console, where the console session cookie goes.
   app.use(['/codec', '/console/codec'], codecRoutes(deps.db, deps.config));
-  app.use('/console', consoleRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, secret: deps.config.portalSecret }));
+  app.use('/console', consoleRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, secret: deps.config.portalSecret, throttle: deps.signInThrottle ?? new SignInThrottle(deps.db, deps.logger) }));
   app.use(openApiRoutes());
 
   const api = express.Router();

@@ -39,6 +39,7 @@ export type Command =
   | { id: number; type: 'noop'; count: number; concurrency: number; timeoutMs: number }
   | { id: number; type: 'sentMessages'; importId: string }
   | { id: number; type: 'memory' }
+  | { id: number; type: 'consoleUser'; email: string; password: string }
   | { id: number; type: 'stop' };
 
 export interface NoopResult {

@@ -21,6 +21,7 @@ import { companies, imports, invoiceLines, invoices, messages } from '../db/sche
 import { createMailer } from '../messaging/mailer';
 import { createSmsSender } from '../messaging/sms';
 import { createApiKey, createPartner } from '../services/api-keys';
+import { createConsoleUser } from '../services/console-users';
 import { newId } from '../services/ids';
 import { newPaymentReference } from '../services/payment-references';
 import { createTemporalClient } from '../temporal/connection';
@@ -225,6 +226,8 @@ async function main(): Promise<void> {
       }
       case 'memory':
         return memory();
+      case 'consoleUser':
+        return (await createConsoleUser(db, { email: c.email, password: c.password, role: 'reviewer' })).id;
       case 'stop':
         for (const server of [api?.server, bare?.server]) if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
         worker?.shutdown();

@@ -5,6 +5,7 @@ import type { Machine } from './machine';
 import type { PlacementFileResult } from './placement-file';
 import type { TransmissionResult } from './transmission';
 import type { WorkerMemoryResult } from './worker-memory';
+import type { SignInFloodResult } from './sign-in-flood';
 
 export interface BenchResults {
   date: string;
@@ -18,6 +19,7 @@ export interface BenchResults {
   api?: ApiResult;
   workerMemory?: WorkerMemoryResult;
   placementFile?: PlacementFileResult;
+  signInFlood?: SignInFloodResult;
 }
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -102,6 +104,10 @@ export function renderMarkdown(r: BenchResults): string {
       '',
     );
   }
+  const f = r.signInFlood;
+  if (f) {
+    out.push(...renderSignInFlood(f));
+  }
   return out.join('\n');
 }
 
@@ -133,4 +139,20 @@ export function writeResults(r: BenchResults): { json: string; markdown: string 
   const from = base.indexOf(START) + START.length;
   writeFileSync(markdown, `${base.slice(0, from)}\n${renderMarkdown(r)}\n${base.slice(base.indexOf(END))}`);
   return { json, markdown };
+}
+
+/** (e): its own function so a partial run (`--only signin --dry-run`) can print just this section. */
+export function renderSignInFlood(f: SignInFloodResult): string[] {
+  const idle = f.phases[0]!.get.p99;
+  return [
+    `### (e) GET /invoices/{id} during a flood of wrong console sign-ins (autocannon, ${f.connections} connections, ${f.durationSeconds} s per phase)`,
+    '',
+    'Sign-ins are sent at a fixed rate whatever the answers; 401 is a checked wrong password, 429 a throttled attempt or a full hash pool (answered without hashing).',
+    '',
+    table(
+      ['phase', 'sign-ins/s', 'GET req/s', 'GET p50 ms', 'GET p99 ms', 'p99 vs. idle', 'sign-in answers'],
+      f.phases.map((ph) => [ph.name, ph.signInsPerSecond, Math.round(ph.get.requestsPerSecond), ph.get.p50, ph.get.p99, (ph.get.p99 / idle).toFixed(2), Object.entries(ph.signInAnswers).map(([k, v]) => `${k}: ${v}`).join(', ') || '—']),
+    ),
+    '',
+  ];
 }

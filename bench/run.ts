@@ -10,11 +10,12 @@ import { createBenchDatabase, startBenchStack } from './harness';
 import { describeMachine } from './machine';
 import { runPlacementFile } from './placement-file';
 import type { MemorySample, SeededImport } from './protocol';
-import { writeResults, type BenchResults } from './report';
+import { renderSignInFlood, writeResults, type BenchResults } from './report';
 import { daytimeTimezone, runTransmission } from './transmission';
 import { measureWorkerMemory } from './worker-memory';
+import { runSignInFlood } from './sign-in-flood';
 
-const BENCHMARKS = ['transmission', 'api', 'memory', 'placement'] as const;
+const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const USAGE = `npm run bench -- [options]
@@ -24,6 +25,7 @@ const USAGE = `npm run bench -- [options]
   --connections N        autocannon connections, (b) (default 10)
   --duration S           seconds per route, (b) (default 10)
   --placement-records N  records in the placement file, (d) (default 100000)
+  --signin-rate N        console sign-ins a second with wrong passwords, (e) (default 50)
   --smtp-pool BOOL       reuse SMTP connections (SMTP_URL \`?pool=true\`) (default true)
   --dry-run              print the results, write nothing
 Environment: RECOUP_BENCH_DATABASE_URL (a PostgreSQL server; a new database is created per run,
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
       connections: { type: 'string' },
       duration: { type: 'string' },
       'placement-records': { type: 'string' },
+      'signin-rate': { type: 'string' },
       'smtp-pool': { type: 'string', default: 'true' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     connections: positive('connections', values.connections, 10),
     durationSeconds: positive('duration', values.duration, 10),
     placementRecords: positive('placement-records', values['placement-records'], 100_000),
+    signInRate: positive('signin-rate', values['signin-rate'], 50),
   };
   if (!['true', 'false'].includes(values['smtp-pool'])) throw new Error('--smtp-pool must be true or false');
   const smtpPool = values['smtp-pool'] === 'true';
@@ -72,7 +76,7 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.RECOUP_BENCH_DATABASE_URL || undefined;
   const results: Partial<BenchResults> = { date: new Date().toISOString(), sizes, smtpPool };
 
-  if (only.has('transmission') || only.has('api') || only.has('memory')) {
+  if (only.has('transmission') || only.has('api') || only.has('memory') || only.has('signin')) {
     log(`starting the stack (Temporal dev server, ${databaseUrl ? 'PostgreSQL; API and worker processes' : 'PGlite; one Recoup process'}, SMTP)…`);
     const stack = await startBenchStack({ cliPath, databaseUrl, smtpPool });
     try {
@@ -94,6 +98,11 @@ async function main(): Promise<void> {
         log(`(b) API throughput, ${sizes.connections} connections, ${sizes.durationSeconds} s per route`);
         results.api = await runApiThroughput(stack, seeded, { connections: sizes.connections, duration: sizes.durationSeconds, log });
       }
+      if (only.has('signin')) {
+        seeded ??= await stack.api.call<SeededImport>({ type: 'seed', invoices: 100, timezone: daytimeTimezone(), dueDate: '2027-06-01' });
+        log(`(e) GET /invoices/{id} during a flood of ${sizes.signInRate} wrong console sign-ins a second`);
+        results.signInFlood = await runSignInFlood(stack, seeded, { connections: sizes.connections, duration: sizes.durationSeconds, rate: sizes.signInRate, log });
+      }
     } finally {
       await stack.close();
     }
@@ -112,6 +121,7 @@ async function main(): Promise<void> {
   const complete = results as BenchResults;
   if (values['dry-run']) {
     console.log(JSON.stringify(complete, null, 2));
+    if (complete.signInFlood) console.log(renderSignInFlood(complete.signInFlood).join('\n'));
     return;
   }
   const written = writeResults(complete);

@@ -695,3 +695,60 @@ export const smsReplies = pgTable(
   },
   (t) => [index('sms_replies_status').on(t.status, t.id)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Sign-in throttling (services/sign-in-throttle.ts): one row per (kind, scope, key) — the
+// account (console email, SFTP username, company-user email) and the source address — counting
+// attempts in a sliding window and holding the time until which further attempts are refused.
+// In the database so every API and SFTP process shares it. `sign_in_audit` keeps what happened.
+// ---------------------------------------------------------------------------------------------
+export const signInThrottles = pgTable(
+  'sign_in_throttles',
+  {
+    /** `console`, `sftp` or `company_user`. */
+    kind: text('kind').notNull(),
+    scope: text('scope').$type<'account' | 'address'>().notNull(),
+    key: text('key').notNull(),
+    /** Attempts not followed by a success since the window began (each attempt counts before it is checked). */
+    failures: integer('failures').notNull(),
+    lastAttemptAt: timestamp('last_attempt_at', { withTimezone: true, mode: 'date' }).notNull(),
+    blockedUntil: timestamp('blocked_until', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.kind, t.scope, t.key] }), index('sign_in_throttles_last_attempt').on(t.lastAttemptAt)],
+);
+
+export const signInAudit = pgTable(
+  'sign_in_audit',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    account: text('account').notNull(),
+    address: text('address').notNull(),
+    /** `succeeded`, `failed` (wrong password), `refused` (blocked, not checked), `locked` (this attempt started a lock), `busy` (hash pool full). */
+    outcome: text('outcome').$type<'succeeded' | 'failed' | 'refused' | 'locked' | 'busy'>().notNull(),
+    /** Which scope blocked a refused attempt or was locked: `account` or `address`. */
+    detail: text('detail'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('sign_in_audit_account').on(t.kind, t.account, t.createdAt), index('sign_in_audit_address').on(t.address, t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Contact changes made in the debtor portal. Each is confirmed to the previous email address and
+// phone number (workflows/contact-change.workflow.ts) with a signed link that undoes it, so a
+// leaked portal link cannot quietly redirect the debtor's messages.
+// ---------------------------------------------------------------------------------------------
+export const portalContactChanges = pgTable(
+  'portal_contact_changes',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id').notNull().references(() => invoices.id),
+    /** The values before the change, of the fields that changed. */
+    previous: jsonb('previous').$type<{ email?: string | null; phone?: string | null }>().notNull(),
+    /** The values the change set. */
+    changed: jsonb('changed').$type<{ email?: string; phone?: string }>().notNull(),
+    createdAt: createdAt(),
+    undoneAt: timestamp('undone_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('portal_contact_changes_invoice').on(t.invoiceId)],
+);

@@ -41,6 +41,11 @@ export const dunningPolicySchema = z
     promise_to_pay: z
       .object({ max_days: z.number().int().min(1).max(365).default(30), grace_days: z.number().int().min(0).max(30).default(3) })
       .prefault({}),
+    /**
+     * How long the portal link in a message stays valid, counted from that message (each message
+     * carries a fresh link). Policies stored before this field existed read as the default.
+     */
+    portal_link_days: z.number().int().min(1).max(365).default(60),
     /** What a chargeback or reversed payment on the invoice leads to. */
     chargeback: z.enum(['debt_collection', 'resume_dunning']).default('debt_collection'),
     payment_plan: z
@@ -66,6 +71,13 @@ export const defaultDunningPolicy: DunningPolicy = dunningPolicySchema.parse({
     { offset_days: 45, action: 'debt_collection', channels: [] },
   ],
 });
+
+export const DEFAULT_PORTAL_LINK_DAYS = 60;
+
+/** The portal link period of a policy version, also of one stored before `portal_link_days` existed. */
+export function portalLinkDays(policy: Partial<Pick<DunningPolicy, 'portal_link_days'>> | null | undefined): number {
+  return policy?.portal_link_days ?? DEFAULT_PORTAL_LINK_DAYS;
+}
 
 /** When a step falls due: its day relative to the due date, at the policy's send hour, debtor's local time. */
 export function stepDueAt(policy: DunningPolicy, step: PolicyStep, dueDate: string, timezone: string): number {

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { Server, utils, type Attributes, type AuthContext, type Connection, type FileEntry, type SFTPWrapper } from 'ssh2';
 import type { Db } from '../db/client';
 import { batchFileLimitDefaults } from '../domain/batch-file';
-import { authenticateSftpPassword, authenticateSftpPublicKey, revokedSftpCredentialIds, type SftpCredential } from '../services/sftp-credentials';
+import { authenticateSftpPassword, authenticateSftpPublicKey, normaliseSftpUsername, revokedSftpCredentialIds, type SftpCredential } from '../services/sftp-credentials';
+import { SignInThrottle } from '../services/sign-in-throttle';
 import { ensurePartnerFolders, isCandidateFileName, partnerFolder, type PartnerFolderKind } from './layout';
 
 const { OPEN_MODE, STATUS_CODE } = utils.sftp;
@@ -41,6 +42,8 @@ export interface SftpServerOptions {
   revocationCheckMs?: number;
   /** RECOUP_MAX_BATCH_FILE_BYTES: a write that would make a file larger is refused and the upload removed. */
   maxFileBytes?: number;
+  /** Password sign-ins are counted and limited per username and per address; default: the standard policy on `db`. */
+  throttle?: SignInThrottle;
 }
 
 export interface SftpServer {
@@ -82,6 +85,7 @@ export function loadOrCreateSftpHostKey(options: { file?: string; dataDir: strin
 /** The SFTP server partners' host systems upload batch files to and collect results from. */
 export async function startSftpServer(options: SftpServerOptions): Promise<SftpServer> {
   const { db, logger } = options;
+  const throttle = options.throttle ?? new SignInThrottle(db, logger);
   const root = path.resolve(options.root);
   const connections = new Set<Connection>();
   /** The login each signed-in connection uses: revoking it ends the connection (see `endRevokedSessions`). */
@@ -98,7 +102,12 @@ export async function startSftpServer(options: SftpServerOptions): Promise<SftpS
       try {
         let found: SftpCredential | null;
         if (ctx.method === 'password') {
-          found = await authenticateSftpPassword(db, ctx.username, ctx.password);
+          // A throttled or busy attempt is refused exactly like a wrong password (SSH has no other answer).
+          const { password } = ctx;
+          const outcome = await throttle.attempt({ kind: 'sftp', account: normaliseSftpUsername(ctx.username), address: info.ip }, () =>
+            authenticateSftpPassword(db, ctx.username, password),
+          );
+          found = outcome.ok ? outcome.value : null;
         } else if (ctx.method === 'publickey') {
           const { key, signature, blob, hashAlgo } = ctx;
           found = await authenticateSftpPublicKey(db, ctx.username, { algo: key.algo, data: key.data, signature, blob, hashAlgo });

@@ -3,7 +3,7 @@ import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { utils, type ParsedKey } from 'ssh2';
 import type { Db } from '../db/client';
 import { partners, sftpCredentials } from '../db/schema';
-import { hashPassword, verifyPassword } from './console-users';
+import { hashPassword, verifyAgainstDecoy, verifyPassword } from './password-hashing';
 import { newId } from './ids';
 import { MIN_SFTP_PASSWORD_LENGTH, SFTP_USERNAME, SFTP_USERNAME_RULE } from '../domain/sftp-login';
 
@@ -119,16 +119,10 @@ async function findLiveCredential(db: Db, username: string): Promise<SftpCredent
   return row ?? null;
 }
 
-let decoy: Promise<string> | undefined;
-
 /** The live login these username and password open, or null (unknown, revoked and wrong all take a hash's time). */
 export async function authenticateSftpPassword(db: Db, username: string, password: string): Promise<SftpCredential | null> {
   const credential = await findLiveCredential(db, username);
-  if (!credential?.passwordHash) {
-    decoy ??= hashPassword('decoy password for unknown sftp users');
-    await verifyPassword(password, await decoy);
-    return null;
-  }
+  if (!credential?.passwordHash) return verifyAgainstDecoy('sftp logins', password).then(() => null);
   return (await verifyPassword(password, credential.passwordHash)) ? credential : null;
 }
 

@@ -6,3 +6,4 @@ export { pullInvoicesWorkflow } from './pull-invoices.workflow';
 export { debtCaseWorkflow } from './debt-case.workflow';
 export { batchFileWorkflow } from './batch-file.workflow';
 export { eventsExtractWorkflow } from './events-extract.workflow';
+export { contactChangeConfirmationWorkflow } from './contact-change.workflow';

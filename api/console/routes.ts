@@ -3,7 +3,8 @@ import type { Client } from '@temporalio/client';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { companies, debtCollectionCases, events, invoiceLines, invoices, messages } from '../../db/schema';
-import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession } from '../../services/console-users';
+import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession, normaliseEmail } from '../../services/console-users';
+import type { SignInThrottle } from '../../services/sign-in-throttle';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import { reviewDebtCase } from '../../workflows/debt-case.messages';
 import { caseParts, findCase, updateCase } from '../debt-cases/case-access';
@@ -20,6 +21,8 @@ export interface ConsoleRouteDeps {
   taskQueue: string;
   /** Keys the forms' CSRF tokens (with a purpose prefix of their own). */
   secret: string;
+  /** Counts and limits sign-in attempts per email and per address (services/sign-in-throttle.ts). */
+  throttle: SignInThrottle;
 }
 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
@@ -31,7 +34,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
  * `POST /debt_collection_cases/{id}/review` does, audited with the user's email), and for ops the
  * company verification queue and the message outbox.
  */
-export function consoleRoutes({ db, temporal, taskQueue, secret }: ConsoleRouteDeps): Router {
+export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: ConsoleRouteDeps): Router {
   const r = Router();
   r.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 }));
   r.use(loadSession(db));
@@ -47,9 +50,18 @@ export function consoleRoutes({ db, temporal, taskQueue, secret }: ConsoleRouteD
     const pre = readCookie(req, PRE_SESSION_COOKIE) ?? '';
     if (!isValidCsrfToken(secret, pre, req.body?._csrf)) return sendConsoleError(res, 403, 'The form has expired or did not come from this site. Reload the sign-in page and try again.');
     const email = text(req.body?.email);
-    const user = email ? await authenticateConsoleUser(db, email, typeof req.body?.password === 'string' ? req.body.password : '') : null;
-    if (!user) return sendConsolePage(res, 401, signInPage(createCsrfToken(secret, pre), 'The email or password is wrong.', email));
-    setSessionCookie(req, res, await createConsoleSession(db, user.id));
+    const password = typeof req.body?.password === 'string' ? req.body.password : '';
+    if (!email) return sendConsolePage(res, 401, signInPage(createCsrfToken(secret, pre), 'The email or password is wrong.', email));
+    const outcome = await throttle.attempt({ kind: 'console', account: normaliseEmail(email), address: req.ip ?? 'unknown' }, () => authenticateConsoleUser(db, email, password));
+    if (!outcome.ok) {
+      if (outcome.reason === 'failed') return sendConsolePage(res, 401, signInPage(createCsrfToken(secret, pre), 'The email or password is wrong.', email));
+      // Blocked or busy: 429 with Retry-After. Unknown emails are throttled exactly like known
+      // ones, so this says nothing about whether an account exists.
+      res.set('Retry-After', String(outcome.retryAfterSeconds));
+      const wait = outcome.retryAfterSeconds >= 120 ? `${Math.ceil(outcome.retryAfterSeconds / 60)} minutes` : `${outcome.retryAfterSeconds} seconds`;
+      return sendConsolePage(res, 429, signInPage(createCsrfToken(secret, pre), `Too many sign-in attempts. Try again in ${wait}.`, email));
+    }
+    setSessionCookie(req, res, await createConsoleSession(db, outcome.value.id));
     res.redirect(303, '/console');
   });
 

@@ -1,15 +1,17 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { invoices, optOuts } from '../../db/schema';
+import { invoices, optOuts, portalContactChanges } from '../../db/schema';
 import { amountDue } from '../../domain/amounts';
 import { addDays } from '../../domain/local-time';
 import { affordablePlan } from '../../domain/payment-plan';
 import { PaymentProviderError, type PaymentProvider } from '../../payments/payment-provider';
 import { appendEvents } from '../../services/events';
+import { newId } from '../../services/ids';
+import { startContactChangeConfirmation } from '../../services/contact-change-confirmation';
 import { createPaymentPlan, InvoiceFailure, invoiceWorkflowId, promiseToPay, type InvoiceSnapshot } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
 import { AppError, fromWorkflowError } from '../errors';
@@ -23,6 +25,8 @@ export interface ActionDeps {
   temporal: Client;
   payments: PaymentProvider;
   publicBaseUrl: () => string;
+  /** Where the contact-change confirmation workflow runs. */
+  taskQueue: string;
   log: Logger;
 }
 
@@ -137,11 +141,49 @@ export const updateContact: PortalAction = async (deps, { portal, body }) => {
   if (changed.length === 0) return notice('contact_saved');
   await deps.db.transaction(async (tx) => {
     const [current] = await tx.select({ debtor: invoices.debtor }).from(invoices).where(eq(invoices.id, invoice.id)).for('update');
-    await tx.update(invoices).set({ debtor: { ...(current?.debtor ?? invoice.debtor), ...changes }, updatedAt: new Date() }).where(eq(invoices.id, invoice.id));
+    const before = current?.debtor ?? invoice.debtor;
+    const changeId = newId('cch');
+    const previous: { email?: string | null; phone?: string | null } = {};
+    if (changes.email !== undefined) previous.email = before.email ?? null;
+    if (changes.phone !== undefined) previous.phone = before.phone ?? null;
+    await tx.insert(portalContactChanges).values({ id: changeId, invoiceId: invoice.id, previous, changed: changes });
+    await tx.update(invoices).set({ debtor: { ...before, ...changes }, updatedAt: new Date() }).where(eq(invoices.id, invoice.id));
     await appendEvents(tx, [{ type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId: invoice.id, data: { invoice_id: invoice.id, changed, via: 'portal' } }]);
+    // Started before the commit: if Temporal cannot take it, the change is rolled back rather than
+    // made without telling the previous address (the activity waits for the commit).
+    await startContactChangeConfirmation(deps.temporal, deps.taskQueue, changeId);
   });
   return notice('contact_saved');
 };
+
+/**
+ * Undoes a portal contact change from the link sent to the previous address: the previous values
+ * come back whatever was set since (the owner of the old address says it is theirs). False when
+ * the change is not this invoice's.
+ */
+export async function undoContactChange(db: Db, invoiceId: string, changeId: string): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const [invoice] = await tx.select().from(invoices).where(eq(invoices.id, invoiceId)).for('update');
+    const [change] = await tx
+      .select()
+      .from(portalContactChanges)
+      .where(and(eq(portalContactChanges.id, changeId), eq(portalContactChanges.invoiceId, invoiceId)));
+    if (!invoice || !change) return false;
+    if (change.undoneAt) return true;
+    const debtor = { ...invoice.debtor };
+    for (const field of ['email', 'phone'] as const) {
+      if (!(field in change.previous)) continue;
+      const value = change.previous[field];
+      if (value) debtor[field] = value;
+      else delete debtor[field];
+    }
+    await tx.update(invoices).set({ debtor, updatedAt: new Date() }).where(eq(invoices.id, invoiceId));
+    await tx.update(portalContactChanges).set({ undoneAt: new Date() }).where(eq(portalContactChanges.id, changeId));
+    const changed = Object.keys(change.previous);
+    await appendEvents(tx, [{ type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId, data: { invoice_id: invoiceId, changed, via: 'portal_undo' } }]);
+    return true;
+  });
+}
 
 export const optOutOfSms: PortalAction = async (deps, { portal }) => {
   const { invoice } = portal;

@@ -2,13 +2,13 @@ import express, { Router, type ErrorRequestHandler, type Request, type Response 
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config/config';
 import type { Db } from '../../db/client';
-import { verifyPortalToken } from '../../messaging/portal-link';
+import { verifyContactUndo, verifyPortalToken } from '../../messaging/portal-link';
 import type { PaymentProvider } from '../../payments/payment-provider';
-import { portalActions } from './actions';
+import { portalActions, undoContactChange } from './actions';
 import { createFormToken, isValidFormToken } from './form-token';
 import { loadPortalInvoice, type PortalInvoice } from './portal-invoice';
 import { noticeCodes, type NoticeCode } from './texts';
-import { sendErrorPage, sendNotFoundPage, sendPortalPage, type PageState } from './views';
+import { sendErrorPage, sendNotFoundPage, sendPortalPage, sendUndoContactPage, type PageState } from './views';
 import { redactUrl } from '../../observability/log-redaction';
 
 export interface PortalDeps {
@@ -16,7 +16,7 @@ export interface PortalDeps {
   temporal: Client;
   payments: PaymentProvider;
   /** Read at request time: the entry point (and the tests) settle PUBLIC_BASE_URL after the app is built. */
-  config: Pick<Config, 'portalSecret' | 'publicBaseUrl'>;
+  config: Pick<Config, 'portalSecret' | 'publicBaseUrl' | 'TEMPORAL_TASK_QUEUE'>;
 }
 
 /** Where a provider's checkout sends the debtor back to: `?payment=…`. */
@@ -65,7 +65,7 @@ export function portalRoutes(deps: PortalDeps): Router {
       if (!isValidFormToken(secret(), opened.token, values._csrf, new Date())) {
         return render(res, 403, opened, { problem: { section: action.section, code: 'form_expired' }, values });
       }
-      const outcome = await action.run({ db: deps.db, temporal: deps.temporal, payments: deps.payments, publicBaseUrl: () => deps.config.publicBaseUrl, log: req.log }, { ...opened, body: values });
+      const outcome = await action.run({ db: deps.db, temporal: deps.temporal, payments: deps.payments, publicBaseUrl: () => deps.config.publicBaseUrl, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, log: req.log }, { ...opened, body: values });
       if (outcome.kind === 'redirect') return res.redirect(303, outcome.location);
       if (outcome.kind === 'notice') {
         const query = new URLSearchParams({ notice: outcome.notice, ...outcome.query });
@@ -75,6 +75,28 @@ export function portalRoutes(deps: PortalDeps): Router {
       render(res, outcome.status, opened, { problem: { section: outcome.section, code: outcome.code, params: outcome.params }, values });
     });
   }
+
+  // The undo link of a contact change, sent to the previous address. GET only shows a button (mail
+  // scanners open links); the POST, with the page's form token, restores the previous details.
+  async function openUndo(req: Request) {
+    const opened = await open(req);
+    const undo = opened ? verifyContactUndo(secret(), String(req.params.undo)) : null;
+    return opened && undo ? { ...opened, changeId: undo.changeId } : null;
+  }
+  r.get('/pay/:token/contact/undo/:undo', async (req, res) => {
+    const opened = await openUndo(req);
+    if (!opened) return sendNotFoundPage(res);
+    sendUndoContactPage(res, opened.portal.locale, createFormToken(secret(), opened.token, new Date()));
+  });
+  r.post('/pay/:token/contact/undo/:undo', form, async (req, res) => {
+    const opened = await openUndo(req);
+    if (!opened) return sendNotFoundPage(res);
+    if (!isValidFormToken(secret(), opened.token, stringValues(req.body)._csrf, new Date())) {
+      return sendUndoContactPage(res, opened.portal.locale, createFormToken(secret(), opened.token, new Date()), 403);
+    }
+    if (!(await undoContactChange(deps.db, opened.portal.invoice.id, opened.changeId))) return sendNotFoundPage(res);
+    res.redirect(303, `/pay/${encodeURIComponent(opened.token)}?notice=contact_restored`);
+  });
 
   // The debtor sees a page, never the API's JSON: a body that does not parse is a 400, anything else a 503.
   const pageErrors: ErrorRequestHandler = (err, req, res, _next) => {

@@ -24,6 +24,7 @@ export const noticeCodes = [
   'plan_proposed',
   'plan_none',
   'contact_saved',
+  'contact_restored',
   'sms_opted_out',
 ] as const;
 export type NoticeCode = (typeof noticeCodes)[number];
@@ -78,6 +79,7 @@ export interface PortalTexts {
   problems: Record<ProblemCode, T>;
   footer: T;
   notFound: { title: string; message: string };
+  undoContact: { title: string; intro: string; button: string };
 }
 
 const en: PortalTexts = {
@@ -142,6 +144,7 @@ const en: PortalTexts = {
     plan_proposed: () => 'We have a proposal for you below.',
     plan_none: (p) => `We could not find installments that fit this budget. Please contact ${p.company} to talk about a solution.`,
     contact_saved: () => 'Your contact details have been saved.',
+    contact_restored: () => 'Your previous contact details are back. Messages go there again.',
     sms_opted_out: () => 'You will no longer receive text messages about this invoice.',
   },
   problems: {
@@ -166,6 +169,7 @@ const en: PortalTexts = {
   },
   footer: (p) => `Questions about this invoice? Contact ${p.company}. This page is personal: do not share its link.`,
   notFound: { title: 'Link not valid', message: 'This link is invalid or has expired. Use the link in the most recent message you received.' },
+  undoContact: { title: 'Undo the contact change', intro: 'Someone changed the contact details for this invoice in the payment portal. Undo it to get messages at your previous address again.', button: 'Undo the change' },
 };
 
 const nl: PortalTexts = {
@@ -230,6 +234,7 @@ const nl: PortalTexts = {
     plan_proposed: () => 'Hieronder staat ons voorstel.',
     plan_none: (p) => `Wij konden geen termijnen vinden die bij dit budget passen. Neem contact op met ${p.company} om samen een oplossing te zoeken.`,
     contact_saved: () => 'Uw contactgegevens zijn opgeslagen.',
+    contact_restored: () => 'Uw vorige contactgegevens zijn hersteld. Berichten gaan weer daarheen.',
     sms_opted_out: () => 'U ontvangt geen sms-berichten meer over deze factuur.',
   },
   problems: {
@@ -254,6 +259,7 @@ const nl: PortalTexts = {
   },
   footer: (p) => `Vragen over deze factuur? Neem contact op met ${p.company}. Deze pagina is persoonlijk: deel de link niet.`,
   notFound: { title: 'Link niet geldig', message: 'Deze link is ongeldig of verlopen.' },
+  undoContact: { title: 'Wijziging ongedaan maken', intro: 'Iemand heeft de contactgegevens voor deze factuur gewijzigd in het betaalportaal. Maak dit ongedaan om berichten weer op uw vorige adres te ontvangen.', button: 'Wijziging ongedaan maken' },
 };
 
 const de: PortalTexts = {
@@ -318,6 +324,7 @@ const de: PortalTexts = {
     plan_proposed: () => 'Unten finden Sie unseren Vorschlag.',
     plan_none: (p) => `Wir konnten keine Raten finden, die zu diesem Budget passen. Bitte wenden Sie sich an ${p.company}, um eine Lösung zu finden.`,
     contact_saved: () => 'Ihre Kontaktdaten wurden gespeichert.',
+    contact_restored: () => 'Ihre bisherigen Kontaktdaten sind wiederhergestellt. Nachrichten gehen wieder dorthin.',
     sms_opted_out: () => 'Sie erhalten keine SMS mehr zu dieser Rechnung.',
   },
   problems: {
@@ -342,6 +349,7 @@ const de: PortalTexts = {
   },
   footer: (p) => `Fragen zu dieser Rechnung? Wenden Sie sich an ${p.company}. Diese Seite ist persönlich: Teilen Sie den Link nicht.`,
   notFound: { title: 'Link ungültig', message: 'Dieser Link ist ungültig oder abgelaufen.' },
+  undoContact: { title: 'Änderung rückgängig machen', intro: 'Jemand hat die Kontaktdaten für diese Rechnung im Zahlungsportal geändert. Machen Sie dies rückgängig, um Nachrichten wieder an Ihre bisherige Adresse zu erhalten.', button: 'Änderung rückgängig machen' },
 };
 
 const fr: PortalTexts = {
@@ -406,6 +414,7 @@ const fr: PortalTexts = {
     plan_proposed: () => 'Voici notre proposition ci-dessous.',
     plan_none: (p) => `Nous n’avons pas trouvé de mensualités adaptées à ce budget. Contactez ${p.company} pour trouver une solution.`,
     contact_saved: () => 'Vos coordonnées ont été enregistrées.',
+    contact_restored: () => 'Vos coordonnées précédentes sont rétablies. Les messages y seront de nouveau envoyés.',
     sms_opted_out: () => 'Vous ne recevrez plus de SMS pour cette facture.',
   },
   problems: {
@@ -430,6 +439,7 @@ const fr: PortalTexts = {
   },
   footer: (p) => `Des questions sur cette facture ? Contactez ${p.company}. Cette page est personnelle : ne partagez pas son lien.`,
   notFound: { title: 'Lien non valide', message: 'Ce lien n’est pas valide ou a expiré.' },
+  undoContact: { title: 'Annuler la modification', intro: 'Quelqu’un a modifié les coordonnées de cette facture dans le portail de paiement. Annulez-la pour recevoir de nouveau les messages à votre adresse précédente.', button: 'Annuler la modification' },
 };
 
 export const portalTexts: Record<Locale, PortalTexts> = { en, nl, de, fr };

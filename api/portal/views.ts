@@ -80,6 +80,22 @@ export function sendNotFoundPage(res: Response, status = 404): void {
     .send(layout('en', t.title, `<main><div class="card"><h1>${escapeHtml(t.title)}</h1><p>${escapeHtml(t.message)}</p></div></main>`));
 }
 
+/** The page behind a contact change's undo link: one button, posting back to the same address. */
+export function sendUndoContactPage(res: Response, locale: Locale, formToken: string, status = 200): void {
+  const t = portalTexts[locale].undoContact;
+  portalPageHeaders(res);
+  res
+    .status(status)
+    .type('html')
+    .send(
+      layout(
+        locale,
+        t.title,
+        `<main><div class="card"><h1>${escapeHtml(t.title)}</h1><p>${escapeHtml(t.intro)}</p><form method="post"><input type="hidden" name="_csrf" value="${escapeHtml(formToken)}"><button type="submit">${escapeHtml(t.button)}</button></form></div></main>`,
+      ),
+    );
+}
+
 export function sendErrorPage(res: Response, status: number): void {
   portalPageHeaders(res);
   res.status(status).type('html').send(layout('en', 'Recoup', `<main><div class="card"><p class="problem" role="alert">${escapeHtml(portalTexts.en.problems.unavailable({}))}</p></div></main>`));

@@ -2,16 +2,21 @@
 export interface ConsolePage {
   status: number;
   location: string | null;
+  retryAfter: string | null;
   html: string;
   setCookies: string[];
 }
 
 export class ConsoleClient {
   readonly cookies = new Map<string, string>();
-  constructor(readonly baseUrl: string) {}
+  /** `headers` go with every request (e.g. `x-forwarded-for`, which the app trusts from loopback). */
+  constructor(
+    readonly baseUrl: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
 
   private async send(method: string, path: string, form?: Record<string, string | string[]>): Promise<ConsolePage> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...this.headers };
     if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
     if (form) {
@@ -30,7 +35,7 @@ export class ConsoleClient {
       if (!value || /expires=Thu, 01 Jan 1970/i.test(c)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    return { status: res.status, location: res.headers.get('location'), html: await res.text(), setCookies };
+    return { status: res.status, location: res.headers.get('location'), retryAfter: res.headers.get('retry-after'), html: await res.text(), setCookies };
   }
 
   get(path: string) {

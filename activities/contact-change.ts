@@ -1,0 +1,100 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { and, eq } from 'drizzle-orm';
+import { companies, dunningPolicies, invoices, messages, portalContactChanges } from '../db/schema';
+import { portalLinkDays } from '../domain/dunning-policy';
+import { renderContactChangeEmail, renderContactChangeSms } from '../messaging/contact-change-texts';
+import { createPortalToken, portalLinkExpiry, portalUrl, signContactUndo } from '../messaging/portal-link';
+import { appendEvents } from '../services/events';
+import { newId } from '../services/ids';
+import type { ActivityDeps } from './deps';
+
+export interface ContactChangeConfirmationInput {
+  changeId: string;
+  channel: 'email' | 'sms';
+}
+
+export type ContactChangeConfirmationResult = { status: 'sent' | 'outbox'; messageId: string } | { status: 'skipped'; reason: 'unchanged' | 'no_previous' };
+
+export function contactChangeActivities({ db, mailer, sms, config, logger, clock = () => new Date() }: ActivityDeps) {
+  return {
+    /**
+     * Tells the previous email address (or phone number) that the portal changed it, with a link
+     * that undoes the change. Sent once per (change, channel): the send key is a unique message row
+     * written before the provider call, as for invoice messages.
+     */
+    async sendContactChangeConfirmation(input: ContactChangeConfirmationInput): Promise<ContactChangeConfirmationResult> {
+      const [row] = await db
+        .select({ change: portalContactChanges, invoice: invoices, companyName: companies.name, policy: dunningPolicies.policy })
+        .from(portalContactChanges)
+        .innerJoin(invoices, eq(invoices.id, portalContactChanges.invoiceId))
+        .innerJoin(companies, eq(companies.id, invoices.companyId))
+        .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
+        .where(eq(portalContactChanges.id, input.changeId));
+      // The workflow is started inside the change's transaction: until it commits the row is not there yet.
+      if (!row) throw ApplicationFailure.retryable(`contact change ${input.changeId} not (yet) recorded`, 'ContactChangeNotFound');
+      const { change, invoice } = row;
+      const field = input.channel === 'email' ? 'email' : 'phone';
+      if (!(field in change.changed)) return { status: 'skipped', reason: 'unchanged' };
+      const recipient = change.previous[field];
+      if (!recipient) return { status: 'skipped', reason: 'no_previous' };
+
+      const sendKey = `${invoice.id}:contact-change:${change.id}:${input.channel}`;
+      const [existing] = await db.select().from(messages).where(eq(messages.sendKey, sendKey));
+      if (existing?.status === 'sent' || existing?.status === 'outbox' || existing?.status === 'delivered') return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };
+      if (existing) await db.delete(messages).where(and(eq(messages.id, existing.id), eq(messages.status, 'sending')));
+
+      const locale = invoice.debtor.locale ?? 'en';
+      const token = createPortalToken(config.portalSecret, invoice.id, portalLinkExpiry(clock(), portalLinkDays(row.policy)));
+      const context = {
+        locale,
+        companyName: row.companyName,
+        invoiceNumber: invoice.invoiceNumber,
+        changed: (['email', 'phone'] as const).filter((f) => f in change.changed),
+        undoUrl: `${portalUrl(config.publicBaseUrl, token)}/contact/undo/${signContactUndo(config.portalSecret, change.id)}`,
+      };
+      const email = input.channel === 'email' ? renderContactChangeEmail(context) : null;
+      const id = newId('msg');
+      const transport = input.channel === 'email' ? mailer.transport : sms.transport;
+      await db.insert(messages).values({
+        id,
+        invoiceId: invoice.id,
+        partnerId: invoice.partnerId,
+        companyId: invoice.companyId,
+        channel: input.channel,
+        kind: 'contact_change_confirmation',
+        sendKey,
+        recipient,
+        subject: email?.subject ?? null,
+        bodyText: email ? email.text : renderContactChangeSms(context),
+        bodyHtml: email?.html ?? null,
+        status: 'sending',
+        transport,
+      });
+      let providerMessageId: string | null;
+      try {
+        providerMessageId = email
+          ? (await mailer.send({ to: recipient, subject: email.subject, text: email.text, html: email.html, messageId: `<${sendKey.replace(/[^A-Za-z0-9_-]/g, '.')}@recoup>`, headers: { 'X-Recoup-Invoice': invoice.id } })).providerMessageId
+          : (await sms.send({ to: recipient, body: renderContactChangeSms(context) })).providerMessageId;
+      } catch (err) {
+        await db.delete(messages).where(and(eq(messages.id, id), eq(messages.status, 'sending')));
+        throw err;
+      }
+      const status = transport === 'dev-outbox' ? 'outbox' : 'sent';
+      await db.transaction(async (tx) => {
+        await tx.update(messages).set({ status, providerMessageId, sentAt: clock() }).where(eq(messages.id, id));
+        await appendEvents(tx, [
+          {
+            type: 'message.sent',
+            partnerId: invoice.partnerId,
+            companyId: invoice.companyId,
+            invoiceId: invoice.id,
+            data: { message_id: id, invoice_id: invoice.id, channel: input.channel, kind: 'contact_change_confirmation', transport },
+            dedupeKey: `message.sent:${id}`,
+          },
+        ]);
+      });
+      logger.info({ invoice_id: invoice.id, message_id: id, channel: input.channel }, 'contact change confirmed to the previous address');
+      return { status, messageId: id };
+    },
+  };
+}
