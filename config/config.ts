@@ -10,6 +10,22 @@ const DEV_PORTAL_SECRET = 'recoup-dev-portal-secret-change-me';
 const DEV_COLLECTION_IBAN = 'NL91ABNA0417164300';
 const DEV_COLLECTION_BIC = 'ABNANL2A';
 
+/** A key list `keyId:base64-32-bytes,…` (the first key encrypts, every key decrypts); optional. */
+function keyListSetting() {
+  return z
+    .string()
+    .min(1)
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        parsePayloadKeys(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    });
+}
+
 /** Every setting Recoup reads from the environment. Nothing else reads process.env. */
 export const configSchema = z.object({
   /** `production` switches on the start-up check of `productionProblems` (README: Production). */
@@ -72,35 +88,13 @@ export const configSchema = z.object({
   /** Longest line of a batch file; a longer one is reported by its line number and skipped unread; bytes. */
   RECOUP_MAX_BATCH_LINE_BYTES: z.coerce.number().int().min(1024).default(batchFileLimitDefaults.maxLineBytes),
   /** Payload encryption: `keyId:base64-32-bytes,…`; the first key encrypts, all decrypt. Unset → payloads in clear. */
-  RECOUP_PAYLOAD_KEYS: z
-    .string()
-    .min(1)
-    .optional()
-    .superRefine((value, ctx) => {
-      if (value === undefined) return;
-      try {
-        parsePayloadKeys(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
+  RECOUP_PAYLOAD_KEYS: keyListSetting(),
   /**
    * Seals secrets kept in the database (webhook secrets, pull-source tokens, stored idempotent
    * responses): `keyId:base64-32-bytes,…`; the first key seals, all open. Unset → a key generated
    * once in `$RECOUP_DATA_DIR/secret-keys` (development; API and worker must share the folder).
    */
-  RECOUP_SECRET_KEYS: z
-    .string()
-    .min(1)
-    .optional()
-    .superRefine((value, ctx) => {
-      if (value === undefined) return;
-      try {
-        parsePayloadKeys(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    }),
+  RECOUP_SECRET_KEYS: keyListSetting(),
   /** Origins (comma-separated) whose browsers may call the codec endpoint: the Temporal Web UI's. */
   RECOUP_CODEC_CORS_ORIGINS: z.string().min(1).default('http://localhost:8233'),
   /** SFTP server for partners' batch files: its port (unset → off; `npm start` uses 2222), address and host key file. */

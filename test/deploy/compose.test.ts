@@ -3,7 +3,7 @@ import path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { configSchema, parseConfig } from '../../config/config';
-import { interpolated, parseCompose, parseDotEnv, readComposeText, repoRoot as root, serviceEnv } from '../support/compose-file';
+import { envExample, filledInEnv, interpolated, parseCompose, readComposeText, repoRoot as root, serviceEnv } from '../support/compose-file';
 
 /**
  * docker-compose.yml is checked without Docker: against the Compose Specification's JSON schema
@@ -13,22 +13,9 @@ import { interpolated, parseCompose, parseDotEnv, readComposeText, repoRoot as r
  */
 const composeText = readComposeText('docker-compose.yml');
 const compose = parseCompose(composeText);
-const envExample = parseDotEnv(readFileSync(path.join(root, '.env.example'), 'utf8'));
 const envOf = (service: string, env: Record<string, string>) => serviceEnv(compose, service, env);
-
 /** .env.example as an operator fills it in: the required secrets and settings set. */
-const filledIn: Record<string, string> = {
-  ...envExample,
-  RECOUP_PORTAL_SECRET: 'a-long-random-portal-secret-0123',
-  RECOUP_METRICS_TOKEN: 'a-long-random-metrics-token-0123',
-  POSTGRES_PASSWORD: 'a-long-random-db-password',
-  STRIPE_SECRET_KEY: 'sk_live_x',
-  STRIPE_WEBHOOK_SECRET: 'whsec_x',
-  PUBLIC_BASE_URL: 'https://recoup.example.com',
-  SMTP_URL: 'smtp://recoup:pw@smtp.example.com:587',
-  RECOUP_COLLECTION_IBAN: 'NL02RABO0123456789',
-  RECOUP_COLLECTION_BIC: 'RABONL2U',
-};
+const filledIn = filledInEnv;
 const appServices = ['migrate', 'api', 'worker'];
 
 test('docker-compose.yml is valid under the Compose Specification schema', () => {

@@ -9,7 +9,7 @@ import { parseConfig } from '../../config/config';
 import { connectWorker, openInfrastructure } from '../../bootstrap/infrastructure';
 import { temporalEndpointFrom, temporalTlsFrom } from '../../temporal/connection';
 import { searchAttributeDefinitions } from '../../temporal/search-attributes';
-import { parseCompose, parseDotEnv, publishedPorts, readComposeText, repoRoot, serviceEnv, type ComposeFile } from '../support/compose-file';
+import { filledInEnv, parseCompose, publishedPorts, readComposeText, repoRoot, serviceEnv, type ComposeFile } from '../support/compose-file';
 import { silentLogger } from '../support/logger';
 
 /**
@@ -20,18 +20,8 @@ import { silentLogger } from '../support/logger';
  */
 const compose = parseCompose(readComposeText('docker-compose.yml'));
 const oidcOverride = parseCompose(readComposeText('deploy/temporal-ui-oidc.yml'));
-const envExample = parseDotEnv(readFileSync(path.join(repoRoot, '.env.example'), 'utf8'));
 const filledIn: Record<string, string> = {
-  ...envExample,
-  RECOUP_PORTAL_SECRET: 'a-long-random-portal-secret-0123',
-  RECOUP_METRICS_TOKEN: 'a-long-random-metrics-token-0123',
-  POSTGRES_PASSWORD: 'a-long-random-db-password',
-  STRIPE_SECRET_KEY: 'sk_live_x',
-  STRIPE_WEBHOOK_SECRET: 'whsec_x',
-  PUBLIC_BASE_URL: 'https://recoup.example.com',
-  SMTP_URL: 'smtp://recoup:pw@smtp.example.com:587',
-  RECOUP_COLLECTION_IBAN: 'NL02RABO0123456789',
-  RECOUP_COLLECTION_BIC: 'RABONL2U',
+  ...filledInEnv,
   TEMPORAL_TLS_CERT: '/etc/recoup/temporal-tls/client.pem',
   TEMPORAL_TLS_KEY: '/etc/recoup/temporal-tls/client.key',
   TEMPORAL_TLS_CA: '/etc/recoup/temporal-tls/ca.pem',

@@ -83,3 +83,20 @@ export function publishedPorts(service: ComposeService, env: Record<string, stri
     return { hostIp: parts.join(':') || '0.0.0.0', published, target };
   });
 }
+
+/** .env.example as Compose reads it. */
+export const envExample: Record<string, string> = parseDotEnv(readFileSync(path.join(repoRoot, '.env.example'), 'utf8'));
+
+/** .env.example as an operator fills it in: the required secrets and settings set. */
+export const filledInEnv: Record<string, string> = {
+  ...envExample,
+  RECOUP_PORTAL_SECRET: 'a-long-random-portal-secret-0123',
+  RECOUP_METRICS_TOKEN: 'a-long-random-metrics-token-0123',
+  POSTGRES_PASSWORD: 'a-long-random-db-password',
+  STRIPE_SECRET_KEY: 'sk_live_x',
+  STRIPE_WEBHOOK_SECRET: 'whsec_x',
+  PUBLIC_BASE_URL: 'https://recoup.example.com',
+  SMTP_URL: 'smtp://recoup:pw@smtp.example.com:587',
+  RECOUP_COLLECTION_IBAN: 'NL02RABO0123456789',
+  RECOUP_COLLECTION_BIC: 'RABONL2U',
+};
