@@ -4,7 +4,7 @@ import { companies, dunningPolicies, invoices, messages, portalContactChanges } 
 import { portalLinkDays } from '../domain/dunning-policy';
 import { renderContactChangeEmail, renderContactChangeSms } from '../messaging/contact-change-texts';
 import { createPortalToken, portalLinkExpiry, portalUrl, signContactUndo } from '../messaging/portal-link';
-import { appendEvents } from '../services/events';
+import { recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
 import { newId } from '../services/ids';
 import type { ActivityDeps } from './deps';
 
@@ -41,7 +41,7 @@ export function contactChangeActivities({ db, mailer, sms, config, logger, clock
       const sendKey = `${invoice.id}:contact-change:${change.id}:${input.channel}`;
       const [existing] = await db.select().from(messages).where(eq(messages.sendKey, sendKey));
       if (existing?.status === 'sent' || existing?.status === 'outbox' || existing?.status === 'delivered') return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };
-      if (existing) await db.delete(messages).where(and(eq(messages.id, existing.id), eq(messages.status, 'sending')));
+      if (existing) await releaseMessageClaim(db, existing.id);
 
       const locale = invoice.debtor.locale ?? 'en';
       const token = createPortalToken(config.portalSecret, invoice.id, portalLinkExpiry(clock(), portalLinkDays(row.policy)));
@@ -76,23 +76,10 @@ export function contactChangeActivities({ db, mailer, sms, config, logger, clock
           ? (await mailer.send({ to: recipient, subject: email.subject, text: email.text, html: email.html, messageId: `<${sendKey.replace(/[^A-Za-z0-9_-]/g, '.')}@recoup>`, headers: { 'X-Recoup-Invoice': invoice.id } })).providerMessageId
           : (await sms.send({ to: recipient, body: renderContactChangeSms(context) })).providerMessageId;
       } catch (err) {
-        await db.delete(messages).where(and(eq(messages.id, id), eq(messages.status, 'sending')));
+        await releaseMessageClaim(db, id);
         throw err;
       }
-      const status = transport === 'dev-outbox' ? 'outbox' : 'sent';
-      await db.transaction(async (tx) => {
-        await tx.update(messages).set({ status, providerMessageId, sentAt: clock() }).where(eq(messages.id, id));
-        await appendEvents(tx, [
-          {
-            type: 'message.sent',
-            partnerId: invoice.partnerId,
-            companyId: invoice.companyId,
-            invoiceId: invoice.id,
-            data: { message_id: id, invoice_id: invoice.id, channel: input.channel, kind: 'contact_change_confirmation', transport },
-            dedupeKey: `message.sent:${id}`,
-          },
-        ]);
-      });
+      const status = await recordMessageSent(db, { id, invoice, channel: input.channel, kind: 'contact_change_confirmation', transport, providerMessageId, sentAt: clock() });
       logger.info({ invoice_id: invoice.id, message_id: id, channel: input.channel }, 'contact change confirmed to the previous address');
       return { status, messageId: id };
     },

@@ -4,6 +4,7 @@ import { companies, dunningPolicies, invoices, messages, optOuts } from '../db/s
 import { portalLinkDays } from '../domain/dunning-policy';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
+import { recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
 import { newId } from '../services/ids';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import { twilioWebhookPaths } from '../messaging/sms';
@@ -151,26 +152,12 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
         }
       } catch (err) {
         if (isPermanent(err)) return markFailed(id, (err as Error).message);
-        // Temporary: nothing went out, so release the key and let the activity retry (unless a
-        // later attempt has meanwhile settled this row).
-        await db.delete(messages).where(and(eq(messages.id, id), eq(messages.status, 'sending')));
+        // Temporary: nothing went out, so release the key and let the activity retry.
+        await releaseMessageClaim(db, id);
         throw err;
       }
 
-      const status = transport === 'dev-outbox' ? 'outbox' : 'sent';
-      await db.transaction(async (tx) => {
-        await tx.update(messages).set({ status, providerMessageId, sentAt: clock() }).where(eq(messages.id, id));
-        await appendEvents(tx, [
-          {
-            type: 'message.sent',
-            partnerId: invoice.partnerId,
-            companyId: invoice.companyId,
-            invoiceId: invoice.id,
-            data: { message_id: id, invoice_id: invoice.id, channel: input.channel, kind: input.kind, transport },
-            dedupeKey: `message.sent:${id}`,
-          },
-        ]);
-      });
+      const status = await recordMessageSent(db, { id, invoice, channel: input.channel, kind: input.kind, transport, providerMessageId, sentAt: clock() });
       metrics?.messageSent(input.channel);
       logger.info({ invoice_id: invoice.id, message_id: id, channel: input.channel, kind: input.kind, transport }, 'message sent');
       return { status, messageId: id };

@@ -53,3 +53,40 @@ export async function recordDeliveryReport(db: Db, report: DeliveryReport): Prom
     return 'recorded';
   });
 }
+
+export interface SentMessage {
+  id: string;
+  invoice: { id: string; partnerId: string; companyId: string };
+  channel: string;
+  kind: string;
+  transport: string;
+  providerMessageId: string | null;
+  sentAt: Date;
+}
+
+/**
+ * Settles a message row claimed as `sending` once the provider took it: `outbox` for the dev
+ * outbox, else `sent`, with its `message.sent` event in the same transaction.
+ */
+export async function recordMessageSent(db: Db, message: SentMessage): Promise<'sent' | 'outbox'> {
+  const status = message.transport === 'dev-outbox' ? 'outbox' : 'sent';
+  await db.transaction(async (tx) => {
+    await tx.update(messages).set({ status, providerMessageId: message.providerMessageId, sentAt: message.sentAt }).where(eq(messages.id, message.id));
+    await appendEvents(tx, [
+      {
+        type: 'message.sent',
+        partnerId: message.invoice.partnerId,
+        companyId: message.invoice.companyId,
+        invoiceId: message.invoice.id,
+        data: { message_id: message.id, invoice_id: message.invoice.id, channel: message.channel, kind: message.kind, transport: message.transport },
+        dedupeKey: `message.sent:${message.id}`,
+      },
+    ]);
+  });
+  return status;
+}
+
+/** Nothing went out: frees the send key for a retry, unless a later attempt has settled the row meanwhile. */
+export async function releaseMessageClaim(db: Db, messageId: string): Promise<void> {
+  await db.delete(messages).where(and(eq(messages.id, messageId), eq(messages.status, 'sending')));
+}
