@@ -77,6 +77,7 @@ const skipCheck: Record<Extract<SendMessageResult, { status: 'skipped' }>['reaso
   no_phone: 'no_contact_details',
   opted_out: 'opt_out',
   sms_not_configured: 'channel_not_configured',
+  no_address: 'no_contact_details',
 };
 
 function fail(type: string, message: string): never {
