@@ -12,6 +12,7 @@ import { AppError } from '../errors';
 import { createCsrfToken, isValidCsrfToken } from './csrf';
 import { reconciliationConsoleRoutes } from './reconciliation';
 import { smsReplyConsoleRoutes } from './sms-replies';
+import { printBatchConsoleRoutes } from './print-batches';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
 
@@ -228,6 +229,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
 
   r.use('/reconciliation', reconciliationConsoleRoutes({ db, temporal, secret }));
   r.use('/sms-replies', smsReplyConsoleRoutes({ db, secret }));
+  r.use('/print-batches', printBatchConsoleRoutes({ db, secret }));
 
   r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
   const onError: ErrorRequestHandler = (err, req, res, next) => {

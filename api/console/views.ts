@@ -51,7 +51,7 @@ export const csrfField = (csrf: string): string => `<input type="hidden" name="_
 export function layout(title: string, body: string, viewer?: Viewer | { user?: ConsoleUser; csrf?: undefined }): string {
   const user = viewer?.user;
   const nav = user
-    ? `<nav><a href="/console">Review queue</a>${user.role === 'ops' ? ' · <a href="/console/companies">Companies</a> · <a href="/console/outbox">Outbox</a> · <a href="/console/reconciliation">Reconciliation</a> · <a href="/console/sms-replies">SMS replies</a>' : ''}</nav>
+    ? `<nav><a href="/console">Review queue</a>${user.role === 'ops' ? ' · <a href="/console/companies">Companies</a> · <a href="/console/outbox">Outbox</a> · <a href="/console/reconciliation">Reconciliation</a> · <a href="/console/sms-replies">SMS replies</a> · <a href="/console/print-batches">Print batches</a>' : ''}</nav>
 <span class="me" data-testid="me">${e(user.email)} (${e(user.role)})</span>${viewer?.csrf ? `<form method="post" action="/console/sign-out">${csrfField(viewer.csrf)}<button type="submit">Sign out</button></form>` : ''}`
     : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${e(title)} · Recoup console</title><style>${CSS}</style></head>
