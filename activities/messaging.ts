@@ -15,17 +15,23 @@ export interface SendMessageInput {
   invoiceId: string;
   /** What the message is for, e.g. `transmit` or a policy step's key; with the channel it makes the send key. */
   purpose: string;
-  channel: 'email' | 'sms';
+  channel: 'email' | 'sms' | 'letter';
   kind: MessageKind;
   dunningLevel?: number;
   feeCents?: number;
   announcedFeeCents?: number;
+  /** The last day (YYYY-MM-DD) to pay to avoid the announced fee. */
+  feePayBy?: string;
+  /** The announced fee is the statutory one to a consumer (its notice states the 14 days). */
+  statutoryFee?: boolean;
   installment?: { amountCents: number; dueDate: string };
 }
 
 export type SendMessageResult =
   | { status: 'sent' | 'outbox'; messageId: string }
-  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' }
+  /** A letter waiting in a print batch: accepted once it is posted. */
+  | { status: 'queued'; messageId: string }
+  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'no_address' | 'opted_out' | 'sms_not_configured' }
   | { status: 'failed'; reason: string; messageId: string };
 
 /**
@@ -49,6 +55,8 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
      * after the provider answered never sends it again.
      */
     async sendInvoiceMessage(input: SendMessageInput): Promise<SendMessageResult> {
+      // The letter channel (print-and-mail) is its own branch; until it is here no letter can go.
+      if (input.channel === 'letter') return { status: 'skipped', reason: 'no_address' };
       const sendKey = `${input.invoiceId}:${input.purpose}:${input.channel}`;
       const [existing] = await db.select().from(messages).where(eq(messages.sendKey, sendKey));
       if (existing) {
@@ -101,6 +109,8 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
         dunningLevel: input.dunningLevel,
         fee: input.feeCents ? formatMoney(input.feeCents, invoice.currency, locale) : undefined,
         announcedFee: input.announcedFeeCents ? formatMoney(input.announcedFeeCents, invoice.currency, locale) : undefined,
+        feePayBy: input.feePayBy,
+        statutoryFee: input.statutoryFee,
         installmentAmount: input.installment ? formatMoney(input.installment.amountCents, invoice.currency, locale) : undefined,
         installmentDueDate: input.installment?.dueDate,
       };

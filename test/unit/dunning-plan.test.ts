@@ -56,7 +56,7 @@ describe('policy preview', () => {
     expect(level2).toMatchObject({ level: 2, announced_fee_cents: 15_000 });
     expect(level2.fee_cents).toBeUndefined();
     expect(level2.guardrails).toContainEqual(expect.objectContaining({ check: 'wik_notice', result: 'deferred' }));
-    const fee = timeline.find((e) => e.action === 'wik_fee')!;
+    const fee = timeline.find((e) => e.action === 'fee')!;
     expect(fee.fee_cents).toBe(15_000);
     // Level 2 is 28 days after the due date (2026-03-01); the fee 17 days later.
     expect(level2.at).toBe('2026-03-01T09:00:00.000Z');
@@ -67,7 +67,7 @@ describe('policy preview', () => {
   test('a business debtor pays the statutory fee at the step itself', () => {
     const timeline = previewTimeline({ ...ctx, consumer: false }, 100_000, iso('2026-01-10T12:00:00Z'));
     expect(timeline.find((e) => e.level === 2)).toMatchObject({ fee_cents: 15_000 });
-    expect(timeline.some((e) => e.action === 'wik_fee')).toBe(false);
+    expect(timeline.some((e) => e.action === 'fee')).toBe(false);
   });
 
   test('a transmission at night sends the notice at 08:00', () => {
