@@ -10,6 +10,7 @@ import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/por
 import { twilioWebhookPaths } from '../messaging/sms';
 import { formatMoney, renderEmail, renderSms, type MessageKind } from '../messaging/templates';
 import type { ActivityDeps } from './deps';
+import { letterMessages, type LetterSendResult } from './letter-messages';
 
 export interface SendMessageInput {
   invoiceId: string;
@@ -29,10 +30,9 @@ export interface SendMessageInput {
 
 export type SendMessageResult =
   | { status: 'sent' | 'outbox'; messageId: string }
-  /** A letter waiting in a print batch: accepted once it is posted. */
-  | { status: 'queued'; messageId: string }
-  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'no_address' | 'opted_out' | 'sms_not_configured' }
-  | { status: 'failed'; reason: string; messageId: string };
+  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' }
+  | { status: 'failed'; reason: string; messageId: string }
+  | LetterSendResult;
 
 /**
  * A provider error that retrying will not fix: the SMTP server refused this recipient or this
@@ -47,7 +47,9 @@ function isPermanent(err: unknown): boolean {
   return smtpRefused || twilioRefused;
 }
 
-export function messagingActivities({ db, mailer, sms, config, logger, metrics, clock = () => new Date() }: ActivityDeps) {
+export function messagingActivities(deps: ActivityDeps) {
+  const { db, mailer, sms, config, logger, metrics, clock = () => new Date() } = deps;
+  const letter = letterMessages(deps);
   return {
     /**
      * Sends one message for (invoice, purpose, channel) at most once: the send key is a unique
@@ -55,10 +57,10 @@ export function messagingActivities({ db, mailer, sms, config, logger, metrics, 
      * after the provider answered never sends it again.
      */
     async sendInvoiceMessage(input: SendMessageInput): Promise<SendMessageResult> {
-      // The letter channel (print-and-mail) is its own branch; until it is here no letter can go.
-      if (input.channel === 'letter') return { status: 'skipped', reason: 'no_address' };
       const sendKey = `${input.invoiceId}:${input.purpose}:${input.channel}`;
       const [existing] = await db.select().from(messages).where(eq(messages.sendKey, sendKey));
+      if (existing?.channel === 'letter') return letter.resume(existing);
+      if (input.channel === 'letter') return letter.send(input, sendKey);
       if (existing) {
         if (existing.status === 'failed') return { status: 'failed', reason: existing.error ?? 'failed', messageId: existing.id };
         if (existing.status !== 'sending') return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };

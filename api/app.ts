@@ -31,6 +31,7 @@ import { collectorCallbackRoutes } from './debt-cases/collector-callbacks';
 import { debtCaseRoutes } from './debt-cases/routes';
 import { consoleRoutes } from './console/routes';
 import { statementRoutes } from './statements/routes';
+import { printBatchRoutes } from './print-batches/routes';
 import { httpLogOptions, observabilityRoutes, type ObservabilityDeps } from './observability';
 import { codecRoutes, type CodecConfig } from './codec/routes';
 import { createOutboundGuard, type OutboundGuard } from '../outbound/guard';
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound, secrets));
   api.use(debtCaseRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, documents: deps.documents ?? documentStoreFor(deps.config.RECOUP_DATA_DIR) }));
   api.use(statementRoutes({ db: deps.db, temporal: deps.temporal, account: { iban: deps.config.RECOUP_COLLECTION_IBAN, bic: deps.config.RECOUP_COLLECTION_BIC, name: deps.config.RECOUP_COLLECTION_ACCOUNT_NAME } }));
+  api.use(printBatchRoutes(deps.db));
   app.use('/api/v2', api);
   // Debt collectors' signed status callbacks: outside /api/v2, authenticated by their signature.
   app.use(collectorCallbackRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE }));

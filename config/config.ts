@@ -125,6 +125,13 @@ export const configSchema = z.object({
   RECOUP_WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   RECOUP_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).optional(),
   RECOUP_WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(500),
+  /**
+   * A print-and-mail service's HTTP API: each letter's PDF is POSTed there and counts as posted
+   * when it answers 2xx. Unset → letters collect in daily print batches that ops print and post.
+   */
+  PRINT_MAIL_API_URL: z.url().optional(),
+  /** Bearer key of PRINT_MAIL_API_URL; required with it. */
+  PRINT_MAIL_API_KEY: z.string().min(1).optional(),
   /** Worker shutdown: how long running activities may finish after SIGTERM (ms-style duration, e.g. `30s`). */
   RECOUP_WORKER_SHUTDOWN_GRACE: z.string().regex(/^\d+(ms|s|m)$/, 'a duration such as 500ms, 30s or 1m').default('30s'),
 });
@@ -152,6 +159,9 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   if (Boolean(c.TEMPORAL_TLS_CERT) !== Boolean(c.TEMPORAL_TLS_KEY)) {
     throw new ConfigError('Invalid configuration:\n  TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY: set both (the client certificate and its key) or neither');
+  }
+  if (c.PRINT_MAIL_API_URL && !c.PRINT_MAIL_API_KEY) {
+    throw new ConfigError('Invalid configuration:\n  PRINT_MAIL_API_KEY: required when PRINT_MAIL_API_URL is set');
   }
   return {
     ...c,

@@ -19,6 +19,7 @@ import type { DunningPolicy } from '../domain/dunning-policy';
 import type { Debtor, CompanyContact, BankAccount } from '../domain/schemas';
 import type { PulledInvoice } from '../domain/pull-integration';
 import type { PullRunResult, PullRunStatus } from '../domain/pull-run';
+import type { LetterContent } from '../messaging/letter';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
 const updatedAt = () => timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
@@ -177,7 +178,7 @@ export const messages = pgTable(
     invoiceId: text('invoice_id').notNull().references(() => invoices.id),
     partnerId: text('partner_id').notNull(),
     companyId: text('company_id').notNull(),
-    channel: text('channel').$type<'email' | 'sms'>().notNull(),
+    channel: text('channel').$type<'email' | 'sms' | 'letter'>().notNull(),
     kind: text('kind').notNull(),
     /** (invoice, step, channel): the business key that makes a send happen once. */
     sendKey: text('send_key').notNull(),
@@ -185,7 +186,8 @@ export const messages = pgTable(
     subject: text('subject'),
     bodyText: text('body_text').notNull(),
     bodyHtml: text('body_html'),
-    status: text('status').$type<'sending' | 'sent' | 'delivered' | 'failed' | 'outbox'>().notNull(),
+    /** A letter is `queued` in the print queue until it is `posted` (its `sent_at` is when it was posted). */
+    status: text('status').$type<'sending' | 'sent' | 'delivered' | 'failed' | 'outbox' | 'queued' | 'posted'>().notNull(),
     transport: text('transport').notNull(),
     /**
      * Our side of an SMS: the sender number or messaging service SID it went from. A debtor's
@@ -204,6 +206,40 @@ export const messages = pgTable(
     // An SMS reply looks up the messages sent to its number.
     index('messages_recipient').on(t.channel, t.recipient),
   ],
+);
+
+/**
+ * The default print-and-mail adapter's daily print batches: one `open` batch per day collects the
+ * day's letters until ops mark it `posted`; letters queued after that go to a new batch.
+ */
+export const printBatches = pgTable(
+  'print_batches',
+  {
+    id: text('id').primaryKey(),
+    /** The (UTC) day whose letters it collects. */
+    batchDate: date('batch_date', { mode: 'string' }).notNull(),
+    status: text('status').$type<'open' | 'posted'>().notNull().default('open'),
+    createdAt: createdAt(),
+    postedAt: timestamp('posted_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [uniqueIndex('print_batches_open_per_day').on(t.batchDate).where(sql`status = 'open'`)],
+);
+
+/**
+ * The print queue: every letter message with what it takes to print it again. `batch_id` is set
+ * by the print-batch adapter; letters handed to a print-and-mail API have none.
+ */
+export const letters = pgTable(
+  'letters',
+  {
+    messageId: text('message_id')
+      .primaryKey()
+      .references(() => messages.id),
+    batchId: text('batch_id').references(() => printBatches.id),
+    content: jsonb('content').$type<LetterContent>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('letters_batch').on(t.batchId, t.createdAt)],
 );
 
 /** The event outbox: written in the same transaction as the change it reports. */

@@ -95,9 +95,9 @@ const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
 const skipCheck: Record<Extract<SendMessageResult, { status: 'skipped' }>['reason'], GuardrailCheck['check']> = {
   no_email: 'no_contact_details',
   no_phone: 'no_contact_details',
-  no_address: 'no_contact_details',
   opted_out: 'opt_out',
   sms_not_configured: 'channel_not_configured',
+  no_address: 'no_contact_details',
 };
 
 function fail(type: string, message: string): never {
@@ -349,7 +349,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     for (const channel of channels) {
       results.push({ channel, ...(await sendInvoiceMessage({ invoiceId: input.invoiceId, purpose, channel, kind, ...extra })) });
     }
-    const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox' || r.status === 'queued').length;
+    const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox' || r.status === 'queued' || r.status === 'posted').length;
     const skips: GuardrailCheck[] = results
       .filter((r) => r.status === 'skipped')
       .map((r) => ({ check: r.status === 'skipped' ? skipCheck[r.reason] : 'no_contact_details', result: 'skipped', channel: r.channel }));
@@ -367,7 +367,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   async function sendFallbackLetter(action: StepAction, sent: Sent, kind: MessageKind, extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]>): Promise<Sent | null> {
     if (action.step.fallback !== 'letter') return null;
     const emailAccepted = sent.results.some((r) => r.channel === 'email' && (r.status === 'sent' || r.status === 'outbox'));
-    const letterOnItsWay = sent.results.some((r) => r.channel === 'letter' && r.status === 'queued');
+    const letterOnItsWay = sent.results.some((r) => r.channel === 'letter' && (r.status === 'queued' || r.status === 'posted'));
     if (emailAccepted || letterOnItsWay) return null;
     if (sent.results.some((r) => r.channel === 'sms' && (r.status === 'sent' || r.status === 'outbox'))) {
       if (!(await waitUntil(Date.now() + SMS_DELIVERY_REPORT_WAIT_MS))) return null;

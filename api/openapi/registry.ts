@@ -41,6 +41,7 @@ import { policyPreviewSchema } from '../routes/dunning-policy-preview';
 import { sftpLoginCreateSchema } from '../../domain/sftp-login';
 import { bankTransactionDismissSchema, bankTransactionListQuerySchema, bankTransactionResolveSchema, statementQuerySchema } from '../../domain/statements/schemas';
 import { bankStatementFileSchema, bankStatementSchema, bankTransactionSchema } from '../statements/resources';
+import { printBatchSchema, printBatchSummarySchema } from '../print-batches/resources';
 import * as resource from './resources';
 
 /**
@@ -88,6 +89,7 @@ export const tags = [
   { name: 'Webhooks', description: 'Push notifications, signed per Standard Webhooks, retried with back-off for at least 3 days.' },
   { name: 'Debt collection cases', description: 'Cases created by hand, after the last dunning step, or from a chargeback.' },
   { name: 'Statements', description: "Exports of a company's collected payments." },
+  { name: 'Print batches', description: 'Letters of the default print-and-mail adapter, collected per day for ops to print and post (ops only).' },
   { name: 'Documentation', description: 'This document.' },
 ] as const;
 export type Tag = (typeof tags)[number]['name'];
@@ -170,6 +172,8 @@ export const components = {
   DebtCollectionCaseCollectedAmountResult: resource.debtCaseCollectedAmountResultSchema,
   BankStatementFile: bankStatementFileSchema,
   BankStatement: bankStatementSchema,
+  PrintBatch: printBatchSchema,
+  PrintBatchPage: resource.pageOf(printBatchSummarySchema),
   BankTransaction: bankTransactionSchema,
   BankTransactionPage: resource.pageOf(bankTransactionSchema),
   BankTransactionResolve: bankTransactionResolveSchema,
@@ -628,6 +632,40 @@ export const routes: readonly ApiRoute[] = [
     errors: [
       { status: 409, description: '`bank_transaction_decided`: the line is not waiting' },
     ],
+  },
+
+  // --- print batches (ops) ---
+  {
+    operationId: 'listPrintBatches',
+    method: 'get',
+    path: '/print_batches',
+    tag: 'Print batches',
+    summary: 'List print batches, newest first',
+    description: 'With the default print-and-mail adapter (no `PRINT_MAIL_API_URL`), every letter waits in the open batch of its UTC day until ops mark the batch posted; a letter queued after that goes to a new batch.',
+    roles: ['ops'],
+    query: pageQuerySchema,
+    response: { status: 200, description: 'A page of print batches with their letter counts', schema: 'PrintBatchPage' },
+  },
+  { operationId: 'getPrintBatch', method: 'get', path: '/print_batches/{id}', tag: 'Print batches', summary: 'A print batch with its letters', roles: ['ops'], response: { status: 200, description: 'The batch', schema: 'PrintBatch' } },
+  {
+    operationId: 'getPrintBatchPdf',
+    method: 'get',
+    path: '/print_batches/{id}.pdf',
+    tag: 'Print batches',
+    summary: 'A print batch as one PDF',
+    description: 'Every letter of the batch in the order queued, each starting on a new A4 page with the address in the window of a DIN 5008 (C5/6, DL) window envelope. Sent as an attachment.',
+    roles: ['ops'],
+    response: { status: 200, description: 'The batch as a PDF', mediaType: 'application/pdf' },
+  },
+  {
+    operationId: 'markPrintBatchPosted',
+    method: 'post',
+    path: '/print_batches/{id}/posted',
+    tag: 'Print batches',
+    summary: 'Mark a print batch posted',
+    description: 'The batch was printed and handed to the post: it becomes `posted`, and so does each of its letters (`sent_at` now, event `message.sent` with `channel: letter, delivery: posted`). Marking it again changes nothing. No body.',
+    roles: ['ops'],
+    response: { status: 200, description: 'The batch, `posted`', schema: 'PrintBatch' },
   },
 
   // --- this document ---

@@ -75,6 +75,8 @@ const contractOperations = [
   'post /partners/{id}/api_keys',
   'delete /api_keys/{id}',
   'get /companies/{id}/statements/mt940',
+  'get /print_batches',
+  'get /print_batches/{id}.pdf',
 ];
 
 const methods = ['get', 'put', 'post', 'patch', 'delete'];
