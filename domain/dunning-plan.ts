@@ -25,6 +25,11 @@ export interface PlanState {
   stepIndex: number;
   /** Time spent on hold (or paused by a promise or plan), and the pacing shift: later steps move by it. */
   shiftMs: number;
+  /**
+   * Paced runs: how far the ladder moved to start after a late invoice notice. Moves the steps and
+   * fees like `shiftMs`, but not the due date (the invoice is overdue when it is).
+   */
+  paceMs?: number;
   /** Contact attempts in the last 7 days. */
   contacts: number[];
   /** Fees announced by a notice and not yet charged (before notice pacing: only the statutory fee to a consumer). */
@@ -106,6 +111,11 @@ export type PlannedAction =
   /** Paced runs: an announced fee whose notice period ended; charged only if its notice was delivered. */
   | { kind: 'fee'; stepIndex: number; level: number; at: number; feeCents: number; fee: PendingFee; guardrails: GuardrailCheck[] };
 
+/** How far steps and fees move: time on hold or paused, plus the pacing of a late notice. */
+function shiftOf(s: PlanState): number {
+  return s.shiftMs + (s.paceMs ?? 0);
+}
+
 export function initialPlanState(): PlanState {
   return { stepIndex: 0, shiftMs: 0, contacts: [], pendingFees: [], lastContactAt: null };
 }
@@ -127,7 +137,7 @@ export function startPacedPlan(ctx: PlanContext, s: PlanState, noticeAt: number,
   const firstAt = stepDueAt(ctx.policy, first, ctx.dueDate, ctx.timezone);
   if (firstAt >= noticeAt) return next;
   const startAt = earliestContactAfter(noticeAt, minDaysBetweenContacts(ctx.policy), ctx.timezone, ctx.policy.send_hour);
-  return { ...next, shiftMs: next.shiftMs + Math.max(0, startAt - firstAt) };
+  return { ...next, paceMs: Math.max(0, startAt - firstAt) };
 }
 
 /**
@@ -160,10 +170,10 @@ export function allowedSendTime(ctx: PlanContext, at: number, contacts: readonly
 /** The next thing the policy does, or null when every step has run. */
 export function nextPlannedAction(ctx: PlanContext, s: PlanState, principalCents: number): PlannedAction | null {
   const step = ctx.policy.steps[s.stepIndex];
-  const stepAt = step ? stepDueAt(ctx.policy, step, ctx.dueDate, ctx.timezone) + s.shiftMs : Number.POSITIVE_INFINITY;
+  const stepAt = step ? stepDueAt(ctx.policy, step, ctx.dueDate, ctx.timezone) + shiftOf(s) : Number.POSITIVE_INFINITY;
   const pending = [...s.pendingFees].sort((a, b) => a.chargeableAt - b.chargeableAt)[0];
-  if (pending && pending.chargeableAt + s.shiftMs <= stepAt) {
-    const at = pending.chargeableAt + s.shiftMs;
+  if (pending && pending.chargeableAt + shiftOf(s) <= stepAt) {
+    const at = pending.chargeableAt + shiftOf(s);
     if (!ctx.paced) {
       return {
         kind: 'wik_fee',
@@ -240,7 +250,7 @@ export function afterAction(ctx: PlanContext, s: PlanState, action: PlannedActio
               feeType: 'wik' as const,
               announcedCents: action.announcedFeeCents,
               // Shift is added back when the fee is planned, so keep it relative to the unshifted clock.
-              chargeableAt: wikFeeChargeableFrom(ranAt, ctx.timezone, ctx.policy.send_hour) - s.shiftMs,
+              chargeableAt: wikFeeChargeableFrom(ranAt, ctx.timezone, ctx.policy.send_hour) - shiftOf(s),
               level: action.step.level ?? 0,
               stepIndex: action.stepIndex,
               purposes: [stepPurpose(action.stepIndex)],
@@ -256,7 +266,7 @@ export function afterAction(ctx: PlanContext, s: PlanState, action: PlannedActio
           {
             feeType: action.step.fee!.type,
             announcedCents: action.announcedFeeCents,
-            chargeableAt: feeNoticePeriod(action.step.fee!.type, ctx.consumer, ranAt, ctx.timezone, ctx.policy.send_hour, feeNoticeDays(ctx.policy)).chargeableAt - s.shiftMs,
+            chargeableAt: feeNoticePeriod(action.step.fee!.type, ctx.consumer, ranAt, ctx.timezone, ctx.policy.send_hour, feeNoticeDays(ctx.policy)).chargeableAt - shiftOf(s),
             level: action.step.level ?? 0,
             stepIndex: action.stepIndex,
             purposes: [stepPurpose(action.stepIndex), fallbackPurpose(action.stepIndex)],
@@ -275,7 +285,7 @@ export function afterAction(ctx: PlanContext, s: PlanState, action: PlannedActio
 export function feeNoticeAccepted(ctx: PlanContext, s: PlanState, fee: PendingFee, acceptedAt: number, now: number): PlanState {
   const due = feeNoticePeriod(fee.feeType, ctx.consumer, acceptedAt, ctx.timezone, ctx.policy.send_hour, feeNoticeDays(ctx.policy)).chargeableAt;
   if (due <= now) return s;
-  return { ...s, pendingFees: s.pendingFees.map((f) => (f.stepIndex === fee.stepIndex ? { ...f, chargeableAt: due - s.shiftMs } : f)) };
+  return { ...s, pendingFees: s.pendingFees.map((f) => (f.stepIndex === fee.stepIndex ? { ...f, chargeableAt: due - shiftOf(s) } : f)) };
 }
 
 /**
@@ -285,7 +295,7 @@ export function feeNoticeAccepted(ctx: PlanContext, s: PlanState, fee: PendingFe
  */
 export function feeAwaitingLetter(s: PlanState, fee: PendingFee, now: number, periodEndedAt: number): PlanState | null {
   if (!fee.letterQueued || now - periodEndedAt >= LETTER_POSTING_WAIT_MS) return null;
-  const chargeableAt = now + LETTER_POSTING_RECHECK_MS - s.shiftMs;
+  const chargeableAt = now + LETTER_POSTING_RECHECK_MS - shiftOf(s);
   return { ...s, pendingFees: s.pendingFees.map((f) => (f.stepIndex === fee.stepIndex ? { ...f, chargeableAt, periodEndedAt } : f)) };
 }
 
