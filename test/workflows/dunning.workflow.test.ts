@@ -73,7 +73,8 @@ describe('the default policy, unpaid to the end', () => {
     const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(2), amountCents: 50_000, debtor: { organization_name: 'Bakkerij BV', last_name: undefined } });
     expect(input.consumer).toBe(false);
     const handle = await t.start(input);
-    await t.env.sleep('32 days'); // level 2 (day 30) announced it
+    // The first step (-3) was due before the notice: the ladder starts 3 days after it, 4 days later than the policy's dates.
+    await t.env.sleep('36 days'); // level 2 (day 34) announced it
     expect((await handle.query(invoiceState)).feesCents).toBe(500);
     await t.env.sleep('7 days');
     expect((await handle.query(invoiceState)).feesCents).toBe(500 + wikFeeCents(50_000));
