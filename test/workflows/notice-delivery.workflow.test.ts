@@ -4,7 +4,9 @@ import { eq } from 'drizzle-orm';
 import type { WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { letters, optOuts } from '../../db/schema';
+import type { PlanState } from '../../domain/dunning-plan';
 import { defaultDunningPolicy, dunningPolicySchema } from '../../domain/dunning-policy';
+import { initialCollectionState } from '../../domain/invoice-state';
 import { wikFeeCents } from '../../domain/fees';
 import { markPrintBatchPosted } from '../../services/print-batches';
 import { invoiceState, registerPayment } from '../../workflows/invoice.messages';
@@ -161,6 +163,34 @@ describe('no fee without a delivered notice', () => {
       expect.objectContaining({ fee_cents: wik, wik_notice: 'delivered', notice: { channel: 'letter', accepted_at: new Date(postedAt).toISOString() } }),
     ]);
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 100_000 + wik, externalId: 'p', source: 'partner' }] });
+  });
+
+  test('a run handed over by continue-as-new before fees were generalised still charges its pending statutory fee, as runs did then', async () => {
+    await t.daytime();
+    const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(-30), amountCents: 100_000, policy: wikPolicy });
+    const chargeableAt = (await t.env.currentTimeMs()) + 2 * DAY;
+    // The resume state exactly as a run from before this change handed it over: `pendingWikFee`, no `paced`.
+    const stored = { stepIndex: 1, shiftMs: 0, contacts: [], pendingWikFee: { chargeableAt, level: 1, stepIndex: 0 } };
+    const resume = {
+      state: { ...initialCollectionState(100_000), status: 'overdue' as const, pastDue: true, dunningLevel: 1 },
+      plan: stored as unknown as PlanState,
+      revision: 0,
+      promise: null,
+      paymentPlan: null,
+      heldSince: null,
+    };
+    const handle = await t.start({ ...input, resume });
+    await t.env.sleep('1 day');
+    expect((await handle.query(invoiceState)).feesCents).toBe(0);
+    await t.env.sleep('2 days');
+    // No delivery check for runs from before: charged at its time, with the old event.
+    expect((await handle.query(invoiceState)).feesCents).toBe(wikFeeCents(100_000));
+    expect(await feeEvents(input.invoiceId)).toEqual([
+      expect.objectContaining({ fee_type: 'wik', fee_cents: wikFeeCents(100_000), guardrails: [{ check: 'wik_notice', result: 'passed', detail: 'the 14-day notice period has ended' }] }),
+    ]);
+    const history = await handle.fetchHistory();
+    expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'noticeDelivery')).toBe(false);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 100_000 + wikFeeCents(100_000), externalId: 'p', source: 'partner' }] });
   });
 
   test('the default policy gives its fee-bearing levels a letter fallback', () => {
