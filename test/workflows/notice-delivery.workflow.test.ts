@@ -165,6 +165,28 @@ describe('no fee without a delivered notice', () => {
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 100_000 + wik, externalId: 'p', source: 'partner' }] });
   });
 
+  test('when only an SMS went, the fallback letter waits an hour for its delivery report, and goes when none came', async () => {
+    await t.daytime();
+    const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(0), policy: wikPolicy, debtor: { email: 'refused@example.nl', phone: '+31612345678', address } });
+    const handle = await t.start(input);
+    await t.env.sleep('4 days');
+    const step = (await t.eventsOf(input.invoiceId)).find((e) => e.type === 'invoice.dunning_level_changed' && e.data.step)!;
+    expect(step.data.messages).toEqual([
+      expect.objectContaining({ channel: 'email', status: 'failed' }),
+      expect.objectContaining({ channel: 'sms', status: 'outbox' }),
+      expect.objectContaining({ channel: 'letter', status: 'queued' }),
+    ]);
+    const history = (await handle.fetchHistory()).events!;
+    const scheduled = history.filter((e) => e.activityTaskScheduledEventAttributes);
+    const names = scheduled.map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    const at = (i: number) => Number(scheduled[i]!.eventTime!.seconds) * 1000;
+    const letterAt = names.lastIndexOf('sendInvoiceMessage');
+    // SMS, then (an hour later) the delivery check that found nothing, then the letter.
+    expect(names.slice(letterAt - 2, letterAt + 1)).toEqual(['sendInvoiceMessage', 'noticeDelivery', 'sendInvoiceMessage']);
+    expect(at(letterAt - 1) - at(letterAt - 2)).toBeGreaterThanOrEqual(3_600_000);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: 'p', source: 'partner' }] });
+  });
+
   test('a run handed over by continue-as-new before fees were generalised still charges its pending statutory fee, as runs did then', async () => {
     await t.daytime();
     const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(-30), amountCents: 100_000, policy: wikPolicy });
