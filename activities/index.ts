@@ -7,6 +7,7 @@ import { debtCaseInvoiceActivities } from './debt-case-invoice';
 import { importTransmissionActivities } from './import-transmission';
 import { invoiceStateActivities } from './invoice-state';
 import { messagingActivities } from './messaging';
+import { noticeDeliveryActivities } from './notice-delivery';
 import { pullIntegrationActivities } from './pull-integration';
 import { webhookActivities } from './webhooks';
 import { batchFileActivities } from './batch-file';
@@ -25,6 +26,7 @@ export function createActivities(given: ActivityDeps) {
   return failingFastOnDataErrors({
     ...invoiceStateActivities(deps),
     ...messagingActivities(deps),
+    ...noticeDeliveryActivities(deps),
     ...importTransmissionActivities(deps),
     ...debtCollectionActivities(deps),
     ...debtCaseActivities(deps),

@@ -58,6 +58,8 @@ export function letterMessages(deps: ActivityDeps) {
       dunningLevel: input.dunningLevel,
       fee: input.feeCents ? money(input.feeCents) : undefined,
       announcedFee: input.announcedFeeCents ? money(input.announcedFeeCents) : undefined,
+      feePayBy: input.feePayBy,
+      statutoryFee: input.statutoryFee,
       installmentAmount: input.installment ? money(input.installment.amountCents) : undefined,
       installmentDueDate: input.installment?.dueDate,
     };

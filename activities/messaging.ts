@@ -21,6 +21,10 @@ export interface SendMessageInput {
   dunningLevel?: number;
   feeCents?: number;
   announcedFeeCents?: number;
+  /** The last day (YYYY-MM-DD) to pay to avoid the announced fee. */
+  feePayBy?: string;
+  /** The announced fee is the statutory one to a consumer (its notice states the 14 days). */
+  statutoryFee?: boolean;
   installment?: { amountCents: number; dueDate: string };
 }
 
@@ -107,6 +111,8 @@ export function messagingActivities(deps: ActivityDeps) {
         dunningLevel: input.dunningLevel,
         fee: input.feeCents ? formatMoney(input.feeCents, invoice.currency, locale) : undefined,
         announcedFee: input.announcedFeeCents ? formatMoney(input.announcedFeeCents, invoice.currency, locale) : undefined,
+        feePayBy: input.feePayBy,
+        statutoryFee: input.statutoryFee,
         installmentAmount: input.installment ? formatMoney(input.installment.amountCents, invoice.currency, locale) : undefined,
         installmentDueDate: input.installment?.dueDate,
       };

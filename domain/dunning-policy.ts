@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { addDays, localTimeToUtc } from './local-time';
 
 /** A company's collection policy: ordered steps relative to the due date, plus limits. */
-export const channelSchema = z.enum(['email', 'sms']);
+export const channelSchema = z.enum(['email', 'sms', 'letter']);
 export type Channel = z.infer<typeof channelSchema>;
 
 export const feeSchema = z.discriminatedUnion('type', [
@@ -17,8 +17,10 @@ export const policyStepSchema = z
     offset_days: z.number().int().min(-60).max(730),
     action: z.enum(['reminder', 'dunning_level', 'debt_collection']),
     level: z.number().int().min(1).max(9).optional(),
-    channels: z.array(channelSchema).max(2).default(['email']),
+    channels: z.array(channelSchema).max(3).default(['email']),
     fee: feeSchema.optional(),
+    /** A letter when no other channel of this step reached the debtor (nothing accepted). */
+    fallback: z.literal('letter').optional(),
   })
   .refine((s) => s.action !== 'dunning_level' || s.level !== undefined, {
     message: 'a dunning_level step needs a level',
@@ -46,6 +48,16 @@ export const dunningPolicySchema = z
      * carries a fresh link). Policies stored before this field existed read as the default.
      */
     portal_link_days: z.number().int().min(1).max(365).default(60),
+    /**
+     * The least number of days between two contacts of the debtor: a step that would come sooner
+     * after the previous contact waits. Policies stored before this field existed read as the default.
+     */
+    min_days_between_contacts: z.number().int().min(0).max(30).default(3),
+    /**
+     * Days a message announcing a fee gives to pay before the fee is charged (fixed and percentage
+     * fees, and the statutory fee to a business; a consumer's statutory fee has its own 14 days).
+     */
+    fee_notice_days: z.number().int().min(1).max(60).default(7),
     /** What a chargeback or reversed payment on the invoice leads to. */
     chargeback: z.enum(['debt_collection', 'resume_dunning']).default('debt_collection'),
     payment_plan: z
@@ -66,8 +78,8 @@ export const defaultDunningPolicy: DunningPolicy = dunningPolicySchema.parse({
     { offset_days: -3, action: 'reminder', channels: ['email'] },
     { offset_days: 1, action: 'reminder', channels: ['email', 'sms'] },
     { offset_days: 7, action: 'reminder', channels: ['email'] },
-    { offset_days: 14, action: 'dunning_level', level: 1, channels: ['email', 'sms'], fee: { type: 'fixed', amount_cents: 500 } },
-    { offset_days: 28, action: 'dunning_level', level: 2, channels: ['email', 'sms'], fee: { type: 'wik' } },
+    { offset_days: 14, action: 'dunning_level', level: 1, channels: ['email', 'sms'], fee: { type: 'fixed', amount_cents: 500 }, fallback: 'letter' },
+    { offset_days: 28, action: 'dunning_level', level: 2, channels: ['email', 'sms'], fee: { type: 'wik' }, fallback: 'letter' },
     { offset_days: 45, action: 'debt_collection', channels: [] },
   ],
 });
@@ -77,6 +89,29 @@ export const DEFAULT_PORTAL_LINK_DAYS = 60;
 /** The portal link period of a policy version, also of one stored before `portal_link_days` existed. */
 export function portalLinkDays(policy: Partial<Pick<DunningPolicy, 'portal_link_days'>> | null | undefined): number {
   return policy?.portal_link_days ?? DEFAULT_PORTAL_LINK_DAYS;
+}
+
+export const DEFAULT_MIN_DAYS_BETWEEN_CONTACTS = 3;
+export const DEFAULT_FEE_NOTICE_DAYS = 7;
+
+/** The minimum gap between contacts of a policy version, also of one stored before the field existed. */
+export function minDaysBetweenContacts(policy: Partial<Pick<DunningPolicy, 'min_days_between_contacts'>> | null | undefined): number {
+  return policy?.min_days_between_contacts ?? DEFAULT_MIN_DAYS_BETWEEN_CONTACTS;
+}
+
+/** The fee notice period of a policy version, also of one stored before the field existed. */
+export function feeNoticeDays(policy: Partial<Pick<DunningPolicy, 'fee_notice_days'>> | null | undefined): number {
+  return policy?.fee_notice_days ?? DEFAULT_FEE_NOTICE_DAYS;
+}
+
+/** A stored policy version with the fields added since it was stored, at their defaults. */
+export function withPolicyDefaults(policy: DunningPolicy): DunningPolicy {
+  return {
+    ...policy,
+    portal_link_days: portalLinkDays(policy),
+    min_days_between_contacts: minDaysBetweenContacts(policy),
+    fee_notice_days: feeNoticeDays(policy),
+  };
 }
 
 /** When a step falls due: its day relative to the due date, at the policy's send hour, debtor's local time. */

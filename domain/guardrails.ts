@@ -2,7 +2,7 @@ import { localDateTime, localTimeToUtc, addDays } from './local-time';
 
 /** A check a step passed, waited for, or was changed by; recorded on the step's event. */
 export interface GuardrailCheck {
-  check: 'quiet_hours' | 'contact_limit' | 'opt_out' | 'no_contact_details' | 'channel_not_configured' | 'wik_notice';
+  check: 'quiet_hours' | 'contact_limit' | 'contact_gap' | 'opt_out' | 'no_contact_details' | 'channel_not_configured' | 'wik_notice';
   result: 'passed' | 'waited' | 'skipped' | 'deferred';
   until?: string;
   channel?: string;
@@ -53,6 +53,25 @@ export function applyContactLimit(at: number, previous: readonly number[], count
     : { at: moved, check: { check: 'contact_limit', result: 'waited', until: new Date(moved).toISOString() } };
 }
 
+/**
+ * At least `minDays` days between two contacts of the debtor, counted in their calendar days: the
+ * next contact comes no earlier than `minDays` days after the last one's local date, at the policy's
+ * send hour.
+ */
+export function applyContactGap(at: number, lastContactAt: number | null, minDays: number, tz: string, sendHour: number): { at: number; check: GuardrailCheck } {
+  if (lastContactAt === null || minDays === 0) return { at, check: { check: 'contact_gap', result: 'passed' } };
+  const earliest = earliestContactAfter(lastContactAt, minDays, tz, sendHour);
+  return at >= earliest
+    ? { at, check: { check: 'contact_gap', result: 'passed' } }
+    : { at: earliest, check: { check: 'contact_gap', result: 'waited', until: new Date(earliest).toISOString(), detail: `at least ${minDays} days after the previous contact` } };
+}
+
+/** The first moment a contact may follow one made at `lastContactAt`, `minDays` days apart. */
+export function earliestContactAfter(lastContactAt: number, minDays: number, tz: string, sendHour: number): number {
+  if (minDays === 0) return lastContactAt;
+  return localTimeToUtc(addDays(localDateTime(lastContactAt, tz).date, minDays), sendHour, 0, tz);
+}
+
 /** Drops contact attempts older than the rolling window, so state stays small. */
 export function recentContacts(contacts: readonly number[], now: number): number[] {
   return contacts.filter((t) => t > now - WEEK_MS);
@@ -65,4 +84,22 @@ export function recentContacts(contacts: readonly number[], now: number): number
 export function wikFeeChargeableFrom(noticeSentAt: number, tz: string, sendHour: number): number {
   const sentDate = localDateTime(noticeSentAt, tz).date;
   return localTimeToUtc(addDays(sentDate, 2 + 14 + 1), sendHour, 0, tz);
+}
+
+/**
+ * When a fee announced by a notice sent at `noticeAt` may be charged, and the last day (the
+ * debtor's local date) to pay to avoid it: a consumer's statutory fee after its 14-day period,
+ * every other fee `feeNoticeDays` after the day the notice went.
+ */
+export function feeNoticePeriod(
+  feeType: 'fixed' | 'percentage' | 'wik',
+  consumer: boolean,
+  noticeAt: number,
+  tz: string,
+  sendHour: number,
+  feeNoticeDays: number,
+): { chargeableAt: number; payBy: string } {
+  const sentDate = localDateTime(noticeAt, tz).date;
+  const payBy = feeType === 'wik' && consumer ? addDays(sentDate, 2 + 14) : addDays(sentDate, feeNoticeDays);
+  return { chargeableAt: localTimeToUtc(addDays(payBy, 1), sendHour, 0, tz), payBy };
 }

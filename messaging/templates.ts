@@ -17,8 +17,12 @@ export interface MessageContext {
   paymentReference: string;
   dunningLevel?: number;
   fee?: string;
-  /** A statutory fee announced by the 14-day notice, charged if unpaid after it. */
+  /** A fee announced by this notice, charged if unpaid after its notice period. */
   announcedFee?: string;
+  /** The last day to pay to avoid the announced fee (paced runs; older runs announced the 14 days only). */
+  feePayBy?: string;
+  /** The announced fee is the statutory one to a consumer: the notice states its 14 days. */
+  statutoryFee?: boolean;
   installmentAmount?: string;
   installmentDueDate?: string;
 }
@@ -29,6 +33,36 @@ const announcedFeeText: Record<Locale, (c: MessageContext) => string> = {
   de: (c) => `Zahlen Sie nicht innerhalb von 14 Tagen nach Erhalt dieser Mahnung, werden Inkassokosten von ${c.announcedFee} berechnet.`,
   fr: (c) => `Sans paiement dans les 14 jours suivant la réception de cet avis, des frais de recouvrement de ${c.announcedFee} seront facturés.`,
 };
+
+/** An announced fee with the day to pay by: the statutory fee with its 14 days, any other fee with its date. */
+const payByFeeText: Record<Locale, { statutory: (c: MessageContext) => string; fee: (c: MessageContext) => string; sms: (c: MessageContext) => string }> = {
+  en: {
+    statutory: (c) => `If you do not pay within 14 days from the day after you receive this notice, that is by ${c.feePayBy} at the latest, collection costs of ${c.announcedFee} will be charged.`,
+    fee: (c) => `If you do not pay by ${c.feePayBy}, a fee of ${c.announcedFee} will be charged.`,
+    sms: (c) => `Unpaid after ${c.feePayBy}: ${c.announcedFee} costs.`,
+  },
+  nl: {
+    statutory: (c) => `Betaalt u niet binnen 14 dagen na de dag van ontvangst van deze aanmaning, dus uiterlijk ${c.feePayBy}, dan worden incassokosten van ${c.announcedFee} in rekening gebracht.`,
+    fee: (c) => `Betaalt u niet uiterlijk ${c.feePayBy}, dan worden kosten van ${c.announcedFee} in rekening gebracht.`,
+    sms: (c) => `Na ${c.feePayBy} onbetaald: ${c.announcedFee} kosten.`,
+  },
+  de: {
+    statutory: (c) => `Zahlen Sie nicht innerhalb von 14 Tagen ab dem Tag nach Erhalt dieser Mahnung, also spätestens am ${c.feePayBy}, werden Inkassokosten von ${c.announcedFee} berechnet.`,
+    fee: (c) => `Zahlen Sie nicht bis zum ${c.feePayBy}, wird eine Gebühr von ${c.announcedFee} berechnet.`,
+    sms: (c) => `Nach dem ${c.feePayBy} unbezahlt: ${c.announcedFee} Kosten.`,
+  },
+  fr: {
+    statutory: (c) => `Sans paiement dans les 14 jours à compter du lendemain de la réception de cet avis, soit au plus tard le ${c.feePayBy}, des frais de recouvrement de ${c.announcedFee} seront facturés.`,
+    fee: (c) => `Sans paiement au plus tard le ${c.feePayBy}, des frais de ${c.announcedFee} seront facturés.`,
+    sms: (c) => `Impayé après le ${c.feePayBy} : ${c.announcedFee} de frais.`,
+  },
+};
+
+function announcement(c: MessageContext): string | null {
+  if (!c.announcedFee) return null;
+  if (!c.feePayBy) return announcedFeeText[c.locale](c);
+  return c.statutoryFee ? payByFeeText[c.locale].statutory(c) : payByFeeText[c.locale].fee(c);
+}
 
 /** How to pay by bank transfer, in every email; the SMS carries the reference after a short label. */
 const paymentReferenceText: Record<Locale, { email: (ref: string) => string; sms: string }> = {
@@ -160,7 +194,8 @@ export function renderEmail(c: MessageContext): RenderedEmail {
   const lang = texts[c.locale];
   const t = lang[c.kind];
   const subject = t.subject(c);
-  const intro = c.announcedFee ? `${t.intro(c)} ${announcedFeeText[c.locale](c)}` : t.intro(c);
+  const announced = announcement(c);
+  const intro = announced ? `${t.intro(c)} ${announced}` : t.intro(c);
   const reference = paymentReferenceText[c.locale].email(printedPaymentReference(c.paymentReference));
   const text = `${lang.greeting(c.debtorName)}\n\n${intro}\n\n${lang.cta}: ${c.portalUrl}\n\n${reference}\n\n${c.companyName}\n\n--\n${lang.unsubscribe}\n`;
   const html = `<!doctype html><html lang="${c.locale}"><body style="font-family:sans-serif;max-width:560px;margin:auto">
@@ -175,7 +210,9 @@ export function renderEmail(c: MessageContext): RenderedEmail {
 }
 
 export function renderSms(c: MessageContext): string {
-  return `${texts[c.locale][c.kind].sms(c)} ${paymentReferenceText[c.locale].sms}: ${c.paymentReference}`;
+  // An SMS can be the notice that reached the debtor: it states an announced fee and its date too.
+  const announced = c.announcedFee && c.feePayBy ? ` ${payByFeeText[c.locale].sms(c)}` : '';
+  return `${texts[c.locale][c.kind].sms(c)}${announced} ${paymentReferenceText[c.locale].sms}: ${c.paymentReference}`;
 }
 
 export function formatMoney(cents: number, currency: string, locale: Locale): string {

@@ -1,7 +1,7 @@
 import { desc, eq, max } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { companies, dunningPolicies } from '../db/schema';
-import { defaultDunningPolicy, portalLinkDays, type DunningPolicy } from '../domain/dunning-policy';
+import { defaultDunningPolicy, withPolicyDefaults, type DunningPolicy } from '../domain/dunning-policy';
 
 export interface DunningPolicyVersion {
   version: number;
@@ -18,9 +18,9 @@ export async function currentDunningPolicy(db: Db, companyId: string): Promise<D
     .where(eq(dunningPolicies.companyId, companyId))
     .orderBy(desc(dunningPolicies.version))
     .limit(1);
-  // A version stored before `portal_link_days` existed answers the default it runs with.
+  // A version stored before a field existed answers the default it runs with.
   return row
-    ? { version: row.version, policy: { ...row.policy, portal_link_days: portalLinkDays(row.policy) }, createdAt: row.createdAt }
+    ? { version: row.version, policy: withPolicyDefaults(row.policy), createdAt: row.createdAt }
     : { version: 0, policy: defaultDunningPolicy, createdAt: null };
 }
 

@@ -53,11 +53,12 @@ export async function reverseInvoicePayment(
         pastDue: inv.dueDate < new Date().toISOString().slice(0, 10),
       },
       // The policy's steps are behind it: what follows is decided by the policy's chargeback rule.
-      plan: { stepIndex: policy.steps.length, shiftMs: 0, contacts: [], pendingWikFee: null },
+      plan: { stepIndex: policy.steps.length, shiftMs: 0, contacts: [], pendingFees: [], lastContactAt: null },
       revision: inv.revision,
       promise: null,
       paymentPlan: null,
       heldSince: null,
+      paced: true,
     },
   };
   await deps.temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {

@@ -33,6 +33,8 @@ export interface InvoiceResumeState {
   promise: PromiseState | null;
   paymentPlan: PaymentPlanState | null;
   heldSince: number | null;
+  /** The run paces its notices (see PlanContext.paced); absent in state handed over before pacing existed. */
+  paced?: boolean;
 }
 
 export interface PromiseState {

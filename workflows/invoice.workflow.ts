@@ -15,8 +15,24 @@ import type { Activities } from '../activities';
 import type { SendMessageResult } from '../activities/messaging';
 import type { EventType } from '../services/events';
 import type { Channel } from '../domain/dunning-policy';
-import { afterAction, allowedSendTime, initialPlanState, nextPlannedAction, type PlanContext, type PlanState, type PlannedAction } from '../domain/dunning-plan';
-import type { GuardrailCheck } from '../domain/guardrails';
+import {
+  afterAction,
+  allowedSendTime,
+  fallbackPurpose,
+  feeAwaitingLetter,
+  feeNoticeAccepted,
+  initialPlanState,
+  migratePlanState,
+  nextPlannedAction,
+  SMS_DELIVERY_REPORT_WAIT_MS,
+  startPacedPlan,
+  stepPurpose,
+  type PlanContext,
+  type PlanState,
+  type PlannedAction,
+} from '../domain/dunning-plan';
+import { feeNoticeDays } from '../domain/dunning-policy';
+import { feeNoticePeriod, type GuardrailCheck } from '../domain/guardrails';
 import { amountDue, fitsAmountColumn, MAX_AMOUNT_CENTS } from '../domain/amounts';
 import { addDays, localDateTime, localTimeToUtc } from '../domain/local-time';
 import { paymentPlanProblem, promiseToPayProblem, schedulePaymentPlan } from '../domain/payment-plan';
@@ -59,6 +75,10 @@ const { persistInvoiceChange, openDebtCollectionCase, notifyDebtCaseOfInvoicePay
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
+const { noticeDelivery } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
 const { sendInvoiceMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2 },
@@ -92,9 +112,11 @@ function fail(type: string, message: string): never {
  */
 export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<InvoiceSnapshot> {
   const resume = input.resume;
-  const ctx: PlanContext = { policy: input.policy, dueDate: input.dueDate, timezone: input.timezone, consumer: input.consumer ?? true };
+  // Decided once per invoice: a run handed over by continue-as-new keeps what its first run decided.
+  const paced = resume ? (resume.paced ?? false) : patched('notice-pacing');
+  const ctx: PlanContext = { policy: input.policy, dueDate: input.dueDate, timezone: input.timezone, consumer: input.consumer ?? true, ...(paced ? { paced } : {}) };
   let state: CollectionState = resume?.state ?? initialCollectionState(input.amountTotalCents);
-  let plan: PlanState = resume?.plan ?? initialPlanState();
+  let plan: PlanState = resume ? migratePlanState(resume.plan) : initialPlanState();
   let revision = resume?.revision ?? 0;
   let promise: PromiseState | null = resume?.promise ?? null;
   let paymentPlan: PaymentPlanState | null = resume?.paymentPlan ?? null;
@@ -244,7 +266,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       { type: 'invoice.payment_received', data: { amount_cents: -r.amountCents, external_id: r.externalId, reversal: r.kind, reason: r.reason ?? null } },
     ], { kind: 'payment', amountCents: -r.amountCents, externalId: `${r.externalId}:${r.kind}`, reason: r.reason ?? r.kind });
     if ((input.policy.chargeback ?? 'debt_collection') === 'debt_collection' && amountDue(state) > 0 && state.status !== 'in_debt_collection') {
-      plan = { ...plan, stepIndex: input.policy.steps.length, pendingWikFee: null };
+      plan = { ...plan, stepIndex: input.policy.steps.length, pendingFees: [] };
       await commit(applyDebtCollection(state), `chargeback_case:${r.externalId}`, [{ type: 'invoice.dunning_level_changed', data: { level: state.dunningLevel, debt_collection: true, reason: r.kind } }]);
       await openDebtCollectionCase({ invoiceId: input.invoiceId, reason: `${r.kind} of payment ${r.externalId}`, source: 'chargeback', key: `chargeback:${r.externalId}` });
       return snapshotOf(state);
@@ -327,14 +349,37 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     for (const channel of channels) {
       results.push({ channel, ...(await sendInvoiceMessage({ invoiceId: input.invoiceId, purpose, channel, kind, ...extra })) });
     }
-    const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox').length;
+    const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox' || r.status === 'queued' || r.status === 'posted').length;
     const skips: GuardrailCheck[] = results
       .filter((r) => r.status === 'skipped')
       .map((r) => ({ check: r.status === 'skipped' ? skipCheck[r.reason] : 'no_contact_details', result: 'skipped', channel: r.channel }));
     return { results, contacted, skips };
   }
 
-  async function runAction(action: PlannedAction): Promise<number> {
+  type Sent = Awaited<ReturnType<typeof send>>;
+  type StepAction = Extract<PlannedAction, { kind: 'step' }>;
+
+  /**
+   * Paced runs: a step with `fallback: 'letter'` that reached the debtor on no channel sends a
+   * letter. Email counts at once (SMTP accepted it); an SMS only once the provider reports it
+   * delivered, so a step that went by SMS alone waits a while for that report first.
+   */
+  async function sendFallbackLetter(action: StepAction, sent: Sent, kind: MessageKind, extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]>): Promise<Sent | null> {
+    if (action.step.fallback !== 'letter') return null;
+    const emailAccepted = sent.results.some((r) => r.channel === 'email' && (r.status === 'sent' || r.status === 'outbox'));
+    const letterOnItsWay = sent.results.some((r) => r.channel === 'letter' && (r.status === 'queued' || r.status === 'posted'));
+    if (emailAccepted || letterOnItsWay) return null;
+    if (sent.results.some((r) => r.channel === 'sms' && (r.status === 'sent' || r.status === 'outbox'))) {
+      if (!(await waitUntil(Date.now() + SMS_DELIVERY_REPORT_WAIT_MS))) return null;
+      if (await noticeDelivery({ invoiceId: input.invoiceId, purposes: [stepPurpose(action.stepIndex)] })) return null;
+    }
+    // The letter gives its own time to pay, counted from when it goes.
+    const payBy =
+      action.announcedFeeCents > 0 ? { feePayBy: feeNoticePeriod(action.step.fee!.type, ctx.consumer, Date.now(), input.timezone, input.policy.send_hour, feeNoticeDays(input.policy)).payBy } : {};
+    return send(fallbackPurpose(action.stepIndex), kind, ['letter'], { ...extra, ...payBy });
+  }
+
+  async function runAction(action: PlannedAction): Promise<{ contacted: number; letterQueued?: boolean }> {
     const why = { policy_version: input.policyVersion, step_index: action.stepIndex, guardrails: action.guardrails };
     if (action.kind === 'wik_fee') {
       const next = applyFee(state, action.feeCents, action.level);
@@ -343,22 +388,54 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         amountCents: action.feeCents,
         reason: 'statutory collection costs (WIK)',
       });
-      return 0;
+      return { contacted: 0 };
     }
+    if (action.kind === 'fee') throw new Error('a fee is settled by settleFee');
     const { step } = action;
-    const key = `step${action.stepIndex}`;
+    const key = stepPurpose(action.stepIndex);
     log.info('policy step due', { invoiceId: input.invoiceId, step: key, action: step.action });
     const stepData = { ...why, step: { ...step } };
+    const queued = (...all: Array<Sent | null>) => all.some((x) => x?.results.some((r) => r.status === 'queued'));
     switch (step.action) {
       case 'reminder': {
         const sent = await send(key, 'reminder', action.channels);
+        const fallback = paced ? await sendFallbackLetter(action, sent, 'reminder', {}) : null;
         await commit({ ...state, nextActionAt: null }, key, [
-          { type: 'invoice.reminder_sent', data: { ...stepData, guardrails: [...action.guardrails, ...sent.skips], messages: sent.results } },
+          {
+            type: 'invoice.reminder_sent',
+            data: { ...stepData, guardrails: [...action.guardrails, ...sent.skips, ...(fallback?.skips ?? [])], messages: [...sent.results, ...(fallback?.results ?? [])] },
+          },
         ]);
-        return sent.contacted;
+        return { contacted: sent.contacted + (fallback?.contacted ?? 0), letterQueued: queued(sent, fallback) };
       }
       case 'dunning_level': {
         const level = step.level ?? state.dunningLevel + 1;
+        if (paced) {
+          // No fee at the step: its message announces the fee and the day to pay by (charged later, see settleFee).
+          const extra = {
+            dunningLevel: level,
+            announcedFeeCents: action.announcedFeeCents,
+            ...(action.feePayBy ? { feePayBy: action.feePayBy, statutoryFee: step.fee?.type === 'wik' && ctx.consumer } : {}),
+          };
+          const sent = await send(key, 'dunning_notice', action.channels, extra);
+          const fallback = await sendFallbackLetter(action, sent, 'dunning_notice', extra);
+          const next = isClosed(state) ? state : { ...applyFee(applyPastDue(state), 0, level), nextActionAt: null };
+          await commit(next, key, [
+            {
+              type: 'invoice.dunning_level_changed',
+              data: {
+                ...stepData,
+                guardrails: [...action.guardrails, ...sent.skips, ...(fallback?.skips ?? [])],
+                level,
+                fee_cents: 0,
+                announced_fee_cents: action.announcedFeeCents,
+                ...(action.feePayBy ? { fee_pay_by: action.feePayBy } : {}),
+                messages: [...sent.results, ...(fallback?.results ?? [])],
+              },
+            },
+          ]);
+          return { contacted: sent.contacted + (fallback?.contacted ?? 0), letterQueued: queued(sent, fallback) };
+        }
         const next = { ...applyFee(applyPastDue(state), action.feeCents, level), nextActionAt: null };
         await commit(
           next,
@@ -367,14 +444,71 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
           action.feeCents > 0 ? { kind: 'fee', amountCents: action.feeCents, reason: `dunning level ${level}` } : undefined,
         );
         const sent = await send(key, 'dunning_notice', action.channels, { dunningLevel: level, feeCents: action.feeCents, announcedFeeCents: action.announcedFeeCents });
-        return sent.contacted;
+        return { contacted: sent.contacted };
       }
       case 'debt_collection': {
         await commit(applyDebtCollection(state), key, [{ type: 'invoice.dunning_level_changed', data: { ...stepData, level: state.dunningLevel, debt_collection: true } }]);
         await openDebtCollectionCase({ invoiceId: input.invoiceId, reason: 'last dunning step passed unpaid' });
-        return 0;
+        return { contacted: 0 };
       }
     }
+  }
+
+  /**
+   * Paced runs: an announced fee whose notice period ended unpaid. Charged only when its notice
+   * reached the debtor on at least one channel, its period counted from that acceptance; a
+   * notice that reached no one charges nothing, and the event says so.
+   */
+  async function settleFee(action: Extract<PlannedAction, { kind: 'fee' }>): Promise<void> {
+    const { fee } = action;
+    const why = { policy_version: input.policyVersion, step_index: action.stepIndex, fee_type: fee.feeType, announced_fee_cents: fee.announcedCents };
+    const delivery = await noticeDelivery({ invoiceId: input.invoiceId, purposes: fee.purposes });
+    if (!delivery) {
+      const waiting = feeAwaitingLetter(plan, fee, Date.now(), fee.periodEndedAt ?? Date.now());
+      if (waiting) {
+        plan = waiting;
+        return;
+      }
+      await commit({ ...state }, `fee_not_delivered:${action.stepIndex}`, [
+        {
+          type: 'invoice.dunning_level_changed',
+          data: {
+            ...why,
+            level: state.dunningLevel,
+            fee_cents: 0,
+            wik_notice: 'not_delivered',
+            guardrails: [{ check: 'wik_notice', result: 'skipped', detail: 'the notice announcing the fee reached the debtor on no channel: the fee is not charged' }],
+          },
+        },
+      ]);
+      plan = afterAction(ctx, plan, action, Date.now(), 0);
+      return;
+    }
+    const moved = feeNoticeAccepted(ctx, plan, fee, delivery.acceptedAt, Date.now());
+    if (moved !== plan) {
+      plan = moved;
+      return;
+    }
+    const next = applyFee(state, action.feeCents, action.level);
+    await commit(
+      next,
+      `fee:${action.stepIndex}`,
+      [
+        {
+          type: 'invoice.dunning_level_changed',
+          data: {
+            ...why,
+            level: next.dunningLevel,
+            fee_cents: action.feeCents,
+            wik_notice: 'delivered',
+            notice: { channel: delivery.channel, accepted_at: new Date(delivery.acceptedAt).toISOString() },
+            guardrails: action.guardrails,
+          },
+        },
+      ],
+      action.feeCents > 0 ? { kind: 'fee', amountCents: action.feeCents, reason: fee.feeType === 'wik' ? 'statutory collection costs (WIK)' : `dunning level ${action.level}` } : undefined,
+    );
+    plan = afterAction(ctx, plan, action, Date.now(), 0);
   }
 
   /** Keeps histories small for invoices that live long (a year-long payment plan): the state moves to a new run. */
@@ -382,7 +516,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const limit = input.continueAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
     if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < limit) return;
     await condition(allHandlersFinished);
-    await continueAsNew<typeof invoiceWorkflow>({ ...input, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince } });
+    await continueAsNew<typeof invoiceWorkflow>({ ...input, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced } });
   }
 
   /** A promise to pay: reminders pause until the date plus grace; unpaid then, the policy continues where it was. */
@@ -440,7 +574,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const notice = allowedSendTime(ctx, Date.now(), [], 1);
     if (await waitUntil(notice.at, () => isClosed(state))) {
       const sent = await send('transmit', 'invoice_notice', ['email']);
-      plan = { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
+      // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
+      plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
     }
   }
   const pastDueAt = localTimeToUtc(addDays(input.dueDate, 1), 0, 0, input.timezone);
@@ -475,8 +610,12 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       await commit(applyPastDue(state), 'past_due', []);
       continue;
     }
-    const contacted = await runAction(action!);
-    plan = afterAction(ctx, plan, action!, Date.now(), contacted);
+    if (action!.kind === 'fee') {
+      await settleFee(action!);
+      continue;
+    }
+    const ran = await runAction(action!);
+    plan = afterAction(ctx, plan, action!, Date.now(), ran.contacted, { letterQueued: ran.letterQueued });
   }
 
   await condition(allHandlersFinished);

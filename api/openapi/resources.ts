@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bankAccountSchema, companyContactSchema, debtorSchema } from '../../domain/schemas';
+import { bankAccountSchema, companyContactSchema, debtorSchema, isoDate } from '../../domain/schemas';
 import { channelSchema, dunningPolicySchema } from '../../domain/dunning-policy';
 import { debtCaseCloseReasons, debtCaseEnvironments, debtCaseStates } from '../../domain/debt-case';
 import { debtCollectorConfigurationSchema } from '../../domain/debt-collector-configuration';
@@ -212,11 +212,18 @@ export const dunningPolicyPreviewSchema = z.object({
   timeline: z.array(
     z.looseObject({
       at: timestamp,
-      action: z.enum(['invoice_notice', 'reminder', 'dunning_level', 'wik_fee', 'debt_collection']),
+      action: z.enum(['invoice_notice', 'reminder', 'dunning_level', 'fee', 'debt_collection']),
       level: z.number().int().optional(),
       channels: z.array(channelSchema),
-      fee_cents: z.number().int().optional(),
-      announced_fee_cents: z.number().int().optional(),
+      fee_cents: z.number().int().optional().describe('Charged by this entry (a `fee` entry: after its notice period, if still unpaid)'),
+      fee_type: z.enum(['fixed', 'percentage', 'wik']).optional(),
+      announced_fee_cents: z.number().int().optional().describe('Announced by this step\'s message, charged later by a `fee` entry'),
+      fee_pay_by: isoDate.optional().describe('The last day to pay to avoid the announced fee'),
+      fallback: z.literal('letter').optional().describe('A fallback letter of the step'),
+      conditional: z
+        .enum(['notice_delivered', 'no_channel_accepted'])
+        .optional()
+        .describe('`notice_delivered`: the fee is charged only if its notice was accepted on at least one channel; `no_channel_accepted`: the fallback letter goes only if no other channel of the step reached the debtor'),
       guardrails: z.array(z.looseObject({})).describe('The guardrail checks the step passed or waited for'),
     }),
   ),

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { previewTimeline } from '../../domain/dunning-plan';
 import { dunningPolicySchema } from '../../domain/dunning-policy';
-import { country, currency, isoDate, locale, positiveAmountCents, timezone } from '../../domain/schemas';
+import { addressSchema, country, currency, isoDate, locale, positiveAmountCents, timezone } from '../../domain/schemas';
 import { currentDunningPolicy } from '../../services/dunning-policies';
 import { principalOf, requireRole } from '../auth';
 import { parse } from '../errors';
@@ -15,7 +15,14 @@ export const policyPreviewSchema = z.object({
     currency,
     due_date: isoDate,
     debtor: z
-      .object({ country: country.optional(), locale: locale.default('en'), timezone: timezone.default('Europe/Amsterdam'), organization_name: z.string().max(200).optional() })
+      .object({
+        country: country.optional(),
+        locale: locale.default('en'),
+        timezone: timezone.default('Europe/Amsterdam'),
+        organization_name: z.string().max(200).optional(),
+        address: addressSchema.optional(),
+        has_address: z.boolean().optional().describe('Whether the debtor has a postal address (implied by `address`); unknown when both are absent, and letters are then shown as going'),
+      })
       .prefault({}),
   }),
   /** A draft policy to try; the company's current policy when absent. */
@@ -26,7 +33,8 @@ export const policyPreviewSchema = z.object({
 
 /**
  * What a policy would do to an invoice, never paid: computed by the same pure functions the
- * invoice workflow runs step by step.
+ * invoice workflow runs step by step. Fees are shown conditional on their notice's delivery,
+ * fallback letters conditional on no other channel having reached the debtor.
  */
 export function dunningPolicyPreviewRoutes(db: Db): Router {
   const r = Router();
@@ -34,10 +42,12 @@ export function dunningPolicyPreviewRoutes(db: Db): Router {
     const company = await visibleCompany(db, principalOf(req), String(req.params.id));
     const body = parse(policyPreviewSchema, req.body);
     const current = body.policy ? { version: null, policy: body.policy } : await currentDunningPolicy(db, company.id);
+    const { debtor } = body.invoice;
     const timeline = previewTimeline(
-      { policy: current.policy, dueDate: body.invoice.due_date, timezone: body.invoice.debtor.timezone, consumer: !body.invoice.debtor.organization_name },
+      { policy: current.policy, dueDate: body.invoice.due_date, timezone: debtor.timezone, consumer: !debtor.organization_name },
       body.invoice.amount_cents,
       body.transmitted_at ? Date.parse(body.transmitted_at) : Date.now(),
+      { hasAddress: debtor.address ? true : debtor.has_address },
     );
     res.json({ policy_version: current.version, timeline });
   });

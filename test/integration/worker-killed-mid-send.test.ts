@@ -160,8 +160,9 @@ suite('a worker killed between the provider call and the activity’s completion
     ['right after the SMTP server answered 250', 'after_250' as const],
   ])('killed %s: the debtor gets the notice once, and the next step still runs', async (_label, when) => {
     const first = await startWorkerProcess();
-    // Due five days ago with a reminder the day after: once the notice is settled, the reminder is due at once.
-    const policy = dunningPolicySchema.parse({ steps: [{ offset_days: 1, action: 'reminder', channels: ['email'] }] });
+    // Due five days ago with a reminder the day after and no minimum gap between contacts: paced, the
+    // ladder starts at the notice, so once the notice is settled the reminder is due at once.
+    const policy = dunningPolicySchema.parse({ min_days_between_contacts: 0, steps: [{ offset_days: 1, action: 'reminder', channels: ['email'] }] });
     const input = await seedInvoice(database.db, seed, {
       dueDate: dateFrom(Date.now(), -5),
       policy,
@@ -210,7 +211,8 @@ suite('a worker killed between the provider call and the activity’s completion
 
   test('SIGTERMed while the SMTP server holds its answer: the worker finishes the send, records it and exits 0; another worker carries on', async () => {
     const first = await startWorkerProcess(true);
-    const policy = dunningPolicySchema.parse({ steps: [{ offset_days: 1, action: 'reminder', channels: ['email'] }] });
+    // No minimum gap: the reminder follows the notice at once (see above).
+    const policy = dunningPolicySchema.parse({ min_days_between_contacts: 0, steps: [{ offset_days: 1, action: 'reminder', channels: ['email'] }] });
     const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(Date.now(), -5), policy, debtor: { email: 'sigterm@example.nl', timezone: daytimeTimezone() } });
     const noticeId = `<${input.invoiceId}.transmit.email@recoup>`;
     const reminderId = `<${input.invoiceId}.step0.email@recoup>`;

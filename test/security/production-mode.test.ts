@@ -261,8 +261,9 @@ describe('SMS in production without Twilio', () => {
   test('an SMS step is skipped with its reason recorded on the step, email still goes out, nothing lands in a dev outbox', async () => {
     const input = await seedInvoice(t.database.db, t.seed, { dueDate: dateFrom(await t.env.currentTimeMs(), 3), debtor: { phone: '+31612345678' } });
     const handle = await t.start(input);
-    // Past the day-1 reminder, whose channels are email and SMS.
-    await t.env.sleep('6 days');
+    // Past the day-1 reminder, whose channels are email and SMS (the first reminder's time passed
+    // before the notice, so the ladder starts 3 days after it: the day-1 reminder is on day 7).
+    await t.env.sleep('8 days');
     const reminders = (await t.eventsOf(input.invoiceId)).filter((e) => e.type === 'invoice.reminder_sent');
     const withSms = reminders.find((e) => (e.data.step as { channels: string[] }).channels.includes('sms'))!;
     expect(withSms.data.guardrails).toContainEqual({ check: 'channel_not_configured', result: 'skipped', channel: 'sms' });

@@ -15,7 +15,7 @@ import { silentLogger } from './logger';
 import { seedCompany } from './seed';
 import { workflowBundle } from './stack';
 import { skipToDaytime } from './daytime';
-import { startSmtpServer, type TestSmtpServer } from './smtp';
+import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from './smtp';
 
 /**
  * The invoice workflow on the time-skipping server with its real activities: database, SMTP
@@ -41,8 +41,11 @@ export interface WorkflowTestEnv {
  * `dataConverter`: payload encryption for the environment's client and the worker (default: none).
  * `maxCachedWorkflows: 0` for a worker that `restartWorker` replaces: the time-skipping server
  * never moves a workflow off a stopped worker's sticky queue. `sms`: default the dev outbox.
+ * `smtp`: how the in-process SMTP server answers (e.g. refusing a recipient).
  */
-export async function startWorkflowTestEnv(options: { dataConverter?: DataConverter; maxCachedWorkflows?: number; sms?: SmsSender } = {}): Promise<WorkflowTestEnv> {
+export async function startWorkflowTestEnv(
+  options: { dataConverter?: DataConverter; maxCachedWorkflows?: number; sms?: SmsSender; smtp?: SmtpServerOptions } = {},
+): Promise<WorkflowTestEnv> {
   const taskQueue = 'invoice-workflow-test';
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     ...(options.dataConverter ? { client: { dataConverter: options.dataConverter } } : {}),
@@ -50,7 +53,7 @@ export async function startWorkflowTestEnv(options: { dataConverter?: DataConver
   });
   await registerSearchAttributes(env.connection, 'default');
   const database = await createTestDatabase();
-  const smtp = await startSmtpServer();
+  const smtp = await startSmtpServer(options.smtp);
   const startWorker = async (dataConverter?: DataConverter, maxCachedWorkflows?: number) => {
     const worker = await Worker.create({
       connection: env.nativeConnection,

@@ -55,6 +55,21 @@ describe('message templates', () => {
     }
   });
 
+  test.each([
+    ['en', 'If you do not pay by 2027-01-22, a fee of €5.00 will be charged.', 'that is by 2027-01-22 at the latest'],
+    ['nl', 'Betaalt u niet uiterlijk 2027-01-22, dan worden kosten van €5.00 in rekening gebracht.', 'dus uiterlijk 2027-01-22'],
+    ['de', 'Zahlen Sie nicht bis zum 2027-01-22, wird eine Gebühr von €5.00 berechnet.', 'also spätestens am 2027-01-22'],
+    ['fr', 'Sans paiement au plus tard le 2027-01-22, des frais de €5.00 seront facturés.', 'soit au plus tard le 2027-01-22'],
+  ] as Array<[Locale, string, string]>)('%s dunning notice: the announced fee and the day to pay by, in the email and the SMS; the statutory fee with its 14 days', (locale, sentence, statutory) => {
+    const notice = { ...base, kind: 'dunning_notice' as const, locale, dunningLevel: 1, announcedFee: '€5.00', feePayBy: '2027-01-22' };
+    expect(renderEmail(notice).text).toContain(sentence);
+    expect(renderSms(notice)).toContain('2027-01-22');
+    expect(renderSms(notice)).toContain('€5.00');
+    const wik = renderEmail({ ...notice, statutoryFee: true }).text;
+    expect(wik).toContain(statutory);
+    expect(wik).toContain('14');
+  });
+
   test('names are escaped in HTML', () => {
     expect(renderEmail({ ...base, locale: 'en', companyName: '<script>x</script>' }).html).not.toContain('<script>');
   });

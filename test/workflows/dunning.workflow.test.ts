@@ -24,7 +24,7 @@ const today = async () => dateFrom(await t.env.currentTimeMs(), 0);
 const day = async (n: number) => dateFrom(await t.env.currentTimeMs(), n);
 
 describe('the default policy, unpaid to the end', () => {
-  test('a consumer gets the notice, three reminders, level 1 with its fee, level 2 announcing the statutory fee, the fee after the 14-day notice, then debt collection', async () => {
+  test('a consumer gets the notice, three reminders, level 1 announcing its fee (charged a week later), level 2 announcing the statutory fee, the fee after the 14-day notice, then debt collection', async () => {
     const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(5), amountCents: 100_000, debtor: { phone: '+31612345678' } });
     const handle = await t.start(input);
     await t.env.sleep('60 days');
@@ -41,9 +41,10 @@ describe('the default policy, unpaid to the end', () => {
     const events = await t.eventsOf(input.invoiceId);
     const levels = events.filter((e) => e.type === 'invoice.dunning_level_changed').map((e) => e.data);
     expect(levels).toEqual([
-      expect.objectContaining({ level: 1, fee_cents: 500, policy_version: 0, step_index: 3 }),
+      expect.objectContaining({ level: 1, fee_cents: 0, announced_fee_cents: 500, policy_version: 0, step_index: 3 }),
+      expect.objectContaining({ level: 1, fee_cents: 500, fee_type: 'fixed', wik_notice: 'delivered', step_index: 3 }),
       expect.objectContaining({ level: 2, fee_cents: 0, announced_fee_cents: wik, step_index: 4 }),
-      expect.objectContaining({ level: 2, fee_cents: wik, fee_type: 'wik' }),
+      expect.objectContaining({ level: 2, fee_cents: wik, fee_type: 'wik', wik_notice: 'delivered' }),
       expect.objectContaining({ debt_collection: true, step_index: 5 }),
     ]);
     // Every step's event says why: the policy version, the step and its guardrail checks.
@@ -58,7 +59,7 @@ describe('the default policy, unpaid to the end', () => {
     expect(level2Email.bodyText).toContain('14');
     expect(level2Email.bodyText).toMatch(/150[.,]00/);
     const feeEvent = events.find((e) => e.data.fee_type === 'wik')!;
-    const noticeEvent = events.find((e) => e.data.announced_fee_cents === wik)!;
+    const noticeEvent = events.find((e) => e.data.announced_fee_cents === wik && e.data.step)!;
     expect(feeEvent.createdAt.getTime()).toBeGreaterThan(noticeEvent.createdAt.getTime());
     // SMS went out on the steps that ask for it.
     expect(messages.filter((m) => m.channel === 'sms').length).toBeGreaterThanOrEqual(3);
@@ -68,11 +69,14 @@ describe('the default policy, unpaid to the end', () => {
     expect(await handle.result()).toMatchObject({ status: 'paid' });
   });
 
-  test('an organisation is charged the statutory fee at the level-2 step itself', async () => {
+  test('an organisation is charged the statutory fee fee_notice_days (7) after the level-2 notice, not the 14 days of a consumer', async () => {
     const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(2), amountCents: 50_000, debtor: { organization_name: 'Bakkerij BV', last_name: undefined } });
     expect(input.consumer).toBe(false);
     const handle = await t.start(input);
-    await t.env.sleep('32 days');
+    // The first step (-3) was due before the notice: the ladder starts 3 days after it, 4 days later than the policy's dates.
+    await t.env.sleep('36 days'); // level 2 (day 34) announced it
+    expect((await handle.query(invoiceState)).feesCents).toBe(500);
+    await t.env.sleep('7 days');
     expect((await handle.query(invoiceState)).feesCents).toBe(500 + wikFeeCents(50_000));
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 1_000_000, externalId: 'all', source: 'partner' }] });
     expect(await handle.result()).toMatchObject({ status: 'paid', overpaidCents: 1_000_000 - 50_000 - 500 - wikFeeCents(50_000) });
@@ -103,14 +107,17 @@ describe('promises to pay', () => {
   test('unpaid at the date plus grace: broken, and the policy continues where it was', async () => {
     const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(0), policy: reminders });
     const handle = await t.start(input);
-    await t.env.sleep('2 days'); // the first reminder (day 1) has gone out
+    // The first reminder (day 1) waits for the minimum gap of 3 days after the notice.
+    await t.env.sleep('2 days');
+    expect((await t.messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
+    await t.env.sleep('2 days');
     expect((await t.messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
     await handle.executeUpdate(promiseToPay, { args: [{ date: await day(5), source: 'partner' }] });
     await t.env.sleep('9 days'); // 5 days + 3 days grace passed
     expect(await types(input.invoiceId)).toContain('invoice.promise_to_pay_broken');
     const s = await handle.query(invoiceState);
     expect(s.status).toBe('overdue');
-    // The next reminder was 8 days away when the promise was made: it comes 8 days after the break, not at once.
+    // The next reminder was 6 days away when the promise was made: it comes 6 days after the break, not at once.
     expect((await t.messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
     await t.env.sleep('9 days');
     expect((await t.messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder', 'reminder']);

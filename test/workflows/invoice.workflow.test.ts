@@ -165,13 +165,15 @@ describe('invoice workflow', () => {
     await keepHistory(handle, 'hold-resume-retract');
   });
 
-  test('a dunning level adds its fee to what is due', async () => {
+  test('a dunning level announces its fee; unpaid after the notice period, the fee is added to what is due', async () => {
     const policy = dunningPolicySchema.parse({
       steps: [{ offset_days: 3, action: 'dunning_level', level: 1, channels: ['email'], fee: { type: 'fixed', amount_cents: 750 } }],
     });
     const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 1), amountCents: 10_000, policy });
     const handle = await start(input);
     await env.sleep('5 days');
+    expect(await handle.query(invoiceState)).toMatchObject({ status: 'overdue', dunningLevel: 1, feesCents: 0 });
+    await env.sleep('8 days');
     const s = await handle.query(invoiceState);
     expect(s).toMatchObject({ status: 'overdue', dunningLevel: 1, feesCents: 750, amountDueCents: 10_750 });
     expect(await invoiceRow(input.invoiceId)).toMatchObject({ feesCents: 750, dunningLevel: 1 });
