@@ -5,7 +5,7 @@ import { asc, eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import type { SendMessageResult } from '../../activities/messaging';
 import type { Database } from '../../db/client';
-import { events, messages } from '../../db/schema';
+import { events, messages, portalContactChanges } from '../../db/schema';
 import { createMailer } from '../../messaging/mailer';
 import { createSmsSender } from '../../messaging/sms';
 import { createTestDatabase } from '../support/database';
@@ -169,4 +169,26 @@ test('SMS that never reached the provider before its attempt died: not in the lo
   expect(smsTo(phone)[0]!.form.Body).toBe(row!.bodyText);
   expect(row).toMatchObject({ status: 'sent', providerMessageId: smsTo(phone)[0]!.sid, attempts: 2, resentAt: expect.any(Date) });
   expect(await eventsOf(invoiceId)).toEqual([{ type: 'message.sent', data: expect.objectContaining({ message_id: row!.id, channel: 'sms', attempt: 2, resent: true }) }]);
+});
+
+test('a contact-change confirmation cut off mid-send is resolved the same way: not sent over a live attempt, then sent again with its Message-ID', async () => {
+  const previous = `${unique('previous')}@example.nl`;
+  const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(Date.now(), 10), debtor: { email: 'now@example.nl' } });
+  const changeId = unique('pcc');
+  await database.db.insert(portalContactChanges).values({ id: changeId, invoiceId: input.invoiceId, previous: { email: previous }, changed: { email: 'now@example.nl' } });
+  const confirm = (startToCloseTimeoutMs = 60_000) =>
+    new MockActivityEnvironment({ startToCloseTimeoutMs }, { logger: new DefaultLogger('ERROR') }).run(activities().sendContactChangeConfirmation, { changeId, channel: 'email' as const });
+  holdFirst.set(previous, 'hold');
+  void confirm().catch(() => undefined);
+  await eventually(async () => expect(emailsTo(previous)).toHaveLength(1));
+
+  await expect(confirm()).rejects.toThrow(/being sent by another attempt/);
+  expect(emailsTo(previous)).toHaveLength(1);
+  await sleep(SHORT_ATTEMPT_MS + 200);
+  const [row] = await messagesOf(input.invoiceId);
+  expect(await confirm(SHORT_ATTEMPT_MS)).toEqual({ status: 'sent', messageId: row!.id });
+  const copies = emailsTo(previous);
+  expect(copies).toHaveLength(2);
+  expect(copies[1]!.messageId).toBe(copies[0]!.messageId);
+  expect((await messagesOf(input.invoiceId))[0]).toMatchObject({ kind: 'contact_change_confirmation', status: 'sent', attempts: 2, resentAt: expect.any(Date) });
 });
