@@ -43,6 +43,8 @@ export async function resumeInterruptedSend(
     });
     return { providerMessageId: result.providerMessageId, resumed: { attempt: row.attempts, how: 'resent' } };
   }
+  // Other channels (a letter) settle their claims their own way.
+  if (row.channel !== 'sms') throw new Error(`an interrupted ${String(row.channel)} send cannot be resumed here`);
   const found = await sms.findSent({ to: row.recipient, body: row.bodyText, sentAfter: new Date(row.createdAt.getTime() - PROVIDER_LOG_MARGIN_MS) });
   if (found) return { providerMessageId: found.providerMessageId, providerStatus: found.status, resumed: { attempt: row.attempts, how: 'found_in_provider_log' } };
   const result = await sms.send({ to: row.recipient, body: row.bodyText, ...(options.statusCallback ? { statusCallback: options.statusCallback } : {}) });
