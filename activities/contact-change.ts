@@ -1,10 +1,12 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { companies, dunningPolicies, invoices, messages, portalContactChanges } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
 import { renderContactChangeEmail, renderContactChangeSms } from '../messaging/contact-change-texts';
 import { createPortalToken, portalLinkExpiry, portalUrl, signContactUndo } from '../messaging/portal-link';
-import { recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
+import { messageIdForSendKey } from '../messaging/mailer';
+import { abandonClaim, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim } from '../services/message-delivery';
+import { resumeInterruptedSend } from './interrupted-send';
 import { newId } from '../services/ids';
 import type { ActivityDeps } from './deps';
 
@@ -41,6 +43,22 @@ export function contactChangeActivities({ db, mailer, sms, config, logger, clock
       const sendKey = `${invoice.id}:contact-change:${change.id}:${input.channel}`;
       const [existing] = await db.select().from(messages).where(eq(messages.sendKey, sendKey));
       if (existing?.status === 'sent' || existing?.status === 'outbox' || existing?.status === 'delivered') return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };
+      if (existing?.status === 'sending') {
+        // As for invoice messages: a claim younger than an attempt may be in its provider call (wait);
+        // an older one's attempt died, and its confirmation is resolved, not dropped or sent twice.
+        const resumed = await resumeAbandonedClaim(db, existing.id, Context.current().info.startToCloseTimeoutMs / 1000);
+        if (!resumed) throw new Error(`message ${sendKey} is being sent by another attempt`);
+        let call: Awaited<ReturnType<typeof resumeInterruptedSend>>;
+        try {
+          call = await resumeInterruptedSend({ mailer, sms }, resumed, { emailHeaders: { 'X-Recoup-Invoice': invoice.id } });
+        } catch (err) {
+          await abandonClaim(db, resumed.id);
+          throw err;
+        }
+        const status = await recordMessageSent(db, { id: resumed.id, invoice, channel: input.channel, kind: resumed.kind, transport: resumed.transport, providerMessageId: call.providerMessageId, sentAt: clock(), resumed: call.resumed });
+        return { status, messageId: resumed.id };
+      }
+      // Refused by the provider after it took it (an SMS undelivered): tried once more.
       if (existing) await releaseMessageClaim(db, existing.id);
 
       const locale = invoice.debtor.locale ?? 'en';
@@ -73,7 +91,7 @@ export function contactChangeActivities({ db, mailer, sms, config, logger, clock
       let providerMessageId: string | null;
       try {
         providerMessageId = email
-          ? (await mailer.send({ to: recipient, subject: email.subject, text: email.text, html: email.html, messageId: `<${sendKey.replace(/[^A-Za-z0-9_-]/g, '.')}@recoup>`, headers: { 'X-Recoup-Invoice': invoice.id } })).providerMessageId
+          ? (await mailer.send({ to: recipient, subject: email.subject, text: email.text, html: email.html, messageId: messageIdForSendKey(sendKey), headers: { 'X-Recoup-Invoice': invoice.id } })).providerMessageId
           : (await sms.send({ to: recipient, body: renderContactChangeSms(context) })).providerMessageId;
       } catch (err) {
         await releaseMessageClaim(db, id);

@@ -1,10 +1,13 @@
 import { Context } from '@temporalio/activity';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { companies, dunningPolicies, invoices, messages, optOuts } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
-import { recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
+import { abandonClaim, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
+import { messageIdForSendKey } from '../messaging/mailer';
+import { twilioOutcomes } from '../messaging/sms';
+import { resumeInterruptedSend } from './interrupted-send';
 import { newId } from '../services/ids';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import { twilioWebhookPaths } from '../messaging/sms';
@@ -47,6 +50,11 @@ function isPermanent(err: unknown): boolean {
   return smtpRefused || twilioRefused;
 }
 
+/** The headers of every invoice email: one-click unsubscribe (RFC 8058) through the portal link, and the invoice it is about. */
+function emailHeaders(portalLink: string, invoiceId: string): Record<string, string> {
+  return { 'List-Unsubscribe': `<${portalLink}?unsubscribe=email>`, 'X-Recoup-Invoice': invoiceId };
+}
+
 export function messagingActivities(deps: ActivityDeps) {
   const { db, mailer, sms, config, logger, metrics, clock = () => new Date() } = deps;
   const letter = letterMessages(deps);
@@ -61,53 +69,42 @@ export function messagingActivities(deps: ActivityDeps) {
       const [existing] = await db.select().from(messages).where(eq(messages.sendKey, sendKey));
       if (existing?.channel === 'letter') return letter.resume(existing);
       if (input.channel === 'letter') return letter.send(input, sendKey);
-      if (existing) {
+      // Email or SMS from here on: the channels with opt-outs and a provider call.
+      const channel = input.channel;
+      if (existing && existing.status !== 'sending') {
         if (existing.status === 'failed') return { status: 'failed', reason: existing.error ?? 'failed', messageId: existing.id };
-        if (existing.status !== 'sending') return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };
-        // Still `sending`: another attempt may be in its provider call right now (a retry overlapping a
-        // slow attempt), so wait for it. Older than an attempt may run, its attempt died (a killed
-        // worker): whether it went out is unknown, so we do not risk a duplicate.
-        const attemptSeconds = Context.current().info.startToCloseTimeoutMs / 1000;
-        const [abandoned] = await db
-          .select({ id: messages.id })
-          .from(messages)
-          .where(and(eq(messages.id, existing.id), lt(messages.createdAt, sql`now() - make_interval(secs => ${attemptSeconds})`)));
-        if (!abandoned) throw new Error(`message ${sendKey} is being sent by another attempt`);
-        return markFailed(existing.id, 'interrupted during sending; not repeated to avoid a duplicate');
+        return { status: existing.status === 'outbox' ? 'outbox' : 'sent', messageId: existing.id };
+      }
+      if (existing) {
+        // Still `sending`. Younger than an attempt may run, another attempt may be in its provider
+        // call right now (a retry overlapping a slow attempt): wait for it. Older, its attempt died
+        // (a killed worker): this attempt takes the claim over and resolves the send.
+        const resumed = await resumeAbandonedClaim(db, existing.id, Context.current().info.startToCloseTimeoutMs / 1000);
+        if (!resumed) throw new Error(`message ${sendKey} is being sent by another attempt`);
+        const target = await loadTarget();
+        return resume(resumed, target.portalUrl);
       }
 
-      // The invoice, its company's name, the channel's opt-out and the invoice's policy version in one
-      // round trip (one per message of a bulk run).
-      const [row] = await db
-        .select({ invoice: invoices, companyName: companies.name, optedOut: optOuts.invoiceId, policy: dunningPolicies.policy })
-        .from(invoices)
-        .innerJoin(companies, eq(companies.id, invoices.companyId))
-        .leftJoin(optOuts, and(eq(optOuts.invoiceId, invoices.id), eq(optOuts.channel, input.channel)))
-        .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
-        .where(eq(invoices.id, input.invoiceId));
-      if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
-      const { invoice } = row;
+      const target = await loadTarget();
+      const { invoice, portalUrl: portalLink } = target;
       const debtor = invoice.debtor;
       const recipient = input.channel === 'email' ? debtor.email : debtor.phone;
       if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
-      if (row.optedOut) return { status: 'skipped', reason: 'opted_out' };
+      if (target.optedOut) return { status: 'skipped', reason: 'opted_out' };
       // Production without Twilio: the step goes on without SMS, and its event says why.
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
-      const now = clock();
-      // A fresh link with every message, valid for the policy's period from this message.
-      const token = createPortalToken(config.portalSecret, invoice.id, portalLinkExpiry(now, portalLinkDays(row.policy)));
       const locale = debtor.locale ?? 'en';
       const context = {
         kind: input.kind,
         locale,
-        companyName: row.companyName,
+        companyName: target.companyName,
         debtorName: [debtor.first_name, debtor.last_name].filter(Boolean).join(' ') || debtor.organization_name || '',
         invoiceNumber: invoice.invoiceNumber,
         paymentReference: invoice.paymentReference,
         amountDue: formatMoney(amountDue(invoice), invoice.currency, locale),
         dueDate: invoice.dueDate,
-        portalUrl: portalUrl(config.publicBaseUrl, token),
+        portalUrl: portalLink,
         dunningLevel: input.dunningLevel,
         fee: input.feeCents ? formatMoney(input.feeCents, invoice.currency, locale) : undefined,
         announcedFee: input.announcedFeeCents ? formatMoney(input.announcedFeeCents, invoice.currency, locale) : undefined,
@@ -150,16 +147,13 @@ export function messagingActivities(deps: ActivityDeps) {
             subject: email.subject,
             text: email.text,
             html: email.html,
-            // From the send key, not the row: a retry after a temporary failure keeps the same Message-ID.
-            messageId: `<${sendKey.replace(/[^A-Za-z0-9_-]/g, '.')}@recoup>`,
-            headers: {
-              'List-Unsubscribe': `<${context.portalUrl}?unsubscribe=email>`,
-              'X-Recoup-Invoice': invoice.id,
-            },
+            // From the send key, not the row: a retry or a resumed send keeps the same Message-ID.
+            messageId: messageIdForSendKey(sendKey),
+            headers: emailHeaders(portalLink, invoice.id),
           });
           providerMessageId = result.providerMessageId;
         } else {
-          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: `${config.publicBaseUrl}${twilioWebhookPaths.status}` });
+          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: statusCallbackUrl() });
           providerMessageId = result.providerMessageId;
         }
       } catch (err) {
@@ -173,6 +167,61 @@ export function messagingActivities(deps: ActivityDeps) {
       metrics?.messageSent(input.channel);
       logger.info({ invoice_id: invoice.id, message_id: id, channel: input.channel, kind: input.kind, transport }, 'message sent');
       return { status, messageId: id };
+
+      /** The invoice, its company's name, the channel's opt-out and a fresh portal link, in one round trip (one per message of a bulk run). */
+      async function loadTarget() {
+        const [row] = await db
+          .select({ invoice: invoices, companyName: companies.name, optedOut: optOuts.invoiceId, policy: dunningPolicies.policy })
+          .from(invoices)
+          .innerJoin(companies, eq(companies.id, invoices.companyId))
+          .leftJoin(optOuts, and(eq(optOuts.invoiceId, invoices.id), eq(optOuts.channel, channel)))
+          .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
+          .where(eq(invoices.id, input.invoiceId));
+        if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
+        // A fresh link with every message, valid for the policy's period from this message.
+        const token = createPortalToken(config.portalSecret, row.invoice.id, portalLinkExpiry(clock(), portalLinkDays(row.policy)));
+        return { ...row, portalUrl: portalUrl(config.publicBaseUrl, token) };
+      }
+
+      /**
+       * The claim of a dead attempt, now this attempt's: resolved, never dropped (a lost notice is
+       * worse than a copy the mailbox recognises). The opt-outs and contact details of now do not
+       * apply: the message was written, and perhaps sent, before them.
+       */
+      async function resume(row: MessageRow, link: string): Promise<SendMessageResult> {
+        let call: Awaited<ReturnType<typeof resumeInterruptedSend>>;
+        try {
+          call = await resumeInterruptedSend({ mailer, sms }, row, { emailHeaders: emailHeaders(link, row.invoiceId), statusCallback: statusCallbackUrl() });
+        } catch (err) {
+          if (isPermanent(err)) return markFailed(row.id, (err as Error).message);
+          // Temporary: the claim stays (the first attempt may have sent it), free for the next retry to resume.
+          await abandonClaim(db, row.id);
+          throw err;
+        }
+        const invoice = { id: row.invoiceId, partnerId: row.partnerId, companyId: row.companyId };
+        const status = await recordMessageSent(db, {
+          id: row.id,
+          invoice,
+          channel: row.channel,
+          kind: row.kind,
+          transport: row.transport,
+          providerMessageId: call.providerMessageId,
+          sentAt: clock(),
+          resumed: call.resumed,
+        });
+        // Found in Twilio's log already final: its status report came while we did not know the SID yet.
+        const outcome = call.providerStatus ? twilioOutcomes[call.providerStatus] : undefined;
+        if (outcome && call.providerMessageId) {
+          await recordDeliveryReport(db, { providerMessageId: call.providerMessageId, transport: row.transport, outcome, reason: outcome === 'failed' ? `twilio ${call.providerStatus}` : undefined });
+        }
+        if (call.resumed.how === 'resent') metrics?.messageSent(row.channel);
+        logger.warn({ invoice_id: row.invoiceId, message_id: row.id, channel: row.channel, attempt: call.resumed.attempt, resolved: call.resumed.how }, 'interrupted send resumed');
+        return { status, messageId: row.id };
+      }
+
+      function statusCallbackUrl(): string {
+        return `${config.publicBaseUrl}${twilioWebhookPaths.status}`;
+      }
 
       async function markFailed(messageId: string, reason: string): Promise<SendMessageResult> {
         await db.transaction(async (tx) => {

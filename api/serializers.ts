@@ -1,3 +1,4 @@
+import type { LastNotice } from '../services/last-notice';
 import type { companies, imports, invoiceLines, invoices, events, ledgerEntries } from '../db/schema';
 import { amountDue } from '../domain/amounts';
 
@@ -47,7 +48,7 @@ export function invoiceLineResource(l: Row<typeof invoiceLines>) {
   };
 }
 
-export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeof invoiceLines>>) {
+export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeof invoiceLines>>, lastNotice?: LastNotice | null) {
   return {
     id: i.id,
     company_id: i.companyId,
@@ -74,6 +75,7 @@ export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeo
     created_at: i.createdAt.toISOString(),
     updated_at: i.updatedAt.toISOString(),
     ...(lines ? { invoice_lines: lines.map(invoiceLineResource) } : {}),
+    ...(lastNotice !== undefined ? { last_notice: lastNotice } : {}),
   };
 }
 

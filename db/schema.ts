@@ -199,6 +199,17 @@ export const messages = pgTable(
     error: text('error'),
     createdAt: createdAt(),
     sentAt: timestamp('sent_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * When the current attempt claimed the send key. A `sending` claim older than an attempt may
+     * run was left by a dead attempt: the next attempt resumes it (and sets this anew).
+     */
+    claimedAt: timestamp('claimed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** Attempts that claimed this send; more than 1: an interrupted send was resumed. */
+    attempts: integer('attempts').notNull().default(1),
+    /** Set when a resumed send handed the message to the provider again (same Message-ID for email). */
+    resentAt: timestamp('resent_at', { withTimezone: true, mode: 'date' }),
+    /** When the provider reported it delivered (an SMS delivery report). */
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
   },
   (t) => [
     uniqueIndex('messages_send_key').on(t.sendKey),

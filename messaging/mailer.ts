@@ -5,10 +5,19 @@ export interface OutgoingEmail {
   to: string;
   subject: string;
   text: string;
-  html: string;
+  /** None for a text-only message (an email resent from a row without HTML). */
+  html?: string;
   /** Stable per (invoice, step, channel), so a receiving server can spot a duplicate too. */
   messageId: string;
   headers?: Record<string, string>;
+}
+
+/**
+ * The Message-ID of the email sent under a send key (invoice, purpose, channel): the same for every
+ * attempt, so a copy sent again after an interrupted attempt is one a mailbox recognises and drops.
+ */
+export function messageIdForSendKey(sendKey: string): string {
+  return `<${sendKey.replace(/[^A-Za-z0-9_-]/g, '.')}@recoup>`;
 }
 
 export interface Mailer {

@@ -14,6 +14,24 @@ export interface SmsSender {
   /** The number or messaging service SID the SMS go from (null for the dev outbox): a reply comes back to it. */
   readonly sender: string | null;
   send(sms: OutgoingSms): Promise<{ providerMessageId: string | null }>;
+  /**
+   * Looks in the provider's message log for an SMS we sent to `to` with exactly this body since
+   * `sentAfter`: how an attempt resuming an interrupted send learns whether it went out. Null when
+   * it is not there (the dev outbox keeps no log to ask).
+   */
+  findSent(query: SentSmsQuery): Promise<SentSms | null>;
+}
+
+export interface SentSmsQuery {
+  to: string;
+  body: string;
+  sentAfter: Date;
+}
+
+export interface SentSms {
+  providerMessageId: string;
+  /** The provider's status, e.g. `queued`, `sent`, `delivered`, `undelivered`, `failed`. */
+  status: string;
 }
 
 export interface TwilioOptions {
@@ -27,6 +45,9 @@ export interface TwilioOptions {
 
 /** Where Twilio posts delivery reports and the debtor's replies (below PUBLIC_BASE_URL). */
 export const twilioWebhookPaths = { status: '/webhooks/twilio/status', inbound: '/webhooks/twilio/inbound' } as const;
+
+/** Twilio's final statuses of an SMS, as delivery outcomes; `queued`, `sending`, `sent` and the like are not final. */
+export const twilioOutcomes: Record<string, 'delivered' | 'failed'> = { delivered: 'delivered', failed: 'failed', undelivered: 'failed' };
 
 /** Credentials and a sender (number or messaging service): SMS go through Twilio and its webhooks are served. */
 export function isTwilioConfigured(options: TwilioOptions): boolean {
@@ -47,6 +68,9 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
         async send() {
           throw new Error('SMS is not configured (no Twilio settings); the SMS step should have been skipped');
         },
+        async findSent() {
+          return null;
+        },
       };
     }
     return {
@@ -55,6 +79,9 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
       async send(sms) {
         options.logger.info({ to: sms.to }, 'dev outbox: SMS kept, not sent (read it at /console/outbox)');
         return { providerMessageId: null };
+      },
+      async findSent() {
+        return null;
       },
     };
   }
@@ -72,6 +99,13 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
         ...(sms.statusCallback ? { statusCallback: sms.statusCallback } : {}),
       });
       return { providerMessageId: message.sid };
+    },
+    async findSent(query) {
+      // Twilio filters by recipient and send time; the body (with its one-off portal link) tells our
+      // message from any other to the same number in that window.
+      const candidates = await client.messages.list({ to: query.to, dateSentAfter: query.sentAfter, limit: 200 });
+      const ours = candidates.find((m) => m.body === query.body && m.direction.startsWith('outbound'));
+      return ours ? { providerMessageId: ours.sid, status: ours.status } : null;
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { messages } from '../db/schema';
 import { appendEvents } from './events';
@@ -12,6 +12,8 @@ export interface DeliveryReport {
   outcome: DeliveryOutcome;
   /** Why it failed, in the provider's words (status and error code). */
   reason?: string;
+  /** When it was delivered, if the provider says; else the moment the report arrived. */
+  at?: Date;
 }
 
 /**
@@ -28,7 +30,7 @@ export async function recordDeliveryReport(db: Db, report: DeliveryReport): Prom
     if (!message) return 'unknown_message';
     const [changed] = await tx
       .update(messages)
-      .set(report.outcome === 'failed' ? { status: 'failed', error: report.reason ?? 'failed' } : { status: 'delivered' })
+      .set(report.outcome === 'failed' ? { status: 'failed', error: report.reason ?? 'failed' } : { status: 'delivered', deliveredAt: report.at ?? new Date() })
       .where(and(eq(messages.id, message.id), inArray(messages.status, ['sending', 'sent'])))
       .returning();
     if (!changed) return 'unchanged';
@@ -62,6 +64,14 @@ export interface SentMessage {
   transport: string;
   providerMessageId: string | null;
   sentAt: Date;
+  /** Set when this send resumed an interrupted one: which attempt it was and how it was resolved. */
+  resumed?: ResumedSend;
+}
+
+export interface ResumedSend {
+  attempt: number;
+  /** `resent`: handed to the provider again; `found_in_provider_log`: the first attempt's send had gone out. */
+  how: 'resent' | 'found_in_provider_log';
 }
 
 /**
@@ -71,14 +81,24 @@ export interface SentMessage {
 export async function recordMessageSent(db: Db, message: SentMessage): Promise<'sent' | 'outbox'> {
   const status = message.transport === 'dev-outbox' ? 'outbox' : 'sent';
   await db.transaction(async (tx) => {
-    await tx.update(messages).set({ status, providerMessageId: message.providerMessageId, sentAt: message.sentAt }).where(eq(messages.id, message.id));
+    await tx
+      .update(messages)
+      .set({ status, providerMessageId: message.providerMessageId, sentAt: message.sentAt, ...(message.resumed?.how === 'resent' ? { resentAt: message.sentAt } : {}) })
+      .where(eq(messages.id, message.id));
     await appendEvents(tx, [
       {
         type: 'message.sent',
         partnerId: message.invoice.partnerId,
         companyId: message.invoice.companyId,
         invoiceId: message.invoice.id,
-        data: { message_id: message.id, invoice_id: message.invoice.id, channel: message.channel, kind: message.kind, transport: message.transport },
+        data: {
+          message_id: message.id,
+          invoice_id: message.invoice.id,
+          channel: message.channel,
+          kind: message.kind,
+          transport: message.transport,
+          ...(message.resumed ? { attempt: message.resumed.attempt, resent: message.resumed.how === 'resent', ...(message.resumed.how === 'found_in_provider_log' ? { found_in_provider_log: true } : {}) } : {}),
+        },
         dedupeKey: `message.sent:${message.id}`,
       },
     ]);
@@ -89,4 +109,32 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
 /** Nothing went out: frees the send key for a retry, unless a later attempt has settled the row meanwhile. */
 export async function releaseMessageClaim(db: Db, messageId: string): Promise<void> {
   await db.delete(messages).where(and(eq(messages.id, messageId), eq(messages.status, 'sending')));
+}
+
+export type MessageRow = typeof messages.$inferSelect;
+
+/**
+ * Takes over a `sending` claim whose attempt died: one older than an attempt may run
+ * (`attemptSeconds`, the activity's start-to-close timeout). Answers the row with its attempt
+ * count raised, or null when the claim is younger (its attempt may still be in the provider call)
+ * or another attempt took it over or settled it first.
+ */
+export async function resumeAbandonedClaim(db: Db, messageId: string, attemptSeconds: number): Promise<MessageRow | null> {
+  const [row] = await db
+    .update(messages)
+    .set({ attempts: sql`${messages.attempts} + 1`, claimedAt: sql`now()` })
+    .where(and(eq(messages.id, messageId), eq(messages.status, 'sending'), lt(messages.claimedAt, sql`now() - make_interval(secs => ${attemptSeconds})`)))
+    .returning();
+  return row ?? null;
+}
+
+/**
+ * A resumed send met a temporary error: the claim stays (the first attempt may have sent it, so
+ * the row is kept), dated back so that the next retry resumes it at once instead of waiting.
+ */
+export async function abandonClaim(db: Db, messageId: string): Promise<void> {
+  await db
+    .update(messages)
+    .set({ claimedAt: sql`${messages.createdAt} - interval '1 day'` })
+    .where(and(eq(messages.id, messageId), eq(messages.status, 'sending')));
 }

@@ -2,6 +2,7 @@ import type { Response } from 'express';
 import type { companies, debtCollectionCaseDocuments, events, invoiceLines, invoices, messages } from '../../db/schema';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import type { ConsoleUser } from '../../services/console-users';
+import { deliveryStatus, reachedDebtor, reachedDebtorAt } from '../../domain/message-delivery';
 import { escapeHtml as e, formatMoney } from '../../messaging/templates';
 
 /** The console's HTML: server-rendered, inline CSS, no script, nothing loaded from elsewhere. */
@@ -126,10 +127,21 @@ function eventSummary(ev: EventRow): string {
   return parts.join(', ');
 }
 
-const timelineTable = (rows: EventRow[], testid: string): string =>
+/** A message's channel and its delivery as it stands now (accepted, delivered, failed, posted), and since when it reached the debtor. */
+function messageDelivery(m: MessageRow): string {
+  const at = reachedDebtor(m.channel, m.status) ? reachedDebtorAt(m) : null;
+  return `${m.channel}: ${deliveryStatus(m.status)}${at ? ` ${time(at)}` : ''}`;
+}
+
+/** `messages`: the invoice's messages, so that a message event shows its message's delivery now. */
+const timelineTable = (rows: EventRow[], testid: string, messagesById: Map<string, MessageRow> = new Map()): string =>
   rows.length
-    ? `<table data-testid="${testid}"><thead><tr><th>When</th><th>Event</th><th>Details</th></tr></thead><tbody>${rows
-        .map((ev) => `<tr data-testid="${testid}-event" data-type="${e(ev.type)}"><td>${time(ev.createdAt)}</td><td>${e(ev.type)}</td><td class="muted">${e(eventSummary(ev))}</td></tr>`)
+    ? `<table data-testid="${testid}"><thead><tr><th>When</th><th>Event</th><th>Details</th><th>Delivery</th></tr></thead><tbody>${rows
+        .map((ev) => {
+          const m = typeof ev.data.message_id === 'string' ? messagesById.get(ev.data.message_id) : undefined;
+          const delivery = m ? `<span data-testid="delivery" data-channel="${e(m.channel)}" data-status="${e(deliveryStatus(m.status))}">${e(messageDelivery(m))}</span>` : '';
+          return `<tr data-testid="${testid}-event" data-type="${e(ev.type)}"><td>${time(ev.createdAt)}</td><td>${e(ev.type)}</td><td class="muted">${e(eventSummary(ev))}</td><td>${delivery}</td></tr>`;
+        })
         .join('')}</tbody></table>`
     : '<p class="muted">Nothing yet.</p>';
 
@@ -167,8 +179,8 @@ ${details.line_items?.length ? `<h2>Claimed line items</h2><table><thead><tr><th
 <dt>Issued</dt><dd>${e(invoice.issueDate)}</dd><dt>Due</dt><dd>${e(invoice.dueDate)}</dd><dt>Total</dt><dd>${e(money(invoice.amountTotalCents, invoice.currency))}</dd><dt>Fees</dt><dd>${e(money(invoice.feesCents, invoice.currency))}</dd>
 <dt>Paid</dt><dd>${e(money(invoice.amountPaidCents, invoice.currency))}</dd><dt>Credited</dt><dd>${e(money(invoice.amountCreditedCents, invoice.currency))}</dd><dt>Dunning level</dt><dd>${invoice.dunningLevel}</dd></dl>
 <h3>Lines</h3><table><thead><tr><th>Description</th><th class="num">Quantity</th><th class="num">Amount</th><th class="num">VAT</th></tr></thead><tbody>${v.lines.map((l) => `<tr><td>${e(l.description)}</td><td class="num">${e(String(l.quantity))}</td><td class="num">${e(money(l.amountCents, invoice.currency))}</td><td class="num">${e(String(l.vatRate))}%</td></tr>`).join('')}</tbody></table>
-<h3>Timeline</h3>${timelineTable(v.invoiceTimeline, 'invoice-timeline')}
-<h3>Messages</h3>${v.invoiceMessages.length ? `<table><thead><tr><th>When</th><th>Channel</th><th>To</th><th>Subject</th><th>Status</th></tr></thead><tbody>${v.invoiceMessages.map((m) => `<tr><td>${time(m.createdAt)}</td><td>${e(m.channel)}</td><td>${e(m.recipient)}</td><td>${e(m.subject ?? m.kind)}</td><td>${e(m.status)}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">No messages.</p>'}</div>`
+<h3>Timeline</h3>${timelineTable(v.invoiceTimeline, 'invoice-timeline', new Map(v.invoiceMessages.map((m) => [m.id, m])))}
+<h3>Messages</h3>${v.invoiceMessages.length ? `<table data-testid="invoice-messages"><thead><tr><th>When</th><th>Channel</th><th>To</th><th>Subject</th><th>Delivery</th></tr></thead><tbody>${v.invoiceMessages.map((m) => `<tr data-testid="invoice-message" data-status="${e(deliveryStatus(m.status))}"><td>${time(m.createdAt)}</td><td>${e(m.channel)}</td><td>${e(m.recipient)}</td><td>${e(m.subject ?? m.kind)}</td><td>${e(messageDelivery(m))}${m.attempts > 1 ? ` <span class="muted">(resumed after an interrupted attempt${m.resentAt ? ', sent again' : ''})</span>` : ''}</td></tr>`).join('')}</tbody></table>` : '<p class="muted">No messages.</p>'}</div>`
     : `<div class="card" data-testid="invoice"><h2>Invoice</h2><p class="muted">The case has no invoice in Recoup.</p></div>`;
 
   const caseTimeline = `<div class="card"><h2>Case timeline</h2>${timelineTable(v.caseTimeline, 'case-timeline')}</div>`;

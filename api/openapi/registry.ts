@@ -466,7 +466,7 @@ export const routes: readonly ApiRoute[] = [
     response: { status: 200, description: 'The invoice', schema: 'Invoice' },
     errors: [{ status: 409, description: 'Not on hold' }],
   },
-  { operationId: 'listInvoiceEvents', method: 'get', path: '/invoices/{id}/events', tag: 'Invoices', summary: "The invoice's whole timeline", roles: partnerOrOps, query: invoiceEventsQuerySchema, response: { status: 200, description: 'Its events, oldest first', schema: 'EventPage' } },
+  { operationId: 'listInvoiceEvents', method: 'get', path: '/invoices/{id}/events', tag: 'Invoices', summary: "The invoice's whole timeline", description: 'The `data` of a `message.*` event also tells the message\'s delivery as it stands now: `channel`, `delivery_status` (`sending`, `accepted`: the mail server or SMS provider took it, `delivered`: the SMS provider reported it delivered, `failed`, `queued`: a letter waiting in a print batch, `posted`) and `delivered_at` (when it reached the debtor\'s side: email accepted, SMS delivered, letter posted; else null).', roles: partnerOrOps, query: invoiceEventsQuerySchema, response: { status: 200, description: 'Its events, oldest first', schema: 'EventPage' } },
 
   // --- events ---
   { operationId: 'listEvents', method: 'get', path: '/events', tag: 'Events', summary: 'Every event of the partner, in order', description: '`after` is an event id or sequence number; poll with the last one seen.', roles: partnerOrOps, query: eventQuerySchema, response: { status: 200, description: 'A page of events', schema: 'EventPage' } },

@@ -119,6 +119,17 @@ export const invoiceSchema = z.object({
   created_at: timestamp,
   updated_at: timestamp,
   invoice_lines: z.array(invoiceLineResourceSchema).optional().describe('In answers about one invoice, not in lists'),
+  last_notice: z
+    .object({
+      channel: z.enum(['email', 'sms', 'letter']),
+      delivered_at: timestamp.describe('Email: when the mail server accepted it (SMTP 250); SMS: the delivery report (else when it was sent); letter: when it was posted'),
+      message_id: z.string(),
+    })
+    .nullable()
+    .optional()
+    .describe(
+      'The last message about the invoice that reached the debtor, as far as Recoup can know: an email the mail server accepted, an SMS the provider reported delivered, a letter handed to the post; null when none did. In `GET /invoices/{id}`, not in lists.',
+    ),
 });
 
 export const creditNoteSchema = z.object({

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { events } from '../../db/schema';
 import { eventTypes } from '../../services/events';
+import { messageDeliveries, messageIdOfEvent } from '../../services/last-notice';
 import { principalOf, requireRole } from '../auth';
 import { parse } from '../errors';
 import { partnerFilter, visibleCompany, visibleInvoice } from '../scope';
@@ -68,7 +69,13 @@ export function eventRoutes(db: Db): Router {
       .orderBy(asc(events.seq))
       .limit(q.limit + 1);
     const data = rows.slice(0, q.limit);
-    res.json({ data: data.map(eventResource), next_cursor: rows.length > q.limit ? String(data[data.length - 1]!.seq) : null });
+    // The timeline shows each message's delivery as it stands now (accepted, delivered, failed, posted), beside what the event recorded.
+    const deliveries = await messageDeliveries(db, data.map(messageIdOfEvent).filter((id): id is string => id !== undefined));
+    const withDelivery = (e: (typeof data)[number]) => {
+      const delivery = deliveries.get(messageIdOfEvent(e) ?? '');
+      return delivery ? { ...e, data: { ...e.data, ...delivery } } : e;
+    };
+    res.json({ data: data.map((e) => eventResource(withDelivery(e))), next_cursor: rows.length > q.limit ? String(data[data.length - 1]!.seq) : null });
   });
 
   return r;

@@ -18,6 +18,7 @@ import {
   reasonSchema,
 } from '../../domain/schemas';
 import { appendEvents } from '../../services/events';
+import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
 import { invoiceLineRows } from '../../services/invoice-lines';
 import { withFreshPaymentReference } from '../../services/payment-references';
@@ -149,7 +150,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
 
   r.get('/invoices/:id', async (req, res) => {
     const { invoice, lines } = await visibleInvoiceWithLines(db, principalOf(req), String(req.params.id));
-    res.json(invoiceResource(invoice, lines));
+    res.json(invoiceResource(invoice, lines, await lastNoticeOf(db, invoice.id)));
   });
 
   for (const base of ['/invoices', '/invoice']) {

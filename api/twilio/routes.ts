@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Config } from '../../config/config';
 import type { Db } from '../../db/client';
 import { normalizePhoneNumber } from '../../domain/phone';
-import { isTwilioConfigured } from '../../messaging/sms';
+import { isTwilioConfigured, twilioOutcomes } from '../../messaging/sms';
 import { recordSmsReply } from '../../services/debtor-replies';
 import { recordDeliveryReport, type DeliveryOutcome } from '../../services/message-delivery';
 import { AppError, parse } from '../errors';
@@ -29,7 +29,7 @@ const inboundMessageSchema = z.object({
 });
 
 /** Twilio's final statuses we record; `queued`, `sending`, `sent` and the like change nothing. */
-const outcomes: Record<string, DeliveryOutcome> = { delivered: 'delivered', failed: 'failed', undelivered: 'failed' };
+const outcomes: Record<string, DeliveryOutcome> = twilioOutcomes;
 
 /**
  * Twilio's webhooks: delivery reports (the `StatusCallback` of every SMS) and the debtor's

@@ -7,7 +7,8 @@ import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededR
  * SQLite file: the worker and the API reconnect by themselves, every invoice ends in its state and no
  * email reaches the SMTP server twice. While the server is down the API answers 503, never 500.
  */
-const INVOICES = 100;
+// One notice each: as many messages as the run used to send.
+const INVOICES = 400;
 
 const faultStack = useFaultStack();
 
@@ -50,8 +51,8 @@ test('the Temporal server killed and restarted mid-run: every invoice ends in it
 
   console.log(
     `checked (seed ${seed}): Temporal server SIGKILLed at ${deliveredBefore} emails delivered, down ${down} ms (API answered ${duringOutage.status} meanwhile); ` +
-      `${counts.invoices} invoices → ${counts.paid} paid, ${counts.overdue} overdue with all 4 messages; ${counts.messageRows} message rows ` +
-      `(${counts.sent} sent, ${counts.failedAfterKill} failed after an interrupted send); ${counts.smtpDeliveries} SMTP deliveries = ${counts.distinctMessageIds} distinct Message-IDs; ` +
+      `${counts.invoices} invoices → ${counts.paid} paid, ${counts.open} open with their notice; ${counts.messageRows} message rows ` +
+      `(${counts.sent} sent, ${counts.lost} lost, ${counts.resumed} interrupted sends resumed); ${counts.smtpDeliveries} SMTP deliveries = ${counts.distinctMessageIds} distinct Message-IDs + ${counts.repeatedDeliveries} resends; ` +
       `payment answers ${JSON.stringify(Object.fromEntries(paymentStatuses))}; API logged: ${JSON.stringify(stack.apiErrors())}`,
   );
 }, 540_000);

@@ -231,6 +231,7 @@ describe('a send found half-done (`sending`) by a retry', () => {
       status: 'sending',
       transport: 'smtp',
       createdAt: new Date(Date.now() - startedSecondsAgo * 1000),
+      claimedAt: new Date(Date.now() - startedSecondsAgo * 1000),
     });
     const activities = createActivities({
       db: database.db,
@@ -253,13 +254,15 @@ describe('a send found half-done (`sending`) by a retry', () => {
     expect(emailsTo(smtp, address)).toHaveLength(0);
   });
 
-  test('older than an attempt may run: its worker died mid-send, so it is recorded failed and never sent again', async () => {
+  test('older than an attempt may run: its worker died mid-send, so it is sent again from the row with the send key’s Message-ID, once', async () => {
     const { id, input, address, send } = await halfDone(120);
-    expect(await send()).toEqual({ status: 'failed', reason: 'interrupted during sending; not repeated to avoid a duplicate', messageId: id });
-    expect(await send()).toEqual({ status: 'failed', reason: 'interrupted during sending; not repeated to avoid a duplicate', messageId: id });
-    expect(emailsTo(smtp, address)).toHaveLength(0);
-    expect((await eventsOf(input.invoiceId)).filter((e) => e.type === 'message.failed').map((e) => e.data)).toEqual([
-      expect.objectContaining({ message_id: id, reason: 'interrupted during sending; not repeated to avoid a duplicate' }),
-    ]);
+    expect(await send()).toEqual({ status: 'sent', messageId: id });
+    expect(await send()).toEqual({ status: 'sent', messageId: id });
+    const copies = emailsTo(smtp, address);
+    expect(copies).toHaveLength(1);
+    expect(copies[0]!.messageId).toBe(`<${input.invoiceId}.step1.email@recoup>`);
+    expect(copies[0]!.text?.trim()).toBe('written before the provider call');
+    expect((await messagesOf(input.invoiceId))[0]).toMatchObject({ id, status: 'sent', attempts: 2, resentAt: expect.any(Date) });
+    expect((await eventsOf(input.invoiceId)).map((e) => [e.type, e.data])).toEqual([['message.sent', expect.objectContaining({ message_id: id, attempt: 2, resent: true })]]);
   });
 });
