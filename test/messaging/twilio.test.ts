@@ -140,12 +140,13 @@ describe('an invoice collected by SMS, end to end', () => {
   test('the SMS step goes through the Twilio API: E.164 number, our sender, the text with its portal link, and a status callback', async () => {
     const today = dateFrom(await stack.env.currentTimeMs(), 0);
     const importId = await newImport();
-    const created = await newInvoice(importId, { phone: '06 12345678' }, { issue_date: today, due_date: today });
+    // Due in a week: no step's time has passed at transmission, so the ladder runs on the policy's own days.
+    const created = await newInvoice(importId, { phone: '06 12345678' }, { issue_date: today, due_date: dateFrom(await stack.env.currentTimeMs(), 7) });
     expect(created.status).toBe(201);
     expect(created.body.debtor.phone).toBe(phone);
     invoiceId = created.body.id;
     expect((await stack.request('POST', `/api/v2/imports/${importId}/transmit`, { key })).status).toBe(202);
-    await stack.env.sleep('2 days'); // the default policy texts one day after the due date
+    await stack.env.sleep('9 days'); // the default policy texts one day after the due date (day 8)
 
     expect(sentTo(phone)).toHaveLength(1);
     const [request] = sentTo(phone);
@@ -200,7 +201,7 @@ describe('an invoice collected by SMS, end to end', () => {
     }
     expect((await eventsOf(otherDebtorId)).map((e) => e.type)).not.toContain('message.received');
 
-    // The next SMS step (dunning level 1, day 14) emails but does not text.
+    // The next SMS step (dunning level 1, 14 days after the due date) emails but does not text.
     const before = sentTo(phone).length;
     await stack.env.sleep('14 days');
     const step3 = (await messagesOf(invoiceId)).filter((m) => m.sendKey.startsWith(`${invoiceId}:step3:`));
@@ -217,7 +218,7 @@ describe('an invoice collected by SMS, end to end', () => {
       expect.objectContaining({ text: 'start', opt_out: false, opt_in: true }),
     ]);
     const before = sentTo(phone).length;
-    await stack.env.sleep('14 days'); // dunning level 2 on day 28, by email and SMS
+    await stack.env.sleep('14 days'); // dunning level 2, 28 days after the due date, by email and SMS
     expect(sentTo(phone)).toHaveLength(before + 1);
     expect((await messagesOf(invoiceId)).filter((m) => m.sendKey === `${invoiceId}:step4:sms`)).toHaveLength(1);
   });

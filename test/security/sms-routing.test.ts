@@ -38,17 +38,19 @@ beforeAll(async () => {
   ({ key: a.key, companyId: a.companyId } = await stack.newPartner('Alpha'));
   ({ key: b.key, companyId: b.companyId } = await stack.newPartner('Beta'));
   const today = dateFrom(await stack.env.currentTimeMs(), 0);
+  // Due in a week: no step's time has passed at transmission, so the ladder runs on the policy's own days.
+  const dueDate = dateFrom(await stack.env.currentTimeMs(), 7);
   for (const [partner, phones] of [[a, { shared: SHARED_PHONE, single: SINGLE_PHONE }], [b, { shared: SHARED_PHONE }]] as const) {
     const imp = await stack.request('POST', '/api/v2/imports', { key: partner.key, body: { company_id: partner.companyId } });
     for (const [name, phone] of Object.entries(phones)) {
-      const body = invoiceBody(imp.body.id, { issue_date: today, due_date: today });
+      const body = invoiceBody(imp.body.id, { issue_date: today, due_date: dueDate });
       const created = await stack.request('POST', '/api/v2/invoices', { key: partner.key, body: { ...body, debtor: { ...body.debtor, phone } } });
       expect(created.status).toBe(201);
       (partner as Record<string, string>)[name] = created.body.id;
     }
     expect((await stack.request('POST', `/api/v2/imports/${imp.body.id}/transmit`, { key: partner.key })).status).toBe(202);
   }
-  await stack.env.sleep('2 days'); // the default policy texts one day after the due date
+  await stack.env.sleep('9 days'); // the default policy texts one day after the due date (day 8)
   expect(api.accepted.filter((r) => r.form.To === SHARED_PHONE && r.form.From === FROM)).toHaveLength(2);
   expect(api.accepted.filter((r) => r.form.To === SINGLE_PHONE)).toHaveLength(1);
   await createConsoleUser(stack.database.db, { ...OPS, role: 'ops' });
