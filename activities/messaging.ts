@@ -150,10 +150,11 @@ export function messagingActivities(deps: ActivityDeps) {
               'List-Unsubscribe': `<${context.portalUrl}?unsubscribe=email>`,
               'X-Recoup-Invoice': invoice.id,
             },
+            portalUrl: context.portalUrl,
           });
           providerMessageId = result.providerMessageId;
         } else {
-          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: `${config.publicBaseUrl}${twilioWebhookPaths.status}` });
+          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: `${config.publicBaseUrl}${twilioWebhookPaths.status}`, portalUrl: context.portalUrl });
           providerMessageId = result.providerMessageId;
         }
       } catch (err) {
