@@ -13,6 +13,7 @@ import {
 } from '../domain/debt-case';
 import { appendDebtCaseEvents, type DebtCaseRow } from '../services/debt-cases';
 import { newId } from '../services/ids';
+import { invoiceLineOrder } from '../services/invoice-lines';
 import { documentStoreFor } from '../storage/document-store';
 import type { CollectedAmountRequest, ReviewRequest } from '../workflows/debt-case.messages';
 import { closeInvoiceByCollection, setInvoiceStatusByCollection } from './debt-case-invoice';
@@ -57,7 +58,7 @@ export function debtCaseActivities(deps: ActivityDeps) {
       if (!row?.invoiceId) return { attached: 0 };
       const [invoice] = await db.select().from(invoices).where(eq(invoices.id, row.invoiceId));
       if (!invoice) return { attached: 0 };
-      const lines = await db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(asc(invoiceLines.id));
+      const lines = await db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(...invoiceLineOrder);
       const timeline = await db.select().from(events).where(eq(events.invoiceId, invoice.id)).orderBy(asc(events.seq));
       const documents = [
         { type: 'invoice', name: `invoice-${invoice.invoiceNumber}.json`, content: invoiceResource(invoice, lines) },

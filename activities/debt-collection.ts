@@ -4,6 +4,7 @@ import { amountDue } from '../domain/amounts';
 import { startDebtCaseWorkflow } from '../services/debt-cases';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
+import { invoiceLineOrder } from '../services/invoice-lines';
 import type { ActivityDeps } from './deps';
 
 export function debtCollectionActivities({ db, temporal, config, metrics }: ActivityDeps) {
@@ -19,7 +20,7 @@ export function debtCollectionActivities({ db, temporal, config, metrics }: Acti
         if (!invoice) throw new Error(`invoice ${input.invoiceId} not found`);
         // One case per invoice from dunning; each chargeback (keyed by its payment) opens its own.
         const externalId = input.key ? `${input.key}:${invoice.id}` : `invoice:${invoice.id}`;
-        const lines = await tx.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id));
+        const lines = await tx.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(...invoiceLineOrder);
         const [created] = await tx
           .insert(debtCollectionCases)
           .values({

@@ -150,10 +150,11 @@ export function messagingActivities(deps: ActivityDeps) {
             // From the send key, not the row: a retry or a resumed send keeps the same Message-ID.
             messageId: messageIdForSendKey(sendKey),
             headers: emailHeaders(portalLink, invoice.id),
+            portalUrl: portalLink,
           });
           providerMessageId = result.providerMessageId;
         } else {
-          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: statusCallbackUrl() });
+          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: statusCallbackUrl(), portalUrl: portalLink });
           providerMessageId = result.providerMessageId;
         }
       } catch (err) {

@@ -7,6 +7,7 @@ import { pulledInvoiceSchema, pullPageSchema, type PulledInvoice } from '../doma
 import { importedCount, pullLimits, type FieldIssue, type PullRunResult, type SkippedPullRecord, type TransmitSkipReason } from '../domain/pull-run';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import { newId } from '../services/ids';
+import { invoiceLineOrder, invoiceLineRows } from '../services/invoice-lines';
 import type { OutboundGuard } from '../outbound/guard';
 import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
 import { newPaymentReference } from '../services/payment-references';
@@ -155,7 +156,7 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
             } else {
               await tx.update(invoices).set({ ...fields.invoice, updatedAt: now }).where(eq(invoices.id, existing.invoice.id));
               await tx.delete(invoiceLines).where(eq(invoiceLines.invoiceId, existing.invoice.id));
-              await tx.insert(invoiceLines).values(lineRows(existing.invoice.id, fields.lines));
+              await tx.insert(invoiceLines).values(invoiceLineRows(existing.invoice.id, record.invoice_lines));
               counts.updated++;
             }
             continue;
@@ -169,7 +170,7 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
           }
           const id = newId('inv');
           newInvoices.push({ id, partnerId: company.partnerId, companyId: company.id, importId: draftImport!.id, externalId: record.external_id, paymentReference: newPaymentReference(), ...fields.invoice });
-          newLines.push(...lineRows(id, fields.lines));
+          newLines.push(...invoiceLineRows(id, record.invoice_lines));
           counts.created++;
         }
         for (let i = 0; i < newInvoices.length; i += QUERY_CHUNK) await tx.insert(invoices).values(newInvoices.slice(i, i + QUERY_CHUNK));
@@ -246,7 +247,7 @@ async function knownInvoices(tx: Tx, companyId: string, externalIds: string[]): 
       .select()
       .from(invoiceLines)
       .where(inArray(invoiceLines.invoiceId, draftIds.slice(i, i + QUERY_CHUNK)))
-      .orderBy(asc(invoiceLines.id));
+      .orderBy(asc(invoiceLines.invoiceId), ...invoiceLineOrder);
     for (const l of lines) {
       byId.get(l.invoiceId)!.lines.push({ description: l.description, amountCents: l.amountCents, quantity: Number(l.quantity), vatRate: Number(l.vatRate) });
     }
@@ -282,11 +283,6 @@ function sameInvoice(existing: KnownInvoice, fields: ReturnType<typeof invoiceFi
     canonicalJson(i.debtor) === canonicalJson(f.debtor) &&
     canonicalJson(existing.lines) === canonicalJson(fields.lines)
   );
-}
-
-function lineRows(invoiceId: string, lines: LineFields[]): Array<typeof invoiceLines.$inferInsert> {
-  // The suffix keeps the partner's line order (line ids sort by creation).
-  return lines.map((l, i) => ({ id: `${newId('lin')}${String(i).padStart(3, '0')}`, invoiceId, ...l }));
 }
 
 /** JSON with sorted keys: jsonb does not keep the key order it was given. */

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { loadConfigOrExit } from '../config/config';
-import { createLogger } from '../bootstrap/logger';
+import { createProcessLogger } from '../bootstrap/logger';
 import { openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom } from '../temporal/connection';
 import { createApp } from './app';
@@ -10,7 +10,7 @@ import { startSftpService } from '../files/sftp-service';
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS. Stateless: run as many as needed. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL, 'recoup-api');
+  const logger = createProcessLogger(config, 'recoup-api');
   const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config));
   let draining = false;
   const app = createApp({

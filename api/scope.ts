@@ -1,6 +1,7 @@
-import { asc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { companies, imports, invoiceLines, invoices } from '../db/schema';
+import { invoiceLineOrder } from '../services/invoice-lines';
 import type { Principal } from '../services/api-keys';
 import { notFound } from './errors';
 
@@ -27,14 +28,14 @@ export async function visibleInvoice(db: Db, principal: Principal, id: string) {
   return row;
 }
 
-/** An invoice with its lines (ordered by id) in one round trip: GET /invoices/{id} is the API's hottest read. */
+/** An invoice with its lines (in the order sent) in one round trip: GET /invoices/{id} is the API's hottest read. */
 export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: string) {
   const rows = await db
     .select({ invoice: invoices, line: invoiceLines })
     .from(invoices)
     .leftJoin(invoiceLines, eq(invoiceLines.invoiceId, invoices.id))
     .where(eq(invoices.id, id))
-    .orderBy(asc(invoiceLines.id));
+    .orderBy(...invoiceLineOrder);
   const invoice = rows[0]?.invoice;
   if (!invoice || !canSee(principal, invoice.partnerId)) throw notFound('invoice');
   return { invoice, lines: rows.flatMap((r) => (r.line ? [r.line] : [])) };

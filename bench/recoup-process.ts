@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       });
       await db.transaction(async (tx) => {
         await tx.insert(invoices).values(rows);
-        await tx.insert(invoiceLines).values(rows.map((r) => ({ id: newId('lin'), invoiceId: r.id, description: 'Contributie 2027', amountCents: 12_000, quantity: 1, vatRate: 0 })));
+        await tx.insert(invoiceLines).values(rows.map((r) => ({ id: newId('lin'), invoiceId: r.id, position: 1, description: 'Contributie 2027', amountCents: 12_000, quantity: 1, vatRate: 0 })));
       });
     }
     if (invoiceIds.length > 0) {

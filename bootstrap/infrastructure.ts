@@ -2,6 +2,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { Client, Connection } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config';
+import { devOutboxShowsPortalLinks } from './logger';
 import { createDb, type Database } from '../db/client';
 import { createMailer, type Mailer } from '../messaging/mailer';
 import { createSmsSender, type SmsSender } from '../messaging/sms';
@@ -35,7 +36,7 @@ export async function openInfrastructure(config: Config, logger: Logger, tempora
   const { client, connection } = await createTemporalClient({ ...temporal, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverterFor(config) });
   // A server we did not start (docker-compose, a cluster) learns our search attributes here.
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger });
+  const mailer = createMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM, logger, showPortalLinks: devOutboxShowsPortalLinks(config) });
   const sms = createSmsSender({
     accountSid: config.TWILIO_ACCOUNT_SID,
     authToken: config.TWILIO_AUTH_TOKEN,
@@ -44,6 +45,7 @@ export async function openInfrastructure(config: Config, logger: Logger, tempora
     apiBaseUrl: config.TWILIO_API_BASE_URL,
     // Production never logs SMS to the dev outbox: without Twilio, SMS steps are skipped.
     devOutbox: !config.production,
+    showPortalLinks: devOutboxShowsPortalLinks(config),
     logger,
   });
   return {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { loadConfigOrExit } from '../config/config';
-import { createLogger } from '../bootstrap/logger';
+import { createProcessLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom, type TemporalEndpoint } from '../temporal/connection';
 import { ensureDemoData, ensureDemoSftpLogin } from '../bootstrap/demo-data';
@@ -20,7 +20,7 @@ import { startSftpService } from '../files/sftp-service';
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createProcessLogger(config);
   let devServer: DevServer | undefined;
   // An external Temporal (TEMPORAL_ADDRESS) over mTLS when TEMPORAL_TLS_* say so; the dev server speaks plain gRPC on loopback.
   let temporal: TemporalEndpoint | undefined = config.TEMPORAL_ADDRESS ? temporalEndpointFrom(config) : undefined;

@@ -65,6 +65,8 @@ export const configSchema = z.object({
   /** Off where a separate `npm run db:migrate` step runs first (docker-compose). */
   RECOUP_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `pretty`: one readable line per entry (and dev-outbox messages as blocks); `json`: pino's JSON lines. Unset → see `logFormat`. */
+  LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
   /** Recoup's collection account (where debtors pay): the account of the MT940 / camt.053 exports and of imported bank statements. */
   RECOUP_COLLECTION_IBAN: z
     .string()
@@ -143,9 +145,20 @@ export interface Config extends EnvConfig {
   portalSecret: string;
   /** NODE_ENV=production: start-up refuses development defaults; SMS without Twilio is skipped, never put in the dev outbox. */
   production: boolean;
+  /**
+   * LOG_FORMAT, or unset: `pretty` for a developer at a terminal (stdout is a TTY, not production),
+   * `json` everywhere else (production, containers, output piped to a file or a log collector).
+   */
+  logFormat: 'pretty' | 'json';
 }
 
-export function parseConfig(env: Record<string, string | undefined>): Config {
+/** What parseConfig needs to know of the process beyond its environment. */
+export interface ConfigRuntime {
+  /** Whether stdout is a terminal (a person reads the logs as they come). */
+  stdoutIsTTY: boolean;
+}
+
+export function parseConfig(env: Record<string, string | undefined>, runtime: ConfigRuntime = { stdoutIsTTY: false }): Config {
   const parsed = configSchema.safeParse(stripEmpty(env));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
@@ -166,6 +179,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   return {
     ...c,
     production,
+    logFormat: c.LOG_FORMAT ?? (runtime.stdoutIsTTY && !production ? 'pretty' : 'json'),
     publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     // A dev-only fallback keeps `npm start` at zero setup; production has none (productionProblems refuses it unset).
     portalSecret: c.RECOUP_PORTAL_SECRET ?? (production ? '' : DEV_PORTAL_SECRET),
@@ -208,7 +222,7 @@ export function productionProblems(config: Config): string[] {
 export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
   let config: Config;
   try {
-    config = parseConfig(env);
+    config = parseConfig(env, { stdoutIsTTY: Boolean(process.stdout.isTTY) });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

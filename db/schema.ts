@@ -148,9 +148,15 @@ export const invoiceLines = pgTable(
     amountCents: integer('amount_cents').notNull(),
     quantity: numeric('quantity', { mode: 'number' }).notNull().default(1),
     vatRate: numeric('vat_rate', { mode: 'number' }).notNull().default(0),
+    /**
+     * 1, 2, 3, … in the order the partner sent the lines (ids are random within a millisecond, so
+     * they cannot say it); every reader orders by it. Set by services/invoice-lines.ts; the default
+     * only lets the column be added to a table that has rows (the migration numbers those).
+     */
+    position: integer('position').notNull().default(0),
     createdAt: createdAt(),
   },
-  (t) => [index('invoice_lines_invoice').on(t.invoiceId, t.id)],
+  (t) => [index('invoice_lines_invoice').on(t.invoiceId, t.id), index('invoice_lines_invoice_position').on(t.invoiceId, t.position)],
 );
 
 /** Money movements on an invoice; `key` makes a retried activity or request record it once. */

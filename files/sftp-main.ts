@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '../config/config';
-import { createLogger } from '../bootstrap/logger';
+import { createProcessLogger } from '../bootstrap/logger';
 import { openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom } from '../temporal/connection';
 import { startSftpService } from './sftp-service';
@@ -7,7 +7,7 @@ import { startSftpService } from './sftp-service';
 /** `npm run sftp`: the SFTP server alone (port RECOUP_SFTP_PORT, default 2222), against TEMPORAL_ADDRESS and the database. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL, 'recoup-sftp');
+  const logger = createProcessLogger(config, 'recoup-sftp');
   const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config));
   const sftp = await startSftpService({ config, port: config.RECOUP_SFTP_PORT ?? 2222, db: infra.database.db, temporal: infra.temporal, logger });
   if (!sftp) {

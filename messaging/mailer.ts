@@ -10,6 +10,8 @@ export interface OutgoingEmail {
   /** Stable per (invoice, step, channel), so a receiving server can spot a duplicate too. */
   messageId: string;
   headers?: Record<string, string>;
+  /** The debtor's portal link in this message, for the dev outbox's terminal block only (never a header). */
+  portalUrl?: string;
 }
 
 /**
@@ -30,14 +32,16 @@ export interface Mailer {
 /**
  * SMTP when a URL is given; otherwise the dev outbox: the message stays in the `messages` table
  * (the console's Outbox page shows it) and the log says so, without the body, whose portal link
- * is the debtor's access.
+ * is the debtor's access. `showPortalLinks` (a developer's terminal only: bootstrap/logger.ts
+ * `devOutboxShowsPortalLinks`) adds the link, so the portal can be opened from the log.
  */
-export function createMailer(options: { smtpUrl?: string; from: string; logger: Logger }): Mailer {
+export function createMailer(options: { smtpUrl?: string; from: string; logger: Logger; showPortalLinks?: boolean }): Mailer {
   if (!options.smtpUrl) {
     return {
       transport: 'dev-outbox',
       async send(mail) {
-        options.logger.info({ to: mail.to, subject: mail.subject, message_id: mail.messageId }, 'dev outbox: email kept, not sent (read it at /console/outbox)');
+        const link = options.showPortalLinks && mail.portalUrl ? { portal_link: mail.portalUrl } : {};
+        options.logger.info({ dev_outbox: 'email', to: mail.to, subject: mail.subject, message_id: mail.messageId, ...link }, 'dev outbox: email kept, not sent (read it at /console/outbox)');
         return { providerMessageId: null };
       },
       close() {},

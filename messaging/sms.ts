@@ -6,6 +6,8 @@ export interface OutgoingSms {
   to: string;
   body: string;
   statusCallback?: string;
+  /** The debtor's portal link in this SMS, for the dev outbox's terminal block only. */
+  portalUrl?: string;
 }
 
 export interface SmsSender {
@@ -56,9 +58,10 @@ export function isTwilioConfigured(options: TwilioOptions): boolean {
 
 /**
  * Twilio when credentials are set; otherwise the dev outbox, which keeps each SMS and logs that it did (never the body,
- * which holds the portal link) — except with `devOutbox: false` (production), where an unconfigured SMS channel sends nothing at all.
+ * which holds the portal link; the link itself only with `showPortalLinks`, a developer's terminal) — except with
+ * `devOutbox: false` (production), where an unconfigured SMS channel sends nothing at all.
  */
-export function createSmsSender(options: TwilioOptions & { logger: Logger; devOutbox?: boolean }): SmsSender {
+export function createSmsSender(options: TwilioOptions & { logger: Logger; devOutbox?: boolean; showPortalLinks?: boolean }): SmsSender {
   const { accountSid, authToken, from, messagingServiceSid } = options;
   if (!accountSid || !authToken || !isTwilioConfigured(options)) {
     if (options.devOutbox === false) {
@@ -77,7 +80,8 @@ export function createSmsSender(options: TwilioOptions & { logger: Logger; devOu
       transport: 'dev-outbox',
       sender: null,
       async send(sms) {
-        options.logger.info({ to: sms.to }, 'dev outbox: SMS kept, not sent (read it at /console/outbox)');
+        const link = options.showPortalLinks && sms.portalUrl ? { portal_link: sms.portalUrl } : {};
+        options.logger.info({ dev_outbox: 'SMS', to: sms.to, ...link }, 'dev outbox: SMS kept, not sent (read it at /console/outbox)');
         return { providerMessageId: null };
       },
       async findSent() {

@@ -1,5 +1,5 @@
 import { loadConfigOrExit } from '../config/config';
-import { createLogger } from '../bootstrap/logger';
+import { createProcessLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom } from '../temporal/connection';
 import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
@@ -15,7 +15,7 @@ import { dataConverterFor } from '../temporal/data-converter';
 /** `npm run worker`: a worker alone, against TEMPORAL_ADDRESS. Scale out by running more. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.LOG_LEVEL, 'recoup-worker');
+  const logger = createProcessLogger(config, 'recoup-worker');
   // Before any native connection: SDK logs into pino, SDK metrics on a loopback port.
   installRuntime(logger, { sdkMetricsPort: config.RECOUP_WORKER_SDK_METRICS_PORT });
   const metrics = createWorkerMetrics();

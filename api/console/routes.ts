@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { and, asc, desc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { companies, debtCollectionCases, events, invoiceLines, invoices, messages } from '../../db/schema';
+import { invoiceLineOrder } from '../../services/invoice-lines';
 import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession, normaliseEmail } from '../../services/console-users';
 import type { SignInThrottle } from '../../services/sign-in-throttle';
 import type { DebtCaseRow } from '../../services/debt-cases';
@@ -154,7 +155,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
     const invoiceId = kase.invoiceId;
     const [invoice] = invoiceId ? await db.select().from(invoices).where(eq(invoices.id, invoiceId)) : [];
     const [lines, invoiceTimeline, invoiceMessages, parts] = await Promise.all([
-      invoiceId ? db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId)).orderBy(asc(invoiceLines.id)) : [],
+      invoiceId ? db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId)).orderBy(...invoiceLineOrder) : [],
       invoiceId ? db.select().from(events).where(and(eq(events.partnerId, kase.partnerId), eq(events.invoiceId, invoiceId))).orderBy(asc(events.seq)) : [],
       invoiceId ? db.select().from(messages).where(eq(messages.invoiceId, invoiceId)).orderBy(asc(messages.createdAt)) : [],
       caseParts(db, kase),

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { companies, dunningPolicies, events, invoiceLines, invoices, optOuts } from '../../db/schema';
+import { invoiceLineOrder } from '../../services/invoice-lines';
 import { defaultDunningPolicy, type DunningPolicy } from '../../domain/dunning-policy';
 import { localDateTime } from '../../domain/local-time';
 import type { Locale } from '../../messaging/templates';
@@ -32,7 +33,7 @@ export async function loadPortalInvoice(db: Db, invoiceId: string, now: Date): P
   if (!row) return null;
   const { invoice } = row;
   const [lines, policyRows, optOutRows, arrangement] = await Promise.all([
-    db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(asc(invoiceLines.id)),
+    db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(...invoiceLineOrder),
     invoice.policyVersion
       ? db.select({ policy: dunningPolicies.policy }).from(dunningPolicies).where(and(eq(dunningPolicies.companyId, invoice.companyId), eq(dunningPolicies.version, invoice.policyVersion)))
       : Promise.resolve([]),

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { and, asc, eq, gt, gte } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, max } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../../db/client';
@@ -20,7 +20,7 @@ import {
 import { appendEvents } from '../../services/events';
 import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
-import { invoiceLineRows } from '../../services/invoice-lines';
+import { invoiceLineOrder, invoiceLineRows } from '../../services/invoice-lines';
 import { withFreshPaymentReference } from '../../services/payment-references';
 import {
   createPaymentPlan,
@@ -47,7 +47,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
   r.use(['/invoices', '/invoice'], requireRole('partner', 'ops'));
 
   async function linesOf(invoiceId: string) {
-    return db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId)).orderBy(asc(invoiceLines.id));
+    return db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoiceId)).orderBy(...invoiceLineOrder);
   }
 
   async function reload(id: string): Promise<InvoiceRow> {
@@ -119,7 +119,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
       return { inv: inv!, lines };
     }));
     // The inserted rows, ordered as a read would order them: no second round trip.
-    res.status(201).json(invoiceResource(row.inv, [...row.lines].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))));
+    res.status(201).json(invoiceResource(row.inv, [...row.lines].sort((a, b) => a.position - b.position)));
   });
 
   r.get('/invoices', async (req, res) => {
@@ -175,9 +175,11 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
           const message = `with this line the invoice would total more than ${MAX_AMOUNT_CENTS} cents`;
           throw new AppError(400, 'validation_failed', `The request body is invalid: amount_cents: ${message}`, [{ path: 'amount_cents', message }]);
         }
+        // After the lines already there; the invoice's row lock keeps two additions from taking one position.
+        const [{ last } = { last: 0 }] = await tx.select({ last: max(invoiceLines.position) }).from(invoiceLines).where(eq(invoiceLines.invoiceId, inv.id));
         const [l] = await tx
           .insert(invoiceLines)
-          .values({ id: newId('lin'), invoiceId: inv.id, description: body.description, amountCents: body.amount_cents, quantity: body.quantity, vatRate: body.vat_rate })
+          .values(invoiceLineRows(inv.id, [body], (last ?? 0) + 1))
           .returning();
         await tx.update(invoices).set({ amountTotalCents: newTotal, updatedAt: new Date() }).where(eq(invoices.id, inv.id));
         return l!;
