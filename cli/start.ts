@@ -1,12 +1,18 @@
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { loadConfigOrExit } from '../config/config';
 import { createLogger } from '../bootstrap/logger';
 import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom, type TemporalEndpoint } from '../temporal/connection';
 import { ensureDemoData, ensureDemoSftpLogin } from '../bootstrap/demo-data';
 import { ensureTemporalCli } from '../temporal/binaries';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { DevServerExited, startDevServer, type DevServer } from '../temporal/dev-server';
+import { createDb } from '../db/client';
+import { DataFolderInUse } from '../db/data-folder-lock';
+import { portsInUse, type PortNeed } from '../bootstrap/port-holder';
+import { runDatabaseCommand } from './commands';
 import { bundleWorkflows, createWorker, workerTuningFrom } from '../worker/create-worker';
 import { dataConverterFor } from '../temporal/data-converter';
 import { createApp } from '../api/app';
@@ -21,9 +27,24 @@ import { startSftpService } from '../files/sftp-service';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
-  let devServer: DevServer | undefined;
+  // First the embedded database's lock: a second `npm start` on this folder is told who holds it
+  // before it could trip over the first one's ports.
+  const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR, holder: 'npm start' });
   // An external Temporal (TEMPORAL_ADDRESS) over mTLS when TEMPORAL_TLS_* say so; the dev server speaks plain gRPC on loopback.
   let temporal: TemporalEndpoint | undefined = config.TEMPORAL_ADDRESS ? temporalEndpointFrom(config) : undefined;
+  // Ports are named, with who holds them, rather than moved: the Web UI's URL and 7233 stay where the README says.
+  const needs: PortNeed[] = [
+    ...(temporal
+      ? []
+      : [
+          { port: config.TEMPORAL_PORT, what: 'the Temporal dev server (gRPC)', setting: 'TEMPORAL_PORT', host: '127.0.0.1' },
+          { port: config.TEMPORAL_UI_PORT, what: 'the Temporal Web UI', setting: 'TEMPORAL_UI_PORT', host: '127.0.0.1' },
+        ]),
+    ...(config.PORT ? [{ port: config.PORT, what: 'the API', setting: 'PORT' }] : []),
+  ];
+  const taken = await portsInUse(needs);
+  if (taken.length) throw new StartupFailure(`Cannot start:\n${taken.map((l) => `  ${l}`).join('\n')}`);
+  let devServer: DevServer | undefined;
   if (!temporal) {
     const cliPath = ensureTemporalCli(config.TEMPORAL_CLI);
     logger.info({ cliPath }, 'starting the Temporal dev server');
@@ -31,6 +52,7 @@ async function main(): Promise<void> {
       cliPath,
       dataDir: path.resolve(config.RECOUP_DATA_DIR, 'temporal'),
       namespace: config.TEMPORAL_NAMESPACE,
+      port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       // The UI decodes encrypted payloads here with the console session of an ops user (README: Payload encryption).
       codecEndpoint: config.RECOUP_PAYLOAD_KEYS ? `${config.publicBaseUrl}/console/codec` : undefined,
@@ -38,7 +60,7 @@ async function main(): Promise<void> {
     });
     temporal = { address: devServer.address };
   }
-  const infra = await openInfrastructure(config, logger, temporal);
+  const infra = await openInfrastructure(config, logger, temporal, { database });
   const db = infra.database.db;
   const worker = await createWorker({
     connection: await connectWorker(temporal),
@@ -52,10 +74,13 @@ async function main(): Promise<void> {
   const workerRun = worker.run();
   await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
   const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
-  const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets });
+  // The ops CLI's commands come here while this process holds the embedded database (api/admin-channel.ts).
+  const adminChannel = database.lock ? { secret: randomBytes(32).toString('base64url'), run: (command: string, values: Record<string, string | string[] | undefined>) => runDatabaseCommand({ db, config }, command, values) } : undefined;
+  const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets, adminChannel });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });
+  if (adminChannel) database.lock!.advertise({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret: adminChannel.secret });
   // Never in production: a verified demo company, its key and an SFTP password would be ways in.
   const demo = config.production ? null : await ensureDemoData(db, config.RECOUP_DATA_DIR);
   // Batch files over SFTP on RECOUP_SFTP_PORT, else 2222; a port in use costs only the SFTP server.
@@ -96,7 +121,11 @@ ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/
   process.once('SIGTERM', () => void stop());
 }
 
+/** A start-up failure whose message says all a person needs (no stack trace). */
+class StartupFailure extends Error {}
+
 main().catch((err) => {
-  console.error(err);
+  const explained = err instanceof StartupFailure || err instanceof DataFolderInUse || err instanceof DevServerExited;
+  console.error(explained ? `${(err as Error).message}` : err);
   process.exit(1);
 });
