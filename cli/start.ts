@@ -10,7 +10,7 @@ import { ensureDemoData, ensureDemoSftpLogin } from '../bootstrap/demo-data';
 import { ensureTemporalCli } from '../temporal/binaries';
 import { DevServerExited, startDevServer, type DevServer } from '../temporal/dev-server';
 import { createDb } from '../db/client';
-import { DataFolderInUse } from '../db/data-folder-lock';
+import { acquireDataFolderLock, DataFolderInUse } from '../db/data-folder-lock';
 import { portsInUse, type PortNeed } from '../bootstrap/port-holder';
 import { runDatabaseCommand } from './commands';
 import { bundleWorkflows, createWorker, workerTuningFrom } from '../worker/create-worker';
@@ -28,8 +28,10 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
   // First the embedded database's lock: a second `npm start` on this folder is told who holds it
-  // before it could trip over the first one's ports.
-  const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR, holder: 'npm start' });
+  // before it could trip over the first one's ports. The database itself opens once the ports are
+  // known to be free (a start refused midway never leaves a half-made database behind).
+  const embedded = !config.DATABASE_URL && config.RECOUP_DATA_DIR !== 'memory://';
+  const lock = embedded ? acquireDataFolderLock(path.resolve(config.RECOUP_DATA_DIR), 'npm start') : undefined;
   // An external Temporal (TEMPORAL_ADDRESS) over mTLS when TEMPORAL_TLS_* say so; the dev server speaks plain gRPC on loopback.
   let temporal: TemporalEndpoint | undefined = config.TEMPORAL_ADDRESS ? temporalEndpointFrom(config) : undefined;
   // Ports are named, with who holds them, rather than moved: the Web UI's URL and 7233 stay where the README says.
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
     });
     temporal = { address: devServer.address };
   }
+  const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR, lock });
   const infra = await openInfrastructure(config, logger, temporal, { database });
   const db = infra.database.db;
   const worker = await createWorker({
@@ -75,12 +78,12 @@ async function main(): Promise<void> {
   await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
   const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
   // The ops CLI's commands come here while this process holds the embedded database (api/admin-channel.ts).
-  const adminChannel = database.lock ? { secret: randomBytes(32).toString('base64url'), run: (command: string, values: Record<string, string | string[] | undefined>) => runDatabaseCommand({ db, config }, command, values) } : undefined;
+  const adminChannel = lock ? { secret: randomBytes(32).toString('base64url'), run: (command: string, values: Record<string, string | string[] | undefined>) => runDatabaseCommand({ db, config }, command, values) } : undefined;
   const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets, adminChannel });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(config.PORT, () => resolve(s));
   });
-  if (adminChannel) database.lock!.advertise({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret: adminChannel.secret });
+  if (adminChannel) lock!.advertise({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret: adminChannel.secret });
   // Never in production: a verified demo company, its key and an SFTP password would be ways in.
   const demo = config.production ? null : await ensureDemoData(db, config.RECOUP_DATA_DIR);
   // Batch files over SFTP on RECOUP_SFTP_PORT, else 2222; a port in use costs only the SFTP server.

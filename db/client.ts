@@ -33,6 +33,8 @@ export interface DbOptions {
   poolSize?: number;
   /** Who opens the embedded database, as the lock names it to a second opener; default: this process's command line. */
   holder?: string;
+  /** The data folder's lock, when the caller took it already (`npm start` takes it first thing). */
+  lock?: DataFolderLock;
 }
 
 /** One factory for both backends: the rest of the code sees the same Drizzle API. */
@@ -56,7 +58,7 @@ export function createDb(options: DbOptions): Database {
   const dir = options.dataDir === 'memory://' ? undefined : path.resolve(options.dataDir, 'pglite');
   if (dir) mkdirSync(dir, { recursive: true });
   // One process per folder (db/data-folder-lock.ts); PostgreSQL above serves many by itself.
-  const lock = dir ? acquireDataFolderLock(path.resolve(options.dataDir), options.holder ?? process.argv.slice(1).join(' ')) : undefined;
+  const lock = !dir ? undefined : (options.lock ?? acquireDataFolderLock(path.resolve(options.dataDir), options.holder ?? process.argv.slice(1).join(' ')));
   const client = new PGlite(dir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -64,6 +64,7 @@ export function lockHolder(dataDir: string): LockHolder | null {
  * failing that, when the process exits.
  */
 export function acquireDataFolderLock(dataDir: string, command: string): DataFolderLock {
+  mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, LOCK_FILE);
   const holder: LockHolder = { pid: process.pid, command, started_at: new Date().toISOString() };
   for (let attempt = 0; ; attempt++) {
