@@ -5,7 +5,8 @@ import path from 'node:path';
 import { LOCK_FILE } from '../../db/data-folder-lock';
 import { ConsoleClient } from '../console/browser-session';
 import { printedJson, runRecoupCli } from '../support/cli';
-import { freePort, startRecoup, type StartedRecoup } from '../support/npm-start';
+import { freePort } from '../support/http';
+import { startRecoup, type StartedRecoup } from '../support/npm-start';
 
 /**
  * Issue 15, items 1 and 5: `npm start` as a newcomer runs it (a child process with the real
