@@ -24,6 +24,9 @@ import { startSftpService } from '../files/sftp-service';
  * `npm start`: everything on one machine — a Temporal dev server (unless TEMPORAL_ADDRESS is set),
  * the database with migrations, a worker and the API in this process, and demo data.
  */
+/** The dev server this process started, stopped again should the start fail after it. */
+let startedDevServer: DevServer | undefined;
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
@@ -46,11 +49,10 @@ async function main(): Promise<void> {
   ];
   const taken = await portsInUse(needs);
   if (taken.length) throw new StartupFailure(`Cannot start:\n${taken.map((l) => `  ${l}`).join('\n')}`);
-  let devServer: DevServer | undefined;
   if (!temporal) {
     const cliPath = ensureTemporalCli(config.TEMPORAL_CLI);
     logger.info({ cliPath }, 'starting the Temporal dev server');
-    devServer = await startDevServer({
+    startedDevServer = await startDevServer({
       cliPath,
       dataDir: path.resolve(config.RECOUP_DATA_DIR, 'temporal'),
       namespace: config.TEMPORAL_NAMESPACE,
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
       codecEndpoint: config.RECOUP_PAYLOAD_KEYS ? `${config.publicBaseUrl}/console/codec` : undefined,
       onOutput: (line) => logger.debug({ temporal: line }),
     });
-    temporal = { address: devServer.address };
+    temporal = { address: startedDevServer.address };
   }
   const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR, lock });
   const infra = await openInfrastructure(config, logger, temporal, { database });
@@ -80,8 +82,9 @@ async function main(): Promise<void> {
   // The ops CLI's commands come here while this process holds the embedded database (api/admin-channel.ts).
   const adminChannel = lock ? { secret: randomBytes(32).toString('base64url'), run: (command: string, values: Record<string, string | string[] | undefined>) => runDatabaseCommand({ db, config }, command, values) } : undefined;
   const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets, adminChannel });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(config.PORT, () => resolve(s));
+  const server: Server = await new Promise((resolve, reject) => {
+    // Express 5 hands a listen error (the port taken since it was checked) to this callback.
+    const s = app.listen(config.PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
   });
   if (adminChannel) lock!.advertise({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret: adminChannel.secret });
   // Never in production: a verified demo company, its key and an SFTP password would be ways in.
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
   console.log(`
 Recoup is running.
   API:          ${apiUrl}
-  Temporal UI:  ${devServer?.uiUrl ?? `(external Temporal at ${temporal.address})`}
+  Temporal UI:  ${startedDevServer?.uiUrl ?? `(external Temporal at ${temporal.address})`}
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
   Batch files:  ${batchFiles.root ? `${batchFiles.root}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
   Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (kept in the messages table, shown at /console/outbox)'} / ${infra.sms.transport}
@@ -117,7 +120,7 @@ ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/
     if (worker.getState() === 'RUNNING') worker.shutdown();
     await workerRun;
     await infra.close();
-    await devServer?.stop();
+    await startedDevServer?.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
@@ -127,8 +130,10 @@ ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/
 /** A start-up failure whose message says all a person needs (no stack trace). */
 class StartupFailure extends Error {}
 
-main().catch((err) => {
+main().catch(async (err) => {
   const explained = err instanceof StartupFailure || err instanceof DataFolderInUse || err instanceof DevServerExited;
   console.error(explained ? `${(err as Error).message}` : err);
+  // A start that fails after the dev server came up leaves no server behind holding its ports.
+  await startedDevServer?.stop().catch(() => undefined);
   process.exit(1);
 });
