@@ -144,7 +144,11 @@ async function main(argv: string[]): Promise<number> {
 async function sendToHolder(dataDir: string, holder: LockHolder, name: string, values: CommandValues): Promise<CommandResult> {
   if (!holder.admin) {
     const inUse = new DataFolderInUse(dataDir, holder).message;
-    return { code: 1, stdout: [], stderr: [`${inUse}\nThat process takes no commands (only \`npm start\` does, once it has printed "Recoup is running."). Stop it, then run this again.`] };
+    const what =
+      holder.command === 'npm start'
+        ? 'It is still starting: run this again once it has printed "Recoup is running."'
+        : 'That process takes no commands (only `npm start` does). Stop it, then run this again.';
+    return { code: 1, stdout: [], stderr: [`${inUse}\n${what}`] };
   }
   const res = await fetch(`${holder.admin.url}${ADMIN_CHANNEL_PATH}`, {
     method: 'POST',

@@ -20,13 +20,13 @@ import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
 import { startBatchFiles } from '../files/batch-files-service';
 import { startSftpService } from '../files/sftp-service';
 
+/** The dev server this process started, stopped again should the start fail after it. */
+let startedDevServer: DevServer | undefined;
+
 /**
  * `npm start`: everything on one machine — a Temporal dev server (unless TEMPORAL_ADDRESS is set),
  * the database with migrations, a worker and the API in this process, and demo data.
  */
-/** The dev server this process started, stopped again should the start fail after it. */
-let startedDevServer: DevServer | undefined;
-
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.LOG_LEVEL);
