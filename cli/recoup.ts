@@ -143,12 +143,9 @@ async function main(argv: string[]): Promise<number> {
 /** Runs the command in the process holding the embedded database (`npm start`'s admin channel). */
 async function sendToHolder(dataDir: string, holder: LockHolder, name: string, values: CommandValues): Promise<CommandResult> {
   if (!holder.admin) {
-    const inUse = new DataFolderInUse(dataDir, holder).message;
-    const what =
-      holder.command === 'npm start'
-        ? 'It is still starting: run this again once it has printed "Recoup is running."'
-        : 'That process takes no commands (only `npm start` does). Stop it, then run this again.';
-    return { code: 1, stdout: [], stderr: [`${inUse}\n${what}`] };
+    const still = `The embedded database in ${dataDir} is held by pid ${holder.pid} (npm start, since ${holder.started_at}), which is still starting: run this again once it has printed "Recoup is running."`;
+    // Only `npm start` takes commands; `npm run api` or `worker` on the embedded database must be stopped first.
+    return { code: 1, stdout: [], stderr: [holder.command === 'npm start' ? still : `${new DataFolderInUse(dataDir, holder).message}\nThat process takes no commands (only \`npm start\` does).`] };
   }
   const res = await fetch(`${holder.admin.url}${ADMIN_CHANNEL_PATH}`, {
     method: 'POST',

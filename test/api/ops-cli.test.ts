@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { parseConfig } from '../../config/config';
 import { createDb, type Database } from '../../db/client';
+import { LOCK_FILE } from '../../db/data-folder-lock';
 import { findPrincipal } from '../../services/api-keys';
 import { authenticateConsoleUser } from '../../services/console-users';
 import { printedJson, runRecoupCli } from '../support/cli';
@@ -169,3 +170,20 @@ test('partners:list prints each partner as a JSON line, the id keys:create needs
   const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; name: string });
   expect(rows).toContainEqual({ id: made.id, name: 'Listed Partner', ip_allow_list: [], created_at: expect.any(String) });
 }, 120_000);
+
+test.each([
+  ['npm run api', 'is in use by pid', 'That process takes no commands'],
+  ['npm start', 'is held by pid', 'which is still starting: run this again once it has printed "Recoup is running."'],
+])('while %s holds the embedded database without taking commands, the CLI leaves it alone and says so, exit 1', async (command, held, says) => {
+  // A live holder (this test's own process) that offers no admin channel.
+  const lock = path.join(dataDir, LOCK_FILE);
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, command, started_at: '2026-12-01T09:00:00.000Z' }), { mode: 0o600 });
+  try {
+    const res = await recoup('users:list');
+    expect(res).toMatchObject({ code: 1, stdout: '' });
+    expect(res.stderr).toContain(`${held} ${process.pid} (${command}, since 2026-12-01T09:00:00.000Z)`);
+    expect(res.stderr).toContain(says);
+  } finally {
+    rmSync(lock);
+  }
+}, 60_000);
