@@ -96,7 +96,9 @@ async function main(): Promise<void> {
   });
   const sftpLogin = sftp && demo ? await ensureDemoSftpLogin(db, config.RECOUP_DATA_DIR) : null;
 
-  const apiUrl = `${config.publicBaseUrl}/api/v2`;
+  // The port really listened on (PORT=0 picks one), unless a public URL was configured.
+  const listening = (server.address() as AddressInfo).port;
+  const apiUrl = `${config.PUBLIC_BASE_URL ? config.publicBaseUrl : `http://localhost:${listening}`}/api/v2`;
   console.log(`
 Recoup is running.
   API:          ${apiUrl}
@@ -104,7 +106,7 @@ Recoup is running.
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
   Batch files:  ${batchFiles.root ? `${batchFiles.root}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
   Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (kept in the messages table, shown at /console/outbox)'} / ${infra.sms.transport}
-${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  Try:  curl -H "Authorization: Bearer ${demo.partnerKey}" ${apiUrl}/companies` : ''}
+${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  To try the API in another terminal, paste this line first (README: See an invoice paid):\n  export KEY=${demo.partnerKey} COMPANY=${demo.companyId} API=${apiUrl}\n` : ''}
 ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/{inbox,processed,outbox}\n` : ''}${sftp && sftpLogin ? `  Demo SFTP:    sftp -P ${sftp.port} ${sftpLogin.username}@localhost   (password ${sftpLogin.password})\n` : ''}Press Ctrl-C to stop.
 `);
 
