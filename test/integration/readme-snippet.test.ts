@@ -53,7 +53,8 @@ if (missing.length) console.warn(`README snippet test skipped: ${missing.join(' 
     const { started, ready } = startRecoup({
       RECOUP_DATA_DIR: dataDir,
       TEMPORAL_CLI: process.env.TEMPORAL_CLI_PATH!,
-      PORT: String(await freePort()),
+      // The API on a port the system picks: the export line must carry the one it really listens on.
+      PORT: '0',
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       RECOUP_SFTP_PORT: '0',
