@@ -37,6 +37,7 @@ import { codecRoutes, type CodecConfig } from './codec/routes';
 import { createOutboundGuard, type OutboundGuard } from '../outbound/guard';
 import { secretBoxFor, type SecretBox } from '../services/secret-box';
 import { SignInThrottle } from '../services/sign-in-throttle';
+import { adminChannelRoutes, type AdminChannel } from './admin-channel';
 
 export interface AppDeps {
   db: Db;
@@ -55,6 +56,8 @@ export interface AppDeps {
   secrets?: SecretBox;
   /** Console sign-in throttling; default: the standard policy on this database. */
   signInThrottle?: SignInThrottle;
+  /** `npm start` only: runs the ops CLI's commands for the same OS user while this process holds the embedded database (api/admin-channel.ts). */
+  adminChannel?: AdminChannel;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(['/codec', '/console/codec'], codecRoutes(deps.db, deps.config));
   app.use('/console', consoleRoutes({ db: deps.db, temporal: deps.temporal, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, secret: deps.config.portalSecret, throttle: deps.signInThrottle ?? new SignInThrottle(deps.db, deps.logger) }));
   app.use(openApiRoutes());
+  if (deps.adminChannel) app.use(adminChannelRoutes(deps.adminChannel));
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));

@@ -11,7 +11,7 @@ import { startSftpService } from '../files/sftp-service';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createProcessLogger(config, 'recoup-api');
-  const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config));
+  const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config), { holder: 'npm run api' });
   let draining = false;
   const app = createApp({
     db: infra.database.db,

@@ -24,9 +24,13 @@ export interface Infrastructure {
   close(): Promise<void>;
 }
 
-/** `temporal`: from `temporalEndpointFrom(config)`, or a dev server `npm start` started. */
-export async function openInfrastructure(config: Config, logger: Logger, temporal: TemporalEndpoint): Promise<Infrastructure> {
-  const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR });
+/**
+ * `temporal`: from `temporalEndpointFrom(config)`, or a dev server `npm start` started. `database`:
+ * one the caller opened already (`npm start` takes the embedded database's lock before anything
+ * else); `holder`: how a second opener of the embedded database is told who has it (`npm run api`).
+ */
+export async function openInfrastructure(config: Config, logger: Logger, temporal: TemporalEndpoint, opened?: { database?: Database; holder?: string }): Promise<Infrastructure> {
+  const database = opened?.database ?? createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR, holder: opened?.holder });
   const secrets = secretBoxFor(config);
   if (config.RECOUP_MIGRATE_ON_START) {
     await database.migrate();

@@ -1,115 +1,173 @@
-import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../config/config';
 import { createDb } from '../db/client';
-import { createApiKey, createPartner, revokeApiKey, type Role } from '../services/api-keys';
-import { consoleRoles, createConsoleUser, type ConsoleRole } from '../services/console-users';
+import { DataFolderInUse, lockHolder, type LockHolder } from '../db/data-folder-lock';
 import { generatePlacementFile } from '../files/placement-generator';
-import { secretBoxFor } from '../services/secret-box';
-import { sealStoredSecrets } from '../services/stored-secrets';
-import { createSftpCredential, listSftpCredentials, revokeSftpCredential, SftpCredentialError } from '../services/sftp-credentials';
+import { ADMIN_CHANNEL_PATH } from '../api/admin-channel';
+import { databaseCommands, invalidValues, runDatabaseCommand, type CommandResult, type CommandValues, type DatabaseCommand, type OptionSpec } from './commands';
 
-const usage = `Usage: npm run recoup -- <command> [options]
-  partners:create --name <name> [--ip-allow <cidr>...]
-  keys:create --role partner|reviewer|ops [--partner <partner id>]
-  keys:revoke --key <key id>
-  users:create --email <email> --role reviewer|ops --password <password>   (a /console sign-in)
-  files:generate-placement --company <company id> --records <n> --out <file> [--transmit false] [--prefix <id prefix>]
-  sftp:create --partner <partner id> --username <username> [--password <password>] [--public-key <file>...]
-                (an SFTP login; neither password nor key: a password is generated and printed once)
-  sftp:list --partner <partner id>
-  sftp:revoke --username <username> | --id <sftp login id>
-  secrets:rotate   (re-seals stored secrets with the first key of RECOUP_SECRET_KEYS; then older keys may go)`;
+/**
+ * `npm run recoup -- <command>`: ops tasks from the shell. Exit codes: 0 done, 1 the command
+ * failed (nothing to revoke, a taken name, the database held by another process), 2 a usage
+ * error (unknown command, missing or bad flag).
+ */
 
-/** Ops tasks from the shell: the same operations as the ops API. */
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  // Needs neither configuration nor database (it only writes a file).
-  if (command === 'files:generate-placement') return generatePlacementCommand(rest);
-  const { values } = parseArgs({
-    args: rest,
-    options: {
-      name: { type: 'string' },
-      partner: { type: 'string' },
-      role: { type: 'string' },
-      key: { type: 'string' },
-      email: { type: 'string' },
-      password: { type: 'string' },
-      'ip-allow': { type: 'string', multiple: true },
-      username: { type: 'string' },
-      id: { type: 'string' },
-      'public-key': { type: 'string', multiple: true },
-    },
+const description = 'recoup: ops tasks from the shell (partners, API keys, console users, SFTP logins, stored secrets).';
+
+interface CommandHelp {
+  name: string;
+  summary: string;
+  options: Record<string, OptionSpec>;
+}
+
+const placementCommand: CommandHelp = {
+  name: 'files:generate-placement',
+  summary: 'Write a placement batch file of n generated invoices (docs/batch-files.md); needs no database.',
+  options: {
+    company: { value: '<company id>', description: 'the company the invoices are for', required: true },
+    records: { value: '<n>', description: 'how many invoices', required: true },
+    out: { value: '<file>', description: 'where to write the file', required: true },
+    transmit: { value: 'true|false', description: 'whether the file asks for transmission (default true)' },
+    prefix: { value: '<id prefix>', description: 'prefix of the generated invoice numbers' },
+  },
+};
+
+const commands: readonly CommandHelp[] = [...databaseCommands, placementCommand];
+
+function usageLine(c: CommandHelp): string {
+  const flags = Object.entries(c.options).map(([name, o]) => {
+    const flag = `--${name} ${o.choices ? o.choices.join('|') : o.value}${o.multiple ? '...' : ''}`;
+    return o.required ? flag : `[${flag}]`;
   });
-  const config = loadConfigOrExit();
-  const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR });
-  await database.migrate();
+  return `Usage: npm run recoup -- ${c.name}${flags.length ? ` ${flags.join(' ')}` : ''}`;
+}
+
+function commandHelp(c: CommandHelp): string {
+  const rows = Object.entries(c.options).map(([name, o]) => {
+    const notes = [o.choices ? `one of ${o.choices.join(', ')}` : '', o.required ? 'required' : '', o.multiple ? 'repeatable' : ''].filter(Boolean);
+    return `  ${`--${name} ${o.value}`.padEnd(28)} ${o.description}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  });
+  return [usageLine(c), '', c.summary, ...(rows.length ? ['', 'Options:', ...rows] : [])].join('\n');
+}
+
+function generalHelp(): string {
+  return [
+    description,
+    '',
+    'Usage: npm run recoup -- <command> [options]',
+    '       npm run recoup -- <command> --help',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(26)} ${c.summary}`),
+    '',
+    'On the embedded database (no DATABASE_URL) while `npm start` runs on the same data folder, the',
+    'commands run inside that process, which alone may open the database; it sees the change at once.',
+  ].join('\n');
+}
+
+/** A usage error: what is wrong, the command's usage line, exit code 2. */
+function usageError(message: string, c?: CommandHelp): number {
+  console.error(
+    c ? `${c.name}: ${message}\n${usageLine(c)}\nMore: npm run recoup -- ${c.name} --help` : `${message}\nUsage: npm run recoup -- <command> [options]\nRun \`npm run recoup -- --help\` for the list of commands.`,
+  );
+  return 2;
+}
+
+function parseValues(c: CommandHelp, args: string[]): { values: CommandValues & { help?: boolean } } | { error: string } {
   try {
-    switch (command) {
-      case 'secrets:rotate': {
-        const box = secretBoxFor(config);
-        const counts = await sealStoredSecrets(database.db, box, { rotate: true });
-        console.log(JSON.stringify({ key_id: box.currentKeyId, resealed: counts }));
-        return 0;
-      }
-      case 'partners:create': {
-        if (!values.name) break;
-        const p = await createPartner(database.db, { name: values.name, ipAllowList: values['ip-allow'] });
-        console.log(JSON.stringify({ id: p.id, name: p.name, ip_allow_list: p.ipAllowList }));
-        return 0;
-      }
-      case 'keys:create': {
-        const role = values.role as Role | undefined;
-        if (!role || !['partner', 'reviewer', 'ops'].includes(role) || (role === 'partner' && !values.partner)) break;
-        console.log(JSON.stringify(await createApiKey(database.db, { partnerId: values.partner ?? null, role })));
-        return 0;
-      }
-      case 'keys:revoke': {
-        if (!values.key) break;
-        const ok = await revokeApiKey(database.db, values.key);
-        console.log(ok ? `revoked ${values.key}` : `no active key ${values.key}`);
-        return ok ? 0 : 1;
-      }
-      case 'users:create': {
-        const role = values.role as ConsoleRole | undefined;
-        if (!values.email || !values.password || !role || !consoleRoles.includes(role)) break;
-        const user = await createConsoleUser(database.db, { email: values.email, role, password: values.password });
-        console.log(JSON.stringify({ id: user.id, email: user.email, role: user.role }));
-        return 0;
-      }
-      case 'sftp:create': {
-        if (!values.partner || !values.username) break;
-        try {
-          const publicKeys = (values['public-key'] ?? []).map((file) => readFileSync(file, 'utf8'));
-          console.log(JSON.stringify(await createSftpCredential(database.db, { partnerId: values.partner, username: values.username, password: values.password, publicKeys })));
-          return 0;
-        } catch (err) {
-          if (!(err instanceof SftpCredentialError)) throw err;
-          console.error(err.message);
-          return 1;
-        }
-      }
-      case 'sftp:list': {
-        if (!values.partner) break;
-        for (const c of await listSftpCredentials(database.db, values.partner)) {
-          console.log(JSON.stringify({ id: c.id, username: c.username, password: c.passwordHash !== null, public_keys: c.publicKeys, created_at: c.createdAt, revoked_at: c.revokedAt }));
-        }
-        return 0;
-      }
-      case 'sftp:revoke': {
-        const login = values.id ? { id: values.id } : values.username ? { username: values.username } : null;
-        if (!login) break;
-        const ok = await revokeSftpCredential(database.db, login);
-        const named = values.id ?? values.username;
-        console.log(ok ? `revoked ${named}` : `no live SFTP login ${named}`);
-        return ok ? 0 : 1;
-      }
-    }
-    console.error(usage);
+    const options = Object.fromEntries(Object.entries(c.options).map(([name, o]) => [name, { type: 'string' as const, multiple: o.multiple ?? false }]));
+    const { values } = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return { values: values as CommandValues & { help?: boolean } };
+  } catch (err) {
+    // Node's own wording names the flag ("Unknown option '--nme'", "Option '--name <value>' argument missing").
+    return { error: (err as Error).message.split('\n')[0]! };
+  }
+}
+
+function print(result: CommandResult): number {
+  for (const line of result.stdout) console.log(line);
+  for (const line of result.stderr) console.error(line);
+  return result.code;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    console.error(generalHelp());
     return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const about = rest[0] ? commands.find((c) => c.name === rest[0]) : undefined;
+    if (rest[0] && !about) return usageError(`unknown command "${rest[0]}"`);
+    console.log(about ? commandHelp(about) : generalHelp());
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) return usageError(name.startsWith('-') ? `unknown option "${name}" (a command comes first)` : `unknown command "${name}"`);
+  const parsed = parseValues(command, rest);
+  if ('error' in parsed) return usageError(parsed.error, command);
+  const { help, ...values } = parsed.values;
+  if (help) {
+    console.log(commandHelp(command));
+    return 0;
+  }
+  if (command === placementCommand) return generatePlacementCommand(values);
+  const databaseCommand = command as DatabaseCommand;
+  const invalid = invalidValues(databaseCommand, values);
+  if (invalid) return usageError(invalid, command);
+  const resolved = databaseCommand.resolveLocal?.(values) ?? values;
+
+  const config = loadConfigOrExit();
+  const embedded = !config.DATABASE_URL && config.RECOUP_DATA_DIR !== 'memory://';
+  const dataDir = path.resolve(config.RECOUP_DATA_DIR);
+  const holder = embedded ? lockHolder(dataDir) : null;
+  if (holder) return print(await sendToHolder(dataDir, holder, name, resolved));
+  let database;
+  try {
+    database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR, holder: `npm run recoup -- ${name}` });
+  } catch (err) {
+    // Taken between our look and our open: say by whom.
+    if (!(err instanceof DataFolderInUse)) throw err;
+    console.error(err.message);
+    return 1;
+  }
+  try {
+    await database.migrate();
+    return print(await runDatabaseCommand({ db: database.db, config }, name, resolved));
   } finally {
     await database.close();
   }
+}
+
+/** Runs the command in the process holding the embedded database (`npm start`'s admin channel). */
+async function sendToHolder(dataDir: string, holder: LockHolder, name: string, values: CommandValues): Promise<CommandResult> {
+  if (!holder.admin) {
+    const still = `The embedded database in ${dataDir} is held by pid ${holder.pid} (npm start, since ${holder.started_at}), which is still starting: run this again once it has printed "Recoup is running."`;
+    // Only `npm start` takes commands; `npm run api` or `worker` on the embedded database must be stopped first.
+    return { code: 1, stdout: [], stderr: [holder.command === 'npm start' ? still : `${new DataFolderInUse(dataDir, holder).message}\nThat process takes no commands (only \`npm start\` does).`] };
+  }
+  const res = await fetch(`${holder.admin.url}${ADMIN_CHANNEL_PATH}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${holder.admin.secret}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ command: name, values }),
+  }).catch((err: unknown) => {
+    throw new Error(`could not reach the running npm start (pid ${holder.pid}) at ${holder.admin!.url}: ${(err as Error).message}`, { cause: err });
+  });
+  if (!res.ok) throw new Error(`the running npm start (pid ${holder.pid}) refused the command: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as CommandResult;
+}
+
+/** `files:generate-placement`: a placement batch file of n generated invoices (docs/batch-files.md). */
+async function generatePlacementCommand(values: CommandValues): Promise<number> {
+  const [company, out, transmit, prefix] = [values.company, values.out, values.transmit, values.prefix] as Array<string | undefined>;
+  const missing = Object.entries(placementCommand.options).find(([flag, o]) => o.required && !values[flag]);
+  if (missing) return usageError(`missing --${missing[0]} ${missing[1].value}`, placementCommand);
+  const records = Number(values.records);
+  if (!Number.isInteger(records) || records < 0) return usageError(`--records must be a whole number, 0 or more (got "${values.records as string}")`, placementCommand);
+  const { bytes } = await generatePlacementFile({ companyId: company!, records, out: out!, transmit: transmit !== 'false', prefix });
+  console.log(JSON.stringify({ out, records, bytes }));
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
@@ -119,19 +177,3 @@ main(process.argv.slice(2)).then(
     process.exit(1);
   },
 );
-
-/** `files:generate-placement`: a placement batch file of n generated invoices (docs/batch-files.md). */
-async function generatePlacementCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { company: { type: 'string' }, records: { type: 'string' }, out: { type: 'string' }, transmit: { type: 'string' }, prefix: { type: 'string' } },
-  });
-  const records = Number(values.records);
-  if (!values.company || !values.out || !Number.isInteger(records) || records < 0) {
-    console.error(usage);
-    return 2;
-  }
-  const { bytes } = await generatePlacementFile({ companyId: values.company, records, out: values.out, transmit: values.transmit !== 'false', prefix: values.prefix });
-  console.log(JSON.stringify({ out: values.out, records, bytes }));
-  return 0;
-}

@@ -44,6 +44,8 @@ export const configSchema = z.object({
   TEMPORAL_TLS_CA: z.string().min(1).optional(),
   /** The name the server's certificate is checked against, when it differs from TEMPORAL_ADDRESS's host. */
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** gRPC port of the dev server `npm start` runs when TEMPORAL_ADDRESS is unset. */
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   SMTP_URL: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Recoup <no-reply@recoup.local>'),

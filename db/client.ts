@@ -9,6 +9,7 @@ import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { Pool } from 'pg';
 import * as schema from './schema';
+import { acquireDataFolderLock, type DataFolderLock } from './data-folder-lock';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -18,6 +19,8 @@ export interface Database {
   migrate(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** The embedded database's lock on its data folder (PGlite in a folder only). */
+  lock?: DataFolderLock;
 }
 
 const migrationsFolder = path.join(__dirname, 'migrations');
@@ -28,6 +31,10 @@ export interface DbOptions {
   /** Folder of the embedded database; `memory://` keeps it in memory (tests). */
   dataDir: string;
   poolSize?: number;
+  /** Who opens the embedded database, as the lock names it to a second opener; default: this process's command line. */
+  holder?: string;
+  /** The data folder's lock, when the caller took it already (`npm start` takes it first thing). */
+  lock?: DataFolderLock;
 }
 
 /** One factory for both backends: the rest of the code sees the same Drizzle API. */
@@ -50,6 +57,8 @@ export function createDb(options: DbOptions): Database {
   }
   const dir = options.dataDir === 'memory://' ? undefined : path.resolve(options.dataDir, 'pglite');
   if (dir) mkdirSync(dir, { recursive: true });
+  // One process per folder (db/data-folder-lock.ts); PostgreSQL above serves many by itself.
+  const lock = !dir ? undefined : (options.lock ?? acquireDataFolderLock(path.resolve(options.dataDir), options.holder ?? process.argv.slice(1).join(' ')));
   const client = new PGlite(dir);
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
@@ -59,6 +68,13 @@ export function createDb(options: DbOptions): Database {
     ping: async () => {
       await db.execute(sql`select 1`);
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
+    lock,
   };
 }

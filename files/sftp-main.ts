@@ -8,7 +8,7 @@ import { startSftpService } from './sftp-service';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createProcessLogger(config, 'recoup-sftp');
-  const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config));
+  const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config), { holder: 'npm run sftp' });
   const sftp = await startSftpService({ config, port: config.RECOUP_SFTP_PORT ?? 2222, db: infra.database.db, temporal: infra.temporal, logger });
   if (!sftp) {
     await infra.close();

@@ -27,6 +27,10 @@ export async function createPartner(db: Db, input: { name: string; ipAllowList?:
   return row!;
 }
 
+export async function listPartners(db: Db) {
+  return db.select().from(partners).orderBy(partners.createdAt, partners.id);
+}
+
 /** Creates a key and returns its secret: the only time it is ever shown. */
 export async function createApiKey(db: Db, input: { partnerId: string | null; role: Role }) {
   const secret = `rk_${input.role}_${randomBytes(24).toString('base64url')}`;

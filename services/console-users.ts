@@ -60,3 +60,24 @@ export async function findConsoleSession(db: Db, id: string, now = new Date()): 
 export async function deleteConsoleSession(db: Db, id: string): Promise<void> {
   await db.delete(consoleSessions).where(eq(consoleSessions.idHash, hashSessionId(id)));
 }
+
+export async function listConsoleUsers(db: Db): Promise<ConsoleUser[]> {
+  return db.select().from(consoleUsers).orderBy(consoleUsers.createdAt, consoleUsers.id);
+}
+
+/**
+ * Ends a person's console access at once: their sessions and their account go (the sign-in audit
+ * keeps their email). The revoked user, or null when there is none. The same email may be given an account again.
+ */
+export async function revokeConsoleUser(db: Db, user: { id: string } | { email: string }): Promise<ConsoleUser | null> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(consoleUsers)
+      .where('id' in user ? eq(consoleUsers.id, user.id) : eq(consoleUsers.email, normaliseEmail(user.email)));
+    if (!row) return null;
+    await tx.delete(consoleSessions).where(eq(consoleSessions.userId, row.id));
+    await tx.delete(consoleUsers).where(eq(consoleUsers.id, row.id));
+    return row;
+  });
+}

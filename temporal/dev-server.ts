@@ -4,6 +4,23 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { searchAttributeDefinitions } from './search-attributes';
 
+/** How many of the server's last output lines a start-up failure shows. */
+const LAST_LINES = 20;
+
+/** The dev server stopped before it served: its exit code and what it printed last. */
+export class DevServerExited extends Error {
+  constructor(
+    readonly exitCode: number | null,
+    readonly lastLines: readonly string[],
+  ) {
+    super(
+      `The Temporal dev server (temporal server start-dev) exited at start with ${exitCode === null ? 'a signal' : `code ${exitCode}`}. ` +
+        (lastLines.length ? `Its last lines:\n${lastLines.map((l) => `  | ${l}`).join('\n')}` : 'It printed nothing.'),
+    );
+    this.name = 'DevServerExited';
+  }
+}
+
 export interface DevServer {
   address: string;
   uiUrl: string;
@@ -49,20 +66,36 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     ...Object.entries(searchAttributeDefinitions).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const forward = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => options.onOutput?.(l));
+  // Kept to tell why it stopped, should it stop at start (its lines are otherwise only logged at debug).
+  const lastLines: string[] = [];
+  const forward = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .forEach((l) => {
+        lastLines.push(l);
+        if (lastLines.length > LAST_LINES) lastLines.shift();
+        options.onOutput?.(l);
+      });
   child.stdout?.on('data', forward);
   child.stderr?.on('data', forward);
   const address = `127.0.0.1:${port}`;
-  await waitForServer(address, options.namespace, child);
+  await waitForServer(address, options.namespace, child, lastLines);
   return { address, uiUrl: `http://localhost:${uiPort}`, stop: () => stopChild(child) };
 }
 
-async function waitForServer(address: string, namespace: string, child: ChildProcess): Promise<void> {
+async function waitForServer(address: string, namespace: string, child: ChildProcess, lastLines: readonly string[]): Promise<void> {
   const deadline = Date.now() + 60_000;
-  let exited = false;
-  child.once('exit', () => (exited = true));
+  // 'close', not 'exit': by then its output has been read to the end.
+  let closed = false;
+  child.once('close', () => (closed = true));
+  // A binary that cannot be run at all (missing, not executable).
+  let spawnError: Error | undefined;
+  child.once('error', (err) => (spawnError = err));
   for (;;) {
-    if (exited) throw new Error(`temporal server start-dev exited with code ${child.exitCode}; is port ${address} in use?`);
+    if (spawnError) throw new Error(`The Temporal dev server could not be run: ${spawnError.message} (TEMPORAL_CLI, or \`npm run temporal:install\`)`, { cause: spawnError });
+    if (closed) throw new DevServerExited(child.exitCode, [...lastLines]);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       try {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   installRuntime(logger, { sdkMetricsPort: config.RECOUP_WORKER_SDK_METRICS_PORT });
   const metrics = createWorkerMetrics();
   const temporal = temporalEndpointFrom(config);
-  const infra = await openInfrastructure(config, logger, temporal);
+  const infra = await openInfrastructure(config, logger, temporal, { holder: 'npm run worker' });
   const worker = await createWorker({
     connection: await connectWorker(temporal),
     namespace: config.TEMPORAL_NAMESPACE,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,9 @@ import { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { parseConfig } from '../../config/config';
 import { createDb, type Database } from '../../db/client';
+import { LOCK_FILE } from '../../db/data-folder-lock';
 import { findPrincipal } from '../../services/api-keys';
+import { authenticateConsoleUser } from '../../services/console-users';
 import { printedJson, runRecoupCli } from '../support/cli';
 import { silentLogger } from '../support/logger';
 
@@ -97,4 +99,91 @@ test.each([
   const res = await recoup(...args);
   expect(res.code).toBe(2);
   expect(res.stderr).toContain('Usage: npm run recoup');
+}, 60_000);
+
+describe('help and usage errors (issue 15, item 7)', () => {
+  test('--help prints a one-line description and every command on stdout, exit 0', async () => {
+    const res = await recoup('--help');
+    expect(res).toMatchObject({ code: 0, stderr: '' });
+    expect(res.stdout.split('\n')[0]).toMatch(/^recoup: ops tasks from the shell/);
+    for (const command of ['partners:create', 'partners:list', 'keys:create', 'keys:revoke', 'users:create', 'users:list', 'users:revoke', 'sftp:create', 'secrets:rotate', 'files:generate-placement']) {
+      expect(res.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    }
+  }, 60_000);
+
+  test.each([
+    [['keys:create', '--help'], 'Usage: npm run recoup -- keys:create --role partner|reviewer|ops [--partner <partner id>]'],
+    [['help', 'users:revoke'], 'Usage: npm run recoup -- users:revoke [--email <email>] [--id <user id>]'],
+    [['files:generate-placement', '-h'], 'Usage: npm run recoup -- files:generate-placement --company <company id> --records <n> --out <file>'],
+  ])('%j prints that command\'s usage and options on stdout, exit 0', async (args, usage) => {
+    const res = await recoup(...args);
+    expect(res).toMatchObject({ code: 0, stderr: '' });
+    expect(res.stdout).toContain(usage);
+    expect(res.stdout).toContain('Options:');
+  }, 60_000);
+
+  test.each([
+    ['an unknown command', ['partners:remove'], 'unknown command "partners:remove"'],
+    ['no command at all', [], 'Usage: npm run recoup -- <command> [options]'],
+    ['a missing flag', ['users:create', '--email', 'a@example.org', '--role', 'ops'], 'users:create: missing --password <password>'],
+    ['a flag the command does not know', ['users:list', '--all'], "users:list: Unknown option '--all'"],
+    ['a flag without its value', ['keys:revoke', '--key'], "keys:revoke: Option '--key <value>' argument missing"],
+    ['a value outside the choices', ['users:create', '--email', 'a@example.org', '--role', 'admin', '--password', '0123456789'], 'users:create: --role must be one of reviewer, ops (got "admin")'],
+    ['neither of two alternatives', ['users:revoke'], 'users:revoke: missing --email <email> or --id <user id>'],
+  ])('%s: a message saying so on stderr, nothing on stdout, exit 2', async (_name, args, message) => {
+    const res = await recoup(...args);
+    expect(res).toMatchObject({ code: 2, stdout: '' });
+    expect(res.stderr).toContain(message);
+  }, 60_000);
+});
+
+test('console users made, listed and revoked with the CLI; a revoked user can no longer sign in', async () => {
+  const made = await recoup('users:create', '--email', 'Reviewer@Example.org', '--role', 'reviewer', '--password', 'a long enough password');
+  expect(made.code).toBe(0);
+  const user = printed<{ id: string; email: string; role: string }>(made.stdout);
+  expect(user).toEqual({ id: expect.stringMatching(/^usr_/), email: 'reviewer@example.org', role: 'reviewer' });
+  const again = await recoup('users:create', '--email', 'reviewer@example.org', '--role', 'ops', '--password', 'a long enough password');
+  expect(again).toMatchObject({ code: 1 });
+  expect(again.stderr).toContain('a console user with email reviewer@example.org exists already');
+
+  const listed = await recoup('users:list');
+  expect(listed.code).toBe(0);
+  expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([{ id: user.id, email: 'reviewer@example.org', role: 'reviewer', created_at: expect.any(String) }]);
+  expect(listed.stdout).not.toContain('password');
+
+  await withDatabase(async ({ db }) => {
+    expect(await authenticateConsoleUser(db, 'reviewer@example.org', 'a long enough password')).toMatchObject({ id: user.id });
+  });
+  const revoked = await recoup('users:revoke', '--id', user.id);
+  expect(revoked).toMatchObject({ code: 0, stdout: `revoked reviewer@example.org (${user.id})\n` });
+  await withDatabase(async ({ db }) => {
+    expect(await authenticateConsoleUser(db, 'reviewer@example.org', 'a long enough password')).toBeNull();
+  });
+  expect((await recoup('users:list')).stdout).toBe('');
+  expect((await recoup('users:revoke', '--email', 'reviewer@example.org')).code).toBe(1);
+}, 180_000);
+
+test('partners:list prints each partner as a JSON line, the id keys:create needs', async () => {
+  const made = printed<{ id: string }>((await recoup('partners:create', '--name', 'Listed Partner')).stdout);
+  const listed = await recoup('partners:list');
+  expect(listed.code).toBe(0);
+  const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: string; name: string });
+  expect(rows).toContainEqual({ id: made.id, name: 'Listed Partner', ip_allow_list: [], created_at: expect.any(String) });
+}, 120_000);
+
+test.each([
+  ['npm run api', 'is in use by pid', 'That process takes no commands'],
+  ['npm start', 'is held by pid', 'which is still starting: run this again once it has printed "Recoup is running."'],
+])('while %s holds the embedded database without taking commands, the CLI leaves it alone and says so, exit 1', async (command, held, says) => {
+  // A live holder (this test's own process) that offers no admin channel.
+  const lock = path.join(dataDir, LOCK_FILE);
+  writeFileSync(lock, JSON.stringify({ pid: process.pid, command, started_at: '2026-12-01T09:00:00.000Z' }), { mode: 0o600 });
+  try {
+    const res = await recoup('users:list');
+    expect(res).toMatchObject({ code: 1, stdout: '' });
+    expect(res.stderr).toContain(`${held} ${process.pid} (${command}, since 2026-12-01T09:00:00.000Z)`);
+    expect(res.stderr).toContain(says);
+  } finally {
+    rmSync(lock);
+  }
 }, 60_000);
