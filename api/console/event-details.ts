@@ -80,18 +80,21 @@ function valueText(key: string, v: unknown, currency: string): string {
   return String(v);
 }
 
-/** `key: value` pairs for whatever data a sentence did not use. */
+/** `key: value` pairs for whatever data a sentence did not use; a list is a sentence of its own. */
 function pairsText(data: Data, currency: string, used: readonly string[] = []): string {
-  return Object.entries(data)
-    .filter(([k]) => !used.includes(k) && !hidden.has(k))
-    .map(([k, v]) => {
-      const text = valueText(k, v, currency);
-      if (!text) return '';
-      return v !== null && typeof v === 'object' && !Array.isArray(v) ? `${labelOf(k)} (${text})` : `${labelOf(k)}: ${text}`;
-    })
-    .filter(Boolean)
-    .join(', ');
+  const pairs: string[] = [];
+  const lists: string[] = [];
+  for (const [k, v] of Object.entries(data)) {
+    if (used.includes(k) || hidden.has(k)) continue;
+    const text = valueText(k, v, currency);
+    if (!text) continue;
+    if (Array.isArray(v)) lists.push(`${listLabels[k] ?? labelOf(k)}: ${text}`);
+    else pairs.push(v !== null && typeof v === 'object' ? `${labelOf(k)} (${text})` : `${labelOf(k)}: ${text}`);
+  }
+  return [pairs.join(', '), ...lists].filter(Boolean).join('. ');
 }
+
+const listLabels: Record<string, string> = { guardrails: 'Checks', messages: 'Messages', changed: 'Changed' };
 
 function guardrailText(g: Data): string {
   const until = typeof g.until === 'string' ? ` until ${readableDateString(g.until)}` : '';
