@@ -161,9 +161,29 @@ function sentence(type: string, d: Data, currency: string): { text: string; used
   }
 }
 
+/**
+ * The invoice or case as it stood after the event: every invoice event carries the invoice's state
+ * (activities/invoice-state.ts), every case event the case's (services/debt-cases.ts). Said once
+ * per event, in a line of its own, rather than as a list of amounts in every row.
+ */
+const invoiceKeys = ['status', 'amount_total_cents', 'amount_paid_cents', 'amount_credited_cents', 'fees_cents', 'amount_due_cents', 'dunning_level'];
+const caseKeys = ['company_id', 'external_id', 'environment', 'source', 'state', 'amount_cents', 'collected_amount_cents', 'close_reason'];
+const carriesInvoice = (data: Data): boolean => typeof data.amount_due_cents === 'number' && typeof data.status === 'string';
+const carriesCase = (data: Data): boolean => typeof data.debt_collection_case_id === 'string' && typeof data.state === 'string';
+
+/** "Invoice then: open, €80.00 due" / "Case then: reviewing, €80.00 claimed, €0.00 collected", or ''. */
+export function stateAfterEvent(data: Data, currency: string): string {
+  if (carriesInvoice(data)) return `Invoice then: ${word(String(data.status))}, ${money(num(data.amount_due_cents) ?? 0, currency)} due`;
+  if (carriesCase(data)) {
+    const closed = str(data.close_reason) ? ` (${word(str(data.close_reason))})` : '';
+    return `Case then: ${word(String(data.state))}${closed}, ${money(num(data.amount_cents) ?? 0, currency)} claimed, ${money(num(data.collected_amount_cents) ?? 0, currency)} collected`;
+  }
+  return '';
+}
+
 /** The event's data in words: its sentence (if its type has one) and then the rest, never raw keys. */
 export function eventDetails(type: string, data: Data, currency: string): string {
   const s = sentence(type, data, currency);
-  const rest = pairsText(data, currency, s?.used ?? []);
+  const rest = pairsText(data, currency, [...(s?.used ?? []), ...(carriesInvoice(data) ? invoiceKeys : []), ...(carriesCase(data) ? caseKeys : [])]);
   return [s?.text, rest].filter(Boolean).join('. ');
 }

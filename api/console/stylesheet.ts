@@ -46,7 +46,7 @@ address.contact .reach{display:block;margin-top:.4rem}
 .table-scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:0 -.25rem;padding:0 .25rem}
 table{width:100%;border-collapse:collapse;font-size:.94rem}
 th{text-align:left;font-weight:600;color:var(--muted);font-size:.82rem;text-transform:uppercase;letter-spacing:.03em;padding:.45rem .6rem;border-bottom:2px solid var(--line);white-space:nowrap}
-td{padding:.55rem .6rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+td{padding:.55rem .6rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
 tbody tr:last-child td{border-bottom:0}
 tbody tr:hover{background:#fafbfc}
 td.num,th.num{text-align:right;white-space:nowrap}
@@ -76,7 +76,8 @@ details>summary{cursor:pointer;color:var(--accent)}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;font:.86rem/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;margin:.25rem 0}
 .help{font-size:.92rem}
 .help h2{font-size:1rem}
-.help code{display:block;background:#f0f2f4;border-radius:8px;padding:.55rem .7rem;margin:.4rem 0;font-size:.84rem;overflow-wrap:anywhere}
+code{font:.86em ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f0f2f4;border-radius:4px;padding:.05rem .3rem;overflow-wrap:anywhere}
+code.command{display:block;border-radius:8px;padding:.55rem .7rem;margin:.4rem 0}
 a:focus-visible,input:focus,select:focus,textarea:focus,button:focus-visible,summary:focus-visible{outline:3px solid #7cc4a8;outline-offset:2px}
 @media (max-width:800px){.grid{grid-template-columns:minmax(0,1fr)}}
 @media (max-width:640px){
@@ -85,6 +86,8 @@ main{padding:1rem .75rem 2rem}
 main.narrow{padding-top:1.25rem}
 header.bar .me{margin-left:0;width:100%;justify-content:space-between}
 .card{padding:.9rem .85rem}
+th,td{padding-left:.4rem;padding-right:.4rem}
+th{letter-spacing:0}
 table.stack thead{display:none}
 table.stack tr{display:block;padding:.6rem 0;border-bottom:1px solid var(--line)}
 table.stack tbody tr:last-child{border-bottom:0}
@@ -92,8 +95,7 @@ table.stack td{display:block;padding:.1rem 0;border:0;text-align:left}
 table.stack td.num{text-align:left}
 table.stack td[data-label]::before{content:attr(data-label) ": ";color:var(--muted);font-size:.85rem}
 table.stack td.check{float:right;width:auto}
-.meta{grid-template-columns:minmax(0,1fr);gap:0}
-.meta dd{margin-bottom:.45rem}
+.meta{gap:.3rem .9rem}
 button{padding:.65rem 1rem}
 }`;
 

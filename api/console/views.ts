@@ -6,7 +6,7 @@ import { deliveryStatus, reachedDebtor, reachedDebtorAt } from '../../domain/mes
 import { escapeHtml as e } from '../../messaging/templates';
 import { debtorContact, debtorContactHtml } from './debtor-contact';
 import { dateHtml, money, timeHtml } from './display';
-import { eventDetails, eventLabel } from './event-details';
+import { eventDetails, eventLabel, stateAfterEvent } from './event-details';
 import { CONSOLE_CSS_PATH } from './stylesheet';
 
 /** The console's HTML: server-rendered, one stylesheet (./stylesheet.ts), no script, nothing loaded from elsewhere. */
@@ -86,7 +86,7 @@ export function signInPage(csrf: string, problem?: string, email = ''): string {
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" class="block">Sign in</button></form></div>
 <div class="card help" data-testid="sign-in-help"><h2>No account yet?</h2><p>Accounts are made by your Recoup operator (ops), on the server, with the command line:</p>
-<code>npm run recoup -- users:create --email you@example.org --role reviewer --password '…'</code>
+<code class="command">npm run recoup -- users:create --email you@example.org --role reviewer --password '…'</code>
 <p class="muted">Role <strong>reviewer</strong> decides debt collection cases; <strong>ops</strong> also sees the ops pages. Ask ops for an account, or, on your own development machine, run it yourself.</p>
 <h2>Looking for the Temporal Web UI?</h2><p class="muted">It is a separate app: the workflow histories of invoices and cases. In development <code>npm start</code> prints its address (<span class="mono">http://localhost:8233</span> unless <span class="mono">TEMPORAL_UI_PORT</span> says otherwise).</p></div>`,
     undefined,
@@ -155,7 +155,9 @@ const timelineTable = (rows: EventRow[], testid: string, currency: string, messa
             const m = typeof ev.data.message_id === 'string' ? messagesById.get(ev.data.message_id) : undefined;
             const delivery = m ? `<span data-testid="delivery" data-channel="${e(m.channel)}" data-status="${e(deliveryStatus(m.status))}">${messageDelivery(m)}</span>` : '';
             const details = eventDetails(ev.type, ev.data, currency);
-            return `<tr data-testid="${testid}-event" data-type="${e(ev.type)}"><td class="when">${time(ev.createdAt)}</td><td data-label="Event"><strong title="${e(ev.type)}">${e(eventLabel(ev.type))}</strong></td><td${details ? ' data-label="Details"' : ''} data-testid="event-details">${e(details)}</td><td${delivery ? ' data-label="Delivery"' : ''}>${delivery}</td></tr>`;
+            const after = stateAfterEvent(ev.data, currency);
+            const cell = [details ? `<span data-testid="event-details">${e(details)}</span>` : '', after ? `<span class="muted" data-testid="state-after">${e(after)}</span>` : ''].filter(Boolean).join('<br>');
+            return `<tr data-testid="${testid}-event" data-type="${e(ev.type)}"><td class="when">${time(ev.createdAt)}</td><td data-label="Event"><strong title="${e(ev.type)}">${e(eventLabel(ev.type))}</strong></td><td${cell ? ' data-label="Details"' : ''}>${cell}</td><td${delivery ? ' data-label="Delivery"' : ''}>${delivery}</td></tr>`;
           })
           .join('')}</tbody></table>`,
       )

@@ -1,5 +1,5 @@
 import { debtorContact, debtorContactHtml } from '../../api/console/debtor-contact';
-import { eventDetails, eventLabel } from '../../api/console/event-details';
+import { eventDetails, eventLabel, stateAfterEvent } from '../../api/console/event-details';
 
 /** What the console writes for a debtor and a timeline event: words a reviewer reads, never stored keys. */
 
@@ -16,7 +16,7 @@ describe('a timeline event reads as a sentence', () => {
     ],
     ['a transmission', 'invoice.transmitted', { policy_version: 1, due_date: '2026-12-15' }, 'Transmitted to the debtor, due 15 Dec 2026. Policy version: 1'],
     ['an approval', 'debt_case.approved', { review: { decision: 'approve', reason: 'checked', reviewed_by: 'rita@recoup.test', reviewed_at: '2026-12-02T01:00:00Z' } }, 'Approved by rita@recoup.test: “checked”'],
-    ['a new case', 'debt_case.created', { debt_collection_case_id: 'dcc_1', invoice_id: 'inv_1', source: 'dunning', state: 'created', amount_cents: 12_000, currency: 'EUR' }, 'Case opened for €120.00 (from dunning). State: created'],
+    ['a new case', 'debt_case.created', { debt_collection_case_id: 'dcc_1', invoice_id: 'inv_1', source: 'dunning', state: 'created', amount_cents: 12_000, currency: 'EUR' }, 'Case opened for €120.00 (from dunning)'],
   ];
   test.each(scenarios)('%s', (_, type, data, expected) => {
     expect(eventDetails(type, data, 'EUR')).toBe(expected);
@@ -52,4 +52,19 @@ describe('a debtor reads as a name and an address block, in both of its stored s
   test('names and addresses are escaped', () => {
     expect(debtorContactHtml(debtorContact({ last_name: '<script>x</script>' }))).toContain('&lt;script&gt;');
   });
+});
+
+describe('the invoice state an invoice event carries is said once, not as a list of amounts', () => {
+  const data = { amount_cents: 4_000, external_id: 'p1', source: 'partner', invoice_id: 'inv_1', status: 'open', amount_total_cents: 12_000, amount_paid_cents: 4_000, amount_credited_cents: 0, fees_cents: 0, amount_due_cents: 8_000, dunning_level: 0 };
+  test('the sentence leaves the state out; the state reads as "open, €80.00 due"', () => {
+    expect(eventDetails('invoice.payment_received', data, 'EUR')).toBe('Payment received: €40.00 (external id p1, via partner)');
+    expect(stateAfterEvent(data, 'EUR')).toBe('Invoice then: open, €80.00 due');
+    expect(stateAfterEvent({ level: 1 }, 'EUR')).toBe('');
+  });
+});
+
+test('a case event says the case’s state once: "Case then: reviewing, €80.00 claimed, €0.00 collected"', () => {
+  const data = { debt_collection_case_id: 'dcc_1', company_id: 'cmp_1', invoice_id: null, external_id: 'c-1', environment: 'production', source: 'manual', state: 'reviewing', currency: 'EUR', amount_cents: 8_000, collected_amount_cents: 0, close_reason: null, why: 'no configuration matched the case', configuration: null, configuration_version: 0 };
+  expect(eventDetails('debt_case.review_required', data, 'EUR')).toBe('Review required: no configuration matched the case. Configuration version: 0');
+  expect(stateAfterEvent(data, 'EUR')).toBe('Case then: reviewing, €80.00 claimed, €0.00 collected');
 });
