@@ -13,7 +13,7 @@ body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica
 a{color:var(--accent)}
 a:hover{text-decoration-thickness:2px}
 header.bar{background:var(--bar);color:#fff}
-header.bar .wrap{max-width:1180px;margin:0 auto;padding:.6rem 1rem;display:flex;flex-wrap:wrap;align-items:center;gap:.4rem 1.25rem}
+header.bar .wrap{max-width:1400px;margin:0 auto;padding:.6rem 1rem;display:flex;flex-wrap:wrap;align-items:center;gap:.4rem 1.25rem}
 header.bar .brand{font-weight:700;color:#fff;text-decoration:none;font-size:1.05rem;letter-spacing:.01em}
 header.bar .brand span{font-weight:400;opacity:.75}
 header.bar nav{display:flex;flex-wrap:wrap;gap:.25rem}

@@ -79,7 +79,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 browserTest.each([
   ['desktop', 1280],
   ['phone', 390],
-])('on a %s (%i px wide) the sign-in, queue and case pages are styled, fit the width and read as words', async (_, width) => {
+])('on a %s (%i px wide) the sign-in, queue, case and ops pages are styled, fit the width and read as words', async (_, width) => {
   const { baseUrl, database } = theStack();
   await mkdir(SHOTS, { recursive: true });
   const { caseId } = await caseWithPaidInvoice();
@@ -141,6 +141,20 @@ browserTest.each([
     const decide = await controlStyle(page);
     expect(decide.input).not.toEqual(browserDefault.input);
     expect(decide.button).not.toEqual(browserDefault.button);
+
+    // Ops: six links in the nav, which wraps rather than running off a phone's screen.
+    await createConsoleUser(database.db, { email: `${width}-ops-${USER.email}`, password: USER.password, role: 'ops' });
+    await page.click('header button:has-text("Sign out")');
+    await page.waitForURL(`${baseUrl}/console/sign-in`);
+    await page.fill('#email', `${width}-ops-${USER.email}`);
+    await page.fill('#password', USER.password);
+    await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
+    await Promise.all([page.waitForURL(`${baseUrl}/console/print-batches`), page.click('nav a:has-text("Print batches")')]);
+    await shoot(page, `print-batches-${width}`);
+    expect(await overflow(page)).toBeLessThanOrEqual(width);
+    const links = await page.locator('header nav a').evaluateAll((as) => as.map((a) => a.getBoundingClientRect().right));
+    expect(links).toHaveLength(6);
+    for (const right of links) expect(right).toBeLessThanOrEqual(width);
   } finally {
     await context.close();
   }
