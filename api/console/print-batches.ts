@@ -4,7 +4,8 @@ import { escapeHtml as e } from '../../messaging/templates';
 import { listPrintBatches, markPrintBatchPosted, renderPrintBatchPdf, type PrintBatchSummary } from '../../services/print-batches';
 import { createCsrfToken } from './csrf';
 import { requireConsoleRole } from './session';
-import { csrfField, layout, sendConsoleError, sendConsolePage, type Viewer } from './views';
+import { dateHtml, timeHtml } from './display';
+import { badge, csrfField, layout, noticeHtml, scrollTable, sendConsoleError, sendConsolePage, type Viewer } from './views';
 
 /**
  * Ops' print batches at `/console/print-batches`: the default print-and-mail adapter's daily
@@ -36,23 +37,22 @@ export function printBatchConsoleRoutes({ db, secret, clock = () => new Date() }
   return r;
 }
 
-const when = (d: Date | null): string => (d ? `${d.toISOString().replace('T', ' ').slice(0, 16)} UTC` : '');
-
 function printBatchesPage(viewer: Viewer, batches: PrintBatchSummary[], notice?: string): string {
   const rows = batches
     .map(
-      (b) => `<tr data-testid="print-batch" data-batch-id="${e(b.id)}"><td>${e(b.batchDate)}</td><td data-testid="letter-count">${b.letterCount}</td><td data-testid="batch-status">${e(b.status)}${b.postedAt ? ` <span class="muted">${e(when(b.postedAt))}</span>` : ''}</td>
+      (b) => `<tr data-testid="print-batch" data-batch-id="${e(b.id)}"><td data-label="Day">${dateHtml(b.batchDate)}</td><td class="num" data-label="Letters" data-testid="letter-count">${b.letterCount}</td><td data-label="Status" data-testid="batch-status">${badge(b.status)}${b.postedAt ? ` <span class="muted">${timeHtml(b.postedAt)}</span>` : ''}</td>
 <td><a href="/console/print-batches/${e(b.id)}.pdf" download>Download PDF</a></td>
 <td>${b.status === 'open' ? `<form method="post" action="/console/print-batches/${e(b.id)}/posted">${csrfField(viewer.csrf)}<button type="submit">Mark posted</button></form>` : ''}</td></tr>`,
     )
     .join('');
   const table = batches.length
-    ? `<div class="card"><table><thead><tr><th>Day</th><th>Letters</th><th>Status</th><th>PDF</th><th></th></tr></thead><tbody>${rows}</tbody></table></div>`
+    ? `<div class="card">${scrollTable(`<table class="stack"><thead><tr><th>Day</th><th class="num">Letters</th><th>Status</th><th>PDF</th><th></th></tr></thead><tbody>${rows}</tbody></table>`)}</div>`
     : `<p class="card muted" data-testid="print-batches-empty">No letters were queued yet.</p>`;
   return layout(
     'Print batches',
-    `<h1>Print batches</h1><p class="muted">Letters to debtors collect in one batch per day (UTC). Download a batch, print it (A4, for DIN C5/6 or DL window envelopes), post it, then mark it posted: each letter then counts as sent, from that moment. Letters queued after that go to a new batch.</p>
-${notice ? `<p class="notice" role="status" data-testid="notice">${e(notice)}</p>` : ''}${table}`,
+    `<h1>Print batches</h1><p class="lead">Letters to debtors collect in one batch per day (UTC). Download a batch, print it (A4, for DIN C5/6 or DL window envelopes), post it, then mark it posted: each letter then counts as sent, from that moment. Letters queued after that go to a new batch.</p>
+${noticeHtml(notice)}${table}`,
     viewer,
+    { current: '/console/print-batches' },
   );
 }

@@ -3,12 +3,13 @@ import type { Client } from '@temporalio/client';
 import { and, desc, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { bankTransactions } from '../../db/schema';
-import { escapeHtml as e, formatMoney } from '../../messaging/templates';
+import { escapeHtml as e } from '../../messaging/templates';
 import { AppError } from '../errors';
 import { dismissBankTransaction, resolveBankTransaction, type BankTransactionRow } from '../statements/reconciliation';
 import { createCsrfToken } from './csrf';
 import { requireConsoleRole } from './session';
-import { csrfField, layout, sendConsolePage, type Viewer } from './views';
+import { dateHtml, money, timeHtml } from './display';
+import { badge, csrfField, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
 
 /**
  * Ops' reconciliation queue at `/console/reconciliation`: the bank lines no invoice was found for
@@ -68,33 +69,34 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
   return r;
 }
 
-const money = (t: BankTransactionRow): string => e(formatMoney(t.amountCents, t.currency, 'en'));
+const amount = (t: BankTransactionRow): string => e(money(t.amountCents, t.currency));
 
 function reconciliationPage(viewer: Viewer, input: { waiting: BankTransactionRow[]; decided: BankTransactionRow[]; notice?: string; problem?: string; lineId?: string }): string {
   const rows = input.waiting
     .map(
-      (t) => `<tr data-testid="bank-line" data-line-id="${e(t.id)}"><td>${e(t.valueDate)}</td><td class="num">${money(t)}</td><td>${e(t.counterpartyName ?? '')}</td>
-<td><pre>${e(t.remittance)}</pre>${t.note ? `<p class="muted">${e(t.note)}</p>` : ''}</td>
-<td><form method="post" action="/console/reconciliation/${e(t.id)}/resolve">${csrfField(viewer.csrf)}<label for="inv-${e(t.id)}">Invoice id, payment reference or number</label><input type="text" id="inv-${e(t.id)}" name="invoice" required value="${e(t.invoiceId ?? '')}">
-<label for="why-${e(t.id)}">Note (optional)</label><input type="text" id="why-${e(t.id)}" name="reason" maxlength="1000"><p><button type="submit">Assign</button></p></form>
-<form method="post" action="/console/reconciliation/${e(t.id)}/dismiss">${csrfField(viewer.csrf)}<label for="dis-${e(t.id)}">Reason to dismiss</label><input type="text" id="dis-${e(t.id)}" name="reason" required maxlength="1000"><p><button type="submit">Dismiss</button></p></form></td></tr>`,
+      (t) => `<tr data-testid="bank-line" data-line-id="${e(t.id)}"><td data-label="Value date">${dateHtml(t.valueDate)}</td><td class="num" data-label="Amount"><strong>${amount(t)}</strong></td><td data-label="Payer">${e(t.counterpartyName ?? '')}</td>
+<td data-label="Remittance"><pre>${e(t.remittance)}</pre>${t.note ? `<p class="muted">${e(t.note)}</p>` : ''}</td>
+<td><form method="post" action="/console/reconciliation/${e(t.id)}/resolve" class="stacked">${csrfField(viewer.csrf)}<label for="inv-${e(t.id)}">Invoice id, payment reference or number</label><input type="text" id="inv-${e(t.id)}" name="invoice" required value="${e(t.invoiceId ?? '')}">
+<label for="why-${e(t.id)}">Note (optional)</label><input type="text" id="why-${e(t.id)}" name="reason" maxlength="1000"><button type="submit">Assign</button></form>
+<form method="post" action="/console/reconciliation/${e(t.id)}/dismiss" class="stacked">${csrfField(viewer.csrf)}<label for="dis-${e(t.id)}">Reason to dismiss</label><input type="text" id="dis-${e(t.id)}" name="reason" required maxlength="1000"><button type="submit" class="danger">Dismiss</button></form></td></tr>`,
     )
     .join('');
   const waiting = input.waiting.length
-    ? `<div class="card"><table><thead><tr><th>Value date</th><th class="num">Amount</th><th>Payer</th><th>Remittance</th><th>Decision</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    ? `<div class="card">${scrollTable(`<table class="stack"><thead><tr><th>Value date</th><th class="num">Amount</th><th>Payer</th><th>Remittance</th><th>Decision</th></tr></thead><tbody>${rows}</tbody></table>`)}</div>`
     : `<p class="card muted" data-testid="reconciliation-empty">No bank lines wait for a decision.</p>`;
   const decided = input.decided.length
-    ? `<div class="card"><h2>Decided by ops</h2><table><thead><tr><th>Line</th><th class="num">Amount</th><th>Decision</th><th>Invoice</th><th>By</th><th>When</th><th>Why</th></tr></thead><tbody>${input.decided
+    ? `<div class="card"><h2>Decided by ops</h2>${scrollTable(`<table class="stack"><thead><tr><th>Line</th><th class="num">Amount</th><th>Decision</th><th>Invoice</th><th>By</th><th>When</th><th>Why</th></tr></thead><tbody>${input.decided
         .map(
           (t) =>
-            `<tr data-testid="decided-line" data-line-id="${e(t.id)}"><td>${e(t.id)}</td><td class="num">${money(t)}</td><td>${e(t.status)}</td><td>${e(t.invoiceId ?? '')}</td><td>${e(t.resolvedBy ?? '')}</td><td>${e(t.resolvedAt?.toISOString().replace('T', ' ').slice(0, 19) ?? '')} UTC</td><td>${e(t.resolutionReason ?? '')}</td></tr>`,
+            `<tr data-testid="decided-line" data-line-id="${e(t.id)}"><td data-label="Line" class="mono">${e(t.id)}</td><td class="num" data-label="Amount">${amount(t)}</td><td data-label="Decision">${badge(t.status)}</td><td data-label="Invoice" class="mono">${e(t.invoiceId ?? '')}</td><td data-label="By">${e(t.resolvedBy ?? '')}</td><td class="when">${timeHtml(t.resolvedAt)}</td><td data-label="Why">${e(t.resolutionReason ?? '')}</td></tr>`,
         )
-        .join('')}</tbody></table></div>`
+        .join('')}</tbody></table>`)}</div>`
     : '';
   return layout(
     'Reconciliation',
-    `<h1>Reconciliation</h1><p class="muted">Credit lines of imported bank statements that no invoice was found for. Assign one to an invoice to pay it, or dismiss it with a reason.</p>
-${input.notice ? `<p class="notice" role="status" data-testid="notice">${e(input.notice)}</p>` : ''}${input.problem ? `<p class="problem" role="alert" data-testid="problem"${input.lineId ? ` data-line-id="${e(input.lineId)}"` : ''}>${e(input.problem)}</p>` : ''}${waiting}${decided}`,
+    `<h1>Reconciliation</h1><p class="lead">Credit lines of imported bank statements that no invoice was found for. Assign one to an invoice to pay it, or dismiss it with a reason.</p>
+${noticeHtml(input.notice)}${problemHtml(input.problem, input.lineId ? `data-line-id="${e(input.lineId)}"` : '')}${waiting}${decided}`,
     viewer,
+    { current: '/console/reconciliation' },
   );
 }

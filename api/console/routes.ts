@@ -14,6 +14,7 @@ import { createCsrfToken, isValidCsrfToken } from './csrf';
 import { reconciliationConsoleRoutes } from './reconciliation';
 import { smsReplyConsoleRoutes } from './sms-replies';
 import { printBatchConsoleRoutes } from './print-batches';
+import { consoleCss } from './stylesheet';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
 
@@ -38,6 +39,11 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
  */
 export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: ConsoleRouteDeps): Router {
   const r = Router();
+  // The stylesheet, before the session: the sign-in page needs it too. Its URL carries the
+  // content's hash, so it may be cached for long.
+  r.get('/console.css', (_req, res) => {
+    res.set({ 'Cache-Control': 'public, max-age=31536000, immutable', 'X-Content-Type-Options': 'nosniff' }).type('text/css').send(consoleCss);
+  });
   r.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 1000 }));
   r.use(loadSession(db));
 

@@ -12,7 +12,8 @@ import {
 } from '../../services/sms-reply-queue';
 import { createCsrfToken } from './csrf';
 import { requireConsoleRole } from './session';
-import { csrfField, layout, sendConsolePage, type Viewer } from './views';
+import { timeHtml } from './display';
+import { badge, csrfField, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
 
 const reasons: Record<SmsReplyRow['reason'], string> = {
   several_companies: 'The number was texted from this sender for invoices of several companies.',
@@ -71,8 +72,6 @@ export function smsReplyConsoleRoutes({ db, secret }: { db: Db; secret: string }
   return r;
 }
 
-const when = (d: Date | null): string => (d ? `${d.toISOString().replace('T', ' ').slice(0, 19)} UTC` : '');
-
 function smsRepliesPage(
   viewer: Viewer,
   input: { waiting: SmsReplyRow[]; decided: SmsReplyRow[]; candidates: Map<string, SmsReplyCandidate[]>; notice?: string; problem?: string; replyId?: string },
@@ -82,28 +81,29 @@ function smsRepliesPage(
       const options = (input.candidates.get(m.fromNumber) ?? [])
         .map((c) => `<option value="${e(c.invoiceId)}">${e(c.partnerName)} · ${e(c.companyName)} · ${e(c.invoiceNumber)} (${e(c.status)})</option>`)
         .join('');
-      return `<tr data-testid="sms-reply" data-reply-id="${e(m.id)}"><td>${e(when(m.createdAt))}</td><td>${e(m.fromNumber)}</td><td>${e(m.toNumber)}${m.messagingServiceSid ? `<br><span class="muted">${e(m.messagingServiceSid)}</span>` : ''}</td>
-<td><pre>${e(m.text)}</pre><p class="muted">${e(reasons[m.reason])}</p></td>
-<td><form method="post" action="/console/sms-replies/${e(m.id)}/assign">${csrfField(viewer.csrf)}<label for="inv-${e(m.id)}">Invoice</label><select id="inv-${e(m.id)}" name="invoice_id" required>${options}</select>
-<label for="why-${e(m.id)}">Reason</label><input type="text" id="why-${e(m.id)}" name="reason" required maxlength="1000"><p><button type="submit">Assign</button></p></form>
-<form method="post" action="/console/sms-replies/${e(m.id)}/dismiss">${csrfField(viewer.csrf)}<label for="dis-${e(m.id)}">Reason to dismiss</label><input type="text" id="dis-${e(m.id)}" name="reason" required maxlength="1000"><p><button type="submit">Dismiss</button></p></form></td></tr>`;
+      return `<tr data-testid="sms-reply" data-reply-id="${e(m.id)}"><td class="when">${timeHtml(m.createdAt)}</td><td data-label="From">${e(m.fromNumber)}</td><td data-label="To">${e(m.toNumber)}${m.messagingServiceSid ? `<br><span class="muted mono">${e(m.messagingServiceSid)}</span>` : ''}</td>
+<td data-label="Text"><pre>${e(m.text)}</pre><p class="muted">${e(reasons[m.reason])}</p></td>
+<td><form method="post" action="/console/sms-replies/${e(m.id)}/assign" class="stacked">${csrfField(viewer.csrf)}<label for="inv-${e(m.id)}">Invoice</label><select id="inv-${e(m.id)}" name="invoice_id" required>${options}</select>
+<label for="why-${e(m.id)}">Reason</label><input type="text" id="why-${e(m.id)}" name="reason" required maxlength="1000"><button type="submit">Assign</button></form>
+<form method="post" action="/console/sms-replies/${e(m.id)}/dismiss" class="stacked">${csrfField(viewer.csrf)}<label for="dis-${e(m.id)}">Reason to dismiss</label><input type="text" id="dis-${e(m.id)}" name="reason" required maxlength="1000"><button type="submit" class="danger">Dismiss</button></form></td></tr>`;
     })
     .join('');
   const waiting = input.waiting.length
-    ? `<div class="card"><table><thead><tr><th>Received</th><th>From</th><th>To</th><th>Text</th><th>Decision</th></tr></thead><tbody>${rows}</tbody></table></div>`
+    ? `<div class="card">${scrollTable(`<table class="stack"><thead><tr><th>Received</th><th>From</th><th>To</th><th>Text</th><th>Decision</th></tr></thead><tbody>${rows}</tbody></table>`)}</div>`
     : `<p class="card muted" data-testid="sms-replies-empty">No SMS replies wait for a decision.</p>`;
   const decided = input.decided.length
-    ? `<div class="card"><h2>Decided by ops</h2><table><thead><tr><th>Reply</th><th>From</th><th>Decision</th><th>Invoice</th><th>By</th><th>When</th><th>Why</th></tr></thead><tbody>${input.decided
+    ? `<div class="card"><h2>Decided by ops</h2>${scrollTable(`<table class="stack"><thead><tr><th>Reply</th><th>From</th><th>Decision</th><th>Invoice</th><th>By</th><th>When</th><th>Why</th></tr></thead><tbody>${input.decided
         .map(
           (m) =>
-            `<tr data-testid="decided-reply" data-reply-id="${e(m.id)}"><td>${e(m.id)}</td><td>${e(m.fromNumber)}</td><td>${e(m.status)}</td><td>${e(m.invoiceId ?? '')}</td><td>${e(m.decidedBy ?? '')}</td><td>${e(when(m.decidedAt))}</td><td>${e(m.decisionReason ?? '')}</td></tr>`,
+            `<tr data-testid="decided-reply" data-reply-id="${e(m.id)}"><td data-label="Reply" class="mono">${e(m.id)}</td><td data-label="From">${e(m.fromNumber)}</td><td data-label="Decision">${badge(m.status)}</td><td data-label="Invoice" class="mono">${e(m.invoiceId ?? '')}</td><td data-label="By">${e(m.decidedBy ?? '')}</td><td class="when">${timeHtml(m.decidedAt)}</td><td data-label="Why">${e(m.decisionReason ?? '')}</td></tr>`,
         )
-        .join('')}</tbody></table></div>`
+        .join('')}</tbody></table>`)}</div>`
     : '';
   return layout(
     'SMS replies',
-    `<h1>SMS replies</h1><p class="muted">Debtors’ SMS replies that could not be given to one creditor: the number that wrote was texted from the same sender for several companies’ invoices, or for none. They are on no timeline until you assign one to an invoice or dismiss it.</p>
-${input.notice ? `<p class="notice" role="status" data-testid="notice">${e(input.notice)}</p>` : ''}${input.problem ? `<p class="problem" role="alert" data-testid="problem"${input.replyId ? ` data-reply-id="${e(input.replyId)}"` : ''}>${e(input.problem)}</p>` : ''}${waiting}${decided}`,
+    `<h1>SMS replies</h1><p class="lead">Debtors’ SMS replies that could not be given to one creditor: the number that wrote was texted from the same sender for several companies’ invoices, or for none. They are on no timeline until you assign one to an invoice or dismiss it.</p>
+${noticeHtml(input.notice)}${problemHtml(input.problem, input.replyId ? `data-reply-id="${e(input.replyId)}"` : '')}${waiting}${decided}`,
     viewer,
+    { current: '/console/sms-replies' },
   );
 }

@@ -181,3 +181,22 @@ test('bulk approve: one reason for every checked case', async () => {
   expect(res.location).toContain('dcc_unknown');
   for (const id of [a, b]) expect(await apiCase(id)).toMatchObject({ state: 'processing', review: { reason: 'batch checked', reviewed_by: 'reviewer@recoup.test' } });
 });
+
+test('the console’s one stylesheet reaches a signed-out browser (the sign-in page needs it) and pages allow no other style', async () => {
+  const client = new ConsoleClient(stack.baseUrl);
+  const signIn = await fetch(`${stack.baseUrl}/console/sign-in`);
+  const html = await signIn.text();
+  const csp = signIn.headers.get('content-security-policy')!;
+  expect(csp).toContain("style-src 'self'");
+  expect(csp).not.toContain('unsafe-inline');
+  expect(html).not.toMatch(/<style|style="/);
+  const href = /<link rel="stylesheet" href="([^"]+)">/.exec(html)?.[1];
+  expect(href).toMatch(/^\/console\/console\.css\?v=[0-9a-f]{12}$/);
+  const css = await fetch(`${stack.baseUrl}${href}`, { redirect: 'manual' });
+  expect(css.status).toBe(200);
+  expect(css.headers.get('content-type')).toMatch(/^text\/css/);
+  expect(await css.text()).toContain('.card{');
+  // Signed in, every page links the same sheet.
+  await client.signIn(REVIEWER.email, REVIEWER.password);
+  expect((await client.get('/console')).html).toContain(`<link rel="stylesheet" href="${href}">`);
+});
