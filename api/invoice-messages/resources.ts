@@ -11,7 +11,7 @@ export const invoiceMessageSchema = z.object({
   id: z.string(),
   invoice_id: z.string(),
   channel: z.enum(['email', 'sms', 'letter']),
-  kind: z.string().describe('`invoice_notice`, `reminder`, `dunning_notice`, `installment_reminder`, `contact_change`, …'),
+  kind: z.string().describe('`invoice_notice`, `reminder`, `dunning_notice`, `installment_reminder`, `contact_change_confirmation`'),
   purpose: z.string().describe('Which send of the invoice it is: `transmit` (the invoice notice), `step<n>` (policy step n), `step<n>:fallback` (its fallback letter), `plan<n>:installment<m>`, …'),
   status: z.enum(['sending', 'sent', 'delivered', 'failed', 'outbox', 'queued', 'posted']).describe('The provider-side fact; `outbox`: the development outbox kept it'),
   delivery_status: z.enum(deliveryStatuses).describe('What it means for the debtor, as on the timeline'),

@@ -47,7 +47,7 @@ beforeAll(async () => {
     config: stack.config,
     logger: silentLogger,
   });
-  await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.sendInvoiceMessage, { invoiceId, purpose: 'step0', channel: 'email', kind: 'reminder' as const });
+  await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') }).run(activities.sendInvoiceMessage, { invoiceId, purpose: 'step0', channel: 'email' as const, kind: 'reminder' as const });
 }, 120_000);
 
 afterAll(async () => {
