@@ -613,7 +613,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       if (!isClosed(state) && !onHold() && !promise && !paymentPlan) await condition(() => isClosed(state));
       continue;
     }
-    if (action && action.at === nextAt && state.nextActionAt !== action.at) {
+    // Shown even while the due date passes first (a policy whose first step comes after it).
+    if (action && state.nextActionAt !== action.at && (action.at === nextAt || patched('next-action-before-past-due'))) {
       // What comes next and why; a step a guardrail moved later says so on the timeline.
       const note = nextActionNote(action.at, action.kind === 'step' ? action.step.action : action.kind, action.guardrails, action.stepIndex);
       const delayed: NewEvent[] = note.guardrails.length > 0 ? [{ type: 'invoice.next_action_delayed', data: { next_action: note } }] : [];

@@ -1,7 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { eq } from 'drizzle-orm';
 import { messages } from '../../db/schema';
 import { addDays, localDateTime, localTimeToUtc } from '../../domain/local-time';
 import { invoiceWorkflowId } from '../../workflows/invoice.messages';
+import { daytimeTimezone } from '../support/daytime';
 import { eventually } from '../support/eventually';
 import { invoiceBody, startStack, type Stack } from '../support/stack';
 
@@ -75,4 +79,41 @@ test('an invoice transmitted at night in the debtor’s timezone shows its notic
   const sentAtMs = Number(sendScheduled.eventTime!.seconds) * 1000 + Math.floor((sendScheduled.eventTime!.nanos ?? 0) / 1e6);
   expect(sentAtMs).toBeGreaterThanOrEqual(morning);
   expect(sentAtMs).toBeLessThan(morning + 120_000);
+
+  // Paid: the run completes; `RECORD_HISTORIES=1` keeps its history for the replay test.
+  const paid = await stack.request('POST', `/api/v2/invoices/${id}/payments`, { key, body: { amount_cents: 12_000, external_id: `bank-${id}` } });
+  expect(paid.body.invoice).toMatchObject({ status: 'paid', next_action_at: null, next_action: null });
+  if (process.env.RECORD_HISTORIES) {
+    const handle = stack.env.client.workflow.getHandle(invoiceWorkflowId(id));
+    await handle.result();
+    writeFileSync(path.join(__dirname, '..', 'histories', 'invoice-night-notice-waits-paid.history.bin'), temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+  }
+}, 120_000);
+
+test('a policy step that falls due in the debtor’s quiet hours shows it waits for 08:00 and why, and the timeline records the delay', async () => {
+  const { key, companyId } = await stack.newPartner('Late senders');
+  // Steps due at 22:00 local: always inside the quiet hours.
+  const policy = { steps: [{ offset_days: 3, action: 'reminder', channels: ['email'] }], send_hour: 22 };
+  expect((await stack.request('PUT', `/api/v2/companies/${companyId}/dunning_policy`, { key, body: { policy } })).status).toBe(200);
+  const now = await stack.env.currentTimeMs();
+  const zone = daytimeTimezone(now);
+  const dueDate = addDays(localDateTime(now, zone).date, 10);
+  const at = new Date(localTimeToUtc(addDays(dueDate, 4), 8, 0, zone)).toISOString();
+
+  const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
+  const body = invoiceBody(imp.body.id as string, { due_date: dueDate });
+  const created = await stack.request('POST', '/api/v2/invoices', { key, body: { ...body, debtor: { ...body.debtor, timezone: zone } } });
+  const id = created.body.id as string;
+  expect((await stack.request('POST', `/api/v2/imports/${imp.body.id as string}/transmit`, { key })).status).toBe(202);
+
+  // The notice went at once (daytime); the reminder waits for the morning after its day.
+  const waiting = await eventually(async () => {
+    const r = await stack.request('GET', `/api/v2/invoices/${id}`, { key });
+    expect(r.body.next_action_at).toBe(at);
+    return r.body;
+  });
+  expect(waiting.next_action).toEqual({ at, action: 'reminder', reason: 'quiet_hours', guardrails: [{ check: 'quiet_hours', result: 'waited', until: at }] });
+  const events = (await stack.request('GET', `/api/v2/invoices/${id}/events`, { key })).body.data as Array<{ type: string; data: Record<string, unknown> }>;
+  expect(events.map((e) => e.type)).toEqual(['invoice.transmitted', 'message.sent', 'invoice.next_action_delayed']);
+  expect(events[2]!.data.next_action).toEqual({ at, action: 'reminder', step_index: 0, reason: 'quiet_hours', guardrails: [{ check: 'quiet_hours', result: 'waited', until: at }] });
 }, 120_000);
