@@ -208,7 +208,7 @@ export function companiesPage(viewer: Viewer, rows: Company[], notice?: string, 
   );
 }
 
-export function outboxPage(viewer: Viewer, rows: MessageRow[]): string {
+export function outboxPage(viewer: Viewer, rows: MessageRow[], waiting = ''): string {
   const list = rows
     .map(
       (m) => `<tr data-testid="outbox-row"><td>${time(m.createdAt)}</td><td>${e(m.channel)}<br><span class="muted">${e(m.transport)}</span></td><td>${e(m.recipient)}</td><td>${e(m.status)}</td><td><strong>${e(m.subject ?? m.kind)}</strong><details><summary>Text</summary><pre>${e(m.bodyText)}</pre></details><span class="muted">invoice ${e(m.invoiceId)}</span></td></tr>`,
@@ -216,7 +216,7 @@ export function outboxPage(viewer: Viewer, rows: MessageRow[]): string {
     .join('');
   return layout(
     'Outbox',
-    `<h1>Outbox</h1><p class="muted">The latest 100 messages to debtors (in dev mode, with no provider configured, this is where they stay).</p><div class="card">${
+    `<h1>Outbox</h1>${waiting}<p class="muted">The latest 100 messages to debtors (in dev mode, with no provider configured, this is where they stay).</p><div class="card">${
       rows.length ? `<table><thead><tr><th>When</th><th>Channel</th><th>To</th><th>Status</th><th>Message</th></tr></thead><tbody>${list}</tbody></table>` : '<p class="muted">No messages.</p>'
     }</div>`,
     viewer,

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { eq } from 'drizzle-orm';
 import { messages } from '../../db/schema';
+import { createConsoleUser } from '../../services/console-users';
+import { ConsoleClient } from '../console/browser-session';
 import { addDays, localDateTime, localTimeToUtc } from '../../domain/local-time';
 import { invoiceWorkflowId } from '../../workflows/invoice.messages';
 import { daytimeTimezone } from '../support/daytime';
@@ -56,6 +58,17 @@ test('an invoice transmitted at night in the debtor’s timezone shows its notic
   expect(transmitted.data).toMatchObject({ notice_at: at, guardrails: expect.arrayContaining([{ check: 'quiet_hours', result: 'waited', until: at }]) });
   const sentMessages = () => stack.database.db.select().from(messages).where(eq(messages.invoiceId, id));
   expect(await sentMessages()).toHaveLength(0);
+
+  // The console's outbox lists it as waiting, with when and why.
+  await createConsoleUser(stack.database.db, { email: 'ops-night@recoup.test', password: 'a long ops password', role: 'ops' });
+  const ops = new ConsoleClient(stack.baseUrl);
+  expect(await ops.signIn('ops-night@recoup.test', 'a long ops password')).toMatchObject({ status: 303 });
+  const outbox = await ops.get('/console/outbox');
+  const row = [...outbox.html.matchAll(/<tr data-testid="waiting-notice">(.*?)<\/tr>/g)].map((m) => m[1]!).find((r) => r.includes(id));
+  expect(row).toContain('night@example.nz');
+  expect(row).toContain('quiet hours');
+  expect(row).toContain(`${at.replace('T', ' ').slice(0, 16)} UTC`);
+  expect(row).toContain('08:00 Pacific/Auckland');
 
   // A minute before 08:00 local: still nothing sent.
   await stack.env.sleep(morning - (await stack.env.currentTimeMs()) - 60_000);
