@@ -6,6 +6,7 @@ import { messages } from '../../db/schema';
 import { createConsoleUser } from '../../services/console-users';
 import { ConsoleClient } from '../console/browser-session';
 import { addDays, localDateTime, localTimeToUtc } from '../../domain/local-time';
+import { NextActionAt } from '../../temporal/search-attributes';
 import { invoiceWorkflowId } from '../../workflows/invoice.messages';
 import { daytimeTimezone } from '../support/daytime';
 import { eventually } from '../support/eventually';
@@ -49,6 +50,9 @@ test('an invoice transmitted at night in the debtor’s timezone shows its notic
     return r.body;
   });
   expect(waiting.next_action).toEqual({ at, action: 'invoice_notice', reason: 'quiet_hours', guardrails: [{ check: 'quiet_hours', result: 'waited', until: at }] });
+  // So does the workflow's search attribute (the Web UI's filter).
+  const described = await stack.env.client.workflow.getHandle(invoiceWorkflowId(id)).describe();
+  expect(described.typedSearchAttributes.get(NextActionAt)?.toISOString()).toBe(at);
   // The list answers the same.
   const listed = await stack.request('GET', `/api/v2/invoices?import_id=${imp.body.id as string}`, { key });
   expect(listed.body.data[0]).toMatchObject({ id, next_action_at: at, next_action: { reason: 'quiet_hours' } });
