@@ -2,6 +2,7 @@ import { and, eq, lt } from 'drizzle-orm';
 import { invoices, ledgerEntries } from '../db/schema';
 import { appendEvents, type EventType } from '../services/events';
 import { newId } from '../services/ids';
+import type { NextActionNote } from '../domain/next-action';
 import type { InvoiceSnapshot } from '../workflows/invoice.messages';
 import type { ActivityDeps } from './deps';
 
@@ -23,6 +24,8 @@ export interface InvoiceChange {
     occurredAt?: string;
   };
   events: Array<{ type: EventType; data: Record<string, unknown> }>;
+  /** What `snapshot.nextActionAt` waits for and why; undefined leaves the stored one (shown only while its `at` matches). */
+  nextAction?: NextActionNote | null;
 }
 
 /** The invoice fields every invoice event carries, in the API's words. */
@@ -64,6 +67,7 @@ export function invoiceStateActivities({ db, metrics, clock = () => new Date() }
             overpaidCents: s.overpaidCents,
             dunningLevel: s.dunningLevel,
             nextActionAt: s.nextActionAt ? new Date(s.nextActionAt) : null,
+            ...(change.nextAction !== undefined ? { nextAction: change.nextAction } : {}),
             revision: change.revision,
             ...(change.policyVersion !== undefined ? { policyVersion: change.policyVersion } : {}),
             updatedAt: clock(),

@@ -22,6 +22,7 @@ import { invoiceRoutes } from './routes/invoices';
 import { partnerRoutes } from './routes/partners';
 import { pullSourceRoutes } from './routes/pull-source';
 import { portalRoutes } from './portal/routes';
+import { invoiceMessageRoutes } from './invoice-messages/routes';
 import { paymentRoutes } from './payments/routes';
 import { paymentProviderFor, type PaymentConfig } from '../payments/configured-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
@@ -42,7 +43,7 @@ import { adminChannelRoutes, type AdminChannel } from './admin-channel';
 export interface AppDeps {
   db: Db;
   temporal: Client;
-  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & Partial<Pick<Config, 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_SECRET_KEYS'>> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
+  config: Pick<Config, 'RECOUP_RATE_LIMIT_PER_MINUTE' | 'RECOUP_BOOTSTRAP_OPS_KEY' | 'TEMPORAL_TASK_QUEUE' | 'portalSecret' | 'publicBaseUrl' | 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTION_IBAN' | 'RECOUP_COLLECTION_BIC' | 'RECOUP_COLLECTION_ACCOUNT_NAME'> & Partial<Pick<Config, 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_SECRET_KEYS'>> & TwilioWebhookConfig & PaymentConfig & CodecConfig;
   logger: Logger;
   /** Where company documents are kept; default: `RECOUP_DATA_DIR/documents` (memory for `memory://`). */
   documents?: DocumentStore;
@@ -99,6 +100,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(pullSourceRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound, secrets));
   api.use(importRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE));
   api.use(invoiceRoutes(deps.db, deps.temporal));
+  api.use(invoiceMessageRoutes(deps.db, deps.config));
   api.use(eventRoutes(deps.db));
   api.use(batchFileRoutes(deps.db));
   api.use(webhookEndpointRoutes(deps.db, deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, outbound, secrets));

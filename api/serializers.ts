@@ -70,6 +70,7 @@ export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeo
     overpaid_cents: i.overpaidCents,
     dunning_level: i.dunningLevel,
     next_action_at: i.nextActionAt?.toISOString() ?? null,
+    next_action: nextActionResource(i),
     policy_version: i.policyVersion,
     debt_collection_case_id: i.debtCollectionCaseId,
     created_at: i.createdAt.toISOString(),
@@ -77,6 +78,17 @@ export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeo
     ...(lines ? { invoice_lines: lines.map(invoiceLineResource) } : {}),
     ...(lastNotice !== undefined ? { last_notice: lastNotice } : {}),
   };
+}
+
+/**
+ * `next_action_at` with what it waits for and why. The note is shown only while it describes that
+ * very moment (a payment or hold that moved on leaves an old note behind, never shown).
+ */
+export function nextActionResource(i: Pick<Row<typeof invoices>, 'nextActionAt' | 'nextAction'>) {
+  if (!i.nextActionAt) return null;
+  const at = i.nextActionAt.toISOString();
+  const note = i.nextAction && Date.parse(i.nextAction.at) === i.nextActionAt.getTime() ? i.nextAction : null;
+  return { at, action: note?.action ?? null, reason: note?.reason ?? null, guardrails: note?.guardrails ?? [] };
 }
 
 export function ledgerEntryResource(e: Row<typeof ledgerEntries>) {

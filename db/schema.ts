@@ -16,6 +16,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import type { DunningPolicy } from '../domain/dunning-policy';
+import type { NextActionNote } from '../domain/next-action';
 import type { Debtor, CompanyContact, BankAccount } from '../domain/schemas';
 import type { PulledInvoice } from '../domain/pull-integration';
 import type { PullRunResult, PullRunStatus } from '../domain/pull-run';
@@ -116,6 +117,8 @@ export const invoices = pgTable(
     status: text('status').$type<InvoiceStatus>().notNull().default('draft'),
     dunningLevel: integer('dunning_level').notNull().default(0),
     nextActionAt: timestamp('next_action_at', { withTimezone: true, mode: 'date' }),
+    /** What `next_action_at` waits for and why (the guardrails that moved it); shown only while its `at` matches. */
+    nextAction: jsonb('next_action').$type<NextActionNote>(),
     policyVersion: integer('policy_version'),
     /** The workflow's state revision last written; an older write never overwrites a newer one. */
     revision: integer('revision').notNull().default(0),

@@ -30,6 +30,10 @@ export const eventTypes = [
   'debt_case.handed_off',
   'debt_case.collected_amount_added',
   'debt_case.closed',
+  // A policy step (or the invoice notice) a guardrail moved later: quiet hours, the contact limit or gap.
+  'invoice.next_action_delayed',
+  // Ops took a fresh portal link to send by hand (who and when; never the link).
+  'invoice.portal_link_issued',
   // A verified company's name or bank account changed: it waits for ops to verify it again.
   'company.verification_reset',
 ] as const;

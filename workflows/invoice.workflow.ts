@@ -32,6 +32,7 @@ import {
   type PlannedAction,
 } from '../domain/dunning-plan';
 import { feeNoticeDays } from '../domain/dunning-policy';
+import { nextActionNote, type NextActionNote } from '../domain/next-action';
 import { feeNoticePeriod, type GuardrailCheck } from '../domain/guardrails';
 import { amountDue, fitsAmountColumn, MAX_AMOUNT_CENTS } from '../domain/amounts';
 import { addDays, localDateTime, localTimeToUtc } from '../domain/local-time';
@@ -126,7 +127,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   const principal = (): number => Math.max(0, state.amountTotalCents - state.amountPaidCents - state.amountCreditedCents);
 
   /** Applies a new state in memory at once, then persists it with its events and ledger entry. */
-  async function commit(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger): Promise<InvoiceSnapshot> {
+  async function commit(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger, nextAction?: NextActionNote | null): Promise<InvoiceSnapshot> {
     state = next;
     revision += 1;
     const snapshot = snapshotOf(state);
@@ -150,6 +151,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       policyVersion: revision === 1 ? input.policyVersion : undefined,
       ledgerEntry,
       events: events.map((e) => ({ type: e.type, data: e.data ?? {} })),
+      ...(nextAction !== undefined ? { nextAction } : {}),
     });
     return snapshot;
   }
@@ -570,12 +572,21 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     await reopen(input.reopen);
   } else if (!resume) {
     // Transmission: the invoice notice goes out at once, or at 08:00 if it is night for the debtor.
-    await commit(state, 'transmit', [{ type: 'invoice.transmitted', data: { policy_version: input.policyVersion, due_date: input.dueDate } }]);
     const notice = allowedSendTime(ctx, Date.now(), [], 1);
+    // A notice held back (quiet hours) is visible: next_action_at and its reason, until it goes.
+    const noticeWaits = notice.at > Date.now() && patched('notice-wait-visible');
+    await commit(
+      noticeWaits ? { ...state, nextActionAt: notice.at } : state,
+      'transmit',
+      [{ type: 'invoice.transmitted', data: { policy_version: input.policyVersion, due_date: input.dueDate, notice_at: new Date(notice.at).toISOString(), guardrails: notice.guardrails } }],
+      undefined,
+      noticeWaits ? nextActionNote(notice.at, 'invoice_notice', notice.guardrails) : undefined,
+    );
     if (await waitUntil(notice.at, () => isClosed(state))) {
       const sent = await send('transmit', 'invoice_notice', ['email']);
       // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
       plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
+      if (noticeWaits && state.nextActionAt === notice.at) await commit({ ...state, nextActionAt: null }, 'notice_sent', [], undefined, null);
     }
   }
   const pastDueAt = localTimeToUtc(addDays(input.dueDate, 1), 0, 0, input.timezone);
@@ -602,8 +613,12 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       if (!isClosed(state) && !onHold() && !promise && !paymentPlan) await condition(() => isClosed(state));
       continue;
     }
-    if (action && action.at === nextAt && state.nextActionAt !== action.at) {
-      await commit({ ...state, nextActionAt: action.at }, `next:${action.kind}${action.stepIndex}`, []);
+    // Shown even while the due date passes first (a policy whose first step comes after it).
+    if (action && state.nextActionAt !== action.at && (action.at === nextAt || patched('next-action-before-past-due'))) {
+      // What comes next and why; a step a guardrail moved later says so on the timeline.
+      const note = nextActionNote(action.at, action.kind === 'step' ? action.step.action : action.kind, action.guardrails, action.stepIndex);
+      const delayed: NewEvent[] = note.guardrails.length > 0 ? [{ type: 'invoice.next_action_delayed', data: { next_action: note } }] : [];
+      await commit({ ...state, nextActionAt: action.at }, `next:${action.kind}${action.stepIndex}`, delayed, undefined, note);
     }
     if (!(await waitUntil(nextAt))) continue;
     if (!state.pastDue && nextAt === pastDueAt + plan.shiftMs) {

@@ -13,6 +13,7 @@ import { AppError } from '../errors';
 import { createCsrfToken, isValidCsrfToken } from './csrf';
 import { reconciliationConsoleRoutes } from './reconciliation';
 import { smsReplyConsoleRoutes } from './sms-replies';
+import { waitingNotices, waitingNoticesSection } from './waiting-notices';
 import { printBatchConsoleRoutes } from './print-batches';
 import { consoleCss } from './stylesheet';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
@@ -231,7 +232,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
 
   r.get('/outbox', requireConsoleRole('ops'), async (req, res) => {
     const rows = await db.select().from(messages).orderBy(desc(messages.createdAt), desc(messages.id)).limit(100);
-    sendConsolePage(res, 200, outboxPage(viewer(req), rows));
+    sendConsolePage(res, 200, outboxPage(viewer(req), rows, waitingNoticesSection(await waitingNotices(db, new Date()))));
   });
 
   r.use('/reconciliation', reconciliationConsoleRoutes({ db, temporal, secret }));

@@ -243,7 +243,7 @@ export function companiesPage(viewer: Viewer, rows: Company[], notice?: string, 
   );
 }
 
-export function outboxPage(viewer: Viewer, rows: MessageRow[]): string {
+export function outboxPage(viewer: Viewer, rows: MessageRow[], waiting = ''): string {
   const list = rows
     .map(
       (m) => `<tr data-testid="outbox-row"><td class="when">${time(m.createdAt)}</td><td data-label="Channel">${e(channelName(m.channel))}<br><span class="muted">${e(m.transport)}</span></td><td data-label="To">${e(m.recipient)}</td><td data-label="Status">${badge(m.status)}</td><td><strong>${e(m.subject ?? m.kind)}</strong><details><summary>Text</summary><pre>${e(m.bodyText)}</pre></details><span class="muted">invoice <span class="mono">${e(m.invoiceId)}</span></span></td></tr>`,
@@ -251,7 +251,7 @@ export function outboxPage(viewer: Viewer, rows: MessageRow[]): string {
     .join('');
   return layout(
     'Outbox',
-    `<h1>Outbox</h1><p class="lead">The latest 100 messages to debtors (in dev mode, with no provider configured, this is where they stay).</p><div class="card">${
+    `<h1>Outbox</h1>${waiting}<p class="lead">The latest 100 messages to debtors (in dev mode, with no provider configured, this is where they stay).</p><div class="card">${
       rows.length ? scrollTable(`<table class="stack"><thead><tr><th>When</th><th>Channel</th><th>To</th><th>Status</th><th>Message</th></tr></thead><tbody>${list}</tbody></table>`) : '<p class="muted">No messages.</p>'
     }</div>`,
     viewer,

@@ -42,6 +42,7 @@ import { sftpLoginCreateSchema } from '../../domain/sftp-login';
 import { bankTransactionDismissSchema, bankTransactionListQuerySchema, bankTransactionResolveSchema, statementQuerySchema } from '../../domain/statements/schemas';
 import { bankStatementFileSchema, bankStatementSchema, bankTransactionSchema } from '../statements/resources';
 import { printBatchSchema, printBatchSummarySchema } from '../print-batches/resources';
+import { invoiceMessagePageSchema, portalLinkSchema } from '../invoice-messages/resources';
 import * as resource from './resources';
 
 /**
@@ -160,6 +161,8 @@ export const components = {
   PaymentReceived: resource.paymentReceivedSchema,
   Event: resource.eventSchema,
   EventPage: resource.pageOf(resource.eventSchema),
+  InvoiceMessagePage: invoiceMessagePageSchema,
+  PortalLink: portalLinkSchema,
   WebhookEndpoint: resource.webhookEndpointSchema,
   WebhookEndpointCreated: resource.webhookEndpointCreatedSchema,
   WebhookEndpointPage: resource.pageOf(resource.webhookEndpointSchema),
@@ -467,6 +470,29 @@ export const routes: readonly ApiRoute[] = [
     errors: [{ status: 409, description: 'Not on hold' }],
   },
   { operationId: 'listInvoiceEvents', method: 'get', path: '/invoices/{id}/events', tag: 'Invoices', summary: "The invoice's whole timeline", description: 'The `data` of a `message.*` event also tells the message\'s delivery as it stands now: `channel`, `delivery_status` (`sending`, `accepted`: the mail server or SMS provider took it, `delivered`: the SMS provider reported it delivered, `failed`, `queued`: a letter waiting in a print batch, `posted`) and `delivered_at` (when it reached the debtor\'s side: email accepted, SMS delivered, letter posted; else null).', roles: partnerOrOps, query: invoiceEventsQuerySchema, response: { status: 200, description: 'Its events, oldest first', schema: 'EventPage' } },
+
+  {
+    operationId: 'listInvoiceMessages',
+    method: 'get',
+    path: '/invoices/{id}/messages',
+    tag: 'Invoices',
+    summary: 'What was sent about the invoice',
+    description: 'Every message about the invoice (email, SMS, letter), oldest first: channel, kind, purpose, status and delivery status, recipient, when it was sent and delivered, attempts. Never its body or the portal link in it.',
+    roles: partnerOrOps,
+    query: pageQuerySchema,
+    response: { status: 200, description: 'A page of messages', schema: 'InvoiceMessagePage' },
+  },
+  {
+    operationId: 'createPortalLink',
+    method: 'post',
+    path: '/invoices/{id}/portal_link',
+    tag: 'Invoices',
+    summary: 'A fresh portal link to send the debtor by hand (ops only)',
+    description: "Valid for the `portal_link_days` of the invoice's policy version. The timeline records `invoice.portal_link_issued` (who, until when), never the link; the answer is not cached.",
+    roles: ['ops'],
+    response: { status: 201, description: 'The link and when it stops working', schema: 'PortalLink' },
+    errors: [{ status: 409, description: 'The invoice has not been transmitted yet' }],
+  },
 
   // --- events ---
   { operationId: 'listEvents', method: 'get', path: '/events', tag: 'Events', summary: 'Every event of the partner, in order', description: '`after` is an event id or sequence number; poll with the last one seen.', roles: partnerOrOps, query: eventQuerySchema, response: { status: 200, description: 'A page of events', schema: 'EventPage' } },

@@ -90,6 +90,14 @@ export const invoiceLineResourceSchema = z.object({
   vat_rate: z.number(),
 });
 
+/** A guardrail an invoice's next action waits for. */
+const guardrailWaitSchema = z.object({
+  check: z.string().describe('`quiet_hours`, `contact_limit` or `contact_gap`'),
+  result: z.literal('waited'),
+  until: timestamp.optional(),
+  detail: z.string().optional(),
+});
+
 export const invoiceSchema = z.object({
   id: z.string(),
   company_id: z.string(),
@@ -114,6 +122,18 @@ export const invoiceSchema = z.object({
   overpaid_cents: z.number().int(),
   dunning_level: z.number().int(),
   next_action_at: timestamp.nullable(),
+  next_action: z
+    .object({
+      at: timestamp.describe('The same moment as `next_action_at`'),
+      action: z.string().nullable().describe('`invoice_notice`, a policy step\'s action (`reminder`, `dunning_level`, `debt_collection`) or `fee`; null for invoices scheduled before this field existed'),
+      reason: z
+        .string()
+        .nullable()
+        .describe('Why then: the first guardrail that moved it later (`quiet_hours`: night in the debtor\'s timezone, `contact_limit`, `contact_gap`), or `policy_schedule` (the policy\'s own time)'),
+      guardrails: z.array(guardrailWaitSchema).describe('The guardrails it waits for, each with `until`'),
+    })
+    .nullable()
+    .describe('What `next_action_at` waits for and why; null when nothing is scheduled. The timeline says so too (`invoice.transmitted` `notice_at` and `guardrails`; `invoice.next_action_delayed`).'),
   policy_version: z.number().int().nullable(),
   debt_collection_case_id: nullableText,
   created_at: timestamp,
