@@ -113,7 +113,7 @@ export function renderMarkdown(r: BenchResults): string {
 
 const TEMPLATE = `# Benchmarks
 
-\`npm run bench\` measures the whole stack on one machine (see README, "Benchmarks"). The numbers
+\`npm run bench\` measures the whole stack on one machine (see docs/testing.md, "Benchmarks"). The numbers
 below are the last full run's; \`bench/results/\` keeps every run as JSON.
 
 ${START}

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
       namespace: config.TEMPORAL_NAMESPACE,
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
-      // The UI decodes encrypted payloads here with the console session of an ops user (README: Payload encryption).
+      // The UI decodes encrypted payloads here with the console session of an ops user (docs/encryption.md: Payload encryption).
       codecEndpoint: config.RECOUP_PAYLOAD_KEYS ? `${config.publicBaseUrl}/console/codec` : undefined,
       onOutput: (line) => logger.debug({ temporal: line }),
     });

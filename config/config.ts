@@ -28,7 +28,7 @@ function keyListSetting() {
 
 /** Every setting Recoup reads from the environment. Nothing else reads process.env. */
 export const configSchema = z.object({
-  /** `production` switches on the start-up check of `productionProblems` (README: Production). */
+  /** `production` switches on the start-up check of `productionProblems` (docs/operations.md: Production). */
   NODE_ENV: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   PUBLIC_BASE_URL: z.url().optional(),
