@@ -1,4 +1,5 @@
-import { eq } from 'drizzle-orm';
+import { eq, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { companies, imports, invoiceLines, invoices } from '../db/schema';
 import { invoiceLineOrder } from '../services/invoice-lines';
@@ -44,4 +45,10 @@ export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: 
 /** The partner a partner-scoped listing is limited to; undefined for ops (everything). */
 export function partnerFilter(principal: Principal): string | undefined {
   return principal.role === 'ops' ? undefined : (principal.partnerId ?? '\u0000none');
+}
+
+/** The condition that keeps a listing to the principal's partner (none for ops). */
+export function ownedByPartner(partnerColumn: AnyPgColumn, principal: Principal): SQL | undefined {
+  const partnerId = partnerFilter(principal);
+  return partnerId ? eq(partnerColumn, partnerId) : undefined;
 }

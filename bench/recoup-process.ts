@@ -26,7 +26,7 @@ import { newId } from '../services/ids';
 import { newPaymentReference } from '../services/payment-references';
 import { createTemporalClient } from '../temporal/connection';
 import { dataConverterFor } from '../temporal/data-converter';
-import { bundleWorkflows, createWorker, workerTuningFrom } from '../worker/create-worker';
+import { createConfiguredWorker } from '../worker/create-worker';
 import type { Command, MemorySample, NoopResult, RecoupProcessOptions, Reply, SeededImport } from './protocol';
 
 const SEED_CHUNK = 500;
@@ -78,15 +78,7 @@ async function main(): Promise<void> {
   const runsWorker = options.role !== 'api';
   const nativeConnection = runsWorker ? await NativeConnection.connect({ address: options.temporalAddress }) : undefined;
   const worker = nativeConnection
-    ? await createWorker({
-        connection: nativeConnection,
-        namespace: options.namespace,
-        taskQueue: options.taskQueue,
-        workflowBundle: await bundleWorkflows(config),
-        deps: { db, mailer, sms, temporal, config, logger },
-        tuning: workerTuningFrom(config),
-        dataConverter,
-      })
+    ? await createConfiguredWorker(config, nativeConnection, { db, mailer, sms, temporal, config, logger })
     : undefined;
   const running = worker?.run();
 

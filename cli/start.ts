@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadConfigOrExit } from '../config/config';
 import { createProcessLogger } from '../bootstrap/logger';
-import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
+import { openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom, type TemporalEndpoint } from '../temporal/connection';
 import { ensureDemoData, ensureDemoSftpLogin } from '../bootstrap/demo-data';
 import { ensureTemporalCli } from '../temporal/binaries';
@@ -13,11 +13,8 @@ import { createDb } from '../db/client';
 import { acquireDataFolderLock, DataFolderInUse } from '../db/data-folder-lock';
 import { portsInUse, type PortNeed } from '../bootstrap/port-holder';
 import { runDatabaseCommand } from './commands';
-import { bundleWorkflows, createWorker, workerTuningFrom } from '../worker/create-worker';
-import { dataConverterFor } from '../temporal/data-converter';
+import { startProcessWorker } from '../worker/process-worker';
 import { createApp } from '../api/app';
-import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
-import { startBatchFiles } from '../files/batch-files-service';
 import { startSftpService } from '../files/sftp-service';
 
 /** The dev server this process started, stopped again should the start fail after it. */
@@ -67,18 +64,7 @@ async function main(): Promise<void> {
   const database = createDb({ databaseUrl: config.DATABASE_URL, dataDir: config.RECOUP_DATA_DIR, lock });
   const infra = await openInfrastructure(config, logger, temporal, { database });
   const db = infra.database.db;
-  const worker = await createWorker({
-    connection: await connectWorker(temporal),
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: await bundleWorkflows(config),
-    dataConverter: dataConverterFor(config),
-    tuning: workerTuningFrom(config),
-    deps: { db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, secrets: infra.secrets },
-  });
-  const workerRun = worker.run();
-  await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
-  const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
+  const worker = await startProcessWorker({ config, logger, temporal, infra });
   // The ops CLI's commands come here while this process holds the embedded database (api/admin-channel.ts).
   const adminChannel = lock ? { secret: randomBytes(32).toString('base64url'), run: (command: string, values: Record<string, string | string[] | undefined>) => runDatabaseCommand({ db, config }, command, values) } : undefined;
   const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets, adminChannel });
@@ -104,7 +90,7 @@ Recoup is running.
   API:          ${apiUrl}
   Temporal UI:  ${startedDevServer?.uiUrl ?? `(external Temporal at ${temporal.address})`}
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
-  Batch files:  ${batchFiles.root ? `${batchFiles.root}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
+  Batch files:  ${worker.filesRoot ? `${worker.filesRoot}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
   Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (kept in the messages table, shown at /console/outbox)'} / ${infra.sms.transport}
 ${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  To try the API in another terminal, paste this line first (README: See an invoice paid):\n  export KEY=${demo.partnerKey} COMPANY=${demo.companyId} API=${apiUrl}\n` : ''}
 ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/{inbox,processed,outbox}\n` : ''}${sftp && sftpLogin ? `  Demo SFTP:    sftp -P ${sftp.port} ${sftpLogin.username}@localhost   (password ${sftpLogin.password})\n` : ''}Press Ctrl-C to stop.
@@ -117,10 +103,7 @@ ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/
     logger.info('stopping');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sftp?.close();
-    // The SDK's runtime also shuts workers down on SIGINT/SIGTERM; only ask if it has not yet.
-    await batchFiles.stop();
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await workerRun;
+    await worker.stop();
     await infra.close();
     await startedDevServer?.stop();
     process.exit(0);

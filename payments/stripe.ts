@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkSignature } from './webhook-signature';
+import { checkSignature } from '../services/hmac-signature';
 import {
   PaymentProviderError,
   readWebhookJson,

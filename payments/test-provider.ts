@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { checkSignature, signatureHeader } from './webhook-signature';
+import { checkSignature, signatureHeader } from '../services/hmac-signature';
 import { readWebhookJson, WebhookVerificationError, type Checkout, type CheckoutRequest, type PaymentEvent, type PaymentProvider, type WebhookDelivery } from './payment-provider';
 
 /**

@@ -4,6 +4,7 @@ import type { DataConverter, Duration } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities';
 import { requestIdActivityInterceptor } from '../observability/temporal-interceptors';
 import { dataConverterFor, type PayloadEncryptionConfig } from '../temporal/data-converter';
+import type { Config } from '../config/config';
 
 export const workflowsPath = path.join(__dirname, '..', 'workflows', 'index.ts');
 /** Bundled with the workflows (`workflowInterceptorModules`): carries the request id to activities and logs. */
@@ -72,6 +73,22 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     ...definedOnly({ ...options.tuning }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
+  });
+}
+
+/**
+ * A worker as the configuration asks for it (namespace, task queue, tuning, payload encryption),
+ * running Recoup's workflows and activities: what every process that runs a worker starts.
+ */
+export async function createConfiguredWorker(config: Config, connection: NativeConnection, deps: ActivityDeps): Promise<Worker> {
+  return createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await bundleWorkflows(config),
+    dataConverter: dataConverterFor(config),
+    tuning: workerTuningFrom(config),
+    deps,
   });
 }
 

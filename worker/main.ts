@@ -1,16 +1,13 @@
 import { loadConfigOrExit } from '../config/config';
 import { createProcessLogger } from '../bootstrap/logger';
-import { connectWorker, openInfrastructure } from '../bootstrap/infrastructure';
+import { openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom } from '../temporal/connection';
-import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
-import { bundleWorkflows, createWorker, workerTuningFrom } from './create-worker';
+import { startProcessWorker } from './process-worker';
 import { startWorkerObservabilityServer } from './observability-server';
 import { installRuntime } from '../observability/runtime';
 import { createWorkerMetrics } from '../observability/metrics';
 import { databaseCheck, type ReadinessCheck } from '../observability/health';
 import type { Worker } from '@temporalio/worker';
-import { startBatchFiles } from '../files/batch-files-service';
-import { dataConverterFor } from '../temporal/data-converter';
 
 /** `npm run worker`: a worker alone, against TEMPORAL_ADDRESS. Scale out by running more. */
 async function main(): Promise<void> {
@@ -21,15 +18,8 @@ async function main(): Promise<void> {
   const metrics = createWorkerMetrics();
   const temporal = temporalEndpointFrom(config);
   const infra = await openInfrastructure(config, logger, temporal, { holder: 'npm run worker' });
-  const worker = await createWorker({
-    connection: await connectWorker(temporal),
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    workflowBundle: await bundleWorkflows(config),
-    dataConverter: dataConverterFor(config),
-    tuning: workerTuningFrom(config),
-    deps: { db: infra.database.db, mailer: infra.mailer, sms: infra.sms, temporal: infra.temporal, config, logger, metrics: metrics.recoup, secrets: infra.secrets },
-  });
+  const running = await startProcessWorker({ config, logger, temporal, infra, metrics: metrics.recoup });
+  const { worker } = running;
   const observability =
     config.RECOUP_WORKER_METRICS_PORT > 0
       ? await startWorkerObservabilityServer({
@@ -45,11 +35,9 @@ async function main(): Promise<void> {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => {
     if (worker.getState() === 'RUNNING') worker.shutdown();
   });
-  await ensureWebhookRelayRunning(infra.temporal, config.TEMPORAL_TASK_QUEUE);
-  const batchFiles = await startBatchFiles({ config, temporal: infra.temporal, logger });
   logger.info({ address: temporal.address, tls: Boolean(temporal.tls), taskQueue: config.TEMPORAL_TASK_QUEUE }, 'worker running');
-  await worker.run();
-  await batchFiles.stop();
+  await running.stopped;
+  await running.stop();
   await observability?.close();
   await infra.close();
   logger.info('worker stopped');

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { debtCollectionCaseDocuments, debtCollectionCases, invoices } from '../../db/schema';
 import { MAX_DOCUMENT_BYTES } from '../../domain/company-documents';
@@ -19,8 +19,8 @@ import type { DocumentStore } from '../../storage/document-store';
 import { addCollectedAmount, closeDebtCase, markPrepared, reviewDebtCase } from '../../workflows/debt-case.messages';
 import { principalOf, requireRole } from '../auth';
 import { AppError, conflict, notFound, parse, unprocessable } from '../errors';
-import { partnerFilter, visibleCompany, visibleInvoice } from '../scope';
-import { decodeCursor, page } from '../serializers';
+import { partnerListPage } from '../pagination';
+import { visibleCompany, visibleInvoice } from '../scope';
 import { caseParts, findCase, updateCase, visibleCase } from './case-access';
 import { documentTooLarge, receiveCaseDocument } from './document-upload';
 import { debtCaseDocumentResource, debtCaseResource } from './resources';
@@ -106,25 +106,10 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
 
   r.get('/debt_collection_cases', requireRole('partner', 'reviewer', 'ops'), async (req, res) => {
     const q = parse(debtCaseListQuerySchema, req.query, 'query');
-    const principal = principalOf(req);
-    if (q.company_id) await visibleCompany(db, principal, q.company_id);
-    const partnerId = partnerFilter(principal);
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(debtCollectionCases)
-      .where(
-        and(
-          partnerId ? eq(debtCollectionCases.partnerId, partnerId) : undefined,
-          q.company_id ? eq(debtCollectionCases.companyId, q.company_id) : undefined,
-          q.state ? eq(debtCollectionCases.state, q.state) : undefined,
-          q.environment ? eq(debtCollectionCases.environment, q.environment) : undefined,
-          after ? gt(debtCollectionCases.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(debtCollectionCases.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await partnerListPage(db, principalOf(req), debtCollectionCases, q, [
+      q.state ? eq(debtCollectionCases.state, q.state) : undefined,
+      q.environment ? eq(debtCollectionCases.environment, q.environment) : undefined,
+    ]);
     res.json({ data: p.data.map((c) => debtCaseResource(c)), next_cursor: p.next_cursor });
   });
 

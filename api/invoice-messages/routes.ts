@@ -1,13 +1,13 @@
 import { Router } from 'express';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { messages } from '../../db/schema';
 import { pageQuerySchema } from '../../domain/schemas';
 import { issuePortalLink } from '../../services/portal-links';
 import { principalOf, requireRole } from '../auth';
 import { conflict, parse } from '../errors';
+import { listPage } from '../pagination';
 import { visibleInvoice } from '../scope';
-import { decodeCursor, page } from '../serializers';
 import { invoiceMessageResource } from './resources';
 
 /**
@@ -21,14 +21,7 @@ export function invoiceMessageRoutes(db: Db, config: { portalSecret: string; pub
   r.get('/invoices/:id/messages', requireRole('partner', 'ops'), async (req, res) => {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
     const q = parse(pageQuerySchema, req.query, 'query');
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.invoiceId, inv.id), after ? gt(messages.id, after) : undefined))
-      .orderBy(asc(messages.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await listPage(db, messages, q, [eq(messages.invoiceId, inv.id)]);
     res.json({ data: p.data.map(invoiceMessageResource), next_cursor: p.next_cursor });
   });
 

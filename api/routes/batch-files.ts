@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { Router } from 'express';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { batchFiles } from '../../db/schema';
 import { pageQuerySchema } from '../../domain/schemas';
 import { principalOf, requireRole } from '../auth';
 import { notFound, parse } from '../errors';
-import { canSee, partnerFilter, visibleCompany } from '../scope';
-import { decodeCursor, page } from '../serializers';
+import { partnerListPage } from '../pagination';
+import { canSee } from '../scope';
 
 export const batchFileListQuerySchema = pageQuerySchema.extend({ company_id: z.string().max(64).optional() });
 
@@ -50,23 +50,7 @@ export function batchFileRoutes(db: Db): Router {
 
   r.get('/batch_files', async (req, res) => {
     const q = parse(batchFileListQuerySchema, req.query, 'query');
-    // Filtering by another tenant's (or an unknown) id is a 404, as reading it would be.
-    if (q.company_id) await visibleCompany(db, principalOf(req), q.company_id);
-    const partnerId = partnerFilter(principalOf(req));
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(batchFiles)
-      .where(
-        and(
-          partnerId ? eq(batchFiles.partnerId, partnerId) : undefined,
-          q.company_id ? eq(batchFiles.companyId, q.company_id) : undefined,
-          after ? gt(batchFiles.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(batchFiles.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await partnerListPage(db, principalOf(req), batchFiles, q);
     res.json({ data: p.data.map(batchFileResource), next_cursor: p.next_cursor });
   });
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { companies } from '../../db/schema';
 import { companyCreateSchema, companyPatchSchema, pageQuerySchema, verificationDecisionSchema } from '../../domain/schemas';
@@ -7,8 +7,9 @@ import { updateCompany } from '../../services/companies';
 import { newId } from '../../services/ids';
 import { principalOf, requireRole } from '../auth';
 import { forbidden, parse } from '../errors';
-import { partnerFilter, visibleCompany } from '../scope';
-import { companyResource, decodeCursor, page } from '../serializers';
+import { listPage } from '../pagination';
+import { ownedByPartner, visibleCompany } from '../scope';
+import { companyResource } from '../serializers';
 
 export function companyRoutes(db: Db): Router {
   const r = Router();
@@ -37,15 +38,7 @@ export function companyRoutes(db: Db): Router {
 
   r.get('/companies', requireRole('partner', 'ops'), async (req, res) => {
     const q = parse(pageQuerySchema, req.query, 'query');
-    const partnerId = partnerFilter(principalOf(req));
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(companies)
-      .where(and(partnerId ? eq(companies.partnerId, partnerId) : undefined, after ? gt(companies.id, after) : undefined))
-      .orderBy(asc(companies.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await listPage(db, companies, q, [ownedByPartner(companies.partnerId, principalOf(req))]);
     res.json({ data: p.data.map(companyResource), next_cursor: p.next_cursor });
   });
 

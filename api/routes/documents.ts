@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Router, type Request, type Response } from 'express';
 import busboy from 'busboy';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { companyDocuments } from '../../db/schema';
@@ -19,8 +19,8 @@ import { newId } from '../../services/ids';
 import type { DocumentStore } from '../../storage/document-store';
 import { principalOf, requireRole } from '../auth';
 import { AppError, notFound, parse, type ErrorDetail } from '../errors';
+import { listPage } from '../pagination';
 import { visibleCompany } from '../scope';
-import { decodeCursor, page } from '../serializers';
 
 type DocumentRow = typeof companyDocuments.$inferSelect;
 
@@ -222,14 +222,7 @@ export function documentRoutes(db: Db, store: DocumentStore): Router {
   r.get('/companies/:id/documents', requireRole('partner', 'ops'), async (req, res) => {
     const company = await visibleCompany(db, principalOf(req), String(req.params.id));
     const q = parse(pageQuerySchema, req.query, 'query');
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(companyDocuments)
-      .where(and(eq(companyDocuments.companyId, company.id), after ? gt(companyDocuments.id, after) : undefined))
-      .orderBy(asc(companyDocuments.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await listPage(db, companyDocuments, q, [eq(companyDocuments.companyId, company.id)]);
     res.json({ data: p.data.map(documentResource), next_cursor: p.next_cursor });
   });
 

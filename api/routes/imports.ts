@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { and, asc, count, eq, gt, inArray } from 'drizzle-orm';
+import { count, inArray } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { imports, invoices } from '../../db/schema';
@@ -8,8 +8,9 @@ import { newId } from '../../services/ids';
 import { ImportTransmissionRefused, transmitImport } from '../../services/import-transmission';
 import { principalOf, requireRole } from '../auth';
 import { AppError, parse } from '../errors';
-import { partnerFilter, visibleCompany, visibleImport } from '../scope';
-import { decodeCursor, importResource, page } from '../serializers';
+import { partnerListPage } from '../pagination';
+import { visibleCompany, visibleImport } from '../scope';
+import { importResource } from '../serializers';
 import { z } from 'zod';
 
 async function countsByStatus(db: Db, importIds: string[]): Promise<Map<string, Record<string, number>>> {
@@ -42,23 +43,7 @@ export function importRoutes(db: Db, temporal: Client, taskQueue: string): Route
 
   r.get('/imports', async (req, res) => {
     const q = parse(importListQuerySchema, req.query, 'query');
-    // Filtering by another tenant's (or an unknown) id is a 404, as reading it would be.
-    if (q.company_id) await visibleCompany(db, principalOf(req), q.company_id);
-    const partnerId = partnerFilter(principalOf(req));
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(imports)
-      .where(
-        and(
-          partnerId ? eq(imports.partnerId, partnerId) : undefined,
-          q.company_id ? eq(imports.companyId, q.company_id) : undefined,
-          after ? gt(imports.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(imports.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await partnerListPage(db, principalOf(req), imports, q);
     const counts = await countsByStatus(db, p.data.map((i) => i.id));
     res.json({ data: p.data.map((i) => importResource(i, counts.get(i.id)!)), next_cursor: p.next_cursor });
   });

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { and, asc, eq, gt, gte, max } from 'drizzle-orm';
+import { and, eq, gte, max } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../../db/client';
@@ -37,8 +37,9 @@ import {
 import { principalOf, requireRole } from '../auth';
 import { debtorPhoneE164 } from '../debtor-phone';
 import { AppError, conflict, fromWorkflowError, parse, unprocessable } from '../errors';
-import { partnerFilter, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
-import { decodeCursor, invoiceLineResource, invoiceResource, ledgerEntryResource, page } from '../serializers';
+import { listPage } from '../pagination';
+import { ownedByPartner, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
+import { invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
 
 type InvoiceRow = typeof invoices.$inferSelect;
 
@@ -127,24 +128,13 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     // Filtering by another tenant's (or an unknown) id is a 404, as reading it would be.
     if (q.company_id) await visibleCompany(db, principalOf(req), q.company_id);
     if (q.import_id) await visibleImport(db, principalOf(req), q.import_id);
-    const partnerId = partnerFilter(principalOf(req));
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(invoices)
-      .where(
-        and(
-          partnerId ? eq(invoices.partnerId, partnerId) : undefined,
-          q.company_id ? eq(invoices.companyId, q.company_id) : undefined,
-          q.import_id ? eq(invoices.importId, q.import_id) : undefined,
-          q.status ? eq(invoices.status, q.status) : undefined,
-          q.updated_since ? gte(invoices.updatedAt, new Date(q.updated_since)) : undefined,
-          after ? gt(invoices.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(invoices.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await listPage(db, invoices, q, [
+      ownedByPartner(invoices.partnerId, principalOf(req)),
+      q.company_id ? eq(invoices.companyId, q.company_id) : undefined,
+      q.import_id ? eq(invoices.importId, q.import_id) : undefined,
+      q.status ? eq(invoices.status, q.status) : undefined,
+      q.updated_since ? gte(invoices.updatedAt, new Date(q.updated_since)) : undefined,
+    ]);
     res.json({ data: p.data.map((i) => invoiceResource(i)), next_cursor: p.next_cursor });
   });
 

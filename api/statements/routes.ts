@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { and, asc, eq, gt } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { bankStatements, bankTransactions } from '../../db/schema';
@@ -10,8 +10,8 @@ import type { CollectionAccount } from '../../domain/statements/statement';
 import { collectionStatements } from '../../services/collection-statements';
 import { principalOf, requireRole } from '../auth';
 import { AppError, notFound, parse } from '../errors';
+import { listPage } from '../pagination';
 import { visibleCompany } from '../scope';
-import { decodeCursor, page } from '../serializers';
 import { dismissBankTransaction, importBankStatement, resolveBankTransaction, statementText, type BankStatementRow, type BankTransactionRow } from './reconciliation';
 
 export interface StatementRouteDeps {
@@ -76,14 +76,10 @@ export function statementRoutes({ db, temporal, account }: StatementRouteDeps): 
 
   r.get('/bank_transactions', requireRole('ops'), async (req, res) => {
     const q = parse(bankTransactionListQuerySchema, req.query, 'query');
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(bankTransactions)
-      .where(and(q.status ? eq(bankTransactions.status, q.status) : undefined, q.statement_id ? eq(bankTransactions.statementId, q.statement_id) : undefined, after ? gt(bankTransactions.id, after) : undefined))
-      .orderBy(asc(bankTransactions.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await listPage(db, bankTransactions, q, [
+      q.status ? eq(bankTransactions.status, q.status) : undefined,
+      q.statement_id ? eq(bankTransactions.statementId, q.statement_id) : undefined,
+    ]);
     res.json({ data: p.data.map(bankTransactionResource), next_cursor: p.next_cursor });
   });
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Client } from '@temporalio/client';
-import { and, asc, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { events, webhookAttempts, webhookEndpoints } from '../../db/schema';
 import { pageQuerySchema } from '../../domain/schemas';
@@ -15,8 +15,8 @@ import type { OutboundGuard } from '../../outbound/guard';
 import { principalOf, requireRole } from '../auth';
 import { requireAllowedUrl } from '../outbound-urls';
 import { AppError, notFound, parse } from '../errors';
-import { canSee, partnerFilter } from '../scope';
-import { decodeCursor, page } from '../serializers';
+import { listPage } from '../pagination';
+import { canSee, ownedByPartner } from '../scope';
 import { webhookAttemptResource, webhookEndpointResource } from './resources';
 
 /** Push notifications: a partner's webhook endpoints, their delivery log, and manual redelivery. */
@@ -51,21 +51,7 @@ export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: strin
 
   r.get('/webhook_endpoints', async (req, res) => {
     const q = parse(pageQuerySchema, req.query, 'query');
-    const partnerId = partnerFilter(principalOf(req));
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(webhookEndpoints)
-      .where(
-        and(
-          partnerId ? eq(webhookEndpoints.partnerId, partnerId) : undefined,
-          isNull(webhookEndpoints.deletedAt),
-          after ? gt(webhookEndpoints.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(webhookEndpoints.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await listPage(db, webhookEndpoints, q, [ownedByPartner(webhookEndpoints.partnerId, principalOf(req)), isNull(webhookEndpoints.deletedAt)]);
     res.json({ data: p.data.map(webhookEndpointResource), next_cursor: p.next_cursor });
   });
 
@@ -83,20 +69,10 @@ export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: strin
   r.get('/webhook_endpoints/:id/attempts', async (req, res) => {
     const endpoint = await visibleEndpoint(principalOf(req), String(req.params.id));
     const q = parse(webhookAttemptListQuerySchema, req.query, 'query');
-    const after = decodeCursor(q.cursor);
-    const rows = await db
-      .select()
-      .from(webhookAttempts)
-      .where(
-        and(
-          eq(webhookAttempts.endpointId, endpoint.id),
-          q.event_id ? eq(webhookAttempts.eventId, q.event_id) : undefined,
-          after ? gt(webhookAttempts.id, after) : undefined,
-        ),
-      )
-      .orderBy(asc(webhookAttempts.id))
-      .limit(q.limit + 1);
-    const p = page(rows, q.limit);
+    const p = await listPage(db, webhookAttempts, q, [
+      eq(webhookAttempts.endpointId, endpoint.id),
+      q.event_id ? eq(webhookAttempts.eventId, q.event_id) : undefined,
+    ]);
     res.json({ data: p.data.map(webhookAttemptResource), next_cursor: p.next_cursor });
   });
 

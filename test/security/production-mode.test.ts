@@ -10,7 +10,7 @@ import { loadConfigOrExit, parseConfig, productionProblems } from '../../config/
 import { paymentProviderFor } from '../../payments/configured-provider';
 import { isTestPaymentProvider, TEST_PROVIDER_SIGNATURE_HEADER, type TestProviderEvent } from '../../payments/test-provider';
 import { TEST_PROVIDER_SECRET_FILE } from '../../payments/test-provider-secret';
-import { signatureHeader } from '../../payments/webhook-signature';
+import { signatureHeader } from '../../services/hmac-signature';
 import { WebhookVerificationError } from '../../payments/payment-provider';
 import { parseDotEnv, repoRoot } from '../support/compose-file';
 import { silentLogger } from '../support/logger';

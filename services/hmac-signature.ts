@@ -1,9 +1,11 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Stripe's webhook signature scheme, which the test provider uses as well: the header
- * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the endpoint secret>` (several
- * `v1` entries while a secret is being rolled). A timestamp outside the tolerance is refused, so a
+ * The timestamped HMAC signature Stripe introduced and Recoup uses wherever it signs or checks a
+ * body with a shared secret: payment providers' webhooks (Stripe and the test provider) and the
+ * hand-offs and callbacks of `http` debt collectors. The header is
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the secret>` (several `v1`
+ * entries while a secret is being rolled). A timestamp outside the tolerance is refused, so a
  * captured delivery cannot be replayed later.
  */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
@@ -14,7 +16,7 @@ export function signatureHeader(secret: string, rawBody: string | Buffer, timest
   return `t=${timestampSeconds},v1=${hmacHex(secret, timestampSeconds, rawBody)}`;
 }
 
-export function checkSignature(secret: string, header: string | undefined, rawBody: Buffer, now: Date, toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS): SignatureCheck {
+export function checkSignature(secret: string, header: string | undefined, rawBody: string | Buffer, now: Date, toleranceSeconds = SIGNATURE_TOLERANCE_SECONDS): SignatureCheck {
   if (!header) return 'missing';
   let timestamp: number | undefined;
   const signatures: string[] = [];
