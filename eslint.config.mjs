@@ -38,6 +38,8 @@ export default tseslint.config(
   },
   {
     files: ['workflows/**/*.ts'],
+    // The typed clients live beside their messages but are client code, outside the workflow bundle.
+    ignores: ['workflows/**/*.client.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -46,7 +48,22 @@ export default tseslint.config(
           patterns: [
             { group: ['drizzle-orm/*', '../db/*', '../api/*', '../messaging/*', '../bootstrap/*'], message: 'workflows/ must not reach the database, HTTP or messaging' },
             { group: ['../activities', '../activities/*', '../services/*'], allowTypeImports: true, message: 'workflows/ may import only the types of activities and services' },
+            { group: ['./*.client'], message: 'the typed workflow clients are client code: the workflow bundle must not import them' },
           ],
+        },
+      ],
+    },
+  },
+  {
+    // One typed client per workflow sends its updates (workflows/*.client.ts); nothing else does.
+    files: ['**/*.ts'],
+    ignores: ['workflows/**/*.client.ts', 'test/**', 'bench/**', 'observability/temporal-interceptors.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(executeUpdate|startUpdate)$/]",
+          message: 'Send workflow updates through the typed client beside the workflow (workflows/<name>.client.ts)',
         },
       ],
     },

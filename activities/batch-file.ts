@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { Context } from '@temporalio/activity';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { batchFileRecords, batchFiles, companies, imports, invoiceLines, invoices, partners } from '../db/schema';
@@ -31,15 +30,7 @@ import { newPaymentReference } from '../services/payment-references';
 import { invoiceLineRows } from '../services/invoice-lines';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
 import type { BatchFileCounts, BatchFileInput, BatchFileSummary, BatchTransmission } from '../workflows/batch-file.messages';
-import {
-  creditInvoice,
-  holdInvoice,
-  invoiceWorkflowId,
-  registerPayment,
-  resumeInvoice,
-  retractInvoice,
-  type InvoiceSnapshot,
-} from '../workflows/invoice.messages';
+import { invoiceClient, invoiceRefusal } from '../workflows/invoice.client';
 import type { ActivityDeps } from './deps';
 
 export interface ProcessBatchFileResult {
@@ -556,34 +547,31 @@ async function applyUpdate(db: Db, temporal: Client, ctx: { fileId: string; comp
 
   // The update id comes from the record, so a retried activity applies it once.
   const recordKey = createHash('sha256').update(`${ctx.company.id}\u0000${rid}`).digest('hex').slice(0, 24);
-  const send = <Args extends unknown[]>(def: UpdateDefinition<InvoiceSnapshot, Args>, args: Args, updateId: string) =>
-    temporal.workflow
-      .getHandle(invoiceWorkflowId(invoice.id))
-      .executeUpdate(def as unknown as UpdateDefinition<InvoiceSnapshot, [unknown, ...unknown[]]>, { args: args as unknown as [unknown, ...unknown[]], updateId });
+  const workflow = invoiceClient(temporal, invoice.id);
   try {
     switch (record.action) {
       case 'payment': {
         const externalId = record.external_id ?? `batch-${rid}`;
         // Same update id as POST /invoices/{id}/payments: one payment, however it arrives.
-        await send(registerPayment, [{ amountCents: record.amount_cents, externalId, paidAt: record.paid_at, source: 'partner' }], `payment-${externalId}`);
+        await workflow.registerPayment({ amountCents: record.amount_cents, externalId, paidAt: record.paid_at, source: 'partner' }, `payment-${externalId}`);
         break;
       }
       case 'credit':
-        await send(creditInvoice, [{ amountCents: record.amount_cents, reason: record.reason, creditId: `crd_b${recordKey}` }], `batch-${recordKey}`);
+        await workflow.credit({ amountCents: record.amount_cents, reason: record.reason, creditId: `crd_b${recordKey}` }, `batch-${recordKey}`);
         break;
       case 'retract':
-        await send(retractInvoice, [{ reason: record.reason }], `batch-${recordKey}`);
+        await workflow.retract({ reason: record.reason }, `batch-${recordKey}`);
         break;
       case 'hold':
-        await send(holdInvoice, [{ reason: record.reason }], `batch-${recordKey}`);
+        await workflow.hold({ reason: record.reason }, `batch-${recordKey}`);
         break;
       case 'resume':
-        await send(resumeInvoice, [], `batch-${recordKey}`);
+        await workflow.resume(`batch-${recordKey}`);
         break;
     }
   } catch (err) {
-    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-    if (cause instanceof ApplicationFailure) return rejected(fieldOf(record.action, cause.type), `${cause.type ? `${cause.type}: ` : ''}${cause.message}`);
+    const cause = invoiceRefusal(err);
+    if (cause) return rejected(fieldOf(record.action, cause.type), `${cause.type ? `${cause.type}: ` : ''}${cause.message}`);
     if (err instanceof WorkflowNotFoundError) return rejected('action', 'invoice_closed: the invoice\'s collection has ended');
     throw err;
   }

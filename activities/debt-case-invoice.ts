@@ -1,14 +1,14 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { debtCollectionCollectedAmounts, debtCollectionCases, invoices } from '../db/schema';
 import { amountDue } from '../domain/amounts';
 import { invoiceStatusAfterCollection } from '../domain/debt-case';
 import { appendEvents } from '../services/events';
-import { debtCaseWorkflowId, invoicePaid, type InvoicePaidNotice } from '../workflows/debt-case.messages';
-import { closeByCollection, InvoiceFailure, invoiceWorkflowId, registerPayment } from '../workflows/invoice.messages';
+import { debtCaseClient } from '../workflows/debt-case.client';
+import type { InvoicePaidNotice } from '../workflows/debt-case.messages';
+import { invoiceClient, refusedAsClosed } from '../workflows/invoice.client';
 import type { ActivityDeps } from './deps';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -23,11 +23,6 @@ async function isRunning(handle: WorkflowHandle): Promise<boolean> {
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
-}
-
-function rejectedAsClosed(err: unknown): boolean {
-  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-  return cause instanceof ApplicationFailure && cause.type === InvoiceFailure.closed;
 }
 
 /**
@@ -52,14 +47,15 @@ export async function closeInvoiceByCollection(
   temporal: Client,
   input: { invoiceId: string; caseId: string; status: 'collected' | 'written_off'; reason?: string },
 ): Promise<'update' | 'row'> {
-  const handle = temporal.workflow.getHandle(invoiceWorkflowId(input.invoiceId));
+  const workflow = invoiceClient(temporal, input.invoiceId);
+  const { handle } = workflow;
   if (!(await isRunning(handle))) return 'row';
   try {
-    await handle.executeUpdate(closeByCollection, { args: [{ status: input.status, caseId: input.caseId, reason: input.reason }], updateId: `collection-${input.caseId}` });
+    await workflow.closeByCollection({ status: input.status, caseId: input.caseId, reason: input.reason }, `collection-${input.caseId}`);
     return 'update';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return 'row';
-    if (!rejectedAsClosed(err)) throw err;
+    if (!refusedAsClosed(err)) throw err;
     await awaitEnd(handle);
     return 'row';
   }
@@ -109,17 +105,14 @@ export function debtCaseInvoiceActivities({ db, temporal }: ActivityDeps) {
      */
     async recordCollectorPaymentOnInvoice(input: { caseId: string; invoiceId: string; sequence: number; amountCents: number; collectedAt: string }): Promise<{ outcome: CollectorPaymentOutcome }> {
       const externalId = `collector:${input.caseId}:${input.sequence}`;
-      const handle = temporal.workflow.getHandle(invoiceWorkflowId(input.invoiceId));
+      const workflow = invoiceClient(temporal, input.invoiceId);
       let outcome: CollectorPaymentOutcome = 'invoice_not_running';
-      if (await isRunning(handle)) {
+      if (await isRunning(workflow.handle)) {
         try {
-          await handle.executeUpdate(registerPayment, {
-            args: [{ amountCents: input.amountCents, externalId, paidAt: input.collectedAt, source: 'collector' }],
-            updateId: `payment-${externalId}`,
-          });
+          await workflow.registerPayment({ amountCents: input.amountCents, externalId, paidAt: input.collectedAt, source: 'collector' }, `payment-${externalId}`);
           outcome = 'recorded';
         } catch (err) {
-          if (rejectedAsClosed(err)) outcome = 'invoice_closed';
+          if (refusedAsClosed(err)) outcome = 'invoice_closed';
           else if (!(err instanceof WorkflowNotFoundError)) throw err;
         }
       }
@@ -142,9 +135,7 @@ export function debtCaseInvoiceActivities({ db, temporal }: ActivityDeps) {
       const [row] = await db.select({ state: debtCollectionCases.state }).from(debtCollectionCases).where(eq(debtCollectionCases.id, caseId));
       if (!row || row.state === 'closed') return { notified: false };
       try {
-        await temporal.workflow
-          .getHandle(debtCaseWorkflowId(caseId))
-          .executeUpdate(invoicePaid, { args: [input], updateId: `invoice-paid-${input.paymentExternalId ?? input.invoiceId}` });
+        await debtCaseClient(temporal, caseId).invoicePaid(input, `invoice-paid-${input.paymentExternalId ?? input.invoiceId}`);
         return { notified: true };
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return { notified: false };

@@ -4,10 +4,8 @@ import { imports, invoices } from '../db/schema';
 import { isFinalStatus } from '../domain/invoice-status';
 import { appendEvents } from '../services/events';
 import { currentDunningPolicy } from '../services/dunning-policies';
-import { CompanyId, PartnerId, InvoiceStatus, AmountDueCents, DunningLevel } from '../temporal/search-attributes';
-import { invoiceWorkflowId } from '../workflows/invoice.messages';
+import { startInvoiceWorkflow } from '../workflows/invoice.client';
 import { invoiceWorkflowInput } from '../services/invoice-workflow-input';
-import type { invoiceWorkflow } from '../workflows/invoice.workflow';
 import type { ActivityDeps } from './deps';
 
 export interface TransmitPage {
@@ -43,20 +41,7 @@ export function importTransmissionActivities({ db, temporal, config, clock = () 
       const startOne = async (inv: (typeof rows)[number]): Promise<void> => {
         const input = invoiceWorkflowInput(inv, policy, version);
         try {
-          await temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
-            workflowId: invoiceWorkflowId(inv.id),
-            taskQueue: config.TEMPORAL_TASK_QUEUE,
-            args: [input],
-            workflowIdConflictPolicy: 'FAIL',
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            typedSearchAttributes: [
-              { key: CompanyId, value: inv.companyId },
-              { key: PartnerId, value: inv.partnerId },
-              { key: InvoiceStatus, value: 'open' },
-              { key: AmountDueCents, value: inv.amountTotalCents },
-              { key: DunningLevel, value: 0 },
-            ],
-          });
+          await startInvoiceWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, input);
           started++;
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

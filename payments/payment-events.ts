@@ -1,12 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
 import { invoices, ledgerEntries } from '../db/schema';
 import { isFinalStatus } from '../domain/invoice-status';
 import { reverseInvoicePayment } from '../services/payment-reversal';
-import { InvoiceFailure, invoiceWorkflowId, registerPayment } from '../workflows/invoice.messages';
+import { invoiceClient, invoiceRefusal } from '../workflows/invoice.client';
+import { InvoiceFailure } from '../workflows/invoice.messages';
 import type { PaymentEvent } from './payment-provider';
 
 export interface PaymentEventDeps {
@@ -48,10 +48,10 @@ export async function applyPaymentEvent(deps: PaymentEventDeps, event: PaymentEv
     if (ledger.some((e) => e.externalId === event.providerPaymentId)) return 'already_recorded';
     if (invoice.status === 'draft' || isFinalStatus(invoice.status)) return 'invoice_closed';
     try {
-      await deps.temporal.workflow.getHandle(invoiceWorkflowId(invoice.id)).executeUpdate(registerPayment, {
-        args: [{ amountCents: event.amountCents, externalId: event.providerPaymentId, paidAt: event.paidAt, source: 'portal' }],
-        updateId: `payment-${event.providerPaymentId}`,
-      });
+      await invoiceClient(deps.temporal, invoice.id).registerPayment(
+        { amountCents: event.amountCents, externalId: event.providerPaymentId, paidAt: event.paidAt, source: 'portal' },
+        `payment-${event.providerPaymentId}`,
+      );
       return 'payment_registered';
     } catch (err) {
       return refusal(err);
@@ -75,7 +75,7 @@ export async function applyPaymentEvent(deps: PaymentEventDeps, event: PaymentEv
 /** A business refusal by the workflow is an outcome; anything else (Temporal down) is thrown for a retry. */
 function refusal(err: unknown): PaymentEventOutcome {
   if (err instanceof WorkflowNotFoundError) return 'invoice_closed';
-  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-  if (cause instanceof ApplicationFailure) return cause.type === InvoiceFailure.closed ? 'invoice_closed' : 'refused';
+  const cause = invoiceRefusal(err);
+  if (cause) return cause.type === InvoiceFailure.closed ? 'invoice_closed' : 'refused';
   throw err;
 }

@@ -1,12 +1,11 @@
 import { and, eq } from 'drizzle-orm';
-import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
 import { dunningPolicies, invoices } from '../db/schema';
 import { defaultDunningPolicy } from '../domain/dunning-policy';
-import { CompanyId, InvoiceStatus, PartnerId } from '../temporal/search-attributes';
-import { InvoiceFailure, invoiceWorkflowId, reversePayment, type InvoiceSnapshot, type InvoiceWorkflowInput, type ReversePaymentRequest } from '../workflows/invoice.messages';
-import type { invoiceWorkflow } from '../workflows/invoice.workflow';
+import { invoiceClient, refusedAsClosed, startInvoiceWorkflow } from '../workflows/invoice.client';
+import { type InvoiceSnapshot, type InvoiceWorkflowInput, type ReversePaymentRequest } from '../workflows/invoice.messages';
 import { invoiceWorkflowInput } from './invoice-workflow-input';
 
 /**
@@ -19,14 +18,15 @@ export async function reverseInvoicePayment(
   invoiceId: string,
   request: ReversePaymentRequest,
 ): Promise<InvoiceSnapshot | { reopened: true }> {
-  const handle = deps.temporal.workflow.getHandle(invoiceWorkflowId(invoiceId));
+  const workflow = invoiceClient(deps.temporal, invoiceId);
+  const { handle } = workflow;
   const running = await handle
     .describe()
     .then((d) => d.status.name === 'RUNNING')
     .catch(() => false);
   if (running) {
     try {
-      return await handle.executeUpdate(reversePayment, { args: [request], updateId: `reverse-${request.externalId}-${request.kind}` });
+      return await workflow.reversePayment(request, `reverse-${request.externalId}-${request.kind}`);
     } catch (err) {
       // Paid a moment ago: the run refuses (closed) while it finishes. Once it has ended, reopen below.
       if (!(err instanceof WorkflowNotFoundError) && !(refusedAsClosed(err) && (await endsSoon(handle)))) throw err;
@@ -61,24 +61,8 @@ export async function reverseInvoicePayment(
       paced: true,
     },
   };
-  await deps.temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
-    workflowId: invoiceWorkflowId(inv.id),
-    taskQueue: deps.taskQueue,
-    args: [input],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [
-      { key: CompanyId, value: inv.companyId },
-      { key: PartnerId, value: inv.partnerId },
-      { key: InvoiceStatus, value: inv.status },
-    ],
-  });
+  await startInvoiceWorkflow(deps.temporal, deps.taskQueue, input);
   return { reopened: true };
-}
-
-function refusedAsClosed(err: unknown): boolean {
-  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-  return cause instanceof ApplicationFailure && cause.type === InvoiceFailure.closed;
 }
 
 /** Whether a closing run has ended within a few seconds. */

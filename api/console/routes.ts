@@ -7,7 +7,6 @@ import { invoiceLineOrder } from '../../services/invoice-lines';
 import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession, normaliseEmail } from '../../services/console-users';
 import type { SignInThrottle } from '../../services/sign-in-throttle';
 import type { DebtCaseRow } from '../../services/debt-cases';
-import { reviewDebtCase } from '../../workflows/debt-case.messages';
 import { caseParts, findCase, updateCase } from '../debt-cases/case-access';
 import { AppError } from '../errors';
 import { createCsrfToken, isValidCsrfToken } from './csrf';
@@ -129,7 +128,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
 
   async function review(req: Request, row: DebtCaseRow, decision: 'approve' | 'reject', reason: string) {
     const user = req.consoleUser!;
-    await updateCase(temporal, taskQueue, row, (h) => h.executeUpdate(reviewDebtCase, { args: [{ decision, reason, reviewedBy: user.email, reviewedAt: new Date().toISOString() }] }));
+    await updateCase(temporal, taskQueue, row, (c) => c.review({ decision, reason, reviewedBy: user.email, reviewedAt: new Date().toISOString() }));
   }
 
   r.post('/cases/bulk-review', async (req, res) => {

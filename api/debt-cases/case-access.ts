@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { and, asc, eq, sql } from 'drizzle-orm';
@@ -7,8 +7,7 @@ import { debtCollectionCaseDocuments, debtCollectionCases, debtCollectionCollect
 import { debtCaseFailureStatus, type DebtCaseFailureType } from '../../domain/debt-case';
 import type { Principal, Role } from '../../services/api-keys';
 import { startDebtCaseWorkflow, type DebtCaseRow } from '../../services/debt-cases';
-import { debtCaseWorkflowId } from '../../workflows/debt-case.messages';
-import type { debtCaseWorkflow } from '../../workflows/debt-case.workflow';
+import { debtCaseClient, type DebtCaseClient } from '../../workflows/debt-case.client';
 import { AppError, conflict, forbidden, notFound } from '../errors';
 import { canSee } from '../scope';
 import type { DebtCaseParts } from './resources';
@@ -61,10 +60,10 @@ export async function updateCase<T>(
   temporal: Client,
   taskQueue: string,
   row: DebtCaseRow,
-  send: (handle: WorkflowHandle<typeof debtCaseWorkflow>) => Promise<T>,
+  send: (client: DebtCaseClient) => Promise<T>,
 ): Promise<T> {
   if (row.state === 'closed') throw conflict('debt_case_closed', `The case is closed (${row.closeReason ?? 'closed'})`);
-  const handle = temporal.workflow.getHandle<typeof debtCaseWorkflow>(debtCaseWorkflowId(row.id));
+  const handle = debtCaseClient(temporal, row.id);
   try {
     return await send(handle);
   } catch (err) {

@@ -7,7 +7,6 @@ import type { Db } from '../../db/client';
 import { debtCollectionCollectedAmounts } from '../../db/schema';
 import { collectorCallbackSchema } from '../../domain/debt-case-schemas';
 import { DebtCaseFailure } from '../../domain/debt-case';
-import { addCollectedAmount, closeDebtCase } from '../../workflows/debt-case.messages';
 import { AppError, notFound, parse } from '../errors';
 import { caseParts, findCase, updateCase } from './case-access';
 import { debtCaseResource } from './resources';
@@ -46,11 +45,11 @@ export function collectorCallbackRoutes({ db, temporal, taskQueue }: { db: Db; t
         .where(and(eq(debtCollectionCollectedAmounts.caseId, row.id), eq(debtCollectionCollectedAmounts.collectorReference, amount.id)));
       if (known) continue;
       try {
-        await updateCase(temporal, taskQueue, found, (h) =>
-          h.executeUpdate(addCollectedAmount, {
-            args: [{ amountCents: amount.amount_cents, collectedAt: new Date(amount.collected_at ?? Date.now()).toISOString(), source: 'collector', recordedBy: by, collectorReference: amount.id }],
-            updateId: `collector-amount-${row.id}-${amount.id}`,
-          }),
+        await updateCase(temporal, taskQueue, found, (c) =>
+          c.addCollectedAmount(
+            { amountCents: amount.amount_cents, collectedAt: new Date(amount.collected_at ?? Date.now()).toISOString(), source: 'collector', recordedBy: by, collectorReference: amount.id },
+            `collector-amount-${row.id}-${amount.id}`,
+          ),
         );
       } catch (err) {
         if (!(err instanceof AppError && err.code === DebtCaseFailure.duplicateCollectedAmount)) throw err;
@@ -62,8 +61,8 @@ export function collectorCallbackRoutes({ db, temporal, taskQueue }: { db: Db; t
       const reason = callback.close_reason;
       const sameAgain = row.state === 'closed' && row.closeReason === reason;
       if (!sameAgain) {
-        await updateCase(temporal, taskQueue, row, (h) =>
-          h.executeUpdate(closeDebtCase, { args: [{ reason, note: callback.note, closedBy: by }], updateId: `collector-close-${found.id}` }),
+        await updateCase(temporal, taskQueue, row, (c) =>
+          c.close({ reason, note: callback.note, closedBy: by }, `collector-close-${found.id}`),
         );
         row = (await findCase(db, row.id))!;
       }

@@ -16,7 +16,6 @@ import {
 import { appendDebtCaseEvents, startDebtCaseWorkflow, type DebtCaseRow } from '../../services/debt-cases';
 import { newId } from '../../services/ids';
 import type { DocumentStore } from '../../storage/document-store';
-import { addCollectedAmount, closeDebtCase, markPrepared, reviewDebtCase } from '../../workflows/debt-case.messages';
 import { principalOf, requireRole } from '../auth';
 import { AppError, conflict, notFound, parse, unprocessable } from '../errors';
 import { partnerListPage } from '../pagination';
@@ -166,7 +165,7 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
 
   r.post('/debt_collection_cases/:id/mark_prepared', async (req, res) => {
     const row = await visibleCase(db, principalOf(req), String(req.params.id), ['partner', 'ops']);
-    await updateCase(temporal, taskQueue, row, (h) => h.executeUpdate(markPrepared));
+    await updateCase(temporal, taskQueue, row, (c) => c.markPrepared());
     res.json(await reloaded(row.id));
   });
 
@@ -174,8 +173,8 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
     const principal = principalOf(req);
     const row = await visibleCase(db, principal, String(req.params.id), ['reviewer', 'ops']);
     const body = parse(debtCaseReviewSchema, req.body);
-    await updateCase(temporal, taskQueue, row, (h) =>
-      h.executeUpdate(reviewDebtCase, { args: [{ decision: body.decision, reason: body.reason, reviewedBy: principal.keyId, reviewedAt: new Date().toISOString() }] }),
+    await updateCase(temporal, taskQueue, row, (c) =>
+      c.review({ decision: body.decision, reason: body.reason, reviewedBy: principal.keyId, reviewedAt: new Date().toISOString() }),
     );
     res.json(await reloaded(row.id));
   });
@@ -184,10 +183,8 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
     const principal = principalOf(req);
     const row = await visibleCase(db, principal, String(req.params.id), ['partner', 'ops']);
     const body = parse(debtCaseCollectedAmountSchema, req.body);
-    const s = await updateCase(temporal, taskQueue, row, (h) =>
-      h.executeUpdate(addCollectedAmount, {
-        args: [{ amountCents: body.amount_cents, collectedAt: new Date(body.collected_at ?? Date.now()).toISOString(), source: 'api', recordedBy: principal.keyId }],
-      }),
+    const s = await updateCase(temporal, taskQueue, row, (c) =>
+      c.addCollectedAmount({ amountCents: body.amount_cents, collectedAt: new Date(body.collected_at ?? Date.now()).toISOString(), source: 'api', recordedBy: principal.keyId }),
     );
     const kase = await reloaded(row.id);
     const amount = kase.collected_amounts?.find((a) => a.sequence === s.collections);
@@ -198,7 +195,7 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
     const principal = principalOf(req);
     const row = await visibleCase(db, principal, String(req.params.id), ['partner', 'ops']);
     const body = parse(debtCaseCloseSchema, req.body);
-    await updateCase(temporal, taskQueue, row, (h) => h.executeUpdate(closeDebtCase, { args: [{ reason: body.reason, note: body.note, closedBy: principal.keyId }] }));
+    await updateCase(temporal, taskQueue, row, (c) => c.close({ reason: body.reason, note: body.note, closedBy: principal.keyId }));
     res.json(await reloaded(row.id));
   });
 

@@ -1,6 +1,5 @@
 import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
@@ -12,7 +11,8 @@ import { PaymentProviderError, type PaymentProvider } from '../../payments/payme
 import { appendEvents } from '../../services/events';
 import { newId } from '../../services/ids';
 import { startContactChangeConfirmation } from '../../services/contact-change-confirmation';
-import { createPaymentPlan, InvoiceFailure, invoiceWorkflowId, promiseToPay, type InvoiceSnapshot } from '../../workflows/invoice.messages';
+import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
+import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
 import { AppError, fromWorkflowError } from '../errors';
 import { field, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
@@ -75,7 +75,7 @@ export const startPayment: PortalAction = async (deps, { portal, token, body }) 
 export const makePromiseToPay: PortalAction = async (deps, { portal, body }) => {
   const date = parseDateInput(field(body, 'date'));
   if (!date) return problem(422, 'promise', 'date_invalid');
-  return (await updateInvoice(deps, portal, 'promise', promiseToPay, [{ date, source: 'portal' }])) ?? notice('promise_made');
+  return (await updateInvoice(deps, portal, 'promise', (c) => c.promiseToPay({ date, source: 'portal' }))) ?? notice('promise_made');
 };
 
 export const requestPaymentPlan: PortalAction = async (deps, { portal, body }) => {
@@ -83,7 +83,7 @@ export const requestPaymentPlan: PortalAction = async (deps, { portal, body }) =
   if (count === null) return problem(422, 'plan', 'count_invalid');
   const firstDueDate = parseDateInput(field(body, 'first_due_date'));
   if (!firstDueDate) return problem(422, 'plan', 'date_invalid');
-  const refused = await updateInvoice(deps, portal, 'plan', createPaymentPlan, [{ installmentCount: count, firstDueDate, intervalDays: 30, source: 'portal' }]);
+  const refused = await updateInvoice(deps, portal, 'plan', (c) => c.createPaymentPlan({ installmentCount: count, firstDueDate, intervalDays: 30, source: 'portal' }));
   return refused ?? notice('plan_created');
 };
 
@@ -214,11 +214,11 @@ function stateProblem(portal: PortalInvoice, section: Section): ActionOutcome | 
  * an arrangement already in place…). A refusal becomes a problem in the debtor's words, with the
  * limits of the invoice's own policy version; null when the update was accepted.
  */
-async function updateInvoice<Args extends unknown[]>(deps: ActionDeps, portal: PortalInvoice, section: 'promise' | 'plan', def: UpdateDefinition<InvoiceSnapshot, Args>, args: Args): Promise<ActionOutcome | null> {
+async function updateInvoice(deps: ActionDeps, portal: PortalInvoice, section: 'promise' | 'plan', send: (client: InvoiceClient) => Promise<unknown>): Promise<ActionOutcome | null> {
   const { invoice, locale, policy, today } = portal;
   if (invoice.status === 'draft') return problem(409, section, 'closed');
   try {
-    await deps.temporal.workflow.getHandle(invoiceWorkflowId(invoice.id)).executeUpdate(def as unknown as UpdateDefinition<InvoiceSnapshot, [unknown]>, { args: args as unknown as [unknown] });
+    await send(invoiceClient(deps.temporal, invoice.id));
     return null;
   } catch (err) {
     const mapped = fromWorkflowError(err);

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import { and, eq, gte, max } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
 import { fitsAmountColumn, invoiceTotal, lineTotal, MAX_AMOUNT_CENTS } from '../../domain/amounts';
@@ -22,18 +21,8 @@ import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
 import { invoiceLineOrder, invoiceLineRows } from '../../services/invoice-lines';
 import { withFreshPaymentReference } from '../../services/payment-references';
-import {
-  createPaymentPlan,
-  creditAndRetractInvoice,
-  creditInvoice,
-  holdInvoice,
-  promiseToPay,
-  invoiceWorkflowId,
-  registerPayment,
-  resumeInvoice,
-  retractInvoice,
-  type InvoiceSnapshot,
-} from '../../workflows/invoice.messages';
+import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
+import type { InvoiceSnapshot } from '../../workflows/invoice.messages';
 import { principalOf, requireRole } from '../auth';
 import { debtorPhoneE164 } from '../debtor-phone';
 import { AppError, conflict, fromWorkflowError, parse, unprocessable } from '../errors';
@@ -57,19 +46,10 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
   }
 
   /** Operations on a transmitted invoice go through its workflow, which validates and persists them. */
-  async function updateWorkflow<Args extends unknown[]>(
-    invoice: InvoiceRow,
-    def: UpdateDefinition<InvoiceSnapshot, Args>,
-    args: Args,
-    updateId?: string,
-  ): Promise<InvoiceSnapshot> {
+  async function updateWorkflow(invoice: InvoiceRow, send: (client: InvoiceClient) => Promise<InvoiceSnapshot>): Promise<InvoiceSnapshot> {
     if (isFinalStatus(invoice.status)) throw conflict('invoice_closed', `The invoice is ${invoice.status}`);
     try {
-      const handle = temporal.workflow.getHandle(invoiceWorkflowId(invoice.id));
-      return await handle.executeUpdate(def as unknown as UpdateDefinition<InvoiceSnapshot, [unknown, ...unknown[]]>, {
-        args: args as unknown as [unknown, ...unknown[]],
-        ...(updateId ? { updateId } : {}),
-      });
+      return await send(invoiceClient(temporal, invoice.id));
     } catch (err) {
       const mapped = fromWorkflowError(err);
       if (invoice.status === 'draft' && mapped === err) throw conflict('invoice_not_transmitted', 'The invoice has not been transmitted yet');
@@ -183,7 +163,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const body = parse(creditSchema, req.body);
     requireTransmitted(inv);
     const creditId = newId('crd');
-    await updateWorkflow(inv, creditInvoice, [{ amountCents: body.amount_cents, reason: body.reason, creditId }], creditId);
+    await updateWorkflow(inv, (c) => c.credit({ amountCents: body.amount_cents, reason: body.reason, creditId }, creditId));
     const fresh = await reload(inv.id);
     res.status(201).json({ id: creditId, invoice_id: inv.id, amount_cents: body.amount_cents, reason: body.reason ?? null, invoice: invoiceResource(fresh) });
   });
@@ -198,7 +178,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
         await appendEvents(tx, [{ type: 'invoice.retracted', partnerId: inv.partnerId, companyId: inv.companyId, invoiceId: inv.id, data: { invoice_id: inv.id, status: 'retracted', reason: body.reason ?? null } }]);
       });
     } else {
-      await updateWorkflow(inv, retractInvoice, [{ reason: body.reason }]);
+      await updateWorkflow(inv, (c) => c.retract({ reason: body.reason }));
     }
     res.json(invoiceResource(await reload(inv.id)));
   });
@@ -208,7 +188,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const body = parse(reasonSchema, req.body ?? {});
     requireTransmitted(inv);
     const creditId = newId('crd');
-    await updateWorkflow(inv, creditAndRetractInvoice, [{ reason: body.reason, creditId, amountCents: 0 }], creditId);
+    await updateWorkflow(inv, (c) => c.creditAndRetract({ reason: body.reason, creditId, amountCents: 0 }, creditId));
     res.json(invoiceResource(await reload(inv.id)));
   });
 
@@ -216,11 +196,8 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
     const body = parse(paymentSchema, req.body);
     requireTransmitted(inv);
-    await updateWorkflow(
-      inv,
-      registerPayment,
-      [{ amountCents: body.amount_cents, externalId: body.external_id, paidAt: body.paid_at, source: 'partner' }],
-      `payment-${body.external_id}`,
+    await updateWorkflow(inv, (c) =>
+      c.registerPayment({ amountCents: body.amount_cents, externalId: body.external_id, paidAt: body.paid_at, source: 'partner' }, `payment-${body.external_id}`),
     );
     const [entry] = await db
       .select()
@@ -252,7 +229,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
     const body = parse(promiseToPaySchema, req.body);
     requireTransmitted(inv);
-    await updateWorkflow(inv, promiseToPay, [{ date: body.date, source: 'partner' }]);
+    await updateWorkflow(inv, (c) => c.promiseToPay({ date: body.date, source: 'partner' }));
     res.json(invoiceResource(await reload(inv.id)));
   });
 
@@ -260,7 +237,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
     const body = parse(paymentPlanSchema, req.body);
     requireTransmitted(inv);
-    await updateWorkflow(inv, createPaymentPlan, [{ installmentCount: body.installment_count, firstDueDate: body.first_due_date, intervalDays: body.interval_days, source: 'partner' }]);
+    await updateWorkflow(inv, (c) => c.createPaymentPlan({ installmentCount: body.installment_count, firstDueDate: body.first_due_date, intervalDays: body.interval_days, source: 'partner' }));
     res.json(invoiceResource(await reload(inv.id)));
   });
 
@@ -268,14 +245,14 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
     const body = parse(reasonSchema, req.body ?? {});
     requireTransmitted(inv);
-    await updateWorkflow(inv, holdInvoice, [{ reason: body.reason }]);
+    await updateWorkflow(inv, (c) => c.hold({ reason: body.reason }));
     res.json(invoiceResource(await reload(inv.id)));
   });
 
   r.post('/invoices/:id/resume', async (req, res) => {
     const inv = await visibleInvoice(db, principalOf(req), String(req.params.id));
     requireTransmitted(inv);
-    await updateWorkflow(inv, resumeInvoice, []);
+    await updateWorkflow(inv, (c) => c.resume());
     res.json(invoiceResource(await reload(inv.id)));
   });
 

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../../db/client';
 import { bankStatements, bankTransactions, invoices } from '../../db/schema';
 import { amountDue } from '../../domain/amounts';
@@ -13,7 +12,7 @@ import { payerIsDebtor, referenceTokens } from '../../domain/statements/matching
 import { normalisePaymentReference, paymentReferencesIn } from '../../domain/payment-reference';
 import { parseMt940 } from '../../domain/statements/mt940-parser';
 import { newId } from '../../services/ids';
-import { invoiceWorkflowId, registerPayment } from '../../workflows/invoice.messages';
+import { invoiceClient, invoiceRefusal } from '../../workflows/invoice.client';
 import { AppError, conflict, notFound } from '../errors';
 
 export type BankStatementRow = typeof bankStatements.$inferSelect;
@@ -226,14 +225,14 @@ async function payInvoice(deps: ReconciliationDeps, invoice: InvoiceRow, line: B
   if (invoice.amountPaidCents + line.amountCents > INVOICE_COLUMN_MAX_CENTS) return 'the payment is larger than an invoice can record';
   const externalId = bankPaymentExternalId(line);
   try {
-    await deps.temporal.workflow.getHandle(invoiceWorkflowId(invoice.id)).executeUpdate(registerPayment, {
-      args: [{ amountCents: line.amountCents, externalId, paidAt: `${line.valueDate}T12:00:00.000Z`, source: 'bank' }],
-      updateId: `payment-${externalId}`,
-    });
+    await invoiceClient(deps.temporal, invoice.id).registerPayment(
+      { amountCents: line.amountCents, externalId, paidAt: `${line.valueDate}T12:00:00.000Z`, source: 'bank' },
+      `payment-${externalId}`,
+    );
     return null;
   } catch (err) {
-    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-    if (cause instanceof ApplicationFailure) return cause.message;
+    const refusal = invoiceRefusal(err);
+    if (refusal) return refusal.message;
     if (err instanceof WorkflowNotFoundError) return 'the invoice collection has ended';
     throw err;
   }

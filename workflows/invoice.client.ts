@@ -1,0 +1,96 @@
+import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { amountDue } from '../domain/amounts';
+import { AmountDueCents, CompanyId, DunningLevel, InvoiceStatus, PartnerId } from '../temporal/search-attributes';
+import type { invoiceWorkflow } from './invoice.workflow';
+import {
+  closeByCollection,
+  createPaymentPlan,
+  creditAndRetractInvoice,
+  creditInvoice,
+  holdInvoice,
+  InvoiceFailure,
+  invoiceWorkflowId,
+  promiseToPay,
+  registerPayment,
+  resumeInvoice,
+  retractInvoice,
+  reversePayment,
+  type CollectionOutcomeRequest,
+  type CreditRequest,
+  type HoldRequest,
+  type InvoiceSnapshot,
+  type InvoiceWorkflowInput,
+  type PaymentPlanRequest,
+  type PaymentRequest,
+  type PromiseToPayRequest,
+  type RetractRequest,
+  type ReversePaymentRequest,
+} from './invoice.messages';
+
+/**
+ * The one way the service talks to a running invoice workflow: one method per update, each typed by
+ * its definition in `invoice.messages.ts`. Client code only: the workflow bundle never imports it.
+ * `updateId` makes a resent request apply once (the callers derive it from a business key).
+ */
+export function invoiceClient(temporal: Client, invoiceId: string) {
+  const handle: WorkflowHandle = temporal.workflow.getHandle(invoiceWorkflowId(invoiceId));
+  const id = (updateId: string | undefined) => (updateId ? { updateId } : {});
+  return {
+    /** For describing the run or awaiting its end; updates go through the methods below. */
+    handle,
+    registerPayment: (request: PaymentRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(registerPayment, { args: [request], ...id(updateId) }),
+    credit: (request: CreditRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(creditInvoice, { args: [request], ...id(updateId) }),
+    retract: (request: RetractRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(retractInvoice, { args: [request], ...id(updateId) }),
+    creditAndRetract: (request: CreditRequest & RetractRequest, updateId?: string): Promise<InvoiceSnapshot> =>
+      handle.executeUpdate(creditAndRetractInvoice, { args: [request], ...id(updateId) }),
+    hold: (request: HoldRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(holdInvoice, { args: [request], ...id(updateId) }),
+    resume: (updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(resumeInvoice, { args: [], ...id(updateId) }),
+    promiseToPay: (request: PromiseToPayRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(promiseToPay, { args: [request], ...id(updateId) }),
+    createPaymentPlan: (request: PaymentPlanRequest, updateId?: string): Promise<InvoiceSnapshot> =>
+      handle.executeUpdate(createPaymentPlan, { args: [request], ...id(updateId) }),
+    reversePayment: (request: ReversePaymentRequest, updateId?: string): Promise<InvoiceSnapshot> =>
+      handle.executeUpdate(reversePayment, { args: [request], ...id(updateId) }),
+    closeByCollection: (request: CollectionOutcomeRequest, updateId?: string): Promise<InvoiceSnapshot> =>
+      handle.executeUpdate(closeByCollection, { args: [request], ...id(updateId) }),
+  };
+}
+
+export type InvoiceClient = ReturnType<typeof invoiceClient>;
+
+/** The business refusal (an `InvoiceFailure` type and its message) behind a failed update, if that is what it was. */
+export function invoiceRefusal(err: unknown): ApplicationFailure | undefined {
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
+  return cause instanceof ApplicationFailure ? cause : undefined;
+}
+
+/** The workflow refused because the invoice is closed (paid, retracted…) while its run finishes. */
+export function refusedAsClosed(err: unknown): boolean {
+  return invoiceRefusal(err)?.type === InvoiceFailure.closed;
+}
+
+/**
+ * The one place an invoice workflow is started: its id is `invoice-<id>`, and its search attributes
+ * tell the state the run starts in. A first start (transmission) is refused when the id ran before,
+ * so a retried page never starts an invoice twice (WorkflowExecutionAlreadyStartedError); a reopen
+ * (`input.reopen`, a chargeback on a paid invoice) starts a new run of the ended id, or joins one
+ * that already runs.
+ */
+export async function startInvoiceWorkflow(temporal: Client, taskQueue: string, input: InvoiceWorkflowInput): Promise<void> {
+  const state = input.resume?.state;
+  await temporal.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', {
+    workflowId: invoiceWorkflowId(input.invoiceId),
+    taskQueue,
+    args: [input],
+    ...(input.reopen
+      ? { workflowIdReusePolicy: 'ALLOW_DUPLICATE', workflowIdConflictPolicy: 'USE_EXISTING' }
+      : { workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'FAIL' }),
+    typedSearchAttributes: [
+      { key: CompanyId, value: input.companyId },
+      { key: PartnerId, value: input.partnerId },
+      { key: InvoiceStatus, value: state?.status ?? 'open' },
+      { key: AmountDueCents, value: state ? amountDue(state) : input.amountTotalCents },
+      { key: DunningLevel, value: state?.dunningLevel ?? 0 },
+    ],
+  });
+}
