@@ -2,7 +2,6 @@ import { and, asc, count, eq, inArray, isNull, lt, lte, or } from 'drizzle-orm';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/client';
 import { companies, imports, invoiceLines, invoices, pullSources, pullStagedInvoices } from '../db/schema';
-import { invoiceTotal } from '../domain/amounts';
 import { pulledInvoiceSchema, pullPageSchema, type PulledInvoice } from '../domain/pull-integration';
 import { importedCount, pullLimits, type FieldIssue, type PullRunResult, type SkippedPullRecord, type TransmitSkipReason } from '../domain/pull-run';
 import { ImportTransmissionRefused, transmitImport } from '../services/import-transmission';
@@ -10,7 +9,7 @@ import { newId } from '../services/ids';
 import { invoiceLineOrder, invoiceLineRows } from '../services/invoice-lines';
 import type { OutboundGuard } from '../outbound/guard';
 import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
-import { newPaymentReference } from '../services/payment-references';
+import { insertDraftInvoices, prepareDraftInvoice, type DraftInvoiceCompany, type PreparedDraftInvoice } from '../services/invoices';
 import { secretBoxFor } from '../services/secret-box';
 import { outboundGuardOf, type ActivityDeps } from './deps';
 
@@ -70,11 +69,20 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
       if (!envelope.success) {
         throw badResponse(`the response does not have the documented shape: ${issuesText(envelope.error.issues)}`);
       }
+      const [company] = await db.select().from(companies).where(eq(companies.id, source.companyId));
+      if (!company) throw new Error(`company ${source.companyId} not found`);
       const staged: Array<typeof pullStagedInvoices.$inferInsert> = [];
       const invalid: SkippedPullRecord[] = [];
       let invalidCount = 0;
       envelope.data.invoices.forEach((raw, position) => {
         const parsed = pulledInvoiceSchema.safeParse(raw);
+        // The checks every draft invoice passes (a phone that is no number), beyond the record's shape.
+        const problems = parsed.success ? draftInvoiceProblemsOf(company, parsed.data) : [];
+        if (parsed.success && problems.length > 0) {
+          invalidCount++;
+          if (invalid.length < MAX_REPORTED_PER_PAGE) invalid.push({ page: input.page, index: position, externalId: parsed.data.external_id, errors: problems });
+          return;
+        }
         if (parsed.success) {
           staged.push({ runKey: input.runKey, companyId: input.companyId, page: input.page, position, externalId: parsed.data.external_id, record: parsed.data });
           return;
@@ -120,7 +128,7 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
         if (!company) throw new Error(`company ${source.companyId} not found`);
 
         // First occurrence of an external id wins; repeats are reported.
-        const records: PulledInvoice[] = [];
+        const records: Array<{ page: number; index: number; record: PulledInvoice }> = [];
         const duplicates: SkippedPullRecord[] = [];
         const seen = new Set<string>();
         for (const row of staged) {
@@ -134,7 +142,7 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
             continue;
           }
           seen.add(row.externalId);
-          records.push(row.record);
+          records.push({ page: row.page, index: row.position, record: row.record });
         }
 
         const known = await knownInvoices(tx, company.id, [...seen]);
@@ -142,11 +150,16 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
           ? (await tx.select().from(imports).where(and(eq(imports.id, source.draftImportId), eq(imports.status, 'draft'))))[0]
           : undefined;
         const counts = { created: 0, updated: 0, unchanged: 0, skippedTransmitted: 0 };
-        const newInvoices: Array<typeof invoices.$inferInsert> = [];
-        const newLines: Array<typeof invoiceLines.$inferInsert> = [];
+        const drafts: PreparedDraftInvoice[] = [];
 
-        for (const record of records) {
-          const fields = invoiceFields(record, company.currency);
+        for (const { page, index, record } of records) {
+          const prepared = prepareDraftInvoice(company, record);
+          if (!prepared.ok) {
+            // Checked when staged; only a company whose country changed since could get here.
+            duplicates.push({ page, index, externalId: record.external_id, errors: prepared.problems.map((p) => ({ path: p.path, message: p.message })) });
+            continue;
+          }
+          const fields = invoiceFields(record, prepared.draft);
           const existing = known.get(record.external_id);
           if (existing) {
             if (existing.invoice.status !== 'draft' || existing.importStatus !== 'draft') {
@@ -168,13 +181,10 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
               .returning();
             await tx.update(pullSources).set({ draftImportId: draftImport!.id }).where(eq(pullSources.companyId, company.id));
           }
-          const id = newId('inv');
-          newInvoices.push({ id, partnerId: company.partnerId, companyId: company.id, importId: draftImport!.id, externalId: record.external_id, paymentReference: newPaymentReference(), ...fields.invoice });
-          newLines.push(...invoiceLineRows(id, record.invoice_lines));
+          drafts.push(prepared.draft);
           counts.created++;
         }
-        for (let i = 0; i < newInvoices.length; i += QUERY_CHUNK) await tx.insert(invoices).values(newInvoices.slice(i, i + QUERY_CHUNK));
-        for (let i = 0; i < newLines.length; i += QUERY_CHUNK) await tx.insert(invoiceLines).values(newLines.slice(i, i + QUERY_CHUNK));
+        if (drafts.length > 0) await insertDraftInvoices(tx, draftImport!.id, drafts);
 
         const [{ n } = { n: 0 }] = draftImport
           ? await tx.select({ n: count() }).from(invoices).where(eq(invoices.importId, draftImport.id))
@@ -255,20 +265,27 @@ async function knownInvoices(tx: Tx, companyId: string, externalIds: string[]): 
   return out;
 }
 
-function invoiceFields(record: PulledInvoice, companyCurrency: string) {
+/** What a pulled record sets on a draft invoice, as a new draft would store it (debtor normalised). */
+function invoiceFields(record: PulledInvoice, draft: PreparedDraftInvoice) {
   const lines: LineFields[] = record.invoice_lines.map((l) => ({ description: l.description, amountCents: l.amount_cents, quantity: l.quantity, vatRate: l.vat_rate }));
+  const d = draft.invoice;
   return {
     invoice: {
-      invoiceNumber: record.invoice_number,
-      issueDate: record.issue_date,
-      dueDate: record.due_date,
-      currency: record.currency ?? companyCurrency,
-      reference: record.reference ?? null,
-      debtor: record.debtor,
-      amountTotalCents: invoiceTotal(lines),
+      invoiceNumber: d.invoiceNumber,
+      issueDate: d.issueDate,
+      dueDate: d.dueDate,
+      currency: d.currency,
+      reference: d.reference ?? null,
+      debtor: d.debtor,
+      amountTotalCents: d.amountTotalCents,
     },
     lines,
   };
+}
+
+function draftInvoiceProblemsOf(company: DraftInvoiceCompany, record: PulledInvoice): FieldIssue[] {
+  const prepared = prepareDraftInvoice(company, record);
+  return prepared.ok ? [] : prepared.problems.map((p) => ({ path: p.path, message: p.message }));
 }
 
 function sameInvoice(existing: KnownInvoice, fields: ReturnType<typeof invoiceFields>): boolean {

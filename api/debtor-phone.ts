@@ -1,4 +1,4 @@
-import { normalizePhoneNumber } from '../domain/phone';
+import { invalidPhoneMessage, normalizePhoneNumber } from '../domain/phone';
 import { AppError } from './errors';
 
 /**
@@ -9,6 +9,6 @@ import { AppError } from './errors';
 export function debtorPhoneE164(phone: string, country: string | undefined, path: string): string {
   const e164 = normalizePhoneNumber(phone, country);
   if (e164) return e164;
-  const message = `must be a valid phone number${country ? ` (international, or national for ${country})` : ' in international format'}`;
+  const message = invalidPhoneMessage(country);
   throw new AppError(400, 'validation_failed', `The request body is invalid: ${path}: ${message}`, [{ path, message }]);
 }

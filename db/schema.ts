@@ -621,7 +621,7 @@ export const sftpCredentials = pgTable(
 );
 
 // ---------------------------------------------------------------------------------------------
-// JSON batch files (files/, activities/batch-file.ts): one row per file picked up from a
+// JSON batch files (files/, activities/batch-file/): one row per file picked up from a
 // partner's drop folder or SFTP inbox, unique by (partner, SHA-256 of its bytes) so the same
 // bytes are processed once. `batch_file_records` holds every accepted record under its
 // (company, record id): a record id used again, in this file or a later one, is a duplicate.

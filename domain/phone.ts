@@ -14,3 +14,8 @@ export function normalizePhoneNumber(raw: string, country?: string | null): stri
   const parsed = parsePhoneNumberFromString(raw.trim(), { ...(defaultCountry ? { defaultCountry } : {}), extract: false });
   return parsed?.isValid() ? parsed.number : null;
 }
+
+/** Why a debtor's phone was refused, in the same words on every intake path (API, batch file, pull). */
+export function invalidPhoneMessage(country: string | null | undefined): string {
+  return `must be a valid phone number${country ? ` (international, or national for ${country})` : ' in international format'}`;
+}

@@ -10,7 +10,7 @@ const BODY_LENGTH = 12;
  * it fits the 16-character reference of an MT940 `:61:` line whole. Random rather than counted, so a
  * reference tells nothing about other invoices; the unique index on `invoices.payment_reference`
  * refuses a repeat and the writer retries with another (`withFreshPaymentReference`; batch and pull
- * activities by their own retry). References backfilled for invoices made before references
+ * activities by their own retry). Draft invoices draw theirs in `services/invoices.ts`. References backfilled for invoices made before references
  * existed start with `U`, which is not in this alphabet, so never equal one of these.
  */
 export function newPaymentReference(): string {
@@ -28,11 +28,11 @@ export function isPaymentReferenceConflict(err: unknown): boolean {
   return false;
 }
 
-/** Runs `write` with a new payment reference, again with another one if the first was taken. */
-export async function withFreshPaymentReference<T>(write: (paymentReference: string) => Promise<T>): Promise<T> {
+/** Runs `write` (which draws a new payment reference each call) again when the reference it drew was taken. */
+export async function withFreshPaymentReference<T>(write: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await write(newPaymentReference());
+      return await write();
     } catch (err) {
       if (attempt >= 3 || !isPaymentReferenceConflict(err)) throw err;
     }

@@ -3,7 +3,7 @@ import { and, eq, gte, max } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../../db/client';
 import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
-import { fitsAmountColumn, invoiceTotal, lineTotal, MAX_AMOUNT_CENTS } from '../../domain/amounts';
+import { fitsAmountColumn, lineTotal, MAX_AMOUNT_CENTS } from '../../domain/amounts';
 import { isFinalStatus } from '../../domain/invoice-status';
 import {
   creditSchema,
@@ -20,6 +20,7 @@ import { appendEvents } from '../../services/events';
 import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
 import { invoiceLineOrder, invoiceLineRows } from '../../services/invoice-lines';
+import { createDraftInvoices, DraftInvoiceRefused, type DraftInvoiceProblem } from '../../services/invoices';
 import { withFreshPaymentReference } from '../../services/payment-references';
 import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
 import type { InvoiceSnapshot } from '../../workflows/invoice.messages';
@@ -57,6 +58,18 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     }
   }
 
+  /** The answer to a refused invoice, as the API gave it before the check moved to the service. */
+  function draftInvoiceError(problem: DraftInvoiceProblem): AppError {
+    switch (problem.code) {
+      case 'invoice_total_not_positive':
+        return unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
+      case 'due_date_before_issue_date':
+        return unprocessable('due_date_before_issue_date', 'due_date is before issue_date');
+      case 'invalid_phone':
+        return new AppError(400, 'validation_failed', `The request body is invalid: ${problem.path}: ${problem.message}`, [{ path: problem.path, message: problem.message }]);
+    }
+  }
+
   function requireTransmitted(invoice: InvoiceRow): void {
     if (invoice.status === 'draft') throw conflict('invoice_not_transmitted', 'The invoice has not been transmitted yet');
   }
@@ -65,42 +78,13 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
     const body = parse(invoiceCreateSchema, req.body);
     const imp = await visibleImport(db, principalOf(req), body.import_id);
     if (imp.status !== 'draft') throw conflict('import_not_draft', 'Invoices can only be added to a draft import');
-    const lines = body.invoice_lines.map((l) => ({ amountCents: l.amount_cents, quantity: l.quantity }));
-    const total = invoiceTotal(lines);
-    if (total <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
-    if (body.due_date < body.issue_date) throw unprocessable('due_date_before_issue_date', 'due_date is before issue_date');
-    const [{ currency, country } = { currency: 'EUR', country: undefined }] = await db.select({ currency: companies.currency, country: companies.country }).from(companies).where(eq(companies.id, imp.companyId));
-    const debtor = body.debtor.phone === undefined ? body.debtor : { ...body.debtor, phone: debtorPhoneE164(body.debtor.phone, body.debtor.address?.country ?? country, 'debtor.phone') };
-    const id = newId('inv');
-    const row = await withFreshPaymentReference((paymentReference) => db.transaction(async (tx) => {
-      const [inv] = await tx
-        .insert(invoices)
-        .values({
-          id,
-          partnerId: imp.partnerId,
-          companyId: imp.companyId,
-          importId: imp.id,
-          invoiceNumber: body.invoice_number,
-          externalId: body.external_id ?? null,
-          issueDate: body.issue_date,
-          dueDate: body.due_date,
-          currency: body.currency ?? currency,
-          reference: body.reference ?? null,
-          paymentReference,
-          debtor,
-          amountTotalCents: total,
-        })
-        .returning();
-      const lines = await tx
-        .insert(invoiceLines)
-        .values(
-          invoiceLineRows(id, body.invoice_lines),
-        )
-        .returning();
-      return { inv: inv!, lines };
-    }));
-    // The inserted rows, ordered as a read would order them: no second round trip.
-    res.status(201).json(invoiceResource(row.inv, [...row.lines].sort((a, b) => a.position - b.position)));
+    const [company] = await db.select().from(companies).where(eq(companies.id, imp.companyId));
+    const created = await withFreshPaymentReference(() => db.transaction((tx) => createDraftInvoices(tx, company!, imp.id, [body]))).catch((err: unknown) => {
+      throw err instanceof DraftInvoiceRefused ? draftInvoiceError(err.problems[0]!) : err;
+    });
+    const row = { inv: created[0]!.invoice, lines: created[0]!.lines };
+    // The inserted rows, lines ordered as a read would order them: no second round trip.
+    res.status(201).json(invoiceResource(row.inv, row.lines));
   });
 
   r.get('/invoices', async (req, res) => {
