@@ -3,7 +3,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client';
 import { findPrincipal, type Principal, type Role } from '../services/api-keys';
-import { AppError, forbidden } from './errors';
+import { AppError } from './errors';
+import { forbidden } from '../domain/errors';
 
 declare module 'express-serve-static-core' {
   interface Request {

@@ -1,5 +1,5 @@
 import { invalidPhoneMessage, normalizePhoneNumber } from '../domain/phone';
-import { AppError } from './errors';
+import { invalidField } from '../domain/errors';
 
 /**
  * A debtor's phone as stored and texted: E.164, read in the debtor's country (the company's when
@@ -10,5 +10,5 @@ export function debtorPhoneE164(phone: string, country: string | undefined, path
   const e164 = normalizePhoneNumber(phone, country);
   if (e164) return e164;
   const message = invalidPhoneMessage(country);
-  throw new AppError(400, 'validation_failed', `The request body is invalid: ${path}: ${message}`, [{ path, message }]);
+  throw invalidField(path, message);
 }

@@ -6,13 +6,15 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { InvoiceFailure } from '../workflows/invoice.messages';
 import { redactUrl } from '../observability/log-redaction';
+import { conflict, DomainError, invalidFields, type ErrorDetail, type ErrorKind } from '../domain/errors';
 
-export interface ErrorDetail {
-  path: string;
-  message: string;
-}
+export type { ErrorDetail };
 
-/** An error the API answers with the contract's body `{ error: { code, message, details } }`. */
+/**
+ * An error of the HTTP layer itself (authentication, body size and type, rate limit): the API
+ * answers it with the contract's body `{ error: { code, message, details } }`. A use case refuses
+ * with a `DomainError` instead; `statusOf` maps its kind.
+ */
 export class AppError extends Error {
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503,
@@ -24,12 +26,15 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
-export const conflict = (code: string, message: string) => new AppError(409, code, message);
-export const unprocessable = (code: string, message: string) => new AppError(422, code, message);
-export const forbidden = (message = 'your role may not do this') => new AppError(403, 'forbidden', message);
-/** A partner-configured URL that would reach a loopback, private, link-local or otherwise non-public address. */
-export const urlNotAllowed = (path: string, message: string) => new AppError(400, 'url_not_allowed', `${path} ${message}`, [{ path, message }]);
+/** The one place a domain error's kind becomes an HTTP status. */
+export const statusOf: Record<ErrorKind, AppError['status']> = {
+  invalid: 400,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  unavailable: 503,
+};
 
 /** Validates with a zod schema; a failure is a 400 naming each field's path. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' = 'body'): z.infer<S> {
@@ -39,27 +44,27 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'bo
     path: i.path.length ? i.path.map(String).join('.') : where,
     message: i.message,
   }));
-  throw new AppError(400, 'validation_failed', `The request ${where} is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+  throw invalidFields(details, where);
 }
 
-const failureStatus: Record<string, { status: 409 | 422; }> = {
-  [InvoiceFailure.closed]: { status: 409 },
-  [InvoiceFailure.alreadyOnHold]: { status: 409 },
-  [InvoiceFailure.notOnHold]: { status: 409 },
-  [InvoiceFailure.duplicatePayment]: { status: 409 },
-  [InvoiceFailure.creditExceedsDue]: { status: 422 },
-  [InvoiceFailure.arrangementInPlace]: { status: 409 },
-  [InvoiceFailure.notAllowedByPolicy]: { status: 422 },
-  [InvoiceFailure.amountOutOfRange]: { status: 422 },
+const failureKind: Record<string, 'conflict' | 'unprocessable'> = {
+  [InvoiceFailure.closed]: 'conflict',
+  [InvoiceFailure.alreadyOnHold]: 'conflict',
+  [InvoiceFailure.notOnHold]: 'conflict',
+  [InvoiceFailure.duplicatePayment]: 'conflict',
+  [InvoiceFailure.creditExceedsDue]: 'unprocessable',
+  [InvoiceFailure.arrangementInPlace]: 'conflict',
+  [InvoiceFailure.notAllowedByPolicy]: 'unprocessable',
+  [InvoiceFailure.amountOutOfRange]: 'unprocessable',
 };
 
 /** Turns a rejected workflow update into the contract's error. */
 export function fromWorkflowError(err: unknown): unknown {
   const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.type && failureStatus[cause.type]) {
-    return new AppError(failureStatus[cause.type]!.status, cause.type, cause.message);
+  if (cause instanceof ApplicationFailure && cause.type && failureKind[cause.type]) {
+    return new DomainError(failureKind[cause.type]!, cause.type, cause.message);
   }
-  if (err instanceof WorkflowNotFoundError) return new AppError(409, InvoiceFailure.closed, 'invoice collection has ended');
+  if (err instanceof WorkflowNotFoundError) return conflict(InvoiceFailure.closed, 'invoice collection has ended');
   return err;
 }
 
@@ -118,17 +123,17 @@ export const notFoundRoute: RequestHandler = (req) => {
 
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let e: unknown = err;
+    let e: unknown = err instanceof DomainError ? new AppError(statusOf[err.kind], err.code, err.message, err.details) : err;
     const status = (err as { status?: number; type?: string }).status;
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') e = new AppError(400, 'malformed_json', 'The request body is not valid JSON');
     else if (type === 'entity.too.large') e = new AppError(413, 'payload_too_large', 'The request body is too large');
     else if (type === 'charset.unsupported' || type === 'encoding.unsupported') e = new AppError(415, 'unsupported_encoding', 'Unsupported body encoding');
-    else if (!(err instanceof AppError) && typeof status === 'number' && status >= 400 && status < 500) {
+    else if (!(e instanceof AppError) && typeof status === 'number' && status >= 400 && status < 500) {
       e = new AppError(400, 'bad_request', (err as Error).message);
-    } else if (!(err instanceof AppError) && isUnstorableText(err)) {
+    } else if (!(e instanceof AppError) && isUnstorableText(err)) {
       e = new AppError(400, 'invalid_text', 'The request contains characters that cannot be stored (e.g. a NUL character)');
-    } else if (!(err instanceof AppError) && (isDatabaseUnavailable(err) || isTemporalUnavailable(err))) {
+    } else if (!(e instanceof AppError) && (isDatabaseUnavailable(err) || isTemporalUnavailable(err))) {
       logger.warn({ err, path: redactUrl(req.path) }, 'database or Temporal unavailable');
       res.set('Retry-After', '5');
       e = new AppError(503, 'service_unavailable', 'The service is temporarily unavailable; try again shortly');

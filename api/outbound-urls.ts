@@ -1,5 +1,5 @@
 import { checkUrl, type OutboundGuard } from '../outbound/guard';
-import { urlNotAllowed } from './errors';
+import { urlNotAllowed } from '../domain/errors';
 
 /**
  * The registration check of a partner-configured URL (webhook endpoint, `http` collector, pull

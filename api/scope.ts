@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { companies, imports, invoiceLines, invoices } from '../db/schema';
 import { invoiceLineOrder } from '../services/invoice-lines';
 import type { Principal } from '../services/api-keys';
-import { notFound } from './errors';
+import { notFound } from '../domain/errors';
 
 /** Tenancy: a partner sees only what is under its own companies; anything else is "not found". */
 export function canSee(principal: Principal, partnerId: string): boolean {

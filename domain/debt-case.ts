@@ -32,15 +32,16 @@ export const DebtCaseFailure = {
 } as const;
 export type DebtCaseFailureType = (typeof DebtCaseFailure)[keyof typeof DebtCaseFailure];
 
-export const debtCaseFailureStatus: Record<DebtCaseFailureType, 409 | 422> = {
-  debt_case_closed: 409,
-  debt_case_not_preparing: 409,
-  debt_case_not_reviewing: 409,
-  debt_case_not_processing: 409,
-  debt_case_handed_off: 409,
-  collected_amount_exceeds_outstanding: 422,
-  collected_amount_duplicate: 409,
-  close_reason_mismatch: 422,
+/** What kind of refusal each failure is (api/errors.ts maps the kind to a status). */
+export const debtCaseFailureKind: Record<DebtCaseFailureType, 'conflict' | 'unprocessable'> = {
+  debt_case_closed: 'conflict',
+  debt_case_not_preparing: 'conflict',
+  debt_case_not_reviewing: 'conflict',
+  debt_case_not_processing: 'conflict',
+  debt_case_handed_off: 'conflict',
+  collected_amount_exceeds_outstanding: 'unprocessable',
+  collected_amount_duplicate: 'conflict',
+  close_reason_mismatch: 'unprocessable',
 };
 
 export interface DebtCaseProblem {

@@ -2,20 +2,21 @@ import { and, count, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Db } from '../db/client';
+import { DomainError } from '../domain/errors';
 import { companies, imports, invoices } from '../db/schema';
 import { importTransmissionWorkflowId } from '../workflows/import-transmission.messages';
 import type { importTransmissionWorkflow } from '../workflows/import-transmission.workflow';
 
 type ImportRow = typeof imports.$inferSelect;
 
-/** Why an import cannot be transmitted; the API answers `status` with `code`. */
-export class ImportTransmissionRefused extends Error {
+/** Why an import cannot be transmitted (`code`); the API answers it by its kind. */
+export class ImportTransmissionRefused extends DomainError {
   constructor(
-    readonly status: 409 | 422,
-    readonly code: 'import_already_transmitted' | 'company_not_verified' | 'import_empty',
+    kind: 'conflict' | 'unprocessable',
+    override readonly code: 'import_already_transmitted' | 'company_not_verified' | 'import_empty',
     message: string,
   ) {
-    super(message);
+    super(kind, code, message);
   }
 }
 
@@ -28,14 +29,14 @@ export class ImportTransmissionRefused extends Error {
 export async function transmitImport(db: Db, temporal: Client, taskQueue: string, importId: string): Promise<ImportRow> {
   const [imp] = await db.select().from(imports).where(eq(imports.id, importId));
   if (!imp) throw new Error(`import ${importId} not found`);
-  if (imp.status === 'transmitted') throw new ImportTransmissionRefused(409, 'import_already_transmitted', 'This import has already been transmitted');
+  if (imp.status === 'transmitted') throw new ImportTransmissionRefused('conflict', 'import_already_transmitted', 'This import has already been transmitted');
   const [company] = await db.select({ status: companies.status }).from(companies).where(eq(companies.id, imp.companyId));
   if (company?.status !== 'verified') {
-    throw new ImportTransmissionRefused(409, 'company_not_verified', 'The company must be verified before anything is transmitted');
+    throw new ImportTransmissionRefused('conflict', 'company_not_verified', 'The company must be verified before anything is transmitted');
   }
   // Only drafts are transmitted: an import whose invoices were all retracted has nothing to send.
   const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(invoices).where(and(eq(invoices.importId, imp.id), eq(invoices.status, 'draft')));
-  if (Number(n) === 0) throw new ImportTransmissionRefused(422, 'import_empty', 'The import has no draft invoices to transmit');
+  if (Number(n) === 0) throw new ImportTransmissionRefused('unprocessable', 'import_empty', 'The import has no draft invoices to transmit');
   await db.update(imports).set({ status: 'transmitting', updatedAt: new Date() }).where(and(eq(imports.id, imp.id), eq(imports.status, 'draft')));
   try {
     await temporal.workflow.start<typeof importTransmissionWorkflow>('importTransmissionWorkflow', {

@@ -6,7 +6,8 @@ import type { Db } from '../../db/client';
 import { payloadCodecFor } from '../../temporal/data-converter';
 import { authenticate, principalOf } from '../auth';
 import { loadSession } from '../console/session';
-import { AppError, forbidden, parse } from '../errors';
+import { AppError, parse } from '../errors';
+import { forbidden } from '../../domain/errors';
 
 export type CodecConfig = Partial<Pick<Config, 'RECOUP_PAYLOAD_KEYS' | 'RECOUP_CODEC_CORS_ORIGINS' | 'RECOUP_BOOTSTRAP_OPS_KEY'>>;
 

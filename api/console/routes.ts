@@ -17,6 +17,7 @@ import { printBatchConsoleRoutes } from './print-batches';
 import { consoleCss } from './stylesheet';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
+import { DomainError } from '../../domain/errors';
 
 export interface ConsoleRouteDeps {
   db: Db;
@@ -141,7 +142,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
     for (const id of ids) {
       const row = await findCase(db, id);
       try {
-        if (!row) throw new AppError(404, 'not_found', 'not found');
+        if (!row) throw new DomainError('not_found', 'not_found', 'not found');
         await review(req, row, 'approve', reason);
         approved += 1;
       } catch (err) {
@@ -156,7 +157,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
 
   async function renderCase(req: Request, res: Response, id: string, status: number, extra: { notice?: string; problem?: string; reason?: string } = {}) {
     const kase = await findCase(db, id);
-    if (!kase) throw new AppError(404, 'not_found', `No debt collection case ${id}`);
+    if (!kase) throw new DomainError('not_found', 'not_found', `No debt collection case ${id}`);
     const [company] = await db.select().from(companies).where(eq(companies.id, kase.companyId));
     const invoiceId = kase.invoiceId;
     const [invoice] = invoiceId ? await db.select().from(invoices).where(eq(invoices.id, invoiceId)) : [];
@@ -197,7 +198,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
     if (decision !== 'approve' && decision !== 'reject') return renderCase(req, res, id, 400, { problem: 'Choose approve or reject.', reason });
     if (!reason || reason.length > 1000) return renderCase(req, res, id, 422, { problem: 'A reason (at most 1000 characters) is required.', reason });
     const row = await findCase(db, id);
-    if (!row) throw new AppError(404, 'not_found', `No debt collection case ${id}`);
+    if (!row) throw new DomainError('not_found', 'not_found', `No debt collection case ${id}`);
     try {
       await review(req, row, decision, reason);
     } catch (err) {
@@ -218,14 +219,14 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
     const id = String(req.params.id);
     const decision = text(req.body?.decision);
     const reason = text(req.body?.reason);
-    if ((decision !== 'approve' && decision !== 'reject') || reason.length > 1000) throw new AppError(400, 'validation_failed', 'Choose approve or reject; a reason has at most 1000 characters.');
+    if ((decision !== 'approve' && decision !== 'reject') || reason.length > 1000) throw new DomainError('invalid', 'validation_failed', 'Choose approve or reject; a reason has at most 1000 characters.');
     // The same change as `POST /companies/{id}/verification`.
     const updated = await db
       .update(companies)
       .set({ status: decision === 'approve' ? 'verified' : 'rejected', verificationReason: reason || null, updatedAt: new Date() })
       .where(eq(companies.id, id))
       .returning({ id: companies.id });
-    if (!updated.length) throw new AppError(404, 'not_found', `No company ${id}`);
+    if (!updated.length) throw new DomainError('not_found', 'not_found', `No company ${id}`);
     res.redirect(303, `/console/companies?${new URLSearchParams({ done: id, decision })}`);
   });
 

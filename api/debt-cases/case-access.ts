@@ -4,11 +4,11 @@ import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { debtCollectionCaseDocuments, debtCollectionCases, debtCollectionCollectedAmounts, events } from '../../db/schema';
-import { debtCaseFailureStatus, type DebtCaseFailureType } from '../../domain/debt-case';
+import { debtCaseFailureKind, type DebtCaseFailureType } from '../../domain/debt-case';
 import type { Principal, Role } from '../../services/api-keys';
 import { startDebtCaseWorkflow, type DebtCaseRow } from '../../services/debt-cases';
 import { debtCaseClient, type DebtCaseClient } from '../../workflows/debt-case.client';
-import { AppError, conflict, forbidden, notFound } from '../errors';
+import { conflict, DomainError, forbidden, notFound } from '../../domain/errors';
 import { canSee } from '../scope';
 import type { DebtCaseParts } from './resources';
 
@@ -45,8 +45,8 @@ export async function caseParts(db: Db, row: DebtCaseRow): Promise<DebtCaseParts
 /** A refused update → the contract's error (409 wrong state, 422 impossible). */
 function fromCaseWorkflowError(err: unknown): unknown {
   const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.type && cause.type in debtCaseFailureStatus) {
-    return new AppError(debtCaseFailureStatus[cause.type as DebtCaseFailureType], cause.type, cause.message);
+  if (cause instanceof ApplicationFailure && cause.type && cause.type in debtCaseFailureKind) {
+    return new DomainError(debtCaseFailureKind[cause.type as DebtCaseFailureType], cause.type, cause.message);
   }
   return err;
 }

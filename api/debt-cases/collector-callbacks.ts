@@ -7,7 +7,8 @@ import type { Db } from '../../db/client';
 import { debtCollectionCollectedAmounts } from '../../db/schema';
 import { collectorCallbackSchema } from '../../domain/debt-case-schemas';
 import { DebtCaseFailure } from '../../domain/debt-case';
-import { AppError, notFound, parse } from '../errors';
+import { AppError, parse } from '../errors';
+import { notFound } from '../../domain/errors';
 import { caseParts, findCase, updateCase } from './case-access';
 import { debtCaseResource } from './resources';
 

@@ -17,7 +17,8 @@ import { appendDebtCaseEvents, startDebtCaseWorkflow, type DebtCaseRow } from '.
 import { newId } from '../../services/ids';
 import type { DocumentStore } from '../../storage/document-store';
 import { principalOf, requireRole } from '../auth';
-import { AppError, conflict, notFound, parse, unprocessable } from '../errors';
+import { parse } from '../errors';
+import { conflict, invalidFields, notFound, unprocessable } from '../../domain/errors';
 import { partnerListPage } from '../pagination';
 import { visibleCompany, visibleInvoice } from '../scope';
 import { caseParts, findCase, updateCase, visibleCase } from './case-access';
@@ -128,7 +129,7 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
     const parsed = debtCaseDocumentFieldsSchema.safeParse(Object.fromEntries(fields));
     const details = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'body', message: i.message }));
     if (!file) details.push({ path: 'file', message: 'a file is required' });
-    if (!parsed.success || !file) throw new AppError(400, 'validation_failed', `The request body is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+    if (!parsed.success || !file) throw invalidFields(details);
     if (row.state === 'closed') throw conflict('debt_case_closed', 'Documents cannot be added to a closed case');
     const id = newId('dcd');
     const storageKey = `debt-cases/${row.id}/${id}`;

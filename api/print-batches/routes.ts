@@ -3,7 +3,8 @@ import type { Db } from '../../db/client';
 import { pageQuerySchema } from '../../domain/schemas';
 import { getPrintBatch, listPrintBatches, markPrintBatchPosted, renderPrintBatchPdf } from '../../services/print-batches';
 import { requireRole } from '../auth';
-import { notFound, parse } from '../errors';
+import { parse } from '../errors';
+import { notFound } from '../../domain/errors';
 import { decodeCursor, page } from '../serializers';
 import { printBatchResource, printBatchSummaryResource } from './resources';
 

@@ -6,7 +6,8 @@ import type { Db } from '../../db/client';
 import { batchFiles } from '../../db/schema';
 import { pageQuerySchema } from '../../domain/schemas';
 import { principalOf, requireRole } from '../auth';
-import { notFound, parse } from '../errors';
+import { parse } from '../errors';
+import { notFound } from '../../domain/errors';
 import { partnerListPage } from '../pagination';
 import { canSee } from '../scope';
 

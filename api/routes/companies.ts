@@ -6,7 +6,8 @@ import { companyCreateSchema, companyPatchSchema, pageQuerySchema, verificationD
 import { updateCompany } from '../../services/companies';
 import { newId } from '../../services/ids';
 import { principalOf, requireRole } from '../auth';
-import { forbidden, parse } from '../errors';
+import { parse } from '../errors';
+import { forbidden } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { ownedByPartner, visibleCompany } from '../scope';
 import { companyResource } from '../serializers';

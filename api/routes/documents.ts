@@ -18,7 +18,8 @@ import { pageQuerySchema } from '../../domain/schemas';
 import { newId } from '../../services/ids';
 import type { DocumentStore } from '../../storage/document-store';
 import { principalOf, requireRole } from '../auth';
-import { AppError, notFound, parse, type ErrorDetail } from '../errors';
+import { AppError, parse } from '../errors';
+import { type ErrorDetail, invalidFields, notFound } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { visibleCompany } from '../scope';
 
@@ -205,7 +206,7 @@ export function documentRoutes(db: Db, store: DocumentStore): Router {
     if (!file) details.push({ path: 'file', message: 'a file is required' });
     if (!parsed.success || !file) {
       await store.delete(storageKey).catch(() => undefined);
-      throw new AppError(400, 'validation_failed', `The request body is invalid: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
+      throw invalidFields(details);
     }
     try {
       const [row] = await db

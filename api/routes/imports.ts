@@ -5,9 +5,9 @@ import type { Db } from '../../db/client';
 import { imports, invoices } from '../../db/schema';
 import { importCreateSchema, pageQuerySchema } from '../../domain/schemas';
 import { newId } from '../../services/ids';
-import { ImportTransmissionRefused, transmitImport } from '../../services/import-transmission';
+import { transmitImport } from '../../services/import-transmission';
 import { principalOf, requireRole } from '../auth';
-import { AppError, parse } from '../errors';
+import { parse } from '../errors';
 import { partnerListPage } from '../pagination';
 import { visibleCompany, visibleImport } from '../scope';
 import { importResource } from '../serializers';
@@ -56,7 +56,7 @@ export function importRoutes(db: Db, temporal: Client, taskQueue: string): Route
   r.post('/imports/:id/transmit', async (req, res) => {
     const imp = await visibleImport(db, principalOf(req), String(req.params.id));
     const fresh = await transmitImport(db, temporal, taskQueue, imp.id).catch((err: unknown) => {
-      throw err instanceof ImportTransmissionRefused ? new AppError(err.status, err.code, err.message) : err;
+      throw err;
     });
     res.status(202).json(importResource(fresh, (await countsByStatus(db, [imp.id])).get(imp.id)!));
   });

@@ -26,7 +26,8 @@ import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.clien
 import type { InvoiceSnapshot } from '../../workflows/invoice.messages';
 import { principalOf, requireRole } from '../auth';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { AppError, conflict, fromWorkflowError, parse, unprocessable } from '../errors';
+import { fromWorkflowError, parse } from '../errors';
+import { conflict, DomainError, invalidField, unprocessable } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { ownedByPartner, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
 import { invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
@@ -59,14 +60,14 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
   }
 
   /** The answer to a refused invoice, as the API gave it before the check moved to the service. */
-  function draftInvoiceError(problem: DraftInvoiceProblem): AppError {
+  function draftInvoiceError(problem: DraftInvoiceProblem): DomainError {
     switch (problem.code) {
       case 'invoice_total_not_positive':
         return unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
       case 'due_date_before_issue_date':
         return unprocessable('due_date_before_issue_date', 'due_date is before issue_date');
       case 'invalid_phone':
-        return new AppError(400, 'validation_failed', `The request body is invalid: ${problem.path}: ${problem.message}`, [{ path: problem.path, message: problem.message }]);
+        return invalidField(problem.path, problem.message);
     }
   }
 
@@ -127,7 +128,7 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
         if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
         if (!fitsAmountColumn(newTotal)) {
           const message = `with this line the invoice would total more than ${MAX_AMOUNT_CENTS} cents`;
-          throw new AppError(400, 'validation_failed', `The request body is invalid: amount_cents: ${message}`, [{ path: 'amount_cents', message }]);
+          throw invalidField('amount_cents', message);
         }
         // After the lines already there; the invoice's row lock keeps two additions from taking one position.
         const [{ last } = { last: 0 }] = await tx.select({ last: max(invoiceLines.position) }).from(invoiceLines).where(eq(invoiceLines.invoiceId, inv.id));

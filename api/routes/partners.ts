@@ -4,7 +4,8 @@ import { partnerCreateSchema, apiKeyCreateSchema } from '../../domain/schemas';
 import { createApiKey, createPartner, revokeApiKey } from '../../services/api-keys';
 import { eq } from 'drizzle-orm';
 import { partners } from '../../db/schema';
-import { AppError, notFound, parse } from '../errors';
+import { parse } from '../errors';
+import { conflict, notFound, unprocessable } from '../../domain/errors';
 import { requireRole } from '../auth';
 import { sftpLoginCreateSchema } from '../../domain/sftp-login';
 import { createSftpCredential, listSftpCredentials, revokeSftpCredential, SftpCredentialError, type SftpCredential } from '../../services/sftp-credentials';
@@ -42,8 +43,8 @@ export function partnerRoutes(db: Db): Router {
     } catch (err) {
       if (!(err instanceof SftpCredentialError)) throw err;
       if (err.code === 'no_partner') throw notFound('partner');
-      if (err.code === 'username_taken') throw new AppError(409, 'username_taken', err.message, [{ path: 'username', message: err.message }]);
-      throw new AppError(422, 'validation_failed', err.message, [{ path: err.field ?? '', message: err.message }]);
+      if (err.code === 'username_taken') throw conflict('username_taken', err.message, [{ path: 'username', message: err.message }]);
+      throw unprocessable('validation_failed', err.message, [{ path: err.field ?? '', message: err.message }]);
     }
   });
 

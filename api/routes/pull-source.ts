@@ -12,7 +12,8 @@ import { pullScheduleId } from '../../workflows/pull-invoices.messages';
 import type { OutboundGuard } from '../../outbound/guard';
 import { principalOf, requireRole } from '../auth';
 import { requireAllowedUrl } from '../outbound-urls';
-import { AppError, notFound, parse } from '../errors';
+import { parse } from '../errors';
+import { invalidField, notFound, unavailable } from '../../domain/errors';
 import { visibleCompany } from '../scope';
 
 type PullSourceRow = typeof pullSources.$inferSelect;
@@ -39,7 +40,7 @@ export function pullSourceRoutes(db: Db, temporal: Client, taskQueue: string, ou
     const bearerToken = body.bearer_token !== undefined ? secrets.seal(body.bearer_token) : existing?.bearerToken;
     if (!bearerToken) {
       const detail = { path: 'bearer_token', message: 'required when the pull source is created' };
-      throw new AppError(400, 'validation_failed', `The request body is invalid: ${detail.path}: ${detail.message}`, [detail]);
+      throw invalidField(detail.path, detail.message);
     }
     const values = { url: body.url, bearerToken, intervalMinutes: body.interval_minutes, autoTransmit: body.auto_transmit, updatedAt: new Date() };
     const [row] = await db
@@ -85,7 +86,7 @@ async function schedule(call: () => Promise<void>): Promise<void> {
   try {
     await call();
   } catch (err) {
-    if (err instanceof ServiceError) throw new AppError(503, 'scheduler_unavailable', `The pull schedule could not be updated: ${err.message}`);
+    if (err instanceof ServiceError) throw unavailable('scheduler_unavailable', `The pull schedule could not be updated: ${err.message}`);
     throw err;
   }
 }

@@ -13,7 +13,7 @@ import { normalisePaymentReference, paymentReferencesIn } from '../../domain/pay
 import { parseMt940 } from '../../domain/statements/mt940-parser';
 import { newId } from '../../services/ids';
 import { invoiceClient, invoiceRefusal } from '../../workflows/invoice.client';
-import { AppError, conflict, notFound } from '../errors';
+import { conflict, DomainError, notFound, unprocessable } from '../../domain/errors';
 
 export type BankStatementRow = typeof bankStatements.$inferSelect;
 export type BankTransactionRow = typeof bankTransactions.$inferSelect;
@@ -25,8 +25,8 @@ export interface ReconciliationDeps {
 }
 
 /** A statement file that is not MT940 or camt.053, or cannot be read: 400 naming where. */
-function unreadable(message: string, path: string): AppError {
-  return new AppError(400, 'statement_unreadable', `The bank statement cannot be read: ${message}`, [{ path, message }]);
+function unreadable(message: string, path: string): DomainError {
+  return new DomainError('invalid', 'statement_unreadable', `The bank statement cannot be read: ${message}`, [{ path, message }]);
 }
 
 /** The uploaded file's text (see decodeStatementFile), or 400 naming the line when it is binary. */
@@ -250,11 +250,11 @@ export async function resolveBankTransaction(deps: ReconciliationDeps, id: strin
     .limit(20);
   const exact = found.filter((i) => i.id === wanted);
   const choice = exact.length ? exact : found;
-  if (!choice.length) throw new AppError(404, 'not_found', `No invoice with id or number "${wanted}"`);
-  if (choice.length > 1) throw new AppError(422, 'invoice_ambiguous', `${choice.length} invoices have the number "${wanted}": give the invoice id (${choice.map((i) => i.id).join(', ')})`);
+  if (!choice.length) throw new DomainError('not_found', 'not_found', `No invoice with id or number "${wanted}"`);
+  if (choice.length > 1) throw unprocessable('invoice_ambiguous', `${choice.length} invoices have the number "${wanted}": give the invoice id (${choice.map((i) => i.id).join(', ')})`);
   const invoice = choice[0]!;
   const refused = await payInvoice(deps, invoice, line);
-  if (refused) throw new AppError(409, 'invoice_not_payable', `Invoice ${invoice.invoiceNumber} cannot take the payment: ${refused}`);
+  if (refused) throw conflict('invoice_not_payable', `Invoice ${invoice.invoiceNumber} cannot take the payment: ${refused}`);
   const [row] = await deps.db
     .update(bankTransactions)
     .set({ status: 'resolved', invoiceId: invoice.id, matchedBy: 'ops', resolvedBy: input.by, resolvedAt: new Date(), resolutionReason: input.reason?.trim() || null, updatedAt: new Date() })
@@ -267,7 +267,7 @@ export async function resolveBankTransaction(deps: ReconciliationDeps, id: strin
 /** Ops set a waiting line aside (a payment for something else, a duplicate): the reason is required and kept. */
 export async function dismissBankTransaction(deps: ReconciliationDeps, id: string, input: { by: string; reason: string }): Promise<BankTransactionRow> {
   const reason = input.reason.trim();
-  if (!reason || reason.length > 1000) throw new AppError(400, 'validation_failed', 'A reason (at most 1000 characters) is required', [{ path: 'reason', message: 'required, at most 1000 characters' }]);
+  if (!reason || reason.length > 1000) throw new DomainError('invalid', 'validation_failed', 'A reason (at most 1000 characters) is required', [{ path: 'reason', message: 'required, at most 1000 characters' }]);
   await waitingLine(deps.db, id);
   const [row] = await deps.db
     .update(bankTransactions)

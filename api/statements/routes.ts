@@ -9,7 +9,8 @@ import { bankTransactionDismissSchema, bankTransactionListQuerySchema, bankTrans
 import type { CollectionAccount } from '../../domain/statements/statement';
 import { collectionStatements } from '../../services/collection-statements';
 import { principalOf, requireRole } from '../auth';
-import { AppError, notFound, parse } from '../errors';
+import { AppError, parse } from '../errors';
+import { DomainError, notFound } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { visibleCompany } from '../scope';
 import { dismissBankTransaction, importBankStatement, resolveBankTransaction, statementText, type BankStatementRow, type BankTransactionRow } from './reconciliation';
@@ -63,7 +64,7 @@ export function statementRoutes({ db, temporal, account }: StatementRouteDeps): 
       throw new AppError(415, 'unsupported_media_type', 'Send the statement as its file: MT940 as text/plain, camt.053 as application/xml');
     }
     const content = Buffer.isBuffer(req.body) ? statementText(req.body, charsetOf(req.get('content-type'))) : '';
-    if (!content.trim()) throw new AppError(400, 'validation_failed', 'The statement is empty', [{ path: 'body', message: 'empty' }]);
+    if (!content.trim()) throw new DomainError('invalid', 'validation_failed', 'The statement is empty', [{ path: 'body', message: 'empty' }]);
     const { statement, created } = await importBankStatement({ db, temporal }, { content, importedBy: principalOf(req).keyId });
     res.status(created ? 201 : 200).json(await statementResource(statement));
   });

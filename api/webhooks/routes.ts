@@ -14,7 +14,8 @@ import type { webhookDeliveryWorkflow } from '../../workflows/webhook-delivery.w
 import type { OutboundGuard } from '../../outbound/guard';
 import { principalOf, requireRole } from '../auth';
 import { requireAllowedUrl } from '../outbound-urls';
-import { AppError, notFound, parse } from '../errors';
+import { parse } from '../errors';
+import { forbidden, notFound } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { canSee, ownedByPartner } from '../scope';
 import { webhookAttemptResource, webhookEndpointResource } from './resources';
@@ -38,7 +39,7 @@ export function webhookEndpointRoutes(db: Db, temporal: Client, taskQueue: strin
   r.post('/webhook_endpoints', requireRole('partner'), async (req, res) => {
     const body = parse(webhookEndpointCreateSchema, req.body);
     const partnerId = principalOf(req).partnerId;
-    if (!partnerId) throw new AppError(403, 'forbidden', 'This key belongs to no partner');
+    if (!partnerId) throw forbidden('This key belongs to no partner');
     await requireAllowedUrl(outbound, body.url, 'url');
     const secret = newWebhookSecret();
     const [row] = await db
