@@ -8,7 +8,7 @@ import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededR
  * email reaches the SMTP server twice. While the server is down the API answers 503, never 500.
  */
 // One notice each: as many messages as the run used to send.
-const INVOICES = 400;
+const INVOICES = 200;
 
 const faultStack = useFaultStack();
 

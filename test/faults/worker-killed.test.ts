@@ -1,12 +1,12 @@
 import { checkCollectionRun, faultSeed, payDuringRun, seedCollectionRun, seededRandom, startCollectionRun, useFaultStack, waitForRunToSettle } from './support/collection-run';
 
 /**
- * 600 invoices through their notice and (every fourth) a payment through the API, while the worker
+ * 300 invoices through their notice and (every fourth) a payment through the API, while the worker
  * process is SIGKILLed at random moments and started again: afterwards every invoice is in its
  * expected state, no notice is lost (a send cut off by a kill is resumed by the next attempt), and an
  * email reached the SMTP server twice only as such a resend, with the Message-ID of its first copy.
  */
-const INVOICES = 600;
+const INVOICES = 300;
 const KILLS = 3;
 
 const faultStack = useFaultStack();
