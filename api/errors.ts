@@ -26,6 +26,16 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * A refusal as the HTTP layer answers it: an `AppError` as it is, a `DomainError` with the status
+ * of its kind; anything else (a bug, an outage) is not a refusal.
+ */
+export function asHttpError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof DomainError) return new AppError(statusOf[err.kind], err.code, err.message, err.details);
+  return undefined;
+}
+
 /** The one place a domain error's kind becomes an HTTP status. */
 export const statusOf: Record<ErrorKind, AppError['status']> = {
   invalid: 400,
@@ -123,7 +133,7 @@ export const notFoundRoute: RequestHandler = (req) => {
 
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let e: unknown = err instanceof DomainError ? new AppError(statusOf[err.kind], err.code, err.message, err.details) : err;
+    let e: unknown = asHttpError(err) ?? err;
     const status = (err as { status?: number; type?: string }).status;
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') e = new AppError(400, 'malformed_json', 'The request body is not valid JSON');

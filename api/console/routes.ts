@@ -8,7 +8,7 @@ import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession, no
 import type { SignInThrottle } from '../../services/sign-in-throttle';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import { caseParts, findCase, updateCase } from '../debt-cases/case-access';
-import { AppError } from '../errors';
+import { asHttpError } from '../errors';
 import { createCsrfToken, isValidCsrfToken } from './csrf';
 import { reconciliationConsoleRoutes } from './reconciliation';
 import { smsReplyConsoleRoutes } from './sms-replies';
@@ -146,8 +146,9 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
         await review(req, row, 'approve', reason);
         approved += 1;
       } catch (err) {
-        if (!(err instanceof AppError)) throw err;
-        failed.push(`${id} (${err.message})`);
+        const refusal = asHttpError(err);
+        if (!refusal) throw err;
+        failed.push(`${id} (${refusal.message})`);
       }
     }
     const q = new URLSearchParams({ approved: String(approved) });
@@ -202,8 +203,9 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
     try {
       await review(req, row, decision, reason);
     } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      return renderCase(req, res, id, err.status, { problem: err.message, reason });
+      const refusal = asHttpError(err);
+      if (!refusal) throw err;
+      return renderCase(req, res, id, refusal.status, { problem: refusal.message, reason });
     }
     res.redirect(303, `/console/cases/${encodeURIComponent(id)}?decided=${decision}`);
   });
@@ -241,7 +243,8 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
 
   r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
   const onError: ErrorRequestHandler = (err, req, res, next) => {
-    if (err instanceof AppError) return sendConsoleError(res, err.status, err.message, req.consoleUser);
+    const refusal = asHttpError(err);
+    if (refusal) return sendConsoleError(res, refusal.status, refusal.message, req.consoleUser);
     next(err);
   };
   r.use(onError);

@@ -8,7 +8,7 @@ import { debtCollectionCollectedAmounts } from '../../db/schema';
 import { collectorCallbackSchema } from '../../domain/debt-case-schemas';
 import { DebtCaseFailure } from '../../domain/debt-case';
 import { AppError, parse } from '../errors';
-import { notFound } from '../../domain/errors';
+import { DomainError, notFound } from '../../domain/errors';
 import { caseParts, findCase, updateCase } from './case-access';
 import { debtCaseResource } from './resources';
 
@@ -53,7 +53,7 @@ export function collectorCallbackRoutes({ db, temporal, taskQueue }: { db: Db; t
           ),
         );
       } catch (err) {
-        if (!(err instanceof AppError && err.code === DebtCaseFailure.duplicateCollectedAmount)) throw err;
+        if (!(err instanceof DomainError && err.code === DebtCaseFailure.duplicateCollectedAmount)) throw err;
       }
     }
 

@@ -14,7 +14,7 @@ import { startContactChangeConfirmation } from '../../services/contact-change-co
 import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
 import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { AppError, fromWorkflowError } from '../errors';
+import { asHttpError, fromWorkflowError } from '../errors';
 import { field, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
 import type { PortalInvoice } from './portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
@@ -132,7 +132,7 @@ export const updateContact: PortalAction = async (deps, { portal, body }) => {
     try {
       e164 = debtorPhoneE164(phone, invoice.debtor.address?.country ?? portal.companyCountry, 'phone');
     } catch (err) {
-      if (err instanceof AppError) return problem(422, 'contact', 'phone_invalid');
+      if (asHttpError(err)) return problem(422, 'contact', 'phone_invalid');
       throw err;
     }
     if (e164 !== invoice.debtor.phone) changes.phone = e164;
@@ -221,8 +221,8 @@ async function updateInvoice(deps: ActionDeps, portal: PortalInvoice, section: '
     await send(invoiceClient(deps.temporal, invoice.id));
     return null;
   } catch (err) {
-    const mapped = fromWorkflowError(err);
-    if (!(mapped instanceof AppError)) {
+    const mapped = asHttpError(fromWorkflowError(err));
+    if (!mapped) {
       deps.log.error({ err, invoiceId: invoice.id }, 'portal: invoice update failed');
       return problem(503, section, 'unavailable');
     }
