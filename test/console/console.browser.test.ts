@@ -1,6 +1,6 @@
 import { createConsoleUser } from '../../services/console-users';
 import { caseBody, configure, createCase } from '../debt-collection/support';
-import { useBrowserStack } from '../support/browser';
+import { loopbackOnlyContext, signInToConsole, useBrowserStack } from '../support/browser';
 
 /** The console in a real browser (Debian's Chromium driven by playwright-core) against the whole product on the dev server. */
 const { browserTest, stack: theStack, browser: theBrowser } = useBrowserStack('console');
@@ -13,21 +13,12 @@ browserTest('a reviewer signs in, finds the case in the queue, reads its timelin
   expect((await request('POST', `/api/v2/debt_collection_cases/${created.id}/mark_prepared`, { key })).body.state).toBe('reviewing');
   await createConsoleUser(theStack().database.db, { email: 'rita@recoup.test', role: 'reviewer', password: 'rita has a long password' });
 
-  const context = await theBrowser().newContext({ viewport: { width: 1280, height: 900 } });
-  const foreign: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(baseUrl)) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  const { context, foreign } = await loopbackOnlyContext(theBrowser(), baseUrl, { viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   try {
     await page.goto(`${baseUrl}/console`);
     expect(page.url()).toBe(`${baseUrl}/console/sign-in`);
-    await page.fill('#email', 'rita@recoup.test');
-    await page.fill('#password', 'rita has a long password');
-    await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
+    await signInToConsole(page, baseUrl, 'rita@recoup.test', 'rita has a long password');
     expect(await page.textContent('[data-testid=me]')).toBe('rita@recoup.test (reviewer)');
 
     const row = page.locator(`[data-testid=queue-row][data-case-id="${created.id}"]`);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { createConsoleUser } from '../../services/console-users';
 import { caseBody, configure, createCase } from '../debt-collection/support';
-import { useBrowserStack } from '../support/browser';
+import { loopbackOnlyContext, signInToConsole, useBrowserStack } from '../support/browser';
 import { eventually } from '../support/eventually';
 import { invoiceBody } from '../support/stack';
 
@@ -85,14 +85,7 @@ browserTest.each([
   const { caseId } = await caseWithPaidInvoice();
   await createConsoleUser(database.db, { ...USER, email: `${width}-${USER.email}`, role: 'reviewer' });
 
-  const context = await theBrowser().newContext({ viewport: { width, height: 900 } });
-  const foreign: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(baseUrl)) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  const { context, foreign } = await loopbackOnlyContext(theBrowser(), baseUrl, { viewport: { width, height: 900 } });
   const browserDefault = await defaultControlStyle(context);
   const page = await context.newPage();
   try {
@@ -109,9 +102,7 @@ browserTest.each([
     expect(help).toContain('npm run recoup -- users:create --email you@example.org --role reviewer --password');
     expect(help).toContain('Temporal Web UI');
 
-    await page.fill('#email', `${width}-${USER.email}`);
-    await page.fill('#password', USER.password);
-    await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
+    await signInToConsole(page, baseUrl, `${width}-${USER.email}`, USER.password);
 
     // Queue: the case with its debtor's name and its amount as money; the nav wraps, the table fits.
     const row = page.locator(`[data-testid=queue-row][data-case-id="${caseId}"]`);
@@ -146,9 +137,7 @@ browserTest.each([
     await createConsoleUser(database.db, { email: `${width}-ops-${USER.email}`, password: USER.password, role: 'ops' });
     await page.click('header button:has-text("Sign out")');
     await page.waitForURL(`${baseUrl}/console/sign-in`);
-    await page.fill('#email', `${width}-ops-${USER.email}`);
-    await page.fill('#password', USER.password);
-    await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
+    await signInToConsole(page, baseUrl, `${width}-ops-${USER.email}`, USER.password);
     await Promise.all([page.waitForURL(`${baseUrl}/console/print-batches`), page.click('nav a:has-text("Print batches")')]);
     await shoot(page, `print-batches-${width}`);
     expect(await overflow(page)).toBeLessThanOrEqual(width);

@@ -5,7 +5,7 @@ import { createActivities } from '../../activities';
 import { createMailer } from '../../messaging/mailer';
 import { createSmsSender } from '../../messaging/sms';
 import { createConsoleUser } from '../../services/console-users';
-import { useBrowserStack } from '../support/browser';
+import { loopbackOnlyContext, signInToConsole, useBrowserStack } from '../support/browser';
 import { silentLogger } from '../support/logger';
 import { readPdf } from '../support/pdf';
 import { invoiceBody } from '../support/stack';
@@ -37,20 +37,11 @@ browserTest('ops open Print batches, download the day batch as a PDF with the le
   const invoiceId = await queuedLetter();
   await createConsoleUser(database.db, { email: 'olga@recoup.test', role: 'ops', password: 'olga has a long password' });
 
-  const context = await theBrowser().newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  const foreign: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(baseUrl)) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  const { context, foreign } = await loopbackOnlyContext(theBrowser(), baseUrl, { viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   try {
     await page.goto(`${baseUrl}/console/sign-in`);
-    await page.fill('#email', 'olga@recoup.test');
-    await page.fill('#password', 'olga has a long password');
-    await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
+    await signInToConsole(page, baseUrl, 'olga@recoup.test', 'olga has a long password');
     await Promise.all([page.waitForURL(`${baseUrl}/console/print-batches`), page.click('nav a:has-text("Print batches")')]);
 
     const row = page.locator('[data-testid=print-batch]').first();
@@ -84,9 +75,7 @@ browserTest('a reviewer sees no Print batches link and is refused the page (403)
   const page = await context.newPage();
   try {
     await page.goto(`${baseUrl}/console/sign-in`);
-    await page.fill('#email', 'rob@recoup.test');
-    await page.fill('#password', 'rob has a long password');
-    await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
+    await signInToConsole(page, baseUrl, 'rob@recoup.test', 'rob has a long password');
     expect(await page.locator('nav a:has-text("Print batches")').count()).toBe(0);
     const res = await page.goto(`${baseUrl}/console/print-batches`);
     expect(res!.status()).toBe(403);

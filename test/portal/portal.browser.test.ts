@@ -2,7 +2,7 @@ import { addDays, localDateTime } from '../../domain/local-time';
 import { formatMoney } from '../../messaging/templates';
 import { portalTexts } from '../../api/portal/texts';
 import { eventually } from '../support/eventually';
-import { useBrowserStack } from '../support/browser';
+import { loopbackOnlyContext, useBrowserStack } from '../support/browser';
 import { invoiceBody } from '../support/stack';
 import { daytimeTimezone } from '../support/daytime';
 
@@ -41,15 +41,8 @@ browserTest('on a phone, a debtor opens the portal link from the invoice email, 
   const link = /(http:\/\/127\.0\.0\.1:\d+\/pay\/[A-Za-z0-9._-]+)/.exec(mail.text ?? '')![1]!;
   await eventually(async () => expect((await request('GET', `/api/v2/invoices/${invoice.body.id}`, { key })).body.status).toBe('open'));
 
-  const context = await theBrowser().newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'nl-NL' });
   // Everything the page needs comes from Recoup itself: any other request is recorded and refused.
-  const foreign: string[] = [];
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(baseUrl)) return route.continue();
-    foreign.push(url);
-    return route.abort();
-  });
+  const { context, foreign } = await loopbackOnlyContext(theBrowser(), baseUrl, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'nl-NL' });
   const page = await context.newPage();
   const t = portalTexts.nl;
   try {

@@ -117,7 +117,7 @@ describe('docker-compose.yml', () => {
   });
 });
 
-/** A CA, a server certificate for the name `temporal`, a client certificate, and a second CA's client (openssl, as the README says). */
+/** A CA, a server certificate for the name `temporal`, a client certificate, and a second CA's client (openssl, as docs/operations.md says). */
 function makeCertificates(dir: string): void {
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   writeFileSync(path.join(dir, 'server.ext'), 'subjectAltName=DNS:temporal\nextendedKeyUsage=serverAuth\n');

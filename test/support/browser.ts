@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { startStack, type Stack } from './stack';
 
 /** Debian's Chromium, driven by playwright-core; never a browser downloaded by a test tool. */
@@ -29,4 +29,27 @@ export function useBrowserStack(suite: string): { browserTest: jest.It; stack: (
     await stack?.close();
   });
   return { browserTest: haveChromium || inCi ? test : test.skip, stack: () => stack!, browser: () => browser! };
+}
+
+/**
+ * A browser context that may load only what the product under test serves: every other request
+ * is refused and recorded in `foreign`, so a test can assert a page needs nothing from elsewhere.
+ */
+export async function loopbackOnlyContext(browser: Browser, baseUrl: string, options: BrowserContextOptions = {}): Promise<{ context: BrowserContext; foreign: string[] }> {
+  const context = await browser.newContext(options);
+  const foreign: string[] = [];
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(baseUrl)) return route.continue();
+    foreign.push(url);
+    return route.abort();
+  });
+  return { context, foreign };
+}
+
+/** Signs in on the console's sign-in form (the page must show it) and waits for the console's home. */
+export async function signInToConsole(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(`${baseUrl}/console`), page.click('button:has-text("Sign in")')]);
 }
