@@ -104,7 +104,7 @@ test('the same invoice sent over the API, in a batch file and by a pull source i
     invoice_lines: [{ description: 'Membership fee' }, { description: 'Locker rental' }, { description: 'Bar tab' }],
     payment_reference_form: true,
   });
-  expect(api.debtor_id).toMatch(/^dbt_/);
+  expect(api!.debtor_id).toMatch(/^dbt_/);
   expect(batch).toEqual(api);
   expect(pull).toEqual(api);
 
@@ -112,5 +112,5 @@ test('the same invoice sent over the API, in a batch file and by a pull source i
   const later = invoiceSent('via-api-later');
   const second = await stack.request('POST', '/api/v2/invoices', { key, body: { import_id: imp.body.id, ...later, debtor: { ...later.debtor, email: 'JAN@Example.nl' } } });
   expect(second.status).toBe(201);
-  expect(second.body.debtor_id).toBe(api.debtor_id);
+  expect(second.body.debtor_id).toBe(api!.debtor_id);
 }, 90_000);
