@@ -9,6 +9,7 @@ import { newId } from '../services/ids';
 import { invoiceLineOrder, invoiceLineRows } from '../services/invoice-lines';
 import type { OutboundGuard } from '../outbound/guard';
 import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
+import { findOrCreateDebtor } from '../services/debtors';
 import { insertDraftInvoices, prepareDraftInvoice, type DraftInvoiceCompany, type PreparedDraftInvoice } from '../services/invoices';
 import { secretBoxFor } from '../services/secret-box';
 import { outboundGuardOf, type ActivityDeps } from './deps';
@@ -167,7 +168,9 @@ export function pullIntegrationActivities(deps: ActivityDeps) {
             } else if (sameInvoice(existing, fields)) {
               counts.unchanged++;
             } else {
-              await tx.update(invoices).set({ ...fields.invoice, updatedAt: now }).where(eq(invoices.id, existing.invoice.id));
+              // A changed debtor may be another person: the draft joins the debtor its new details name.
+              const account = await findOrCreateDebtor(tx, company, fields.invoice.debtor);
+              await tx.update(invoices).set({ ...fields.invoice, debtorId: account.id, updatedAt: now }).where(eq(invoices.id, existing.invoice.id));
               await tx.delete(invoiceLines).where(eq(invoiceLines.invoiceId, existing.invoice.id));
               await tx.insert(invoiceLines).values(invoiceLineRows(existing.invoice.id, record.invoice_lines));
               counts.updated++;

@@ -61,6 +61,7 @@ export function invoiceResource(i: Row<typeof invoices>, lines?: Array<Row<typeo
     reference: i.reference,
     payment_reference: i.paymentReference,
     debtor: i.debtor,
+    debtor_id: i.debtorId,
     status: i.status,
     amount_total_cents: i.amountTotalCents,
     amount_paid_cents: i.amountPaidCents,

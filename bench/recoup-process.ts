@@ -22,6 +22,7 @@ import { createMailer } from '../messaging/mailer';
 import { createSmsSender } from '../messaging/sms';
 import { createApiKey, createPartner } from '../services/api-keys';
 import { createConsoleUser } from '../services/console-users';
+import { findOrCreateDebtors } from '../services/debtors';
 import { newId } from '../services/ids';
 import { newPaymentReference } from '../services/payment-references';
 import { createTemporalClient } from '../temporal/connection';
@@ -128,7 +129,8 @@ async function main(): Promise<void> {
         };
       });
       await db.transaction(async (tx) => {
-        await tx.insert(invoices).values(rows);
+        const accounts = await findOrCreateDebtors(tx, { id: companyId, partnerId: partner.id }, rows.map((r) => r.debtor));
+        await tx.insert(invoices).values(rows.map((r, i) => ({ ...r, debtorId: accounts[i]!.id })));
         await tx.insert(invoiceLines).values(rows.map((r) => ({ id: newId('lin'), invoiceId: r.id, position: 1, description: 'Contributie 2027', amountCents: 12_000, quantity: 1, vatRate: 0 })));
       });
     }

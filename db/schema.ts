@@ -93,6 +93,41 @@ export const imports = pgTable(
   (t) => [index('imports_company').on(t.companyId, t.id)],
 );
 
+/**
+ * One person or organisation owing one company: the invoices of a company join a debtor by the
+ * rule in domain/debtor-identity.ts. Each debtor is known by one key, and the partial unique
+ * indexes below hold exactly one debtor per key, so two invoices of a new debtor stored at once
+ * still make one debtor (services/debtors.ts inserts with ON CONFLICT on them).
+ */
+export const debtors = pgTable(
+  'debtors',
+  {
+    id: text('id').primaryKey(),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    externalId: text('external_id'),
+    name: text('name').notNull(),
+    /** Trimmed and lower-cased. */
+    email: text('email'),
+    /** E.164. */
+    phone: text('phone'),
+    locale: text('locale').notNull(),
+    timezone: text('timezone').notNull(),
+    optOuts: jsonb('opt_outs').$type<Array<'email' | 'sms'>>().notNull().default([]),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('debtors_partner_id').on(t.partnerId, t.id),
+    uniqueIndex('debtors_company_external_id').on(t.companyId, t.externalId).where(sql`${t.externalId} IS NOT NULL`),
+    uniqueIndex('debtors_company_email_key').on(t.companyId, t.email).where(sql`${t.externalId} IS NULL`),
+    uniqueIndex('debtors_company_phone_key').on(t.companyId, t.phone).where(sql`${t.externalId} IS NULL AND ${t.email} IS NULL`),
+    // GET /debtors?email= finds a debtor by its email whatever its key.
+    index('debtors_company_email').on(t.companyId, t.email),
+    index('debtors_company_phone').on(t.companyId, t.phone),
+  ],
+);
+
 export const invoices = pgTable(
   'invoices',
   {
@@ -109,6 +144,7 @@ export const invoices = pgTable(
     /** The ISO 11649 RF reference Recoup gave the invoice (normalised: no spaces, upper case). */
     paymentReference: text('payment_reference').notNull(),
     debtor: jsonb('debtor').$type<Debtor>().notNull(),
+    debtorId: text('debtor_id').notNull().references(() => debtors.id),
     amountTotalCents: integer('amount_total_cents').notNull().default(0),
     amountPaidCents: integer('amount_paid_cents').notNull().default(0),
     amountCreditedCents: integer('amount_credited_cents').notNull().default(0),
@@ -130,6 +166,7 @@ export const invoices = pgTable(
     index('invoices_partner_id').on(t.partnerId, t.id),
     index('invoices_import').on(t.importId, t.id),
     index('invoices_company_status').on(t.companyId, t.status),
+    index('invoices_debtor').on(t.debtorId, t.id),
     index('invoices_updated').on(t.partnerId, t.updatedAt),
     // Batch placements and bank reconciliation look invoices up by the partner's own ids.
     index('invoices_company_external_id').on(t.companyId, t.externalId),

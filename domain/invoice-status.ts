@@ -21,3 +21,6 @@ export const finalInvoiceStatuses: readonly InvoiceStatus[] = ['paid', 'credited
 export function isFinalStatus(status: InvoiceStatus): boolean {
   return finalInvoiceStatuses.includes(status);
 }
+
+/** What a debtor still owes on: transmitted (no longer a draft) and not final. */
+export const openInvoiceStatuses: readonly InvoiceStatus[] = invoiceStatuses.filter((s) => s !== 'draft' && !finalInvoiceStatuses.includes(s));

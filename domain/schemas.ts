@@ -30,6 +30,8 @@ export const addressSchema = z.object({
 
 export const debtorSchema = z
   .object({
+    /** The partner's own id for this person or organisation: invoices carrying it join one debtor (domain/debtor-identity.ts). */
+    external_id: text(100).optional(),
     first_name: text(100).optional(),
     last_name: text(100).optional(),
     organization_name: text(200).optional(),

@@ -3,6 +3,7 @@ import { invoiceLines, invoices, type companies } from '../db/schema';
 import { invoiceTotal } from '../domain/amounts';
 import { invalidPhoneMessage, normalizePhoneNumber } from '../domain/phone';
 import type { Debtor } from '../domain/schemas';
+import { findOrCreateDebtors } from './debtors';
 import { newId } from './ids';
 import { invoiceLineRows, type SentInvoiceLine } from './invoice-lines';
 import { newPaymentReference } from './payment-references';
@@ -32,9 +33,9 @@ export interface DraftInvoiceProblem {
   message: string;
 }
 
-/** A checked invoice ready to insert: normalised debtor, payment reference and numbered lines. */
+/** A checked invoice ready to insert: normalised debtor, payment reference and numbered lines (its debtor account is joined on insert). */
 export interface PreparedDraftInvoice {
-  invoice: Omit<typeof invoices.$inferInsert, 'importId'>;
+  invoice: Omit<typeof invoices.$inferInsert, 'importId' | 'debtorId'>;
   lines: Array<typeof invoiceLines.$inferInsert>;
 }
 
@@ -85,18 +86,39 @@ export function prepareDraftInvoice(company: DraftInvoiceCompany, input: DraftIn
   };
 }
 
-/** Inserts prepared invoices and their lines into a draft import; answers the stored rows, lines in order. */
+/**
+ * Inserts prepared invoices and their lines into a draft import, each joined to its debtor
+ * account (services/debtors.ts: found by the identity rule, made when new); answers the stored
+ * rows, lines in order. Every intake path (API, batch placement, pull) stores drafts here, so they
+ * join debtors alike.
+ */
 export async function insertDraftInvoices(tx: Tx, importId: string, drafts: ReadonlyArray<PreparedDraftInvoice>): Promise<Array<{ invoice: InvoiceRow; lines: InvoiceLineRow[] }>> {
+  const debtorIds = await debtorIdsOf(tx, drafts);
+  const rows = drafts.map((d, i) => ({ ...d.invoice, importId, debtorId: debtorIds[i]! }));
   const stored: InvoiceRow[] = [];
   const storedLines: InvoiceLineRow[] = [];
-  for (let i = 0; i < drafts.length; i += INSERT_CHUNK) {
-    stored.push(...(await tx.insert(invoices).values(drafts.slice(i, i + INSERT_CHUNK).map((d) => ({ ...d.invoice, importId }))).returning()));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    stored.push(...(await tx.insert(invoices).values(rows.slice(i, i + INSERT_CHUNK)).returning()));
   }
   const lines = drafts.flatMap((d) => d.lines);
   for (let i = 0; i < lines.length; i += INSERT_CHUNK) storedLines.push(...(await tx.insert(invoiceLines).values(lines.slice(i, i + INSERT_CHUNK)).returning()));
   const linesOf = new Map<string, InvoiceLineRow[]>();
   for (const l of storedLines) linesOf.set(l.invoiceId, [...(linesOf.get(l.invoiceId) ?? []), l]);
   return stored.map((invoice) => ({ invoice, lines: (linesOf.get(invoice.id) ?? []).sort((a, b) => a.position - b.position) }));
+}
+
+/** The debtor of each draft, per company (an import is one company's, but nothing here relies on it). */
+async function debtorIdsOf(tx: Tx, drafts: ReadonlyArray<PreparedDraftInvoice>): Promise<string[]> {
+  const ids: string[] = new Array<string>(drafts.length);
+  const byCompany = new Map<string, number[]>();
+  for (const [i, d] of drafts.entries()) byCompany.set(d.invoice.companyId, [...(byCompany.get(d.invoice.companyId) ?? []), i]);
+  for (const [companyId, indexes] of byCompany) {
+    const partnerId = drafts[indexes[0]!]!.invoice.partnerId;
+    // Phones are E.164 already (prepareDraftInvoice), so no country is needed to read them.
+    const found = await findOrCreateDebtors(tx, { id: companyId, partnerId }, indexes.map((i) => drafts[i]!.invoice.debtor));
+    for (const [j, i] of indexes.entries()) ids[i] = found[j]!.id;
+  }
+  return ids;
 }
 
 /** An invoice refused by `createDraftInvoices`: which one (its index) and why. */

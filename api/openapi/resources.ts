@@ -113,6 +113,7 @@ export const invoiceSchema = z.object({
     .regex(/^RF[0-9]{2}[A-Z0-9]{1,21}$/)
     .describe('ISO 11649 structured creditor reference Recoup assigned (unique across all partners). The debtor pays with it; bank reconciliation matches it first.'),
   debtor: debtorSchema,
+  debtor_id: z.string().describe('The debtor account the invoice joined: by `debtor.external_id` when given, else normalised email, else E.164 phone (docs/debtors.md)'),
   status: z.enum(invoiceStatuses),
   amount_total_cents: z.number().int(),
   amount_paid_cents: z.number().int(),

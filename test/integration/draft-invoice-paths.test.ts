@@ -13,7 +13,7 @@ import { startStack, type Stack } from '../support/stack';
  * A draft invoice is the same whichever way it came in: POST /invoices, a placement in a batch
  * file or a pull run store the same debtor (a national phone number read as E.164 in the company's
  * country), the same lines in the order sent, the same amounts and a payment reference of the
- * same form.
+ * same form, and join the same debtor account (the same email within one company).
  */
 const TOKEN = 'draft-paths-feed-token-0123456789';
 let stack: Stack;
@@ -61,6 +61,7 @@ async function storedInvoice(key: string, companyId: string, externalId: string)
     currency: b.currency,
     reference: b.reference,
     debtor: b.debtor,
+    debtor_id: b.debtor_id,
     amount_total_cents: b.amount_total_cents,
     amount_due_cents: b.amount_due_cents,
     invoice_lines: (b.invoice_lines as Array<Record<string, unknown>>).map(({ description, amount_cents, quantity, vat_rate }) => ({ description, amount_cents, quantity, vat_rate })),
@@ -103,6 +104,13 @@ test('the same invoice sent over the API, in a batch file and by a pull source i
     invoice_lines: [{ description: 'Membership fee' }, { description: 'Locker rental' }, { description: 'Bar tab' }],
     payment_reference_form: true,
   });
+  expect(api!.debtor_id).toMatch(/^dbt_/);
   expect(batch).toEqual(api);
   expect(pull).toEqual(api);
+
+  // A later invoice of the same debtor, its email written differently, joins the same account.
+  const later = invoiceSent('via-api-later');
+  const second = await stack.request('POST', '/api/v2/invoices', { key, body: { import_id: imp.body.id, ...later, debtor: { ...later.debtor, email: 'JAN@Example.nl' } } });
+  expect(second.status).toBe(201);
+  expect(second.body.debtor_id).toBe(api!.debtor_id);
 }, 90_000);

@@ -111,6 +111,20 @@ test('saving a pull source creates its Schedule, replacing it updates the Schedu
   expect(partner.requests('scheduled').every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
 }, 60_000);
 
+test('a pulled draft whose debtor changes joins the debtor its new details name', async () => {
+  const { key, companyId } = await companyWithFeed('moved', { kind: 'pages', pages: [[partnerInvoice('m-1'), partnerInvoice('m-2')]] });
+  await runPull(key, companyId);
+  const before = Object.fromEntries((await invoicesOf(key, `company_id=${companyId}`)).map((i) => [i.external_id, i.debtor_id]));
+  expect(before['m-1']).not.toBe(before['m-2']);
+
+  // The partner corrects m-2: it is the same person as m-1 (same email).
+  const m1 = partnerInvoice('m-1');
+  partner.set('moved', { kind: 'pages', pages: [[m1, partnerInvoice('m-2', { debtor: m1.debtor })]] });
+  expect((await runPull(key, companyId)).last_result).toMatchObject({ updated: 1, unchanged: 1 });
+  const after = Object.fromEntries((await invoicesOf(key, `company_id=${companyId}`)).map((i) => [i.external_id, i.debtor_id]));
+  expect(after).toEqual({ 'm-1': before['m-1'], 'm-2': before['m-1'] });
+}, 60_000);
+
 test('a run follows next_cursor into one draft import, a second run duplicates nothing, and a changed invoice is updated while draft', async () => {
   const pages = [[partnerInvoice('a-1'), partnerInvoice('a-2')], [partnerInvoice('a-3'), partnerInvoice('a-4')]];
   const { key, companyId } = await companyWithFeed('paged', { kind: 'pages', pages });

@@ -3,6 +3,7 @@ import { companies, imports, invoiceLines, invoices } from '../../db/schema';
 import { defaultDunningPolicy, type DunningPolicy } from '../../domain/dunning-policy';
 import type { Debtor } from '../../domain/schemas';
 import { createPartner } from '../../services/api-keys';
+import { findOrCreateDebtor } from '../../services/debtors';
 import { newId } from '../../services/ids';
 import { newPaymentReference } from '../../services/payment-references';
 import type { InvoiceWorkflowInput } from '../../workflows/invoice.messages';
@@ -29,6 +30,7 @@ export async function seedInvoice(db: Db, seed: Awaited<ReturnType<typeof seedCo
   const amount = o.amountCents ?? 10_000;
   const debtor: Debtor = { first_name: 'Anna', last_name: 'de Vries', email: 'anna@example.nl', locale: 'en', timezone: 'Europe/Amsterdam', ...o.debtor };
   const id = newId('inv');
+  const account = await findOrCreateDebtor(db, seed.company, debtor);
   await db.insert(invoices).values({
     id,
     partnerId: seed.partner.id,
@@ -40,6 +42,7 @@ export async function seedInvoice(db: Db, seed: Awaited<ReturnType<typeof seedCo
     currency: 'EUR',
     paymentReference: newPaymentReference(),
     debtor,
+    debtorId: account.id,
     amountTotalCents: amount,
   });
   await db.insert(invoiceLines).values({ id: newId('lin'), invoiceId: id, description: 'Membership', amountCents: amount, quantity: 1, vatRate: 0 });

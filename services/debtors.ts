@@ -1,0 +1,178 @@
+import { and, asc, count, eq, gt, inArray, sql, sum, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { debtors, invoices } from '../db/schema';
+import { debtorDetailsOf, debtorKeyOf, normalizeEmail, type DebtorKey } from '../domain/debtor-identity';
+import { notFound } from '../domain/errors';
+import { openInvoiceStatuses } from '../domain/invoice-status';
+import type { Debtor } from '../domain/schemas';
+import { newId } from './ids';
+
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+type DebtorRow = typeof debtors.$inferSelect;
+type InvoiceRow = typeof invoices.$inferSelect;
+
+export type DebtorCompany = { id: string; partnerId: string; country?: string | null };
+
+/** Where each key's one debtor lives: the partial unique index ON CONFLICT names (see db/schema.ts). */
+const keyIndex = {
+  external_id: { target: [debtors.companyId, debtors.externalId], targetWhere: sql`${debtors.externalId} IS NOT NULL` },
+  email: { target: [debtors.companyId, debtors.email], targetWhere: sql`${debtors.externalId} IS NULL` },
+  phone: { target: [debtors.companyId, debtors.phone], targetWhere: sql`${debtors.externalId} IS NULL AND ${debtors.email} IS NULL` },
+};
+
+/**
+ * The debtor an invoice's debtor belongs to (domain/debtor-identity.ts), made when the company has
+ * none with its key. The debtor takes the invoice's details (the latest invoice's name, locale and
+ * timezone; its email and phone when it gives them). One statement per key, INSERT … ON CONFLICT
+ * on the key's unique index: two transactions making the same new debtor at once both end with
+ * the one row, where a look-up-then-insert would make the second fail on the index.
+ */
+export async function findOrCreateDebtor(tx: Tx | Db, company: DebtorCompany, debtor: Debtor): Promise<DebtorRow> {
+  return upsertDebtor(tx, company, debtorKeyOf(debtor, company.country), debtor);
+}
+
+/**
+ * The debtors of several invoices of one company, in their order: each key is resolved once (the
+ * later invoices' details win), in a fixed order so two transactions joining the same
+ * debtors wait for each other instead of deadlocking.
+ */
+export async function findOrCreateDebtors(tx: Tx | Db, company: DebtorCompany, inputs: ReadonlyArray<Debtor>): Promise<DebtorRow[]> {
+  const keyed = new Map<string, { key: DebtorKey; debtor: Debtor }>();
+  const keys = inputs.map((debtor) => {
+    const key = debtorKeyOf(debtor, company.country);
+    if (!key) return null;
+    const k = `${key.kind}:${key.value}`;
+    // As the upsert does between invoices: the later one's details, keeping an email or phone it leaves out.
+    const earlier = keyed.get(k)?.debtor;
+    keyed.set(k, { key, debtor: earlier ? { ...debtor, email: debtor.email ?? earlier.email, phone: debtor.phone ?? earlier.phone } : debtor });
+    return k;
+  });
+  const resolved = new Map<string, DebtorRow>();
+  for (const k of [...keyed.keys()].sort()) {
+    const { key, debtor } = keyed.get(k)!;
+    resolved.set(k, await upsertDebtor(tx, company, key, debtor));
+  }
+  const out: DebtorRow[] = [];
+  for (const [i, k] of keys.entries()) out.push(k ? resolved.get(k)! : await upsertDebtor(tx, company, null, inputs[i]!));
+  return out;
+}
+
+async function upsertDebtor(tx: Tx | Db, company: DebtorCompany, key: DebtorKey | null, debtor: Debtor): Promise<DebtorRow> {
+  const details = debtorDetailsOf(debtor, company.country);
+  const row = {
+    id: newId('dbt'),
+    partnerId: company.partnerId,
+    companyId: company.id,
+    // Only the key's own field decides which index row it is; an email-keyed debtor has no external id.
+    externalId: key?.kind === 'external_id' ? key.value : null,
+    name: details.name,
+    email: details.email,
+    phone: details.phone,
+    locale: details.locale,
+    timezone: details.timezone,
+  };
+  const insert = tx.insert(debtors).values(row);
+  if (!key) return (await insert.returning())[0]!;
+  const [stored] = await insert
+    .onConflictDoUpdate({
+      ...keyIndex[key.kind],
+      set: {
+        name: sql`excluded.name`,
+        email: sql`coalesce(excluded.email, ${debtors.email})`,
+        phone: sql`coalesce(excluded.phone, ${debtors.phone})`,
+        locale: sql`excluded.locale`,
+        timezone: sql`excluded.timezone`,
+        updatedAt: sql`now()`,
+      },
+    })
+    .returning();
+  return stored!;
+}
+
+/** A debtor with what it owes: its open invoices (transmitted, not closed) and their amount due. */
+export interface DebtorAccount {
+  debtor: DebtorRow;
+  openInvoiceCount: number;
+  amountDueCents: number;
+}
+
+/**
+ * Whose debtors a caller may see: a partner id, or `undefined` for ops (all). The API passes what
+ * its tenancy rule gives for the principal; anything not visible is "not found".
+ */
+export type PartnerScope = string | undefined;
+
+export interface DebtorListQuery {
+  company_id?: string | undefined;
+  email?: string | undefined;
+  external_id?: string | undefined;
+  /** The id of the last debtor of the previous page. */
+  after?: string | undefined;
+  limit: number;
+}
+
+/** A page of debtors ordered by id; `nextAfter` is the id to continue after, null on the last page. */
+export async function listDebtors(db: Db, scope: PartnerScope, query: DebtorListQuery): Promise<{ data: DebtorAccount[]; nextAfter: string | null }> {
+  const rows = await db
+    .select()
+    .from(debtors)
+    .where(
+      and(
+        scope === undefined ? undefined : eq(debtors.partnerId, scope),
+        query.company_id ? eq(debtors.companyId, query.company_id) : undefined,
+        query.email ? eq(debtors.email, normalizeEmail(query.email)) : undefined,
+        query.external_id ? eq(debtors.externalId, query.external_id.trim()) : undefined,
+        query.after ? gt(debtors.id, query.after) : undefined,
+      ),
+    )
+    .orderBy(asc(debtors.id))
+    .limit(query.limit + 1);
+  const data = await withBalances(db, rows.slice(0, query.limit));
+  return { data, nextAfter: rows.length > query.limit ? data[data.length - 1]!.debtor.id : null };
+}
+
+/** One debtor the scope may see, with its balance; not found otherwise. */
+export async function getDebtor(db: Db, scope: PartnerScope, id: string): Promise<DebtorAccount> {
+  return (await withBalances(db, [await getDebtorRow(db, scope, id)]))[0]!;
+}
+
+/** A page of a visible debtor's invoices (every status), ordered by id; not found for a debtor the scope may not see. */
+export async function listDebtorInvoices(
+  db: Db,
+  scope: PartnerScope,
+  debtorId: string,
+  query: { after?: string | undefined; limit: number },
+): Promise<{ data: InvoiceRow[]; nextAfter: string | null }> {
+  await getDebtorRow(db, scope, debtorId);
+  const rows = await db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.debtorId, debtorId), query.after ? gt(invoices.id, query.after) : undefined))
+    .orderBy(asc(invoices.id))
+    .limit(query.limit + 1);
+  const data = rows.slice(0, query.limit);
+  return { data, nextAfter: rows.length > query.limit ? data[data.length - 1]!.id : null };
+}
+
+async function getDebtorRow(db: Db, scope: PartnerScope, id: string): Promise<DebtorRow> {
+  const [row] = await db.select().from(debtors).where(and(eq(debtors.id, id), scope === undefined ? undefined : eq(debtors.partnerId, scope)));
+  if (!row) throw notFound('debtor');
+  return row;
+}
+
+/** What is due on an invoice, as domain/amounts.ts amountDue computes it, in SQL. */
+const amountDueSql: SQL<number> = sql`greatest(0, ${invoices.amountTotalCents} + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents})`;
+
+async function withBalances(db: Db, rows: DebtorRow[]): Promise<DebtorAccount[]> {
+  if (rows.length === 0) return [];
+  const balances = await db
+    .select({ debtorId: invoices.debtorId, n: count(), due: sum(amountDueSql) })
+    .from(invoices)
+    .where(and(inArray(invoices.debtorId, rows.map((r) => r.id)), inArray(invoices.status, [...openInvoiceStatuses])))
+    .groupBy(invoices.debtorId);
+  const byDebtor = new Map(balances.map((b) => [b.debtorId, b]));
+  return rows.map((debtor) => {
+    const b = byDebtor.get(debtor.id);
+    return { debtor, openInvoiceCount: Number(b?.n ?? 0), amountDueCents: Number(b?.due ?? 0) };
+  });
+}
