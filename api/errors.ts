@@ -36,6 +36,13 @@ export const statusOf: Record<ErrorKind, AppError['status']> = {
   unavailable: 503,
 };
 
+/** The refusal an error stands for at the HTTP edge: an AppError as it is, a DomainError by its kind; null for anything else. */
+export function httpRefusal(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof DomainError) return new AppError(statusOf[err.kind], err.code, err.message, err.details);
+  return null;
+}
+
 /** Validates with a zod schema; a failure is a 400 naming each field's path. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' = 'body'): z.infer<S> {
   const result = schema.safeParse(input ?? (where === 'body' ? undefined : {}));
@@ -123,7 +130,7 @@ export const notFoundRoute: RequestHandler = (req) => {
 
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let e: unknown = err instanceof DomainError ? new AppError(statusOf[err.kind], err.code, err.message, err.details) : err;
+    let e: unknown = httpRefusal(err) ?? err;
     const status = (err as { status?: number; type?: string }).status;
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') e = new AppError(400, 'malformed_json', 'The request body is not valid JSON');

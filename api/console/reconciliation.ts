@@ -4,8 +4,8 @@ import { and, desc, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { bankTransactions } from '../../db/schema';
 import { escapeHtml as e } from '../../messaging/templates';
-import { AppError } from '../errors';
-import { dismissBankTransaction, resolveBankTransaction, type BankTransactionRow } from '../statements/reconciliation';
+import { httpRefusal } from '../errors';
+import { dismissBankTransaction, resolveBankTransaction, type BankTransactionRow } from '../../services/reconciliation';
 import { createCsrfToken } from './csrf';
 import { requireConsoleRole } from './session';
 import { dateHtml, money, timeHtml } from './display';
@@ -47,8 +47,9 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
     try {
       await resolveBankTransaction({ db, temporal }, id, { invoice, by: req.consoleUser!.email, reason: text(req.body?.reason).slice(0, 1000) });
     } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      return render(req, res, err.status, { problem: err.message, lineId: id });
+      const refusal = httpRefusal(err);
+      if (!refusal) throw err;
+      return render(req, res, refusal.status, { problem: refusal.message, lineId: id });
     }
     res.redirect(303, `/console/reconciliation?${new URLSearchParams({ done: id, action: 'resolve' })}`);
   });
@@ -60,8 +61,9 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
     try {
       await dismissBankTransaction({ db, temporal }, id, { by: req.consoleUser!.email, reason });
     } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      return render(req, res, err.status, { problem: err.message, lineId: id });
+      const refusal = httpRefusal(err);
+      if (!refusal) throw err;
+      return render(req, res, refusal.status, { problem: refusal.message, lineId: id });
     }
     res.redirect(303, `/console/reconciliation?${new URLSearchParams({ done: id, action: 'dismiss' })}`);
   });
