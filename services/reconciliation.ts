@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
@@ -249,6 +249,18 @@ export async function dismissBankTransaction(deps: ReconciliationDeps, id: strin
     .returning();
   if (!row) throw conflict('bank_transaction_decided', 'The line was decided by someone else meanwhile');
   return row;
+}
+
+/** The lines waiting for ops (newest value date first) and the latest lines ops decided. */
+export async function reconciliationQueue(db: Db): Promise<{ waiting: BankTransactionRow[]; decided: BankTransactionRow[] }> {
+  const waiting = await db.select().from(bankTransactions).where(eq(bankTransactions.status, 'unmatched')).orderBy(desc(bankTransactions.valueDate), desc(bankTransactions.id)).limit(200);
+  const decided = await db
+    .select()
+    .from(bankTransactions)
+    .where(and(ne(bankTransactions.status, 'unmatched'), ne(bankTransactions.status, 'matched'), ne(bankTransactions.resolvedBy, 'system')))
+    .orderBy(desc(bankTransactions.resolvedAt), desc(bankTransactions.id))
+    .limit(50);
+  return { waiting, decided };
 }
 
 async function waitingLine(db: Db, id: string): Promise<BankTransactionRow> {

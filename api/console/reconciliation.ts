@@ -1,11 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
-import { and, desc, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { bankTransactions } from '../../db/schema';
 import { escapeHtml as e } from '../../messaging/templates';
 import { httpRefusal } from '../errors';
-import { dismissBankTransaction, resolveBankTransaction, type BankTransactionRow } from '../../services/reconciliation';
+import { dismissBankTransaction, reconciliationQueue, resolveBankTransaction, type BankTransactionRow } from '../../services/reconciliation';
 import { createCsrfToken } from './csrf';
 import { requireConsoleRole } from './session';
 import { dateHtml, money, timeHtml } from './display';
@@ -24,14 +22,7 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
   const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
   async function render(req: Request, res: Response, status: number, extra: { notice?: string; problem?: string; lineId?: string } = {}) {
-    const waiting = await db.select().from(bankTransactions).where(eq(bankTransactions.status, 'unmatched')).orderBy(desc(bankTransactions.valueDate), desc(bankTransactions.id)).limit(200);
-    const decided = await db
-      .select()
-      .from(bankTransactions)
-      .where(and(ne(bankTransactions.status, 'unmatched'), ne(bankTransactions.status, 'matched'), ne(bankTransactions.resolvedBy, 'system')))
-      .orderBy(desc(bankTransactions.resolvedAt), desc(bankTransactions.id))
-      .limit(50);
-    sendConsolePage(res, status, reconciliationPage(viewer(req), { waiting, decided, ...extra }));
+    sendConsolePage(res, status, reconciliationPage(viewer(req), { ...(await reconciliationQueue(db)), ...extra }));
   }
 
   r.get('/', async (req, res) => {
