@@ -26,16 +26,6 @@ export class AppError extends Error {
   }
 }
 
-/**
- * A refusal as the HTTP layer answers it: an `AppError` as it is, a `DomainError` with the status
- * of its kind; anything else (a bug, an outage) is not a refusal.
- */
-export function asHttpError(err: unknown): AppError | undefined {
-  if (err instanceof AppError) return err;
-  if (err instanceof DomainError) return new AppError(statusOf[err.kind], err.code, err.message, err.details);
-  return undefined;
-}
-
 /** The one place a domain error's kind becomes an HTTP status. */
 export const statusOf: Record<ErrorKind, AppError['status']> = {
   invalid: 400,
@@ -45,6 +35,13 @@ export const statusOf: Record<ErrorKind, AppError['status']> = {
   unprocessable: 422,
   unavailable: 503,
 };
+
+/** The refusal an error stands for at the HTTP edge: an AppError as it is, a DomainError by its kind; null for anything else. */
+export function httpRefusal(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof DomainError) return new AppError(statusOf[err.kind], err.code, err.message, err.details);
+  return null;
+}
 
 /** Validates with a zod schema; a failure is a 400 naming each field's path. */
 export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'body' | 'query' = 'body'): z.infer<S> {
@@ -133,7 +130,7 @@ export const notFoundRoute: RequestHandler = (req) => {
 
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (err, req, res, _next) => {
-    let e: unknown = asHttpError(err) ?? err;
+    let e: unknown = httpRefusal(err) ?? err;
     const status = (err as { status?: number; type?: string }).status;
     const type = (err as { type?: string }).type;
     if (type === 'entity.parse.failed') e = new AppError(400, 'malformed_json', 'The request body is not valid JSON');

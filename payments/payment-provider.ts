@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { DomainError } from '../domain/errors';
 
 /**
  * A payment service provider (PSP) as the debtor portal uses it: it opens a hosted checkout for an
@@ -62,13 +63,14 @@ export interface PaymentProvider {
 
 export type PaymentProviderName = 'test' | 'stripe';
 
-/** The provider refused or could not be reached: the debtor may try again later. */
-export class PaymentProviderError extends Error {
+/** The provider refused or could not be reached: the debtor may try again later. `providerStatus` is the provider's own answer, when it gave one. */
+export class PaymentProviderError extends DomainError {
   constructor(
     message: string,
-    readonly status?: number,
+    readonly providerStatus?: number,
   ) {
-    super(message);
+    super('unavailable', 'provider_unavailable', message);
+    this.name = 'PaymentProviderError';
   }
 }
 

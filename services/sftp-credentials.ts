@@ -6,18 +6,27 @@ import { partners, sftpCredentials } from '../db/schema';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './password-hashing';
 import { newId } from './ids';
 import { MIN_SFTP_PASSWORD_LENGTH, SFTP_USERNAME, SFTP_USERNAME_RULE } from '../domain/sftp-login';
+import { DomainError, type ErrorKind } from '../domain/errors';
 
 /** A partner's SFTP login: a username, and a password and/or OpenSSH public keys. */
 export type SftpCredential = typeof sftpCredentials.$inferSelect;
 
-/** Why a login cannot be made: `field` names the input at fault (for the API's 4xx), `code` the kind. */
-export class SftpCredentialError extends Error {
+type SftpRefusal = 'invalid' | 'username_taken' | 'no_partner';
+const refusals: Record<SftpRefusal, { kind: ErrorKind; code: string }> = {
+  invalid: { kind: 'unprocessable', code: 'validation_failed' },
+  username_taken: { kind: 'conflict', code: 'username_taken' },
+  no_partner: { kind: 'not_found', code: 'not_found' },
+};
+
+/** Why a login cannot be made: `field` names the input at fault, `reason` why. The CLI prints the message. */
+export class SftpCredentialError extends DomainError {
   constructor(
     message: string,
-    readonly code: 'invalid' | 'username_taken' | 'no_partner' = 'invalid',
+    readonly reason: SftpRefusal = 'invalid',
     readonly field: 'username' | 'password' | 'public_keys' | null = null,
   ) {
-    super(message);
+    super(refusals[reason].kind, refusals[reason].code, message, reason === 'no_partner' ? [] : [{ path: field ?? '', message }]);
+    this.name = 'SftpCredentialError';
   }
 }
 

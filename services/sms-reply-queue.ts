@@ -3,18 +3,16 @@ import type { Db } from '../db/client';
 import { companies, invoices, partners, smsReplies } from '../db/schema';
 import { finalInvoiceStatuses } from '../domain/invoice-status';
 import { smsReplyIntent } from '../domain/sms-reply';
+import { DomainError } from '../domain/errors';
 import { recordReceived } from './debtor-replies';
 
 export type SmsReplyRow = typeof smsReplies.$inferSelect;
 
 /** Why ops' decision on a waiting SMS reply is refused; the console shows `message`. */
-export class SmsReplyDecisionRefused extends Error {
-  constructor(
-    readonly status: 404 | 409 | 422,
-    readonly code: 'not_found' | 'sms_reply_decided' | 'invoice_not_candidate' | 'reason_required',
-    message: string,
-  ) {
-    super(message);
+export class SmsReplyDecisionRefused extends DomainError {
+  constructor(kind: 'not_found' | 'conflict' | 'unprocessable', code: 'not_found' | 'sms_reply_decided' | 'invoice_not_candidate', message: string) {
+    super(kind, code, message);
+    this.name = 'SmsReplyDecisionRefused';
   }
 }
 
@@ -55,7 +53,7 @@ export async function assignSmsReply(db: Db, id: string, decision: { invoiceId: 
     const reply = await waitingReply(tx, id);
     const candidates = await smsReplyCandidates(tx, reply.fromNumber);
     if (!candidates.some((c) => c.invoiceId === decision.invoiceId)) {
-      throw new SmsReplyDecisionRefused(422, 'invoice_not_candidate', `Invoice ${decision.invoiceId} is not an open invoice of the debtor with number ${reply.fromNumber}`);
+      throw new SmsReplyDecisionRefused('unprocessable', 'invoice_not_candidate', `Invoice ${decision.invoiceId} is not an open invoice of the debtor with number ${reply.fromNumber}`);
     }
     const [invoice] = await tx.select({ id: invoices.id, partnerId: invoices.partnerId, companyId: invoices.companyId }).from(invoices).where(eq(invoices.id, decision.invoiceId));
     await recordReceived(
@@ -89,7 +87,7 @@ export async function dismissSmsReply(db: Db, id: string, decision: { by: string
 /** The reply, locked: two ops deciding at once cannot both win. */
 async function waitingReply(tx: Parameters<Parameters<Db['transaction']>[0]>[0], id: string): Promise<SmsReplyRow> {
   const [reply] = await tx.select().from(smsReplies).where(eq(smsReplies.id, id)).for('update');
-  if (!reply) throw new SmsReplyDecisionRefused(404, 'not_found', `SMS reply ${id} not found`);
-  if (reply.status !== 'waiting') throw new SmsReplyDecisionRefused(409, 'sms_reply_decided', `SMS reply ${id} was ${reply.status} already (by ${reply.decidedBy ?? 'someone'})`);
+  if (!reply) throw new SmsReplyDecisionRefused('not_found', 'not_found', `SMS reply ${id} not found`);
+  if (reply.status !== 'waiting') throw new SmsReplyDecisionRefused('conflict', 'sms_reply_decided', `SMS reply ${id} was ${reply.status} already (by ${reply.decidedBy ?? 'someone'})`);
   return reply;
 }

@@ -1,11 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
-import { and, desc, eq, ne } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { bankTransactions } from '../../db/schema';
 import { escapeHtml as e } from '../../messaging/templates';
-import { asHttpError } from '../errors';
-import { dismissBankTransaction, resolveBankTransaction, type BankTransactionRow } from '../statements/reconciliation';
+import { httpRefusal } from '../errors';
+import { dismissBankTransaction, reconciliationQueue, resolveBankTransaction, type BankTransactionRow } from '../../services/reconciliation';
 import { createCsrfToken } from './csrf';
 import { requireConsoleRole } from './session';
 import { dateHtml, money, timeHtml } from './display';
@@ -24,14 +22,7 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
   const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 
   async function render(req: Request, res: Response, status: number, extra: { notice?: string; problem?: string; lineId?: string } = {}) {
-    const waiting = await db.select().from(bankTransactions).where(eq(bankTransactions.status, 'unmatched')).orderBy(desc(bankTransactions.valueDate), desc(bankTransactions.id)).limit(200);
-    const decided = await db
-      .select()
-      .from(bankTransactions)
-      .where(and(ne(bankTransactions.status, 'unmatched'), ne(bankTransactions.status, 'matched'), ne(bankTransactions.resolvedBy, 'system')))
-      .orderBy(desc(bankTransactions.resolvedAt), desc(bankTransactions.id))
-      .limit(50);
-    sendConsolePage(res, status, reconciliationPage(viewer(req), { waiting, decided, ...extra }));
+    sendConsolePage(res, status, reconciliationPage(viewer(req), { ...(await reconciliationQueue(db)), ...extra }));
   }
 
   r.get('/', async (req, res) => {
@@ -47,7 +38,7 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
     try {
       await resolveBankTransaction({ db, temporal }, id, { invoice, by: req.consoleUser!.email, reason: text(req.body?.reason).slice(0, 1000) });
     } catch (err) {
-      const refusal = asHttpError(err);
+      const refusal = httpRefusal(err);
       if (!refusal) throw err;
       return render(req, res, refusal.status, { problem: refusal.message, lineId: id });
     }
@@ -61,7 +52,7 @@ export function reconciliationConsoleRoutes({ db, temporal, secret }: { db: Db; 
     try {
       await dismissBankTransaction({ db, temporal }, id, { by: req.consoleUser!.email, reason });
     } catch (err) {
-      const refusal = asHttpError(err);
+      const refusal = httpRefusal(err);
       if (!refusal) throw err;
       return render(req, res, refusal.status, { problem: refusal.message, lineId: id });
     }

@@ -7,12 +7,13 @@ import { invoiceLineOrder } from '../../services/invoice-lines';
 import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession, normaliseEmail } from '../../services/console-users';
 import type { SignInThrottle } from '../../services/sign-in-throttle';
 import type { DebtCaseRow } from '../../services/debt-cases';
-import { caseParts, findCase, updateCase } from '../debt-cases/case-access';
-import { asHttpError } from '../errors';
+import { caseParts, findCase, updateCase } from '../../services/debt-case-access';
+import { httpRefusal } from '../errors';
 import { createCsrfToken, isValidCsrfToken } from './csrf';
 import { reconciliationConsoleRoutes } from './reconciliation';
 import { smsReplyConsoleRoutes } from './sms-replies';
-import { waitingNotices, waitingNoticesSection } from './waiting-notices';
+import { waitingNotices } from '../../services/waiting-notices';
+import { waitingNoticesSection } from './waiting-notices';
 import { printBatchConsoleRoutes } from './print-batches';
 import { consoleCss } from './stylesheet';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
@@ -129,7 +130,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
 
   async function review(req: Request, row: DebtCaseRow, decision: 'approve' | 'reject', reason: string) {
     const user = req.consoleUser!;
-    await updateCase(temporal, taskQueue, row, (c) => c.review({ decision, reason, reviewedBy: user.email, reviewedAt: new Date().toISOString() }));
+    await updateCase({ temporal, taskQueue }, row, (c) => c.review({ decision, reason, reviewedBy: user.email, reviewedAt: new Date().toISOString() }));
   }
 
   r.post('/cases/bulk-review', async (req, res) => {
@@ -146,7 +147,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
         await review(req, row, 'approve', reason);
         approved += 1;
       } catch (err) {
-        const refusal = asHttpError(err);
+        const refusal = httpRefusal(err);
         if (!refusal) throw err;
         failed.push(`${id} (${refusal.message})`);
       }
@@ -203,7 +204,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
     try {
       await review(req, row, decision, reason);
     } catch (err) {
-      const refusal = asHttpError(err);
+      const refusal = httpRefusal(err);
       if (!refusal) throw err;
       return renderCase(req, res, id, refusal.status, { problem: refusal.message, reason });
     }
@@ -243,7 +244,7 @@ export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: Con
 
   r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
   const onError: ErrorRequestHandler = (err, req, res, next) => {
-    const refusal = asHttpError(err);
+    const refusal = httpRefusal(err);
     if (refusal) return sendConsoleError(res, refusal.status, refusal.message, req.consoleUser);
     next(err);
   };

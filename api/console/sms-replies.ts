@@ -10,6 +10,7 @@ import {
   type SmsReplyCandidate,
   type SmsReplyRow,
 } from '../../services/sms-reply-queue';
+import { statusOf } from '../errors';
 import { createCsrfToken } from './csrf';
 import { requireConsoleRole } from './session';
 import { timeHtml } from './display';
@@ -49,7 +50,7 @@ export function smsReplyConsoleRoutes({ db, secret }: { db: Db; secret: string }
       await run(id, reason);
     } catch (err) {
       if (!(err instanceof SmsReplyDecisionRefused)) throw err;
-      return render(req, res, err.status, { problem: err.message, replyId: id });
+      return render(req, res, statusOf[err.kind], { problem: err.message, replyId: id });
     }
     res.redirect(303, `/console/sms-replies?${new URLSearchParams({ done: id, action })}`);
   }

@@ -9,7 +9,7 @@ import { collectorCallbackSchema } from '../../domain/debt-case-schemas';
 import { DebtCaseFailure } from '../../domain/debt-case';
 import { AppError, parse } from '../errors';
 import { DomainError, notFound } from '../../domain/errors';
-import { caseParts, findCase, updateCase } from './case-access';
+import { caseParts, findCase, updateCase } from '../../services/debt-case-access';
 import { debtCaseResource } from './resources';
 
 /**
@@ -46,7 +46,7 @@ export function collectorCallbackRoutes({ db, temporal, taskQueue }: { db: Db; t
         .where(and(eq(debtCollectionCollectedAmounts.caseId, row.id), eq(debtCollectionCollectedAmounts.collectorReference, amount.id)));
       if (known) continue;
       try {
-        await updateCase(temporal, taskQueue, found, (c) =>
+        await updateCase({ temporal, taskQueue }, found, (c) =>
           c.addCollectedAmount(
             { amountCents: amount.amount_cents, collectedAt: new Date(amount.collected_at ?? Date.now()).toISOString(), source: 'collector', recordedBy: by, collectorReference: amount.id },
             `collector-amount-${row.id}-${amount.id}`,
@@ -62,7 +62,7 @@ export function collectorCallbackRoutes({ db, temporal, taskQueue }: { db: Db; t
       const reason = callback.close_reason;
       const sameAgain = row.state === 'closed' && row.closeReason === reason;
       if (!sameAgain) {
-        await updateCase(temporal, taskQueue, row, (c) =>
+        await updateCase({ temporal, taskQueue }, row, (c) =>
           c.close({ reason, note: callback.note, closedBy: by }, `collector-close-${found.id}`),
         );
         row = (await findCase(db, row.id))!;

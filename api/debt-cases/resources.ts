@@ -1,6 +1,7 @@
-import type { debtCollectionCaseDocuments, debtCollectionCollectedAmounts, events } from '../../db/schema';
+import type { debtCollectionCaseDocuments, debtCollectionCollectedAmounts } from '../../db/schema';
 import { fallbackCollector, outstandingCents } from '../../domain/debt-case';
 import type { DebtCaseRow } from '../../services/debt-cases';
+import type { DebtCaseParts } from '../../services/debt-case-access';
 import { eventResource } from '../serializers';
 
 /** Database rows → the case API's snake_case resources. */
@@ -33,12 +34,6 @@ export function collectedAmountResource(a: Row<typeof debtCollectionCollectedAmo
     invoice_payment: a.invoicePayment,
     created_at: a.createdAt.toISOString(),
   };
-}
-
-export interface DebtCaseParts {
-  documents: Array<Row<typeof debtCollectionCaseDocuments>>;
-  collectedAmounts: Array<Row<typeof debtCollectionCollectedAmounts>>;
-  timeline: Array<Row<typeof events>>;
 }
 
 export function debtCaseResource(c: DebtCaseRow, parts?: DebtCaseParts) {

@@ -21,7 +21,8 @@ import { parse } from '../errors';
 import { conflict, invalidFields, notFound, unprocessable } from '../../domain/errors';
 import { partnerListPage } from '../pagination';
 import { visibleCompany, visibleInvoice } from '../scope';
-import { caseParts, findCase, updateCase, visibleCase } from './case-access';
+import { caseParts, findCase, updateCase } from '../../services/debt-case-access';
+import { visibleCase } from './case-access';
 import { documentTooLarge, receiveCaseDocument } from './document-upload';
 import { debtCaseDocumentResource, debtCaseResource } from './resources';
 
@@ -166,7 +167,7 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
 
   r.post('/debt_collection_cases/:id/mark_prepared', async (req, res) => {
     const row = await visibleCase(db, principalOf(req), String(req.params.id), ['partner', 'ops']);
-    await updateCase(temporal, taskQueue, row, (c) => c.markPrepared());
+    await updateCase({ temporal, taskQueue }, row, (c) => c.markPrepared());
     res.json(await reloaded(row.id));
   });
 
@@ -174,7 +175,7 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
     const principal = principalOf(req);
     const row = await visibleCase(db, principal, String(req.params.id), ['reviewer', 'ops']);
     const body = parse(debtCaseReviewSchema, req.body);
-    await updateCase(temporal, taskQueue, row, (c) =>
+    await updateCase({ temporal, taskQueue }, row, (c) =>
       c.review({ decision: body.decision, reason: body.reason, reviewedBy: principal.keyId, reviewedAt: new Date().toISOString() }),
     );
     res.json(await reloaded(row.id));
@@ -184,7 +185,7 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
     const principal = principalOf(req);
     const row = await visibleCase(db, principal, String(req.params.id), ['partner', 'ops']);
     const body = parse(debtCaseCollectedAmountSchema, req.body);
-    const s = await updateCase(temporal, taskQueue, row, (c) =>
+    const s = await updateCase({ temporal, taskQueue }, row, (c) =>
       c.addCollectedAmount({ amountCents: body.amount_cents, collectedAt: new Date(body.collected_at ?? Date.now()).toISOString(), source: 'api', recordedBy: principal.keyId }),
     );
     const kase = await reloaded(row.id);
@@ -196,7 +197,7 @@ export function debtCaseRoutes({ db, temporal, taskQueue, documents }: DebtCaseR
     const principal = principalOf(req);
     const row = await visibleCase(db, principal, String(req.params.id), ['partner', 'ops']);
     const body = parse(debtCaseCloseSchema, req.body);
-    await updateCase(temporal, taskQueue, row, (c) => c.close({ reason: body.reason, note: body.note, closedBy: principal.keyId }));
+    await updateCase({ temporal, taskQueue }, row, (c) => c.close({ reason: body.reason, note: body.note, closedBy: principal.keyId }));
     res.json(await reloaded(row.id));
   });
 

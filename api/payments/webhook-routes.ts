@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import { applyPaymentEvent, type PaymentEventDeps } from '../../payments/payment-events';
-import { PaymentProviderError, WebhookVerificationError, type PaymentEvent, type PaymentProvider } from '../../payments/payment-provider';
+import { WebhookVerificationError, type PaymentEvent, type PaymentProvider } from '../../payments/payment-provider';
 import { AppError } from '../errors';
 
 /**
@@ -19,7 +19,6 @@ export function paymentWebhookRoutes(deps: PaymentEventDeps & { payments: Paymen
       event = await deps.payments.parseWebhook({ rawBody, header: (name) => req.get(name) }, new Date());
     } catch (err) {
       if (err instanceof WebhookVerificationError) throw new AppError(400, 'invalid_webhook', err.message);
-      if (err instanceof PaymentProviderError) throw new AppError(503, 'provider_unavailable', err.message);
       throw err;
     }
     const outcome = await applyPaymentEvent(deps, event);

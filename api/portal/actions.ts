@@ -1,22 +1,19 @@
-import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
-import { invoices, optOuts, portalContactChanges } from '../../db/schema';
 import { amountDue } from '../../domain/amounts';
+import { DomainError } from '../../domain/errors';
 import { addDays } from '../../domain/local-time';
 import { affordablePlan } from '../../domain/payment-plan';
 import { PaymentProviderError, type PaymentProvider } from '../../payments/payment-provider';
-import { appendEvents } from '../../services/events';
-import { newId } from '../../services/ids';
-import { startContactChangeConfirmation } from '../../services/contact-change-confirmation';
+import { changeDebtorContact, optOutOfSms as recordSmsOptOut, recordIncomeAndExpenditure } from '../../services/portal-actions';
 import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
 import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { asHttpError, fromWorkflowError } from '../errors';
+import { fromWorkflowError } from '../errors';
 import { field, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
-import type { PortalInvoice } from './portal-invoice';
+import type { PortalInvoice } from '../../services/portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
 import { arrangementPossible, collectible, formatDate, money, type Section } from './views';
 
@@ -96,23 +93,7 @@ export const assessAffordability: PortalAction = async (deps, { portal, body }) 
   const refused = stateProblem(portal, 'budget');
   if (refused) return refused;
   const plan = affordablePlan(portal.policy, amountDue(invoice), income, expenses);
-  await appendEvents(deps.db, [
-    {
-      type: 'message.received',
-      partnerId: invoice.partnerId,
-      companyId: invoice.companyId,
-      invoiceId: invoice.id,
-      data: {
-        invoice_id: invoice.id,
-        channel: 'portal',
-        via: 'portal',
-        kind: 'income_expenditure',
-        monthly_income_cents: income,
-        monthly_expenses_cents: expenses,
-        proposal: plan ? { installment_count: plan.installmentCount, installment_cents: plan.installmentCents } : null,
-      },
-    },
-  ]);
+  await recordIncomeAndExpenditure(deps.db, invoice, { incomeCents: income, expensesCents: expenses, proposal: plan });
   return plan ? notice('plan_proposed', { installments: String(plan.installmentCount) }) : notice('plan_none');
 };
 
@@ -132,70 +113,20 @@ export const updateContact: PortalAction = async (deps, { portal, body }) => {
     try {
       e164 = debtorPhoneE164(phone, invoice.debtor.address?.country ?? portal.companyCountry, 'phone');
     } catch (err) {
-      if (asHttpError(err)) return problem(422, 'contact', 'phone_invalid');
+      if (err instanceof DomainError) return problem(422, 'contact', 'phone_invalid');
       throw err;
     }
     if (e164 !== invoice.debtor.phone) changes.phone = e164;
   }
-  const changed = Object.keys(changes);
-  if (changed.length === 0) return notice('contact_saved');
-  await deps.db.transaction(async (tx) => {
-    const [current] = await tx.select({ debtor: invoices.debtor }).from(invoices).where(eq(invoices.id, invoice.id)).for('update');
-    const before = current?.debtor ?? invoice.debtor;
-    const changeId = newId('cch');
-    const previous: { email?: string | null; phone?: string | null } = {};
-    if (changes.email !== undefined) previous.email = before.email ?? null;
-    if (changes.phone !== undefined) previous.phone = before.phone ?? null;
-    await tx.insert(portalContactChanges).values({ id: changeId, invoiceId: invoice.id, previous, changed: changes });
-    await tx.update(invoices).set({ debtor: { ...before, ...changes }, updatedAt: new Date() }).where(eq(invoices.id, invoice.id));
-    await appendEvents(tx, [{ type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId: invoice.id, data: { invoice_id: invoice.id, changed, via: 'portal' } }]);
-    // Started before the commit: if Temporal cannot take it, the change is rolled back rather than
-    // made without telling the previous address (the activity waits for the commit).
-    await startContactChangeConfirmation(deps.temporal, deps.taskQueue, changeId);
-  });
+  if (Object.keys(changes).length === 0) return notice('contact_saved');
+  await changeDebtorContact(deps, invoice, changes);
   return notice('contact_saved');
 };
-
-/**
- * Undoes a portal contact change from the link sent to the previous address: the previous values
- * come back whatever was set since (the owner of the old address says it is theirs). False when
- * the change is not this invoice's.
- */
-export async function undoContactChange(db: Db, invoiceId: string, changeId: string): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [invoice] = await tx.select().from(invoices).where(eq(invoices.id, invoiceId)).for('update');
-    const [change] = await tx
-      .select()
-      .from(portalContactChanges)
-      .where(and(eq(portalContactChanges.id, changeId), eq(portalContactChanges.invoiceId, invoiceId)));
-    if (!invoice || !change) return false;
-    if (change.undoneAt) return true;
-    const debtor = { ...invoice.debtor };
-    for (const field of ['email', 'phone'] as const) {
-      if (!(field in change.previous)) continue;
-      const value = change.previous[field];
-      if (value) debtor[field] = value;
-      else delete debtor[field];
-    }
-    await tx.update(invoices).set({ debtor, updatedAt: new Date() }).where(eq(invoices.id, invoiceId));
-    await tx.update(portalContactChanges).set({ undoneAt: new Date() }).where(eq(portalContactChanges.id, changeId));
-    const changed = Object.keys(change.previous);
-    await appendEvents(tx, [{ type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId, data: { invoice_id: invoiceId, changed, via: 'portal_undo' } }]);
-    return true;
-  });
-}
 
 export const optOutOfSms: PortalAction = async (deps, { portal }) => {
   const { invoice } = portal;
   if (!collectible(invoice.status)) return problem(409, 'sms', 'closed');
-  await deps.db.transaction(async (tx) => {
-    const inserted = await tx.insert(optOuts).values({ invoiceId: invoice.id, channel: 'sms' }).onConflictDoNothing().returning({ invoiceId: optOuts.invoiceId });
-    // Opting out twice records it once.
-    if (inserted.length === 0) return;
-    await appendEvents(tx, [
-      { type: 'message.received', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId: invoice.id, data: { invoice_id: invoice.id, channel: 'sms', opt_out: true, via: 'portal' } },
-    ]);
-  });
+  await recordSmsOptOut(deps.db, invoice);
   return notice('sms_opted_out');
 };
 
@@ -221,8 +152,8 @@ async function updateInvoice(deps: ActionDeps, portal: PortalInvoice, section: '
     await send(invoiceClient(deps.temporal, invoice.id));
     return null;
   } catch (err) {
-    const mapped = asHttpError(fromWorkflowError(err));
-    if (!mapped) {
+    const mapped = fromWorkflowError(err);
+    if (!(mapped instanceof DomainError)) {
       deps.log.error({ err, invoiceId: invoice.id }, 'portal: invoice update failed');
       return problem(503, section, 'unavailable');
     }

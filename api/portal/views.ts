@@ -5,7 +5,7 @@ import { addDays } from '../../domain/local-time';
 import { escapeHtml, formatMoney, type Locale } from '../../messaging/templates';
 import { printedPaymentReference } from '../../domain/payment-reference';
 import { amountInputValue } from './form-input';
-import type { PortalInvoice } from './portal-invoice';
+import type { PortalInvoice } from '../../services/portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
 
 /** The debtor portal's HTML: one server-rendered page, inline CSS, no script, nothing loaded from elsewhere. */

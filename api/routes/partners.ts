@@ -5,10 +5,10 @@ import { createApiKey, createPartner, revokeApiKey } from '../../services/api-ke
 import { eq } from 'drizzle-orm';
 import { partners } from '../../db/schema';
 import { parse } from '../errors';
-import { conflict, notFound, unprocessable } from '../../domain/errors';
+import { notFound } from '../../domain/errors';
 import { requireRole } from '../auth';
 import { sftpLoginCreateSchema } from '../../domain/sftp-login';
-import { createSftpCredential, listSftpCredentials, revokeSftpCredential, SftpCredentialError, type SftpCredential } from '../../services/sftp-credentials';
+import { createSftpCredential, listSftpCredentials, revokeSftpCredential, type SftpCredential } from '../../services/sftp-credentials';
 
 /** Ops manage partners, their API keys and their SFTP logins. */
 export function partnerRoutes(db: Db): Router {
@@ -37,15 +37,8 @@ export function partnerRoutes(db: Db): Router {
   // The same logins as `npm run recoup -- sftp:create | sftp:list | sftp:revoke`.
   r.post('/partners/:id/sftp_logins', async (req, res) => {
     const body = parse(sftpLoginCreateSchema, req.body);
-    try {
-      const created = await createSftpCredential(db, { partnerId: String(req.params.id), username: body.username, password: body.password, publicKeys: body.public_keys });
-      res.status(201).json({ ...created, created_at: new Date().toISOString() });
-    } catch (err) {
-      if (!(err instanceof SftpCredentialError)) throw err;
-      if (err.code === 'no_partner') throw notFound('partner');
-      if (err.code === 'username_taken') throw conflict('username_taken', err.message, [{ path: 'username', message: err.message }]);
-      throw unprocessable('validation_failed', err.message, [{ path: err.field ?? '', message: err.message }]);
-    }
+    const created = await createSftpCredential(db, { partnerId: String(req.params.id), username: body.username, password: body.password, publicKeys: body.public_keys });
+    res.status(201).json({ ...created, created_at: new Date().toISOString() });
   });
 
   r.get('/partners/:id/sftp_logins', async (req, res) => {

@@ -13,7 +13,8 @@ import { AppError, parse } from '../errors';
 import { DomainError, notFound } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { visibleCompany } from '../scope';
-import { dismissBankTransaction, importBankStatement, resolveBankTransaction, statementText, type BankStatementRow, type BankTransactionRow } from './reconciliation';
+import { dismissBankTransaction, importBankStatement, resolveBankTransaction, type BankStatementRow, type BankTransactionRow } from '../../services/reconciliation';
+import { statementText } from '../../domain/statements/statement-file';
 
 export interface StatementRouteDeps {
   db: Db;

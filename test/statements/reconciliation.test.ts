@@ -192,7 +192,10 @@ describe('in order', () => {
     const token = /name="_csrf" value="([^"]+)"/.exec(page.html)![1]!;
 
     expect((await ops.post(`/console/reconciliation/${waitingMt940!.id}/resolve`, { invoice: 'CLUB-2027-C' })).status).toBe(403);
-    expect((await ops.post(`/console/reconciliation/${waitingMt940!.id}/resolve`, { _csrf: token, invoice: 'NO-SUCH-INVOICE' })).status).toBe(404);
+    const unknown = await ops.post(`/console/reconciliation/${waitingMt940!.id}/resolve`, { _csrf: token, invoice: 'NO-SUCH-INVOICE' });
+    expect(unknown.status).toBe(404);
+    // The refusal is shown on the queue page, by the line (not on an error page).
+    expect(unknown.html).toContain(`data-testid="problem" data-line-id="${waitingMt940!.id}">No invoice with id or number &quot;NO-SUCH-INVOICE&quot;</p>`);
     const resolved = await ops.post(`/console/reconciliation/${waitingMt940!.id}/resolve`, { _csrf: token, invoice: 'CLUB-2027-C', reason: 'donor called: membership of Carla' });
     expect(resolved).toMatchObject({ status: 303, location: expect.stringContaining('/console/reconciliation?done=') });
     expect(await invoice(inv.c!.id)).toMatchObject({ status: 'paid', amount_paid_cents: 3_000, amount_due_cents: 0 });

@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
-import { and, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, ne, or, sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
-import type { Db } from '../../db/client';
-import { bankStatements, bankTransactions, invoices } from '../../db/schema';
-import { amountDue } from '../../domain/amounts';
-import { isFinalStatus } from '../../domain/invoice-status';
-import { decodeStatementFile, detectFormat, StatementParseError, type ParsedBankStatement, type ParsedBankTransaction } from '../../domain/statements/bank-statement';
-import { parseCamt053 } from '../../domain/statements/camt053-parser';
-import { payerIsDebtor, referenceTokens } from '../../domain/statements/matching';
-import { normalisePaymentReference, paymentReferencesIn } from '../../domain/payment-reference';
-import { parseMt940 } from '../../domain/statements/mt940-parser';
-import { newId } from '../../services/ids';
-import { invoiceClient, invoiceRefusal } from '../../workflows/invoice.client';
-import { conflict, DomainError, notFound, unprocessable } from '../../domain/errors';
+import type { Db } from '../db/client';
+import { bankStatements, bankTransactions, invoices } from '../db/schema';
+import { amountDue } from '../domain/amounts';
+import { isFinalStatus } from '../domain/invoice-status';
+import type { ParsedBankStatement, ParsedBankTransaction } from '../domain/statements/bank-statement';
+import { parseStatementFile } from '../domain/statements/statement-file';
+import { payerIsDebtor, referenceTokens } from '../domain/statements/matching';
+import { normalisePaymentReference, paymentReferencesIn } from '../domain/payment-reference';
+import { newId } from './ids';
+import { invoiceClient, invoiceRefusal } from '../workflows/invoice.client';
+import { conflict, DomainError, notFound, unprocessable } from '../domain/errors';
 
 export type BankStatementRow = typeof bankStatements.$inferSelect;
 export type BankTransactionRow = typeof bankTransactions.$inferSelect;
@@ -22,32 +21,6 @@ type InvoiceRow = typeof invoices.$inferSelect;
 export interface ReconciliationDeps {
   db: Db;
   temporal: Client;
-}
-
-/** A statement file that is not MT940 or camt.053, or cannot be read: 400 naming where. */
-function unreadable(message: string, path: string): DomainError {
-  return new DomainError('invalid', 'statement_unreadable', `The bank statement cannot be read: ${message}`, [{ path, message }]);
-}
-
-/** The uploaded file's text (see decodeStatementFile), or 400 naming the line when it is binary. */
-export function statementText(bytes: Uint8Array, declaredCharset?: string): string {
-  try {
-    return decodeStatementFile(bytes, declaredCharset);
-  } catch (err) {
-    if (err instanceof StatementParseError) throw unreadable(err.message, err.path);
-    throw err;
-  }
-}
-
-export function parseStatementFile(content: string): ParsedBankStatement[] {
-  const format = detectFormat(content);
-  if (!format) throw unreadable('it is neither MT940/MT942 (no line starts with a field such as :20:, :25: or :61:) nor camt.053 XML', 'line 1');
-  try {
-    return format === 'mt940' ? parseMt940(content) : parseCamt053(content);
-  } catch (err) {
-    if (err instanceof StatementParseError) throw unreadable(err.message, err.path);
-    throw err;
-  }
 }
 
 /**
@@ -276,6 +249,18 @@ export async function dismissBankTransaction(deps: ReconciliationDeps, id: strin
     .returning();
   if (!row) throw conflict('bank_transaction_decided', 'The line was decided by someone else meanwhile');
   return row;
+}
+
+/** The lines waiting for ops (newest value date first) and the latest lines ops decided. */
+export async function reconciliationQueue(db: Db): Promise<{ waiting: BankTransactionRow[]; decided: BankTransactionRow[] }> {
+  const waiting = await db.select().from(bankTransactions).where(eq(bankTransactions.status, 'unmatched')).orderBy(desc(bankTransactions.valueDate), desc(bankTransactions.id)).limit(200);
+  const decided = await db
+    .select()
+    .from(bankTransactions)
+    .where(and(ne(bankTransactions.status, 'unmatched'), ne(bankTransactions.status, 'matched'), ne(bankTransactions.resolvedBy, 'system')))
+    .orderBy(desc(bankTransactions.resolvedAt), desc(bankTransactions.id))
+    .limit(50);
+  return { waiting, decided };
 }
 
 async function waitingLine(db: Db, id: string): Promise<BankTransactionRow> {

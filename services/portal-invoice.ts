@@ -1,10 +1,10 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { companies, dunningPolicies, events, invoiceLines, invoices, optOuts } from '../../db/schema';
-import { invoiceLineOrder } from '../../services/invoice-lines';
-import { defaultDunningPolicy, type DunningPolicy } from '../../domain/dunning-policy';
-import { localDateTime } from '../../domain/local-time';
-import type { Locale } from '../../messaging/templates';
+import type { Db } from '../db/client';
+import { companies, dunningPolicies, events, invoiceLines, invoices, optOuts } from '../db/schema';
+import { invoiceLineOrder } from './invoice-lines';
+import { defaultDunningPolicy, type DunningPolicy } from '../domain/dunning-policy';
+import { localDateTime } from '../domain/local-time';
+import type { Locale } from '../messaging/templates';
 
 /** Everything the portal shows and checks for one invoice, read from the database (never from the workflow). */
 export interface PortalInvoice {
