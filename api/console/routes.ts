@@ -17,7 +17,6 @@ import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCo
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
 import { DomainError } from '../../domain/errors';
 
-
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
 
