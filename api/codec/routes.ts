@@ -41,7 +41,7 @@ const toJson = (p: Payload) => ({
  * hence the second mount). CORS answers only the configured origins. With encryption off
  * (`RECOUP_PAYLOAD_KEYS` unset) every route answers 404.
  */
-export function codecRoutes(db: Db, config: CodecConfig): Router {
+export function codecRoutes({ db, config }: { db: Db; config: CodecConfig }): Router {
   const r = Router();
   const codec = payloadCodecFor(config);
   const origins = new Set((config.RECOUP_CODEC_CORS_ORIGINS ?? '').split(',').map((o) => o.trim().replace(/\/$/, '')).filter(Boolean));

@@ -1,11 +1,9 @@
 import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
-import type { Client } from '@temporalio/client';
 import { and, asc, desc, eq } from 'drizzle-orm';
-import type { Db } from '../../db/client';
 import { companies, debtCollectionCases, events, invoiceLines, invoices, messages } from '../../db/schema';
 import { invoiceLineOrder } from '../../services/invoice-lines';
 import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession, normaliseEmail } from '../../services/console-users';
-import type { SignInThrottle } from '../../services/sign-in-throttle';
+import type { ApiDeps } from '../deps';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import { caseParts, findCase, updateCase } from '../../services/debt-case-access';
 import { httpRefusal } from '../errors';
@@ -20,16 +18,6 @@ import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCo
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
 import { DomainError } from '../../domain/errors';
 
-export interface ConsoleRouteDeps {
-  db: Db;
-  temporal: Client;
-  taskQueue: string;
-  /** Keys the forms' CSRF tokens (with a purpose prefix of their own). */
-  secret: string;
-  /** Counts and limits sign-in attempts per email and per address (services/sign-in-throttle.ts). */
-  throttle: SignInThrottle;
-}
-
 const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
 
@@ -39,7 +27,12 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
  * `POST /debt_collection_cases/{id}/review` does, audited with the user's email), and for ops the
  * company verification queue and the message outbox.
  */
-export function consoleRoutes({ db, temporal, taskQueue, secret, throttle }: ConsoleRouteDeps): Router {
+export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle'>): Router {
+  const { db, temporal, taskQueue } = deps;
+  /** Keys the forms' CSRF tokens (with a purpose prefix of their own). */
+  const secret = deps.config.portalSecret;
+  /** Counts and limits sign-in attempts per email and per address (services/sign-in-throttle.ts). */
+  const throttle = deps.signInThrottle;
   const r = Router();
   // The stylesheet, before the session: the sign-in page needs it too. Its URL carries the
   // content's hash, so it may be cached for long.

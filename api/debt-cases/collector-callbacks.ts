@@ -1,9 +1,7 @@
 import express, { Router } from 'express';
-import type { Client } from '@temporalio/client';
 import { and, eq } from 'drizzle-orm';
 import { collectorSecretOf } from '../../collectors';
 import { COLLECTOR_SIGNATURE_HEADER, verifyCollectorSignature } from '../../collectors/signature';
-import type { Db } from '../../db/client';
 import { debtCollectionCollectedAmounts } from '../../db/schema';
 import { collectorCallbackSchema } from '../../domain/debt-case-schemas';
 import { DebtCaseFailure } from '../../domain/debt-case';
@@ -11,6 +9,7 @@ import { AppError, parse } from '../errors';
 import { DomainError, notFound } from '../../domain/errors';
 import { caseParts, findCase, updateCase } from '../../services/debt-case-access';
 import { debtCaseResource } from './resources';
+import type { ApiDeps } from '../deps';
 
 /**
  * Status callbacks from `http` collectors: `POST /webhooks/collectors/{case id}`, signed like the
@@ -18,7 +17,7 @@ import { debtCaseResource } from './resources';
  * A forged, stale or unsigned callback is 403. Resending a callback is safe: amounts count once by
  * their `id`, and closing a case again with the reason it was closed with answers the case.
  */
-export function collectorCallbackRoutes({ db, temporal, taskQueue }: { db: Db; temporal: Client; taskQueue: string }): Router {
+export function collectorCallbackRoutes({ db, temporal, taskQueue }: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue'>): Router {
   const r = Router();
 
   r.post('/webhooks/collectors/:caseId', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {

@@ -6,8 +6,8 @@ import { debtCollectorConfigurationSchema } from '../../domain/debt-collector-co
 import { invoiceStatuses } from '../../domain/invoice-status';
 import { eventTypes } from '../../services/events';
 import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
-import type { documentResource } from '../routes/documents';
-import type { sftpLoginResource } from '../routes/partners';
+import type { documentResource } from '../documents/routes';
+import type { sftpLoginResource } from '../partners/routes';
 import type { webhookAttemptResource, webhookEndpointResource } from '../webhooks/resources';
 
 /**

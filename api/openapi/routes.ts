@@ -1,18 +1,20 @@
 import { Router } from 'express';
+import type { ApiRoute } from '../route-definition';
 import { openApiDocument } from './document';
 import { renderDocsPage } from './docs-page';
+import { openApiDocumentOperation } from './operation';
 
-/** `GET /api/v2/openapi.json` and the human docs at `/api/docs`; neither needs an API key. */
-export function openApiRoutes(): Router {
+/** `GET /api/v2/openapi.json` and the human docs at `/api/docs`, built from the given routes; neither needs an API key. */
+export function openApiRoutes(routes: readonly ApiRoute[]): Router {
   const r = Router();
   let page: string | undefined;
 
-  r.get('/api/v2/openapi.json', (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(openApiDocument());
+  r.get(`/api/v2${openApiDocumentOperation.path}`, (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(openApiDocument(routes));
   });
 
   r.get('/api/docs', (_req, res) => {
-    page ??= renderDocsPage(openApiDocument());
+    page ??= renderDocsPage(openApiDocument(routes));
     res
       .set({
         'Content-Type': 'text/html; charset=utf-8',

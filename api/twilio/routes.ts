@@ -37,7 +37,7 @@ const outcomes: Record<string, DeliveryOutcome> = twilioOutcomes;
  * `X-Twilio-Signature` for `PUBLIC_BASE_URL` + its path. Without Twilio configured they do not
  * exist (404).
  */
-export function twilioWebhookRoutes(db: Db, config: TwilioWebhookConfig): Router {
+export function twilioWebhookRoutes({ db, config }: { db: Db; config: TwilioWebhookConfig }): Router {
   const r = Router();
 
   // Read at request time: the entry point (and the tests) may settle PUBLIC_BASE_URL after the app is built.

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { components, routes, type ApiRoute } from '../../api/openapi/registry';
+import { components } from '../../api/openapi/registry';
+import { partnerApiRoutes as routes } from '../../api/partner-api';
+import type { ApiRoute } from '../../api/route-definition';
 import { apiKeys, events } from '../../db/schema';
 import { eq } from 'drizzle-orm';
 import { eventually } from '../support/eventually';

@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response } from 'express';
 import busboy from 'busboy';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -17,10 +17,11 @@ import {
 import { pageQuerySchema } from '../../domain/schemas';
 import { newId } from '../../services/ids';
 import type { DocumentStore } from '../../storage/document-store';
-import { principalOf, requireRole } from '../auth';
-import { AppError, parse } from '../errors';
+import { principalOf } from '../auth';
+import { AppError } from '../errors';
 import { type ErrorDetail, invalidFields, notFound } from '../../domain/errors';
 import { listPage } from '../pagination';
+import { defineRoute } from '../route-definition';
 import { visibleCompany } from '../scope';
 
 type DocumentRow = typeof companyDocuments.$inferSelect;
@@ -186,74 +187,113 @@ function receiveUpload(req: Request, res: Response, store: DocumentStore, key: s
   });
 }
 
-/** Verification documents of a company: multipart upload, listing, download. */
-export function documentRoutes(db: Db, store: DocumentStore): Router {
-  const r = Router();
-
-  r.post('/companies/:id/documents', requireRole('partner', 'ops'), async (req, res) => {
-    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
-    if (Number(req.get('content-length') ?? 0) > MAX_REQUEST_BYTES) {
-      res.set('Connection', 'close');
-      throw tooLarge();
-    }
-    const id = newId('doc');
-    const storageKey = `${company.id}/${id}`;
-    const { fields, file } = await receiveUpload(req, res, store, storageKey);
-
-    const details: ErrorDetail[] = [];
-    const parsed = documentFieldsSchema.safeParse({ type: fields.get('type') });
-    if (!parsed.success) details.push(...parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'type', message: i.message })));
-    if (!file) details.push({ path: 'file', message: 'a file is required' });
-    if (!parsed.success || !file) {
-      await store.delete(storageKey).catch(() => undefined);
-      throw invalidFields(details);
-    }
-    try {
-      const [row] = await db
-        .insert(companyDocuments)
-        .values({ id, companyId: company.id, type: parsed.data.type, filename: file.filename, contentType: file.contentType, sizeBytes: file.sizeBytes, storageKey })
-        .returning();
-      res.status(201).json(documentResource(row!));
-    } catch (err) {
-      await store.delete(storageKey).catch(() => undefined);
-      throw err;
-    }
-  });
-
-  r.get('/companies/:id/documents', requireRole('partner', 'ops'), async (req, res) => {
-    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
-    const q = parse(pageQuerySchema, req.query, 'query');
-    const p = await listPage(db, companyDocuments, q, [eq(companyDocuments.companyId, company.id)]);
-    res.json({ data: p.data.map(documentResource), next_cursor: p.next_cursor });
-  });
-
-  async function visibleDocument(req: Request): Promise<DocumentRow> {
-    const company = await visibleCompany(db, principalOf(req), String(req.params.id));
-    const [row] = await db
-      .select()
-      .from(companyDocuments)
-      .where(and(eq(companyDocuments.companyId, company.id), eq(companyDocuments.id, String(req.params.documentId))));
-    if (!row) throw notFound('document');
-    return row;
-  }
-
-  r.get('/companies/:id/documents/:documentId', requireRole('partner', 'ops'), async (req, res) => {
-    res.json(documentResource(await visibleDocument(req)));
-  });
-
-  r.get('/companies/:id/documents/:documentId/content', requireRole('partner', 'ops'), async (req, res) => {
-    const doc = await visibleDocument(req);
-    const content = await store.get(doc.storageKey);
-    if (!content) throw notFound('document content');
-    res.set({
-      'content-type': doc.contentType,
-      'content-length': String(doc.sizeBytes),
-      'content-disposition': `attachment; filename="${doc.filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.filename)}`,
-      'x-content-type-options': 'nosniff',
-    });
-    content.on('error', (err) => res.destroy(err));
-    content.pipe(res);
-  });
-
-  return r;
+async function visibleDocument(db: Db, req: Request): Promise<DocumentRow> {
+  const company = await visibleCompany(db, principalOf(req), String(req.params.id));
+  const [row] = await db
+    .select()
+    .from(companyDocuments)
+    .where(and(eq(companyDocuments.companyId, company.id), eq(companyDocuments.id, String(req.params.documentId))));
+  if (!row) throw notFound('document');
+  return row;
 }
+
+const tag = 'Company documents';
+
+/** Verification documents of a company: multipart upload, listing, download. */
+export const documentRoutes = [
+  defineRoute({
+    operationId: 'uploadCompanyDocument',
+    method: 'post',
+    path: '/companies/{id}/documents',
+    tag,
+    summary: 'Upload a verification document',
+    description: 'Multipart form with `type` and `file` (PDF, PNG or JPEG, at most 10 MB).',
+    roles: ['partner', 'ops'],
+    body: 'CompanyDocumentUpload',
+    bodyMediaType: 'multipart/form-data',
+    response: { status: 201, description: 'The document', schema: 'CompanyDocument' },
+    errors: [
+      { status: 413, description: 'The file is too large' },
+      { status: 415, description: 'Not a PDF, PNG or JPEG' },
+    ],
+    // The form is streamed (busboy) rather than parsed whole: its fields are checked with the `type` of CompanyDocumentUpload.
+    handler: async ({ req, res, deps: { db, documents: store }, param }) => {
+      const company = await visibleCompany(db, principalOf(req), param('id'));
+      if (Number(req.get('content-length') ?? 0) > MAX_REQUEST_BYTES) {
+        res.set('Connection', 'close');
+        throw tooLarge();
+      }
+      const id = newId('doc');
+      const storageKey = `${company.id}/${id}`;
+      const { fields, file } = await receiveUpload(req, res, store, storageKey);
+
+      const details: ErrorDetail[] = [];
+      const parsed = documentFieldsSchema.safeParse({ type: fields.get('type') });
+      if (!parsed.success) details.push(...parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'type', message: i.message })));
+      if (!file) details.push({ path: 'file', message: 'a file is required' });
+      if (!parsed.success || !file) {
+        await store.delete(storageKey).catch(() => undefined);
+        throw invalidFields(details);
+      }
+      try {
+        const [row] = await db
+          .insert(companyDocuments)
+          .values({ id, companyId: company.id, type: parsed.data.type, filename: file.filename, contentType: file.contentType, sizeBytes: file.sizeBytes, storageKey })
+          .returning();
+        res.status(201).json(documentResource(row!));
+      } catch (err) {
+        await store.delete(storageKey).catch(() => undefined);
+        throw err;
+      }
+    },
+  }),
+  defineRoute({
+    operationId: 'listCompanyDocuments',
+    method: 'get',
+    path: '/companies/{id}/documents',
+    tag,
+    summary: "List a company's documents",
+    roles: ['partner', 'ops'],
+    query: pageQuerySchema,
+    response: { status: 200, description: 'A page of documents', schema: 'CompanyDocumentPage' },
+    handler: async ({ req, res, deps: { db }, query, param }) => {
+      const company = await visibleCompany(db, principalOf(req), param('id'));
+      const p = await listPage(db, companyDocuments, query(), [eq(companyDocuments.companyId, company.id)]);
+      res.json({ data: p.data.map(documentResource), next_cursor: p.next_cursor });
+    },
+  }),
+  defineRoute({
+    operationId: 'getCompanyDocument',
+    method: 'get',
+    path: '/companies/{id}/documents/{documentId}',
+    tag,
+    summary: 'Get a document',
+    roles: ['partner', 'ops'],
+    response: { status: 200, description: 'The document', schema: 'CompanyDocument' },
+    handler: async ({ req, res, deps: { db } }) => {
+      res.json(documentResource(await visibleDocument(db, req)));
+    },
+  }),
+  defineRoute({
+    operationId: 'downloadCompanyDocument',
+    method: 'get',
+    path: '/companies/{id}/documents/{documentId}/content',
+    tag,
+    summary: "Download a document's file",
+    roles: ['partner', 'ops'],
+    response: { status: 200, description: 'The file as uploaded', mediaType: 'application/octet-stream' },
+    handler: async ({ req, res, deps: { db, documents: store } }) => {
+      const doc = await visibleDocument(db, req);
+      const content = await store.get(doc.storageKey);
+      if (!content) throw notFound('document content');
+      res.set({
+        'content-type': doc.contentType,
+        'content-length': String(doc.sizeBytes),
+        'content-disposition': `attachment; filename="${doc.filename.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(doc.filename)}`,
+        'x-content-type-options': 'nosniff',
+      });
+      content.on('error', (err) => res.destroy(err));
+      content.pipe(res);
+    },
+  }),
+];
