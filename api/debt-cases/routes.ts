@@ -13,9 +13,10 @@ import {
   debtCaseListQuerySchema,
   debtCaseReviewSchema,
 } from '../../domain/debt-case-schemas';
-import { appendDebtCaseEvents, startDebtCaseWorkflow, type DebtCaseRow } from '../../services/debt-cases';
+import { appendDebtCaseEvents, type DebtCaseRow } from '../../services/debt-cases';
 import { newId } from '../../services/ids';
 import type { DocumentStore } from '../../storage/document-store';
+import { startDebtCaseWorkflow } from '../../workflows/debt-case.client';
 import { principalOf, requireRole } from '../auth';
 import { parse } from '../errors';
 import { conflict, invalidFields, notFound, unprocessable } from '../../domain/errors';

@@ -10,7 +10,7 @@ import { affordablePlan } from '../../domain/payment-plan';
 import { PaymentProviderError, type PaymentProvider } from '../../payments/payment-provider';
 import { appendEvents } from '../../services/events';
 import { newId } from '../../services/ids';
-import { startContactChangeConfirmation } from '../../services/contact-change-confirmation';
+import { startContactChangeConfirmation } from '../../workflows/contact-change.client';
 import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
 import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';

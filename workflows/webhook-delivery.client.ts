@@ -1,0 +1,33 @@
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { webhookDeliveryWorkflowId, webhookRedeliveryWorkflowId, type WebhookDeliveryInput } from './webhook-delivery.messages';
+import type { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
+
+/**
+ * The one place a webhook delivery workflow is started. The automatic delivery of an event to an
+ * endpoint (the relay's) has one id per pair and never runs twice: a repeat answers `started:
+ * false`. A manual redelivery (`redeliveryId`) has its own id, so it runs beside or after it.
+ */
+export async function startWebhookDelivery(
+  temporal: Client,
+  taskQueue: string,
+  delivery: WebhookDeliveryInput,
+  redeliveryId?: string,
+): Promise<{ workflowId: string; started: boolean }> {
+  const workflowId = redeliveryId
+    ? webhookRedeliveryWorkflowId(delivery.endpointId, delivery.eventId, redeliveryId)
+    : webhookDeliveryWorkflowId(delivery.endpointId, delivery.eventId);
+  try {
+    await temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+      workflowId,
+      taskQueue,
+      args: [delivery],
+      workflowIdConflictPolicy: 'FAIL',
+      ...(redeliveryId ? {} : { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const }),
+    });
+    return { workflowId, started: true };
+  } catch (err) {
+    // Only the automatic delivery's id can repeat: a redelivery's is fresh every time.
+    if (redeliveryId || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { workflowId, started: false };
+  }
+}
