@@ -55,7 +55,7 @@ export default tseslint.config(
     },
   },
   {
-    // One typed client per workflow sends its updates (workflows/*.client.ts); nothing else does.
+    // One typed client per workflow (workflows/*.client.ts) starts it and sends its updates; nothing else does.
     files: ['**/*.ts'],
     ignores: ['workflows/**/*.client.ts', 'test/**', 'bench/**', 'observability/temporal-interceptors.ts'],
     rules: {
@@ -64,6 +64,15 @@ export default tseslint.config(
         {
           selector: "CallExpression[callee.property.name=/^(executeUpdate|startUpdate)$/]",
           message: 'Send workflow updates through the typed client beside the workflow (workflows/<name>.client.ts)',
+        },
+        {
+          selector:
+            "CallExpression:matches([callee.object.property.name='workflow'], [callee.object.name='workflow'])[callee.property.name=/^(start|execute|signalWithStart)$/], CallExpression[callee.property.name=/^(signalWithStart|executeUpdateWithStart|startUpdateWithStart)$/]",
+          message: "Start a workflow through its starter beside the workflow (workflows/<name>.client.ts): it owns the id, policies and search attributes",
+        },
+        {
+          selector: "Property[key.name='type'][value.value='startWorkflow']",
+          message: "A Schedule's start action belongs to the workflow's starter (workflows/<name>.client.ts)",
         },
       ],
     },
