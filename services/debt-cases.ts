@@ -1,6 +1,7 @@
 import type { Db } from '../db/client';
 import { debtCollectionCases } from '../db/schema';
-import { appendEvents, type EventType } from './events';
+import type { EventType } from '../domain/events';
+import { appendEvents } from './events';
 
 export type DebtCaseRow = typeof debtCollectionCases.$inferSelect;
 type Tx = Pick<Db, 'insert'>;

@@ -4,7 +4,7 @@ import { channelSchema, dunningPolicySchema } from '../../domain/dunning-policy'
 import { debtCaseCloseReasons, debtCaseEnvironments, debtCaseStates } from '../../domain/debt-case';
 import { debtCollectorConfigurationSchema } from '../../domain/debt-collector-configuration';
 import { invoiceStatuses } from '../../domain/invoice-status';
-import { eventTypes } from '../../services/events';
+import { eventTypes } from '../../domain/events';
 import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
 import type { documentResource } from '../routes/documents';
 import type { sftpLoginResource } from '../routes/partners';

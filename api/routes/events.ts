@@ -3,7 +3,7 @@ import { and, asc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Db } from '../../db/client';
 import { events } from '../../db/schema';
-import { eventTypes } from '../../services/events';
+import { eventTypes } from '../../domain/events';
 import { messageDeliveries, messageIdOfEvent } from '../../services/last-notice';
 import { principalOf, requireRole } from '../auth';
 import { parse } from '../errors';
