@@ -1,7 +1,7 @@
 import type { debtCollectionCaseDocuments, debtCollectionCollectedAmounts, events } from '../../db/schema';
 import { fallbackCollector, outstandingCents } from '../../domain/debt-case';
 import type { DebtCaseRow } from '../../services/debt-cases';
-import { eventResource } from '../serializers';
+import { eventResource } from '../../resources/serializers';
 
 /** Database rows → the case API's snake_case resources. */
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];

@@ -5,7 +5,7 @@ import { debtCaseCloseReasons, debtCaseEnvironments, debtCaseStates } from '../.
 import { debtCollectorConfigurationSchema } from '../../domain/debt-collector-configuration';
 import { invoiceStatuses } from '../../domain/invoice-status';
 import { eventTypes } from '../../domain/events';
-import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
+import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../../resources/serializers';
 import type { documentResource } from '../routes/documents';
 import type { sftpLoginResource } from '../routes/partners';
 import type { webhookAttemptResource, webhookEndpointResource } from '../webhooks/resources';

@@ -5,7 +5,7 @@ import { getPrintBatch, listPrintBatches, markPrintBatchPosted, renderPrintBatch
 import { requireRole } from '../auth';
 import { parse } from '../errors';
 import { notFound } from '../../domain/errors';
-import { decodeCursor, page } from '../serializers';
+import { decodeCursor, page } from '../../resources/page';
 import { printBatchResource, printBatchSummaryResource } from './resources';
 
 /**

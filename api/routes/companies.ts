@@ -10,7 +10,7 @@ import { parse } from '../errors';
 import { forbidden } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { ownedByPartner, visibleCompany } from '../scope';
-import { companyResource } from '../serializers';
+import { companyResource } from '../../resources/serializers';
 
 export function companyRoutes(db: Db): Router {
   const r = Router();

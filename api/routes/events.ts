@@ -8,7 +8,7 @@ import { messageDeliveries, messageIdOfEvent } from '../../services/last-notice'
 import { principalOf, requireRole } from '../auth';
 import { parse } from '../errors';
 import { partnerFilter, visibleCompany, visibleInvoice } from '../scope';
-import { eventResource } from '../serializers';
+import { eventResource } from '../../resources/serializers';
 
 export const eventQuerySchema = z.object({
   after: z.string().max(64).optional(),

@@ -10,7 +10,7 @@ import { principalOf, requireRole } from '../auth';
 import { parse } from '../errors';
 import { partnerListPage } from '../pagination';
 import { visibleCompany, visibleImport } from '../scope';
-import { importResource } from '../serializers';
+import { importResource } from '../../resources/serializers';
 import { z } from 'zod';
 
 async function countsByStatus(db: Db, importIds: string[]): Promise<Map<string, Record<string, number>>> {

@@ -30,7 +30,7 @@ import { fromWorkflowError, parse } from '../errors';
 import { conflict, DomainError, invalidField, unprocessable } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { ownedByPartner, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
-import { invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
+import { invoiceLineResource, invoiceResource, ledgerEntryResource } from '../../resources/serializers';
 
 type InvoiceRow = typeof invoices.$inferSelect;
 
