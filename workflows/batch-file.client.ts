@@ -1,5 +1,6 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { PartnerId } from '../temporal/search-attributes';
+import { startedOnce } from '../temporal/start-once';
 import { batchFileWorkflowId, type BatchFileInput } from './batch-file.messages';
 import type { batchFileWorkflow } from './batch-file.workflow';
 
@@ -10,21 +11,16 @@ import type { batchFileWorkflow } from './batch-file.workflow';
  */
 export async function startBatchFileWorkflow(temporal: Client, taskQueue: string, input: BatchFileInput): Promise<{ workflowId: string; started: boolean }> {
   const workflowId = batchFileWorkflowId(input.partnerId, input.sha256);
-  try {
-    await temporal.workflow.start<typeof batchFileWorkflow>('batchFileWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      memo: { file: input.name },
-      typedSearchAttributes: [{ key: PartnerId, value: input.partnerId }],
-    });
-    return { workflowId, started: true };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { workflowId, started: false };
-  }
+  const start = temporal.workflow.start<typeof batchFileWorkflow>('batchFileWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [input],
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'FAIL',
+    memo: { file: input.name },
+    typedSearchAttributes: [{ key: PartnerId, value: input.partnerId }],
+  });
+  return { workflowId, started: await startedOnce(start) };
 }
 
 /** The name of the file an earlier run of `workflowId` processed, as its memo keeps it. */

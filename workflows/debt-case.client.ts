@@ -1,6 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { DebtCaseState } from '../domain/debt-case';
 import { CompanyId, PartnerId } from '../temporal/search-attributes';
+import { startedOnce } from '../temporal/start-once';
 import {
   addCollectedAmount,
   closeDebtCase,
@@ -57,8 +58,9 @@ export async function startDebtCaseWorkflow(temporal: Client, taskQueue: string,
     amountCents: row.amountCents,
     prepareAutomatically,
   };
-  try {
-    await temporal.workflow.start<typeof debtCaseWorkflow>('debtCaseWorkflow', {
+  // Not started (REJECT_DUPLICATE): the case's workflow has run and ended; there is nothing to start.
+  await startedOnce(
+    temporal.workflow.start<typeof debtCaseWorkflow>('debtCaseWorkflow', {
       workflowId: debtCaseWorkflowId(row.id),
       taskQueue,
       args: [input],
@@ -68,9 +70,6 @@ export async function startDebtCaseWorkflow(temporal: Client, taskQueue: string,
         { key: CompanyId, value: row.companyId },
         { key: PartnerId, value: row.partnerId },
       ],
-    });
-  } catch (err) {
-    // REJECT_DUPLICATE: the case's workflow has run and ended; there is nothing to start.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+    }),
+  );
 }

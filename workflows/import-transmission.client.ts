@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { startedOnce } from '../temporal/start-once';
 import { importTransmissionWorkflowId } from './import-transmission.messages';
 import type { importTransmissionWorkflow } from './import-transmission.workflow';
 
@@ -7,15 +8,13 @@ import type { importTransmissionWorkflow } from './import-transmission.workflow'
  * repeat while it runs joins the running workflow, and one that has ended is not run again.
  */
 export async function startImportTransmission(temporal: Client, taskQueue: string, importId: string): Promise<void> {
-  try {
-    await temporal.workflow.start<typeof importTransmissionWorkflow>('importTransmissionWorkflow', {
+  await startedOnce(
+    temporal.workflow.start<typeof importTransmissionWorkflow>('importTransmissionWorkflow', {
       workflowId: importTransmissionWorkflowId(importId),
       taskQueue,
       args: [{ importId }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+    }),
+  );
 }

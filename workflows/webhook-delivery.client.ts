@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { startedOnce } from '../temporal/start-once';
 import { webhookDeliveryWorkflowId, webhookRedeliveryWorkflowId, type WebhookDeliveryInput } from './webhook-delivery.messages';
 import type { webhookDeliveryWorkflow } from './webhook-delivery.workflow';
 
@@ -16,18 +17,14 @@ export async function startWebhookDelivery(
   const workflowId = redeliveryId
     ? webhookRedeliveryWorkflowId(delivery.endpointId, delivery.eventId, redeliveryId)
     : webhookDeliveryWorkflowId(delivery.endpointId, delivery.eventId);
-  try {
-    await temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
-      workflowId,
-      taskQueue,
-      args: [delivery],
-      workflowIdConflictPolicy: 'FAIL',
-      ...(redeliveryId ? {} : { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const }),
-    });
-    return { workflowId, started: true };
-  } catch (err) {
-    // Only the automatic delivery's id can repeat: a redelivery's is fresh every time.
-    if (redeliveryId || !(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { workflowId, started: false };
-  }
+  const start = temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
+    workflowId,
+    taskQueue,
+    args: [delivery],
+    workflowIdConflictPolicy: 'FAIL',
+    ...(redeliveryId ? {} : { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const }),
+  });
+  // Only the automatic delivery's id can repeat: a redelivery's is fresh every time, so a refusal of it is an error.
+  const started = redeliveryId ? await start.then(() => true) : await startedOnce(start);
+  return { workflowId, started };
 }
