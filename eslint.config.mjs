@@ -21,6 +21,21 @@ const nodeOnly = [
   '@temporalio/activity',
 ];
 
+/**
+ * An import of a top-level folder, from anywhere below the project root (`../api/x`, `../../api`).
+ * The layers are described in docs/development.md.
+ */
+const toFolder = (folders, message) => ({ regex: `^(\\.\\./)+(${folders.join('|')})(/|$)`, message });
+const noApi = toFolder(['api'], 'only api/ knows HTTP: put what both need in resources/, domain/ or services/');
+const noServicesInWorkflows = toFolder(['services'], 'workflows/ import nothing from services/ (not even types): put the type in domain/ or the workflow\'s *.messages.ts');
+const domainBoundary = {
+  paths: [{ name: 'express', message: 'domain/ is pure: no HTTP' }],
+  patterns: [
+    toFolder(['services', 'db', 'api', 'activities'], 'domain/ is pure: no services, database, HTTP or activities'),
+    { regex: '^(\\.\\./)+workflows/.*\\.client$', message: 'domain/ is pure: the workflow clients talk to Temporal' },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.tools/', 'dist/', 'db/migrations/', 'coverage/'] },
   js.configs.recommended,
@@ -46,16 +61,22 @@ export default tseslint.config(
         {
           paths: nodeOnly.filter((n) => !n.includes('*')).map((name) => ({ name, message: 'workflows/ holds deterministic code only: no Node builtins or Node-only packages' })),
           patterns: [
-            { group: ['drizzle-orm/*', '../db/*', '../api/*', '../messaging/*', '../bootstrap/*'], message: 'workflows/ must not reach the database, HTTP or messaging' },
-            { group: ['../activities', '../activities/*', '../services/*'], allowTypeImports: true, message: 'workflows/ may import only the types of activities and services' },
+            { group: ['drizzle-orm/*', '../db/*', '../messaging/*', '../bootstrap/*'], message: 'workflows/ must not reach the database or messaging' },
+            { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'workflows/ may import only the types of activities' },
             { group: ['./*.client'], message: 'the typed workflow clients are client code: the workflow bundle must not import them' },
+            noServicesInWorkflows,
+            noApi,
           ],
         },
       ],
     },
   },
+  // Layer boundaries (one no-restricted-imports per file: a later block would replace an earlier one's options).
+  { files: ['workflows/**/*.client.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [noServicesInWorkflows, noApi] }] } },
+  { files: ['domain/**/*.ts'], rules: { 'no-restricted-imports': ['error', domainBoundary] } },
+  { files: ['{activities,services,files,resources,messaging}/**/*.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [noApi] }] } },
   {
-    // One typed client per workflow sends its updates (workflows/*.client.ts); nothing else does.
+    // One typed client per workflow (workflows/*.client.ts) starts it and sends its updates; nothing else does.
     files: ['**/*.ts'],
     ignores: ['workflows/**/*.client.ts', 'test/**', 'bench/**', 'observability/temporal-interceptors.ts'],
     rules: {
@@ -64,6 +85,15 @@ export default tseslint.config(
         {
           selector: "CallExpression[callee.property.name=/^(executeUpdate|startUpdate)$/]",
           message: 'Send workflow updates through the typed client beside the workflow (workflows/<name>.client.ts)',
+        },
+        {
+          selector:
+            "CallExpression:matches([callee.object.property.name='workflow'], [callee.object.name='workflow'])[callee.property.name=/^(start|execute|signalWithStart)$/], CallExpression[callee.property.name=/^(signalWithStart|executeUpdateWithStart|startUpdateWithStart)$/]",
+          message: "Start a workflow through its starter beside the workflow (workflows/<name>.client.ts): it owns the id, policies and search attributes",
+        },
+        {
+          selector: "Property[key.name='type'][value.value='startWorkflow']",
+          message: "A Schedule's start action belongs to the workflow's starter (workflows/<name>.client.ts)",
         },
       ],
     },

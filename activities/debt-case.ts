@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
-import { invoiceLineResource, invoiceResource, eventResource } from '../api/serializers';
+import { invoiceLineResource, invoiceResource, eventResource } from '../resources/serializers';
 import type { Db } from '../db/client';
 import { debtCollectionCaseDocuments, debtCollectionCases, debtCollectionCollectedAmounts, debtCollectorConfigurations, events, invoiceLines, invoices } from '../db/schema';
 import {

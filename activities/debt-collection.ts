@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { debtCollectionCases, invoiceLines, invoices } from '../db/schema';
 import { amountDue } from '../domain/amounts';
-import { startDebtCaseWorkflow } from '../services/debt-cases';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import { invoiceLineOrder } from '../services/invoice-lines';
+import { startDebtCaseWorkflow } from '../workflows/debt-case.client';
 import type { ActivityDeps } from './deps';
 
 export function debtCollectionActivities({ db, temporal, config, metrics }: ActivityDeps) {

@@ -2,7 +2,7 @@ import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { and, asc, eq, gt, gte, lt } from 'drizzle-orm';
-import { eventResource } from '../api/serializers';
+import { eventResource } from '../resources/serializers';
 import { events, partners } from '../db/schema';
 import { ensurePartnerFolders, eventsExtractName, filesRoot, partnerFolder } from '../files/layout';
 import type { ActivityDeps } from './deps';

@@ -1,6 +1,7 @@
 import { and, eq, lt } from 'drizzle-orm';
 import { invoices, ledgerEntries } from '../db/schema';
-import { appendEvents, type EventType } from '../services/events';
+import type { EventType } from '../domain/events';
+import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import type { NextActionNote } from '../domain/next-action';
 import type { InvoiceSnapshot } from '../workflows/invoice.messages';

@@ -1,13 +1,12 @@
 import { activityInfo } from '@temporalio/activity';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { and, asc, eq, gt, inArray, isNull, or } from 'drizzle-orm';
 import { events, webhookAttempts, webhookEndpoints, webhookRelayCursors } from '../db/schema';
 import { advanceRelayCursor, endpointWantsEvent, initialRelayCursor } from '../domain/webhook-relay';
 import { newId } from '../services/ids';
 import { signWebhook } from '../services/webhook-signature';
-import { webhookDeliveryWorkflowId, type WebhookDeliveryInput, type WebhookDeliveryResult } from '../workflows/webhook-delivery.messages';
-import type { webhookDeliveryWorkflow } from '../workflows/webhook-delivery.workflow';
+import { startWebhookDelivery } from '../workflows/webhook-delivery.client';
+import type { WebhookDeliveryInput, WebhookDeliveryResult } from '../workflows/webhook-delivery.messages';
 import { webhookRelayWorkflowId } from '../workflows/webhook-relay.messages';
 import { OutboundFailure, responseExcerpt, sendOutbound } from '../outbound/request';
 import { secretBoxFor } from '../services/secret-box';
@@ -126,18 +125,7 @@ export function webhookActivities(deps: ActivityDeps) {
     let started = 0;
     const queue = [...deliveries];
     const startOne = async (delivery: WebhookDeliveryInput): Promise<void> => {
-      try {
-        await temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
-          workflowId: webhookDeliveryWorkflowId(delivery.endpointId, delivery.eventId),
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          args: [delivery],
-          workflowIdConflictPolicy: 'FAIL',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-        started++;
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      if ((await startWebhookDelivery(temporal, config.TEMPORAL_TASK_QUEUE, delivery)).started) started++;
     };
     await Promise.all(
       Array.from({ length: Math.min(START_CONCURRENCY, queue.length) }, async () => {

@@ -3,7 +3,7 @@ import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import type { Principal } from '../services/api-keys';
 import { ownedByPartner, visibleCompany } from './scope';
-import { decodeCursor, page } from './serializers';
+import { decodeCursor, page } from '../resources/page';
 
 export interface PageQuery {
   limit: number;

@@ -14,7 +14,7 @@ import { and, count, eq, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../api/app';
-import { invoiceResource } from '../api/serializers';
+import { invoiceResource } from '../resources/serializers';
 import { parseConfig, type Config } from '../config/config';
 import { createDb } from '../db/client';
 import { companies, imports, invoiceLines, invoices, messages } from '../db/schema';

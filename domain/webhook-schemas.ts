@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventTypes } from '../services/events';
+import { eventTypes } from './events';
 
 /**
  * Request schemas of the webhook endpoints API (snake_case, as on the wire). Pure zod, kept apart

@@ -2,11 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { link, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { batchFileLimitDefaults } from '../domain/batch-file';
-import { PartnerId } from '../temporal/search-attributes';
-import { batchFileWorkflowId, type BatchFileInput, type BatchFileSummary } from '../workflows/batch-file.messages';
-import type { batchFileWorkflow } from '../workflows/batch-file.workflow';
+import { batchFileNameOf, startBatchFileWorkflow } from '../workflows/batch-file.client';
+import type { BatchFileInput, BatchFileSummary } from '../workflows/batch-file.messages';
 import { ensurePartnerFolders, isSafePartnerId, partnerFolder, resultPathFor } from './layout';
 
 export interface IntakeDeps {
@@ -53,27 +52,13 @@ export async function submitBatchFile(deps: IntakeDeps, file: { partnerId: strin
   if (size > maxFileBytes) return refuseTooLarge(finalPath, size, maxFileBytes);
   const sha256 = await sha256Of(finalPath);
   const input: BatchFileInput = { partnerId: file.partnerId, name: path.basename(finalPath), path: finalPath, resultPath: resultPathFor(finalPath), sha256 };
-  const workflowId = batchFileWorkflowId(file.partnerId, sha256);
-  try {
-    await deps.temporal.workflow.start<typeof batchFileWorkflow>('batchFileWorkflow', {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [input],
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      workflowIdConflictPolicy: 'FAIL',
-      memo: { file: input.name },
-      typedSearchAttributes: [{ key: PartnerId, value: file.partnerId }],
-    });
-    return { status: 'started', workflowId, ...input };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
-      // Not handed over (Temporal unreachable): back to the inbox, to be picked up again.
-      await rename(finalPath, file.path).catch(() => undefined);
-      throw err;
-    }
-  }
-  const earlier = await deps.temporal.workflow.getHandle(workflowId).describe();
-  const duplicateOf = typeof earlier.memo?.file === 'string' ? earlier.memo.file : 'an earlier file';
+  const { workflowId, started } = await startBatchFileWorkflow(deps.temporal, deps.taskQueue, input).catch(async (err: unknown) => {
+    // Not handed over (Temporal unreachable): back to the inbox, to be picked up again.
+    await rename(finalPath, file.path).catch(() => undefined);
+    throw err;
+  });
+  if (started) return { status: 'started', workflowId, ...input };
+  const duplicateOf = (await batchFileNameOf(deps.temporal, workflowId)) ?? 'an earlier file';
   const summary: BatchFileSummary = {
     summary: true,
     file: input.name,

@@ -7,7 +7,8 @@ import { debtCollectionCaseDocuments, debtCollectionCases, debtCollectionCollect
 import { debtCaseFailureKind, type DebtCaseFailureType } from '../domain/debt-case';
 import { conflict, DomainError } from '../domain/errors';
 import { debtCaseClient, type DebtCaseClient } from '../workflows/debt-case.client';
-import { startDebtCaseWorkflow, type DebtCaseRow } from './debt-cases';
+import type { DebtCaseRow } from './debt-cases';
+import { startDebtCaseWorkflow } from '../workflows/debt-case.client';
 
 /** Reading a debt collection case with what hangs on it, and changing it through its workflow (the API, the console and collectors' callbacks alike). */
 

@@ -1,11 +1,7 @@
-import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { debtCollectionCases } from '../db/schema';
-import { CompanyId, PartnerId } from '../temporal/search-attributes';
-import { debtCaseWorkflowId, type DebtCaseWorkflowInput } from '../workflows/debt-case.messages';
-import type { debtCaseWorkflow } from '../workflows/debt-case.workflow';
-import { appendEvents, type EventType } from './events';
+import type { EventType } from '../domain/events';
+import { appendEvents } from './events';
 
 export type DebtCaseRow = typeof debtCollectionCases.$inferSelect;
 type Tx = Pick<Db, 'insert'>;
@@ -49,42 +45,4 @@ export async function appendDebtCaseEvents(
       dedupeKey: `debt_case:${row.id}:${changeKey}:${i}`,
     })),
   );
-}
-
-export function debtCaseWorkflowInput(row: DebtCaseRow, prepareAutomatically: boolean): DebtCaseWorkflowInput {
-  return {
-    caseId: row.id,
-    partnerId: row.partnerId,
-    companyId: row.companyId,
-    invoiceId: row.invoiceId,
-    source: row.source,
-    environment: row.environment,
-    currency: row.currency,
-    amountCents: row.amountCents,
-    prepareAutomatically,
-  };
-}
-
-/**
- * Starts the case's workflow `debt-case-<id>` unless it runs already. Callers may repeat it (a
- * retried activity, a create answered again): the conflict policy joins the running workflow, and
- * a finished case is never started a second time.
- */
-export async function startDebtCaseWorkflow(temporal: Client, taskQueue: string, row: DebtCaseRow, prepareAutomatically: boolean): Promise<void> {
-  try {
-    await temporal.workflow.start<typeof debtCaseWorkflow>('debtCaseWorkflow', {
-      workflowId: debtCaseWorkflowId(row.id),
-      taskQueue,
-      args: [debtCaseWorkflowInput(row, prepareAutomatically)],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: CompanyId, value: row.companyId },
-        { key: PartnerId, value: row.partnerId },
-      ],
-    });
-  } catch (err) {
-    // REJECT_DUPLICATE: the case's workflow has run and ended; there is nothing to start.
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
 }

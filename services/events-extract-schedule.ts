@@ -1,6 +1,7 @@
 import type { Client, ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import { eventsExtractScheduleId } from '../workflows/batch-file.messages';
+import { eventsExtractScheduleAction } from '../workflows/events-extract.client';
 import type { eventsExtractWorkflow } from '../workflows/events-extract.workflow';
 
 /**
@@ -11,13 +12,7 @@ export async function ensureEventsExtractSchedule(temporal: Client, taskQueue: s
   const options: ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof eventsExtractWorkflow>> = {
     scheduleId: eventsExtractScheduleId,
     spec: { calendars: [{ hour: 0, minute: 15, comment: 'daily, after the UTC day has ended' }] },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'eventsExtractWorkflow',
-      workflowId: eventsExtractScheduleId,
-      taskQueue,
-      args: [{}],
-    },
+    action: eventsExtractScheduleAction(taskQueue),
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     state: { note: 'daily JSON events extract to each partner outbox' },
   };

@@ -1,11 +1,9 @@
 import { and, count, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { DomainError } from '../domain/errors';
 import { companies, imports, invoices } from '../db/schema';
-import { importTransmissionWorkflowId } from '../workflows/import-transmission.messages';
-import type { importTransmissionWorkflow } from '../workflows/import-transmission.workflow';
+import { startImportTransmission } from '../workflows/import-transmission.client';
 
 type ImportRow = typeof imports.$inferSelect;
 
@@ -38,17 +36,7 @@ export async function transmitImport(db: Db, temporal: Client, taskQueue: string
   const [{ n } = { n: 0 }] = await db.select({ n: count() }).from(invoices).where(and(eq(invoices.importId, imp.id), eq(invoices.status, 'draft')));
   if (Number(n) === 0) throw new ImportTransmissionRefused('unprocessable', 'import_empty', 'The import has no draft invoices to transmit');
   await db.update(imports).set({ status: 'transmitting', updatedAt: new Date() }).where(and(eq(imports.id, imp.id), eq(imports.status, 'draft')));
-  try {
-    await temporal.workflow.start<typeof importTransmissionWorkflow>('importTransmissionWorkflow', {
-      workflowId: importTransmissionWorkflowId(imp.id),
-      taskQueue,
-      args: [{ importId: imp.id }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-  }
+  await startImportTransmission(temporal, taskQueue, imp.id);
   const [fresh] = await db.select().from(imports).where(eq(imports.id, imp.id));
   return fresh!;
 }

@@ -2,12 +2,7 @@ import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { messages } from '../db/schema';
 import { deliveryStatus, reachedDebtor, reachedDebtorAt, type DeliveryStatus } from '../domain/message-delivery';
-
-export interface LastNotice {
-  channel: string;
-  delivered_at: string;
-  message_id: string;
-}
+import type { LastNotice } from '../resources/serializers';
 
 /**
  * The invoice's last notice that reached the debtor (see `reachedDebtor`): its channel, when, and

@@ -4,7 +4,7 @@ import type { Db } from '../db/client';
 import { invoices, optOuts, portalContactChanges } from '../db/schema';
 import { appendEvents } from './events';
 import { newId } from './ids';
-import { startContactChangeConfirmation } from './contact-change-confirmation';
+import { startContactChangeConfirmation } from '../workflows/contact-change.client';
 
 /**
  * What a debtor does in the portal that Recoup keeps: new contact details (and their undo from the

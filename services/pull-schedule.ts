@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Client, ScheduleOptions, ScheduleOptionsStartWorkflowAction } from '@temporalio/client';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
-import { CompanyId, PartnerId } from '../temporal/search-attributes';
-import { pullScheduleId, type PullInvoicesInput } from '../workflows/pull-invoices.messages';
+import { pullInvoicesScheduleAction } from '../workflows/pull-invoices.client';
+import { pullScheduleId } from '../workflows/pull-invoices.messages';
 import type { pullInvoicesWorkflow } from '../workflows/pull-invoices.workflow';
 
 export interface PullScheduleSpec {
@@ -18,21 +18,10 @@ export interface PullScheduleSpec {
 function scheduleOptions(s: PullScheduleSpec, taskQueue: string): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof pullInvoicesWorkflow>> {
   const everySeconds = s.intervalMinutes * 60;
   const offsetSeconds = createHash('sha256').update(s.companyId).digest().readUInt32BE(0) % everySeconds;
-  const input: PullInvoicesInput = { companyId: s.companyId };
   return {
     scheduleId: pullScheduleId(s.companyId),
     spec: { intervals: [{ every: `${everySeconds} seconds`, offset: `${offsetSeconds} seconds` }] },
-    action: {
-      type: 'startWorkflow',
-      workflowType: 'pullInvoicesWorkflow',
-      workflowId: pullScheduleId(s.companyId),
-      taskQueue,
-      args: [input],
-      typedSearchAttributes: [
-        { key: CompanyId, value: s.companyId },
-        { key: PartnerId, value: s.partnerId },
-      ],
-    },
+    action: pullInvoicesScheduleAction(taskQueue, s),
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10 minutes' },
     state: { note: 'pull integration' },
   };

@@ -5,7 +5,7 @@ import { connectWorker, type Infrastructure } from '../bootstrap/infrastructure'
 import { startBatchFiles } from '../files/batch-files-service';
 import type { RecoupMetrics } from '../observability/metrics';
 import type { TemporalEndpoint } from '../temporal/connection';
-import { ensureWebhookRelayRunning } from '../temporal/webhook-relay';
+import { ensureWebhookRelayRunning } from '../workflows/webhook-relay.client';
 import { createConfiguredWorker } from './create-worker';
 
 /** The worker of a Recoup process with what runs beside it: the webhook relay and the batch files. */

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SendMessageResult } from '../activities/messaging';
-import type { EventType } from '../services/events';
+import type { EventType } from '../domain/events';
 import type { Channel } from '../domain/dunning-policy';
 import {
   afterAction,

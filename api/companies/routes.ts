@@ -8,7 +8,7 @@ import { principalOf } from '../auth';
 import { listPage } from '../pagination';
 import { defineRoute } from '../route-definition';
 import { ownedByPartner, visibleCompany } from '../scope';
-import { companyResource } from '../serializers';
+import { companyResource } from '../../resources/serializers';
 
 const tag = 'Companies';
 

@@ -2,7 +2,7 @@ import type { debtCollectionCaseDocuments, debtCollectionCollectedAmounts } from
 import { fallbackCollector, outstandingCents } from '../../domain/debt-case';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import type { DebtCaseParts } from '../../services/debt-case-access';
-import { eventResource } from '../serializers';
+import { eventResource } from '../../resources/serializers';
 
 /** Database rows → the case API's snake_case resources. */
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];

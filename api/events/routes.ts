@@ -5,7 +5,7 @@ import { messageDeliveries, messageIdOfEvent } from '../../services/last-notice'
 import { principalOf } from '../auth';
 import { defineRoute } from '../route-definition';
 import { partnerFilter, visibleCompany, visibleInvoice } from '../scope';
-import { eventResource } from '../serializers';
+import { eventResource } from '../../resources/serializers';
 import { eventQuerySchema, invoiceEventsQuerySchema } from './schemas';
 
 async function sequenceAfter(db: Db, marker: string | undefined): Promise<number> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { eventTypes } from '../../services/events';
+import { eventTypes } from '../../domain/events';
 
 export const eventQuerySchema = z.object({
   after: z.string().max(64).optional(),

@@ -7,7 +7,7 @@ import { principalOf } from '../auth';
 import { defineRoute } from '../route-definition';
 import { partnerListPage } from '../pagination';
 import { visibleCompany, visibleImport } from '../scope';
-import { importResource } from '../serializers';
+import { importResource } from '../../resources/serializers';
 import { importListQuerySchema } from './schemas';
 
 async function countsByStatus(db: Db, importIds: string[]): Promise<Map<string, Record<string, number>>> {

@@ -20,7 +20,7 @@ import { conflict, DomainError, invalidField, unprocessable } from '../../domain
 import { listPage } from '../pagination';
 import { defineRoute, type RouteDefinition } from '../route-definition';
 import { ownedByPartner, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
-import { invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
+import { invoiceLineResource, invoiceResource, ledgerEntryResource } from '../../resources/serializers';
 
 type InvoiceRow = typeof invoices.$inferSelect;
 

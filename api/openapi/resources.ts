@@ -4,8 +4,8 @@ import { channelSchema, dunningPolicySchema } from '../../domain/dunning-policy'
 import { debtCaseCloseReasons, debtCaseEnvironments, debtCaseStates } from '../../domain/debt-case';
 import { debtCollectorConfigurationSchema } from '../../domain/debt-collector-configuration';
 import { invoiceStatuses } from '../../domain/invoice-status';
-import { eventTypes } from '../../services/events';
-import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../serializers';
+import { eventTypes } from '../../domain/events';
+import type { companyResource, eventResource, importResource, invoiceLineResource, invoiceResource, ledgerEntryResource } from '../../resources/serializers';
 import type { documentResource } from '../documents/routes';
 import type { sftpLoginResource } from '../partners/routes';
 import type { webhookAttemptResource, webhookEndpointResource } from '../webhooks/resources';

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { partners } from '../../db/schema';
-import { conflict, notFound, unprocessable } from '../../domain/errors';
+import { notFound } from '../../domain/errors';
 import { createApiKey, createPartner, revokeApiKey } from '../../services/api-keys';
 import { createSftpCredential, listSftpCredentials, revokeSftpCredential, type SftpCredential } from '../../services/sftp-credentials';
 import { defineRoute } from '../route-definition';

@@ -2,7 +2,7 @@ import { pageQuerySchema } from '../../domain/schemas';
 import { getPrintBatch, listPrintBatches, markPrintBatchPosted, renderPrintBatchPdf } from '../../services/print-batches';
 import { notFound } from '../../domain/errors';
 import { defineRoute } from '../route-definition';
-import { decodeCursor, page } from '../serializers';
+import { decodeCursor, page } from '../../resources/page';
 import { printBatchResource, printBatchSummaryResource } from './resources';
 
 const tag = 'Print batches';

@@ -1,5 +1,5 @@
 import type { webhookAttempts, webhookEndpoints } from '../../db/schema';
-import { eventTypes } from '../../services/events';
+import { eventTypes } from '../../domain/events';
 
 /** Webhook rows → the contract's snake_case resources. The secret is never part of them. */
 

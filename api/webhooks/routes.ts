@@ -6,8 +6,7 @@ import { webhookAttemptListQuerySchema } from '../../domain/webhook-schemas';
 import { newId } from '../../services/ids';
 import { newWebhookSecret } from '../../services/webhook-signature';
 import type { Principal } from '../../services/api-keys';
-import { webhookRedeliveryWorkflowId } from '../../workflows/webhook-delivery.messages';
-import type { webhookDeliveryWorkflow } from '../../workflows/webhook-delivery.workflow';
+import { startWebhookDelivery } from '../../workflows/webhook-delivery.client';
 import { principalOf } from '../auth';
 import { requireAllowedUrl } from '../outbound-urls';
 import { forbidden, notFound } from '../../domain/errors';
@@ -129,13 +128,7 @@ export const webhookEndpointRoutes = [
       const [event] = await db.select({ id: events.id, partnerId: events.partnerId }).from(events).where(eq(events.id, param('event_id')));
       // Only the endpoint owner's own events: another partner's event is as unknown as a missing one.
       if (!event || event.partnerId !== endpoint.partnerId) throw notFound('event');
-      const deliveryId = webhookRedeliveryWorkflowId(endpoint.id, event.id, newId('rdl'));
-      await temporal.workflow.start<typeof webhookDeliveryWorkflow>('webhookDeliveryWorkflow', {
-        workflowId: deliveryId,
-        taskQueue,
-        args: [{ endpointId: endpoint.id, eventId: event.id }],
-        workflowIdConflictPolicy: 'FAIL',
-      });
+      const { workflowId: deliveryId } = await startWebhookDelivery(temporal, taskQueue, { endpointId: endpoint.id, eventId: event.id }, newId('rdl'));
       res.status(202).json({ delivery_id: deliveryId, endpoint_id: endpoint.id, event_id: event.id });
     },
   }),

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { and, eq, isNotNull, isNull } from 'drizzle-orm';
 import { events, webhookAttempts } from '../../db/schema';
-import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
+import { ensureWebhookRelayRunning } from '../../workflows/webhook-relay.client';
 import { verifyStandardWebhook } from '../webhooks/receiver';
 import { faultSeed, seedCollectionRun, seededRandom, startCollectionRun, useFaultStack, waitForRunToSettle } from './support/collection-run';
 import { freePort } from '../support/http';

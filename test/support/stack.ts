@@ -15,7 +15,7 @@ import { registerSearchAttributes, searchAttributeDefinitions } from '../../temp
 import { workflowBundleOptions } from '../../worker/create-worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
-import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
+import { ensureWebhookRelayRunning } from '../../workflows/webhook-relay.client';
 import { dataConverterFor } from '../../temporal/data-converter';
 import { createTestDatabase } from './database';
 import { documentStoreFor } from '../../storage/document-store';

@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { events } from '../../db/schema';
-import { appendEvents, type EventType } from '../../services/events';
-import { ensureWebhookRelayRunning } from '../../temporal/webhook-relay';
+import type { EventType } from '../../domain/events';
+import { appendEvents } from '../../services/events';
+import { ensureWebhookRelayRunning } from '../../workflows/webhook-relay.client';
 import { webhookDeliveryWorkflowId, type WebhookDeliveryResult } from '../../workflows/webhook-delivery.messages';
 import { webhookRelayWorkflowId } from '../../workflows/webhook-relay.messages';
 import { eventually } from '../support/eventually';

@@ -1,6 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { events } from '../../db/schema';
-import { appendEvents, eventTypes } from '../../services/events';
+import { eventTypes } from '../../domain/events';
+import { appendEvents } from '../../services/events';
 import { createApiKey } from '../../services/api-keys';
 import { OPS_KEY, startStack, type Stack } from '../support/stack';
 

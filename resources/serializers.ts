@@ -1,9 +1,18 @@
-import type { LastNotice } from '../services/last-notice';
 import type { companies, imports, invoiceLines, invoices, events, ledgerEntries } from '../db/schema';
 import { amountDue } from '../domain/amounts';
 
-/** Database rows → the contract's snake_case resources. */
+/**
+ * Database rows → the contract's snake_case resources: the JSON the API answers, and the same
+ * shapes activities attach to debt cases and write to the events extract. No HTTP here.
+ */
 type Row<T extends { $inferSelect: unknown }> = T['$inferSelect'];
+
+/** An invoice's last notice that reached the debtor (services/last-notice.ts finds it). */
+export interface LastNotice {
+  channel: string;
+  delivered_at: string;
+  message_id: string;
+}
 
 export function companyResource(c: Row<typeof companies>) {
   return {
@@ -113,19 +122,4 @@ export function eventResource(e: Row<typeof events>) {
     invoice_id: e.invoiceId,
     data: e.data,
   };
-}
-
-/** Cursor pagination: order by id, the cursor is the last id seen. */
-export function page<T extends { id: string }>(rows: T[], limit: number) {
-  const data = rows.slice(0, limit);
-  const more = rows.length > limit;
-  return { data, next_cursor: more ? encodeCursor(data[data.length - 1]!.id) : null };
-}
-
-export function encodeCursor(id: string): string {
-  return Buffer.from(id).toString('base64url');
-}
-
-export function decodeCursor(cursor: string | undefined): string | undefined {
-  return cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
 }

@@ -1,11 +1,12 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { webhookRelayWorkflowId, type WebhookRelayInput } from '../workflows/webhook-relay.messages';
-import type { webhookRelayWorkflow } from '../workflows/webhook-relay.workflow';
+import { webhookRelayWorkflowId, type WebhookRelayInput } from './webhook-relay.messages';
+import type { webhookRelayWorkflow } from './webhook-relay.workflow';
 
 /**
- * Starts the webhook outbox relay unless it is already running: every process that boots a worker
- * calls this, and the fixed workflow id makes all but the first a no-op. A relay that was
- * terminated or failed is started afresh; it resumes from the cursor stored in the database.
+ * The one place the webhook outbox relay is started, unless it is already running: every process
+ * that boots a worker calls this, and the fixed workflow id makes all but the first a no-op. A
+ * relay that was terminated or failed is started afresh; it resumes from the cursor stored in the
+ * database.
  */
 export async function ensureWebhookRelayRunning(
   client: Client,

@@ -1,8 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { contactChangeWorkflowId } from '../workflows/contact-change.messages';
-import type { contactChangeConfirmationWorkflow } from '../workflows/contact-change.workflow';
+import { contactChangeWorkflowId } from './contact-change.messages';
+import type { contactChangeConfirmationWorkflow } from './contact-change.workflow';
 
-/** Starts the confirmation of a portal contact change (to the previous email address and phone number). */
+/**
+ * The one place the confirmation of a portal contact change (to the previous email address and
+ * phone number) is started; its id is the change's, so it never runs twice at once.
+ */
 export async function startContactChangeConfirmation(temporal: Client, taskQueue: string, changeId: string): Promise<void> {
   await temporal.workflow.start<typeof contactChangeConfirmationWorkflow>('contactChangeConfirmationWorkflow', {
     workflowId: contactChangeWorkflowId(changeId),
