@@ -36,6 +36,7 @@ import { sftpLoginCreateSchema } from '../../domain/sftp-login';
 import { bankTransactionDismissSchema, bankTransactionResolveSchema } from '../../domain/statements/schemas';
 import { bankStatementFileSchema, bankStatementSchema, bankTransactionSchema } from '../statements/resources';
 import { printBatchSchema, printBatchSummarySchema } from '../print-batches/resources';
+import { debtorAccountSchema } from '../debtors/resources';
 import { invoiceMessagePageSchema, portalLinkSchema } from '../invoice-messages/resources';
 import * as resource from './resources';
 
@@ -53,6 +54,7 @@ export const tags = [
   { name: 'Debt collectors', description: 'Ordered debt collector configurations; the first whose conditions match a case picks the collector.' },
   { name: 'Imports', description: 'Batches of invoices transmitted together.' },
   { name: 'Invoices', description: 'Each transmitted invoice is one durable collection workflow.' },
+  { name: 'Debtors', description: 'One person or organisation owing one company: every invoice of theirs joins them, by the partner\'s debtor id, else email, else phone.' },
   { name: 'Events', description: 'Every event of the partner, in order: the polling alternative to webhooks.' },
   { name: 'Webhooks', description: 'Push notifications, signed per Standard Webhooks, retried with back-off for at least 3 days.' },
   { name: 'Debt collection cases', description: 'Cases created by hand, after the last dunning step, or from a chargeback.' },
@@ -142,6 +144,8 @@ export const components = {
   DebtCollectionCaseCollectedAmountResult: resource.debtCaseCollectedAmountResultSchema,
   BankStatementFile: bankStatementFileSchema,
   BankStatement: bankStatementSchema,
+  DebtorAccount: debtorAccountSchema,
+  DebtorAccountPage: resource.pageOf(debtorAccountSchema),
   PrintBatch: printBatchSchema,
   PrintBatchPage: resource.pageOf(printBatchSummarySchema),
   BankTransaction: bankTransactionSchema,
