@@ -16,6 +16,7 @@ import {
   promiseToPaySchema,
   reasonSchema,
 } from '../../domain/schemas';
+import { tellInvoiceWorkflows } from '../../services/debtors';
 import { appendEvents } from '../../services/events';
 import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
@@ -206,6 +207,8 @@ export function invoiceRoutes(db: Db, temporal: Client): Router {
         { type: 'invoice.contact_updated', partnerId: inv.partnerId, companyId: inv.companyId, invoiceId: inv.id, data: { invoice_id: inv.id, changed: Object.keys(body) } },
       ]);
     });
+    // The running workflow reads later times in the new zone (a closed one is skipped).
+    if (body.timezone && inv.status !== 'draft') await tellInvoiceWorkflows(temporal, [inv.id], { timezone: body.timezone }, newId('dch'));
     res.json(invoiceResource(await reload(inv.id)));
   });
 
