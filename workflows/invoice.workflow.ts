@@ -610,11 +610,21 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       undefined,
       noticeWaits ? nextActionNote(notice.at, 'invoice_notice', notice.guardrails) : undefined,
     );
-    if (await waitUntil(notice.at, () => isClosed(state))) {
-      const sent = await send('transmit', 'invoice_notice', ['email']);
-      // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
-      plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
-      if (noticeWaits && state.nextActionAt === notice.at) await commit({ ...state, nextActionAt: null }, 'notice_sent', [], undefined, null);
+    let noticeAt = notice.at;
+    for (;;) {
+      const changesSeen = contactChanges;
+      if (await waitUntil(noticeAt, () => isClosed(state) || contactChanges !== changesSeen)) {
+        const sent = await send('transmit', 'invoice_notice', ['email']);
+        // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
+        plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
+        if (noticeWaits && state.nextActionAt === noticeAt) await commit({ ...state, nextActionAt: null }, 'notice_sent', [], undefined, null);
+        break;
+      }
+      if (isClosed(state)) break;
+      // The timezone changed while the notice waited for the debtor's morning: it waits for the morning in the new zone.
+      const moved = allowedSendTime(ctx, Date.now(), [], 1);
+      if (noticeWaits && moved.at !== noticeAt) await commit({ ...state, nextActionAt: moved.at }, 'notice_moved', [], undefined, nextActionNote(moved.at, 'invoice_notice', moved.guardrails));
+      noticeAt = moved.at;
     }
   }
   const pastDueAt = (): number => localTimeToUtc(addDays(input.dueDate, 1), 0, 0, timezone);
