@@ -22,6 +22,7 @@ export const eventTypes = [
   'message.delivered',
   'message.failed',
   'message.received',
+  'debtor.updated',
   'debt_case.created',
   'debt_case.review_required',
   'debt_case.approved',

@@ -1,10 +1,17 @@
-import { and, asc, count, eq, gt, inArray, sql, sum, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, ne, sql, sum, type SQL } from 'drizzle-orm';
+import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
-import { debtors, invoices } from '../db/schema';
+import { companies, debtors, invoices } from '../db/schema';
 import { debtorDetailsOf, debtorKeyOf, normalizeEmail, type DebtorKey } from '../domain/debtor-identity';
-import { notFound } from '../domain/errors';
+import { conflict, invalidField, invalidFields, notFound } from '../domain/errors';
 import { openInvoiceStatuses } from '../domain/invoice-status';
-import type { Debtor } from '../domain/schemas';
+import { invalidPhoneMessage, normalizePhoneNumber } from '../domain/phone';
+import { debtorPatchSchema, type Debtor, type DebtorPatch } from '../domain/schemas';
+import { debtorResource } from '../resources/debtor';
+import { invoiceClient, refusedAsClosed } from '../workflows/invoice.client';
+import type { ContactChange } from '../workflows/invoice.messages';
+import { appendEvents } from './events';
 import { newId } from './ids';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
@@ -154,7 +161,7 @@ export async function listDebtorInvoices(
   return { data, nextAfter: rows.length > query.limit ? data[data.length - 1]!.id : null };
 }
 
-async function getDebtorRow(db: Db, scope: PartnerScope, id: string): Promise<DebtorRow> {
+async function getDebtorRow(db: Tx | Db, scope: PartnerScope, id: string): Promise<DebtorRow> {
   const [row] = await db.select().from(debtors).where(and(eq(debtors.id, id), scope === undefined ? undefined : eq(debtors.partnerId, scope)));
   if (!row) throw notFound('debtor');
   return row;
@@ -163,7 +170,7 @@ async function getDebtorRow(db: Db, scope: PartnerScope, id: string): Promise<De
 /** What is due on an invoice, as domain/amounts.ts amountDue computes it, in SQL. */
 const amountDueSql: SQL<number> = sql`greatest(0, ${invoices.amountTotalCents} + ${invoices.feesCents} - ${invoices.amountPaidCents} - ${invoices.amountCreditedCents})`;
 
-async function withBalances(db: Db, rows: DebtorRow[]): Promise<DebtorAccount[]> {
+async function withBalances(db: Tx | Db, rows: DebtorRow[]): Promise<DebtorAccount[]> {
   if (rows.length === 0) return [];
   const balances = await db
     .select({ debtorId: invoices.debtorId, n: count(), due: sum(amountDueSql) })
@@ -175,4 +182,106 @@ async function withBalances(db: Db, rows: DebtorRow[]): Promise<DebtorAccount[]>
     const b = byDebtor.get(debtor.id);
     return { debtor, openInvoiceCount: Number(b?.n ?? 0), amountDueCents: Number(b?.due ?? 0) };
   });
+}
+
+export interface DebtorUpdateDeps {
+  db: Db;
+  temporal: Client;
+}
+
+/**
+ * New contact details for a debtor and every open invoice of theirs (`PATCH /debtors/{id}`, and
+ * the portal's and batch files' contact updates): the debtor row and each open invoice's `debtor`
+ * change in one transaction, with `debtor.updated` (the debtor resource) and one
+ * `invoice.contact_updated` per invoice. After the commit each running invoice workflow hears of
+ * a new timezone (email, phone and address are read from the invoice row at each send). Bad input
+ * is `invalid` with the field path and changes nothing; a debtor the scope may not see is not found.
+ */
+export async function updateDebtor(deps: DebtorUpdateDeps, scope: PartnerScope, debtorId: string, input: unknown): Promise<DebtorAccount> {
+  const parsed = debtorPatchSchema.safeParse(input ?? undefined);
+  if (!parsed.success) throw invalidFields(parsed.error.issues.map((i) => ({ path: i.path.length ? i.path.map(String).join('.') : 'body', message: i.message })));
+  const patch: DebtorPatch = parsed.data;
+  // One id per change: a workflow that already applied it ignores a resent update.
+  const changeId = newId('dch');
+  const { account, invoiceIds } = await deps.db.transaction(async (tx) => {
+    // Concurrent changes of one debtor apply one after the other.
+    await tx.select({ id: debtors.id }).from(debtors).where(eq(debtors.id, debtorId)).for('update');
+    const current = await getDebtorRow(tx, scope, debtorId);
+    const [company] = await tx.select({ country: companies.country }).from(companies).where(eq(companies.id, current.companyId));
+    // A national number is read in the new address's country, else the company's.
+    const country = patch.address?.country ?? company?.country;
+    const phone = patch.phone === undefined ? undefined : normalizePhoneNumber(patch.phone, country);
+    if (phone === null) throw invalidField('phone', invalidPhoneMessage(country));
+    const email = patch.email === undefined ? undefined : normalizeEmail(patch.email);
+    await refuseTakenKey(tx, current, email ?? current.email, phone ?? current.phone);
+
+    await tx
+      .update(debtors)
+      .set({
+        ...(email !== undefined ? { email } : {}),
+        ...(phone !== undefined ? { phone } : {}),
+        ...(patch.locale ? { locale: patch.locale } : {}),
+        ...(patch.timezone ? { timezone: patch.timezone } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(debtors.id, debtorId));
+    const open = await tx
+      .select({ id: invoices.id, debtor: invoices.debtor, partnerId: invoices.partnerId, companyId: invoices.companyId })
+      .from(invoices)
+      .where(and(eq(invoices.debtorId, debtorId), inArray(invoices.status, [...openInvoiceStatuses])))
+      .for('update');
+    const changes: Partial<Debtor> = { ...patch, ...(phone !== undefined ? { phone } : {}) };
+    for (const inv of open) {
+      await tx.update(invoices).set({ debtor: { ...inv.debtor, ...changes }, updatedAt: new Date() }).where(eq(invoices.id, inv.id));
+    }
+    const account = (await withBalances(tx, [await getDebtorRow(tx, scope, debtorId)]))[0]!;
+    await appendEvents(tx, [
+      { type: 'debtor.updated', partnerId: current.partnerId, companyId: current.companyId, data: debtorResource(account) },
+      ...open.map((inv) => ({
+        type: 'invoice.contact_updated' as const,
+        partnerId: inv.partnerId,
+        companyId: inv.companyId,
+        invoiceId: inv.id,
+        data: { invoice_id: inv.id, debtor_id: debtorId, changed: Object.keys(patch) },
+      })),
+    ]);
+    return { account, invoiceIds: open.map((inv) => inv.id) };
+  });
+  if (patch.timezone) await tellInvoiceWorkflows(deps.temporal, invoiceIds, { timezone: patch.timezone }, changeId);
+  return account;
+}
+
+/**
+ * The new email or phone must not be another debtor's key at this company (the unique indexes of
+ * db/schema.ts): two people are never merged by a contact change.
+ */
+async function refuseTakenKey(tx: Tx, current: DebtorRow, email: string | null, phone: string | null): Promise<void> {
+  if (current.externalId !== null) return; // an id-keyed debtor's email and phone are no key
+  const others = and(eq(debtors.companyId, current.companyId), isNull(debtors.externalId), ne(debtors.id, current.id));
+  if (email !== null && email !== current.email) {
+    const [taken] = await tx.select({ id: debtors.id }).from(debtors).where(and(others, eq(debtors.email, email)));
+    if (taken) throw conflict('debtor_contact_taken', 'Another debtor of this company has this email', [{ path: 'email', message: 'belongs to another debtor' }]);
+  }
+  if (email === null && phone !== null && phone !== current.phone) {
+    const [taken] = await tx.select({ id: debtors.id }).from(debtors).where(and(others, isNull(debtors.email), eq(debtors.phone, phone)));
+    if (taken) throw conflict('debtor_contact_taken', 'Another debtor of this company has this phone', [{ path: 'phone', message: 'belongs to another debtor' }]);
+  }
+}
+
+/**
+ * Tells running invoice workflows of a contact change (after the commit that stored it). The
+ * update id makes a resent change apply once; an invoice whose collection ended (closed, or its
+ * run gone) has nothing left to time and is skipped. Any other failure is raised once every
+ * invoice was tried.
+ */
+export async function tellInvoiceWorkflows(temporal: Client, invoiceIds: readonly string[], change: ContactChange, changeId: string): Promise<void> {
+  let failure: unknown;
+  for (const invoiceId of invoiceIds) {
+    try {
+      await invoiceClient(temporal, invoiceId).contactChanged(change, `contact-${changeId}`);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError) && !refusedAsClosed(err)) failure ??= err;
+    }
+  }
+  if (failure) throw failure;
 }

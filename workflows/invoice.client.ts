@@ -5,6 +5,7 @@ import { AmountDueCents, CompanyId, DunningLevel, InvoiceStatus, PartnerId } fro
 import type { invoiceWorkflow } from './invoice.workflow';
 import {
   closeByCollection,
+  contactChanged,
   createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
@@ -17,6 +18,7 @@ import {
   retractInvoice,
   reversePayment,
   type CollectionOutcomeRequest,
+  type ContactChange,
   type CreditRequest,
   type HoldRequest,
   type InvoiceSnapshot,
@@ -53,6 +55,7 @@ export function invoiceClient(temporal: Client, invoiceId: string) {
       handle.executeUpdate(reversePayment, { args: [request], ...id(updateId) }),
     closeByCollection: (request: CollectionOutcomeRequest, updateId?: string): Promise<InvoiceSnapshot> =>
       handle.executeUpdate(closeByCollection, { args: [request], ...id(updateId) }),
+    contactChanged: (change: ContactChange, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(contactChanged, { args: [change], ...id(updateId) }),
   };
 }
 

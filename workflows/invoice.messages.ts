@@ -113,6 +113,12 @@ export interface HoldRequest {
   reason?: string;
 }
 
+/** New contact details of the debtor, for a running invoice: what the workflow itself computes with. */
+export interface ContactChange {
+  /** The debtor's IANA timezone from now on: send hours, quiet hours and dates are read in it from the next step on. */
+  timezone: string;
+}
+
 export const registerPayment = defineUpdate<InvoiceSnapshot, [PaymentRequest]>('registerPayment');
 export const creditInvoice = defineUpdate<InvoiceSnapshot, [CreditRequest]>('creditInvoice');
 export const retractInvoice = defineUpdate<InvoiceSnapshot, [RetractRequest]>('retractInvoice');
@@ -123,6 +129,8 @@ export const promiseToPay = defineUpdate<InvoiceSnapshot, [PromiseToPayRequest]>
 export const createPaymentPlan = defineUpdate<InvoiceSnapshot, [PaymentPlanRequest]>('createPaymentPlan');
 export const reversePayment = defineUpdate<InvoiceSnapshot, [ReversePaymentRequest]>('reversePayment');
 export const closeByCollection = defineUpdate<InvoiceSnapshot, [CollectionOutcomeRequest]>('closeByCollection');
+/** Email, phone and address are read from the invoice row at each send; only what the workflow computes with travels here. */
+export const contactChanged = defineUpdate<InvoiceSnapshot, [ContactChange]>('contactChanged');
 export const invoiceState = defineQuery<InvoiceSnapshot>('invoiceState');
 
 /** Failure types a validator or handler raises; the API maps them to HTTP statuses. */
@@ -136,6 +144,8 @@ export const InvoiceFailure = {
   notAllowedByPolicy: 'not_allowed_by_policy',
   /** The payments would add up to more than the database holds for one invoice. */
   amountOutOfRange: 'amount_out_of_range',
+  /** A contact change naming a timezone the workflow cannot read (the services validate first). */
+  invalidTimezone: 'invalid_timezone',
 } as const;
 
 export function invoiceWorkflowId(invoiceId: string): string {

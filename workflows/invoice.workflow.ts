@@ -35,7 +35,7 @@ import { feeNoticeDays } from '../domain/dunning-policy';
 import { nextActionNote, type NextActionNote } from '../domain/next-action';
 import { feeNoticePeriod, type GuardrailCheck } from '../domain/guardrails';
 import { amountDue, fitsAmountColumn, MAX_AMOUNT_CENTS } from '../domain/amounts';
-import { addDays, localDateTime, localTimeToUtc } from '../domain/local-time';
+import { addDays, isValidTimezone, localDateTime, localTimeToUtc } from '../domain/local-time';
 import { paymentPlanProblem, promiseToPayProblem, schedulePaymentPlan } from '../domain/payment-plan';
 import {
   applyCredit,
@@ -54,6 +54,7 @@ import {
 import { AmountDueCents, DunningLevel, InvoiceStatus, NextActionAt } from '../temporal/search-attributes';
 import {
   closeByCollection,
+  contactChanged,
   createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
@@ -115,15 +116,19 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   const resume = input.resume;
   // Decided once per invoice: a run handed over by continue-as-new keeps what its first run decided.
   const paced = resume ? (resume.paced ?? false) : patched('notice-pacing');
-  const ctx: PlanContext = { policy: input.policy, dueDate: input.dueDate, timezone: input.timezone, consumer: input.consumer ?? true, ...(paced ? { paced } : {}) };
+  // The debtor's timezone: a contact change (contactChanged) moves it, and every later time is read in the new one.
+  let timezone = input.timezone;
+  let ctx: PlanContext = { policy: input.policy, dueDate: input.dueDate, timezone, consumer: input.consumer ?? true, ...(paced ? { paced } : {}) };
   let state: CollectionState = resume?.state ?? initialCollectionState(input.amountTotalCents);
   let plan: PlanState = resume ? migratePlanState(resume.plan) : initialPlanState();
   let revision = resume?.revision ?? 0;
   let promise: PromiseState | null = resume?.promise ?? null;
   let paymentPlan: PaymentPlanState | null = resume?.paymentPlan ?? null;
   let heldSince: number | null = resume?.heldSince ?? null;
+  /** Counts applied timezone changes: a wait computed in the old zone ends early and is computed again. */
+  let contactChanges = 0;
 
-  const today = (): string => localDateTime(Date.now(), input.timezone).date;
+  const today = (): string => localDateTime(Date.now(), timezone).date;
   const principal = (): number => Math.max(0, state.amountTotalCents - state.amountPaidCents - state.amountCreditedCents);
 
   /** Applies a new state in memory at once, then persists it with its events and ledger entry. */
@@ -172,6 +177,26 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   }
 
   setHandler(invoiceState, () => snapshotOf(state));
+
+  setHandler(
+    contactChanged,
+    (c) => {
+      // Marks the runs whose timezone changed mid-life: the wait it cuts short and the times computed after it are new commands.
+      if (c.timezone !== timezone && patched('debtor-timezone')) {
+        timezone = c.timezone;
+        ctx = { ...ctx, timezone };
+        contactChanges += 1;
+      }
+      return snapshotOf(state);
+    },
+    {
+      validator: (c) => {
+        rejectIfClosed();
+        // Refused before it enters history: a zone the workflow cannot read would fail every later step.
+        if (!isValidTimezone(c.timezone)) fail(InvoiceFailure.invalidTimezone, `${c.timezone} is not an IANA timezone`);
+      },
+    },
+  );
 
   setHandler(
     registerPayment,
@@ -298,7 +323,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   setHandler(
     promiseToPay,
     async (p) => {
-      const deadline = localTimeToUtc(addDays(p.date, input.policy.promise_to_pay.grace_days + 1), 0, 0, input.timezone);
+      const deadline = localTimeToUtc(addDays(p.date, input.policy.promise_to_pay.grace_days + 1), 0, 0, timezone);
       promise = { date: p.date, startedAt: Date.now(), deadline };
       return commit({ ...state, status: 'promise_to_pay' }, `promise:${p.date}`, [
         { type: 'invoice.promise_to_pay_made', data: { date: p.date, grace_days: input.policy.promise_to_pay.grace_days, source: p.source } },
@@ -377,7 +402,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     }
     // The letter gives its own time to pay, counted from when it goes.
     const payBy =
-      action.announcedFeeCents > 0 ? { feePayBy: feeNoticePeriod(action.step.fee!.type, ctx.consumer, Date.now(), input.timezone, input.policy.send_hour, feeNoticeDays(input.policy)).payBy } : {};
+      action.announcedFeeCents > 0 ? { feePayBy: feeNoticePeriod(action.step.fee!.type, ctx.consumer, Date.now(), timezone, input.policy.send_hour, feeNoticeDays(input.policy)).payBy } : {};
     return send(fallbackPurpose(action.stepIndex), kind, ['letter'], { ...extra, ...payBy });
   }
 
@@ -518,7 +543,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const limit = input.continueAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
     if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < limit) return;
     await condition(allHandlersFinished);
-    await continueAsNew<typeof invoiceWorkflow>({ ...input, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced } });
+    await continueAsNew<typeof invoiceWorkflow>({ ...input, timezone, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced } });
   }
 
   /** A promise to pay: reminders pause until the date plus grace; unpaid then, the policy continues where it was. */
@@ -538,13 +563,16 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   async function followPaymentPlan(pp: PaymentPlanState): Promise<void> {
     while (pp.next < pp.installments.length) {
       const installment = pp.installments[pp.next]!;
-      const reminderAt = allowedSendTime(ctx, localTimeToUtc(addDays(installment.dueDate, -2), input.policy.send_hour, 0, input.timezone), plan.contacts, 1).at;
+      const reminderAt = allowedSendTime(ctx, localTimeToUtc(addDays(installment.dueDate, -2), input.policy.send_hour, 0, timezone), plan.contacts, 1).at;
       const holdOrClose = () => isClosed(state) || state.status === 'on_hold';
-      if (await waitUntil(reminderAt, holdOrClose)) {
+      const changesSeen = contactChanges;
+      if (await waitUntil(reminderAt, () => holdOrClose() || contactChanges !== changesSeen)) {
         const sent = await send(`plan${pp.number}:installment${pp.next}`, 'installment_reminder', ['email'], { installment });
         plan = { ...plan, contacts: [...plan.contacts, ...Array.from({ length: sent.contacted }, () => Date.now())] };
+      } else if (!holdOrClose()) {
+        continue; // the timezone changed before the reminder: its time is computed again in the new zone
       }
-      const deadline = localTimeToUtc(addDays(installment.dueDate, input.policy.promise_to_pay.grace_days + 1), 0, 0, input.timezone);
+      const deadline = localTimeToUtc(addDays(installment.dueDate, input.policy.promise_to_pay.grace_days + 1), 0, 0, timezone);
       await waitUntil(deadline, holdOrClose);
       if (isClosed(state)) return;
       if (state.status === 'on_hold') {
@@ -582,14 +610,24 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       undefined,
       noticeWaits ? nextActionNote(notice.at, 'invoice_notice', notice.guardrails) : undefined,
     );
-    if (await waitUntil(notice.at, () => isClosed(state))) {
-      const sent = await send('transmit', 'invoice_notice', ['email']);
-      // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
-      plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
-      if (noticeWaits && state.nextActionAt === notice.at) await commit({ ...state, nextActionAt: null }, 'notice_sent', [], undefined, null);
+    let noticeAt = notice.at;
+    for (;;) {
+      const changesSeen = contactChanges;
+      if (await waitUntil(noticeAt, () => isClosed(state) || contactChanges !== changesSeen)) {
+        const sent = await send('transmit', 'invoice_notice', ['email']);
+        // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
+        plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
+        if (noticeWaits && state.nextActionAt === noticeAt) await commit({ ...state, nextActionAt: null }, 'notice_sent', [], undefined, null);
+        break;
+      }
+      if (isClosed(state)) break;
+      // The timezone changed while the notice waited for the debtor's morning: it waits for the morning in the new zone.
+      const moved = allowedSendTime(ctx, Date.now(), [], 1);
+      if (noticeWaits && moved.at !== noticeAt) await commit({ ...state, nextActionAt: moved.at }, 'notice_moved', [], undefined, nextActionNote(moved.at, 'invoice_notice', moved.guardrails));
+      noticeAt = moved.at;
     }
   }
-  const pastDueAt = localTimeToUtc(addDays(input.dueDate, 1), 0, 0, input.timezone);
+  const pastDueAt = (): number => localTimeToUtc(addDays(input.dueDate, 1), 0, 0, timezone);
 
   while (!isClosed(state)) {
     if (onHold()) {
@@ -606,7 +644,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     }
     await continueAsNewIfLong();
     const action = nextPlannedAction(ctx, plan, principal());
-    const nextAt = Math.min(action?.at ?? Number.POSITIVE_INFINITY, state.pastDue ? Number.POSITIVE_INFINITY : pastDueAt + plan.shiftMs);
+    const nextAt = Math.min(action?.at ?? Number.POSITIVE_INFINITY, state.pastDue ? Number.POSITIVE_INFINITY : pastDueAt() + plan.shiftMs);
     if (nextAt === Number.POSITIVE_INFINITY) {
       // Every step has run: the invoice stays open to payments and arrangements.
       await condition(interrupted);
@@ -620,8 +658,9 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       const delayed: NewEvent[] = note.guardrails.length > 0 ? [{ type: 'invoice.next_action_delayed', data: { next_action: note } }] : [];
       await commit({ ...state, nextActionAt: action.at }, `next:${action.kind}${action.stepIndex}`, delayed, undefined, note);
     }
-    if (!(await waitUntil(nextAt))) continue;
-    if (!state.pastDue && nextAt === pastDueAt + plan.shiftMs) {
+    const changesSeen = contactChanges;
+    if (!(await waitUntil(nextAt, () => interrupted() || contactChanges !== changesSeen))) continue;
+    if (!state.pastDue && nextAt === pastDueAt() + plan.shiftMs) {
       await commit(applyPastDue(state), 'past_due', []);
       continue;
     }

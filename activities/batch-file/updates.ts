@@ -6,6 +6,7 @@ import { batchFileRecords, companies, invoices } from '../../db/schema';
 import { issuesToErrors, recordIdOf, updateRecordSchema, type RecordResult, type UpdateRecord } from '../../domain/batch-file';
 import { isFinalStatus } from '../../domain/invoice-status';
 import { normalizePhoneNumber } from '../../domain/phone';
+import { tellInvoiceWorkflows } from '../../services/debtors';
 import { appendEvents } from '../../services/events';
 import { invoiceClient, invoiceRefusal } from '../../workflows/invoice.client';
 import { alreadyClaimed, claimedRecords, type Pending, type Tx } from './record-claims';
@@ -126,12 +127,15 @@ async function applyUpdate(db: Db, temporal: Client, ctx: { fileId: string; comp
       if (!phone) return rejected('debtor.phone', `must be a valid phone number (international, or national for ${country})`);
       debtor.phone = phone;
     }
-    return inTransaction(async (tx) => {
+    const result = await inTransaction(async (tx) => {
       await tx.update(invoices).set({ debtor, updatedAt: new Date() }).where(eq(invoices.id, invoice.id));
       await appendEvents(tx, [
         { type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId: invoice.id, data: { invoice_id: invoice.id, changed: Object.keys(record.debtor) } },
       ]);
     });
+    // The running workflow reads later times in the new zone, as after PATCH /invoices/{id}/debtor; the record id keys the change.
+    if (record.debtor.timezone && invoice.status !== 'draft') await tellInvoiceWorkflows(temporal, [invoice.id], { timezone: record.debtor.timezone }, `record-${rid}`);
+    return result;
   }
   if (isFinalStatus(invoice.status)) return rejected('action', `the invoice is ${invoice.status}`);
   if (invoice.status === 'draft') {

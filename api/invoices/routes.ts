@@ -5,6 +5,7 @@ import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../..
 import { fitsAmountColumn, lineTotal, MAX_AMOUNT_CENTS } from '../../domain/amounts';
 import { isFinalStatus } from '../../domain/invoice-status';
 import { invoiceListQuerySchema } from '../../domain/schemas';
+import { tellInvoiceWorkflows } from '../../services/debtors';
 import { appendEvents } from '../../services/events';
 import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
@@ -305,7 +306,7 @@ export const invoiceRoutes = [
     roles,
     body: 'DebtorPatch',
     response: { status: 200, description: 'The invoice', schema: 'Invoice' },
-    handler: async ({ req, res, deps: { db }, body: parsedBody, param }) => {
+    handler: async ({ req, res, deps: { db, temporal }, body: parsedBody, param }) => {
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
       const body = parsedBody();
       const debtor = { ...inv.debtor, ...body };
@@ -319,6 +320,8 @@ export const invoiceRoutes = [
           { type: 'invoice.contact_updated', partnerId: inv.partnerId, companyId: inv.companyId, invoiceId: inv.id, data: { invoice_id: inv.id, changed: Object.keys(body) } },
         ]);
       });
+      // The running workflow reads later times in the new zone (a closed one is skipped).
+      if (body.timezone && inv.status !== 'draft') await tellInvoiceWorkflows(temporal, [inv.id], { timezone: body.timezone }, newId('dch'));
       res.json(invoiceResource(await reload(db, inv.id)));
     },
   }),

@@ -258,6 +258,11 @@ describe('invoices', () => {
     expect(patched.body.debtor).toMatchObject({ first_name: 'Anna', last_name: 'de Vries', email: 'anna.devries@example.org', phone: '+31612345678', address: { city: 'Ergens' } });
     expect(paths(await stack.request('PATCH', `/api/v2/invoices/${id}/debtor`, { key, body: { email: 'not-an-email' } }))).toEqual(['email']);
     expect((await stack.request('PATCH', `/api/v2/invoices/${id}/debtor`, { key, body: {} })).status).toBe(400);
+    // A new timezone reaches the running workflow: its next step moves to the send hour (10:00) in New York.
+    const hourInNewYork = (iso: string) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(new Date(iso)));
+    expect(hourInNewYork((await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body.next_action_at)).not.toBe(10);
+    expect((await stack.request('PATCH', `/api/v2/invoices/${id}/debtor`, { key, body: { timezone: 'America/New_York' } })).status).toBe(200);
+    await eventually(async () => expect(hourInNewYork((await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body.next_action_at)).toBe(10));
 
     const held = await stack.request('POST', `/api/v2/invoices/${id}/hold`, { key, body: { reason: 'debtor disputes the amount' } });
     expect(held.status).toBe(200);

@@ -321,6 +321,17 @@ describe('a partner with placed and updated invoices', () => {
     expect(await read(quiet.partnerId)).toEqual([]);
     expect(await readdir(partnerFolder(root, p.partnerId, 'outbox'))).toEqual([`events-${day}.jsonl`]);
   });
+
+  test('a contact record with a new timezone moves the running invoice’s next step into that zone', async () => {
+    await eventually(async () => expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at).not.toBeNull());
+    const before = Date.parse((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at);
+    const file = await dropFile(p.partnerId, 'updates-moved.jsonl', [header('update', p.companyId), { record_id: 'tz1', action: 'contact', invoice_external_id: 'A-1', debtor: { timezone: 'America/New_York' } }]);
+    const { records } = await processFile(p.partnerId, file);
+    expect(records.map((r) => r.status)).toEqual(['accepted']);
+    expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).debtor.timezone).toBe('America/New_York');
+    // The same local time of day (the invoice notice waiting for the morning, or the next step), now in New York: six hours later in winter.
+    await eventually(async () => expect(Date.parse((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at) - before).toBe(6 * 3_600_000));
+  });
 });
 
 test('the drop-folder watcher leaves a file alone while it is being written and picks it up once it stops changing', async () => {

@@ -14,6 +14,7 @@ import {
   retractInvoice,
   type InvoiceWorkflowInput,
 } from '../../workflows/invoice.messages';
+import { invoiceClient, refusedAsClosed } from '../../workflows/invoice.client';
 import { eventually } from '../support/eventually';
 import { dateFrom, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
@@ -42,6 +43,15 @@ async function keepHistory(handle: WorkflowHandle, name: string): Promise<void> 
   if (!process.env.RECORD_HISTORIES) return;
   const file = path.join(__dirname, '..', 'histories', `invoice-${name}.history.bin`);
   writeFileSync(file, temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
+}
+
+/** Only the notice went out a minute before `at`; a minute after it, the reminder too. */
+async function expectReminderAt(handle: WorkflowHandle, invoiceId: string, at: number): Promise<void> {
+  await env.sleep(at - (await env.currentTimeMs()) - 60_000);
+  expect((await messagesOf(invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
+  await env.sleep('2 minutes');
+  await handle.query(invoiceState); // lets the workflow finish the step
+  expect((await messagesOf(invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
 }
 
 /** A policy of reminders only, to look at timing without fees. */
@@ -96,11 +106,7 @@ describe('invoice workflow', () => {
     const handle = await start(input);
     const reminderAt = localTimeToUtc(addDays(dueDate, -3), 10, 0, 'America/New_York');
     await eventually(async () => expect((await invoiceRow(input.invoiceId)).nextActionAt?.getTime()).toBe(reminderAt));
-    await env.sleep(reminderAt - (await env.currentTimeMs()) - 60_000);
-    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
-    await env.sleep('2 minutes');
-    await handle.query(invoiceState); // lets the workflow finish the step
-    expect((await messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice', 'reminder']);
+    await expectReminderAt(handle, input.invoiceId, reminderAt);
     expect(await eventTypes(input.invoiceId)).toContain('invoice.reminder_sent');
     await handle.executeUpdate(retractInvoice, { args: [{ reason: 'done' }] });
   });
@@ -180,5 +186,50 @@ describe('invoice workflow', () => {
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_750, externalId: 'fee-pay', source: 'partner' }] });
     expect(await handle.result()).toMatchObject({ status: 'paid' });
     await keepHistory(handle, 'dunning-fee-paid');
+  });
+});
+
+describe('a debtor who moves to another timezone mid-life', () => {
+  /** One reminder a week after the due date, at the default send hour (10:00 local). */
+  const weekLater = dunningPolicySchema.parse({ steps: [{ offset_days: 7, action: 'reminder', channels: ['email'] }] });
+  const hourIn = (timezone: string, at: number) => Number(new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: 'numeric', hourCycle: 'h23' }).format(new Date(at)));
+
+  test('moving from Amsterdam to New York, the next reminder goes at 10:00 New York time, not at 10:00 Amsterdam (04:00 in New York, in quiet hours)', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 0), policy: weekLater });
+    const handle = await start(input);
+    const amsterdamAt = localTimeToUtc(addDays(input.dueDate, 7), 10, 0, 'Europe/Amsterdam');
+    await eventually(async () => expect((await invoiceRow(input.invoiceId)).nextActionAt?.getTime()).toBe(amsterdamAt));
+
+    await env.sleep('2 days');
+    await invoiceClient(env.client, input.invoiceId).contactChanged({ timezone: 'America/New_York' }, 'move-to-new-york');
+    const newYorkAt = localTimeToUtc(addDays(input.dueDate, 7), 10, 0, 'America/New_York');
+    // What comes next is shown in the new zone at once.
+    await eventually(async () => expect((await invoiceRow(input.invoiceId)).nextActionAt?.getTime()).toBe(newYorkAt));
+
+    await expectReminderAt(handle, input.invoiceId, newYorkAt);
+    // The time the workflow asked for the send, on the server's (skipped) clock.
+    const history = await handle.fetchHistory();
+    const sends = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendInvoiceMessage');
+    const reminderSentAt = Number(sends[1]!.eventTime!.seconds) * 1000;
+    expect(hourIn('America/New_York', reminderSentAt)).toBe(10);
+    expect(reminderSentAt).toBeGreaterThanOrEqual(newYorkAt);
+
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: 'paid-from-new-york', source: 'partner' }] });
+    expect(await handle.result()).toMatchObject({ status: 'paid' });
+    await keepHistory(handle, 'timezone-change-reminder-paid');
+    // A closed invoice has nothing left to time: the change is refused as closed, and callers skip it.
+    const late = await invoiceClient(env.client, input.invoiceId).contactChanged({ timezone: 'Europe/Amsterdam' }).catch((err: unknown) => err);
+    expect(late).toBeInstanceOf(Error);
+  });
+
+  test('a contact change naming no IANA timezone is refused before it enters history', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 10), policy: weekLater });
+    const handle = await start(input);
+    const refused = await invoiceClient(env.client, input.invoiceId).contactChanged({ timezone: 'Mars/Olympus_Mons' }).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(refusedAsClosed(refused)).toBe(false);
+    const history = await handle.fetchHistory();
+    expect(history.events?.some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
+    await handle.executeUpdate(retractInvoice, { args: [{ reason: 'done' }] });
   });
 });
