@@ -85,6 +85,8 @@ beforeAll(async () => {
   const workflow = stack.env.client.workflow.getHandle(invoiceWorkflowId(ids.openInvoice));
   await eventually(async () => {
     const before = await ownerState();
+    // Its next step is stored once the workflow has decided it: until then more writes are coming.
+    expect(before.invoices.find((i) => i.id === ids.openInvoice)?.nextAction ?? null).not.toBeNull();
     const { raw } = await workflow.describe();
     expect(raw.pendingActivities ?? []).toEqual([]);
     expect(raw.pendingWorkflowTask ?? null).toBeNull();
