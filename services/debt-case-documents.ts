@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
+import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { debtCollectionCaseDocuments } from '../db/schema';
 import type { DocumentContentType } from '../domain/company-documents';
-import { conflict } from '../domain/errors';
+import { conflict, notFound } from '../domain/errors';
 import type { DocumentStore } from '../storage/document-store';
 import type { DebtCaseRow } from './debt-cases';
 import { newId } from './ids';
@@ -40,4 +41,19 @@ export async function addDebtCaseDocument(
     await documents.delete(storageKey).catch(() => undefined);
     throw err;
   }
+}
+
+/** A document of the case with its stored content; either missing is "not found". */
+export async function openDebtCaseDocument(
+  { db, documents }: { db: Db; documents: DocumentStore },
+  caseId: string,
+  documentId: string,
+): Promise<{ doc: DebtCaseDocumentRow; content: Readable }> {
+  const [doc] = await db
+    .select()
+    .from(debtCollectionCaseDocuments)
+    .where(and(eq(debtCollectionCaseDocuments.caseId, caseId), eq(debtCollectionCaseDocuments.id, documentId)));
+  const content = doc ? await documents.get(doc.storageKey) : null;
+  if (!doc || !content) throw notFound('document');
+  return { doc, content };
 }

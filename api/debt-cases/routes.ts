@@ -1,12 +1,12 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { debtCollectionCaseDocuments, debtCollectionCases } from '../../db/schema';
+import { debtCollectionCases } from '../../db/schema';
 import { MAX_DOCUMENT_BYTES } from '../../domain/company-documents';
 import { debtCaseDocumentFieldsSchema, debtCaseListQuerySchema } from '../../domain/debt-case-schemas';
 import { createDebtCase, type DebtCaseRow } from '../../services/debt-cases';
-import { addDebtCaseDocument } from '../../services/debt-case-documents';
+import { addDebtCaseDocument, openDebtCaseDocument } from '../../services/debt-case-documents';
 import { principalOf } from '../auth';
-import { invalidFields, notFound } from '../../domain/errors';
+import { invalidFields } from '../../domain/errors';
 import { partnerListPage } from '../pagination';
 import { defineRoute } from '../route-definition';
 import { visibleCompany, visibleInvoice } from '../scope';
@@ -127,12 +127,7 @@ export const debtCaseRoutes = [
     response: { status: 200, description: 'The file', mediaType: 'application/octet-stream' },
     handler: async ({ req, res, deps: { db, documents }, param }) => {
       const row = await visibleCase(db, principalOf(req), param('id'), ['partner', 'reviewer', 'ops']);
-      const [doc] = await db
-        .select()
-        .from(debtCollectionCaseDocuments)
-        .where(and(eq(debtCollectionCaseDocuments.caseId, row.id), eq(debtCollectionCaseDocuments.id, param('documentId'))));
-      const content = doc ? await documents.get(doc.storageKey) : null;
-      if (!doc || !content) throw notFound('document');
+      const { doc, content } = await openDebtCaseDocument({ db, documents }, row.id, param('documentId'));
       res.set({
         'content-type': doc.contentType,
         'content-length': String(doc.sizeBytes),
