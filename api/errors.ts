@@ -1,12 +1,9 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError } from '@temporalio/common';
-import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { InvoiceFailure } from '../workflows/invoice.messages';
 import { redactUrl } from '../observability/log-redaction';
-import { conflict, DomainError, invalidFields, type ErrorDetail, type ErrorKind } from '../domain/errors';
+import { DomainError, invalidFields, type ErrorDetail, type ErrorKind } from '../domain/errors';
 
 export type { ErrorDetail };
 
@@ -52,27 +49,6 @@ export function parse<S extends z.ZodType>(schema: S, input: unknown, where: 'bo
     message: i.message,
   }));
   throw invalidFields(details, where);
-}
-
-const failureKind: Record<string, 'conflict' | 'unprocessable'> = {
-  [InvoiceFailure.closed]: 'conflict',
-  [InvoiceFailure.alreadyOnHold]: 'conflict',
-  [InvoiceFailure.notOnHold]: 'conflict',
-  [InvoiceFailure.duplicatePayment]: 'conflict',
-  [InvoiceFailure.creditExceedsDue]: 'unprocessable',
-  [InvoiceFailure.arrangementInPlace]: 'conflict',
-  [InvoiceFailure.notAllowedByPolicy]: 'unprocessable',
-  [InvoiceFailure.amountOutOfRange]: 'unprocessable',
-};
-
-/** Turns a rejected workflow update into the contract's error. */
-export function fromWorkflowError(err: unknown): unknown {
-  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : err;
-  if (cause instanceof ApplicationFailure && cause.type && failureKind[cause.type]) {
-    return new DomainError(failureKind[cause.type]!, cause.type, cause.message);
-  }
-  if (err instanceof WorkflowNotFoundError) return conflict(InvoiceFailure.closed, 'invoice collection has ended');
-  return err;
 }
 
 /** Node's socket errors when the database cannot be reached at all. */

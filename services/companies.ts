@@ -2,12 +2,45 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { companies } from '../db/schema';
 import { changedVerifiedFields } from '../domain/company-verification';
-import type { companyPatchSchema } from '../domain/schemas';
+import type { companyCreateSchema, companyPatchSchema, verificationDecisionSchema } from '../domain/schemas';
 import type { z } from 'zod';
 import { appendEvents } from './events';
+import { newId } from './ids';
 
 type CompanyRow = typeof companies.$inferSelect;
 export type CompanyPatch = z.infer<typeof companyPatchSchema>;
+export type CompanyCreate = z.infer<typeof companyCreateSchema>;
+export type VerificationDecision = z.infer<typeof verificationDecisionSchema>;
+
+/** A partner's new client organisation; it starts `pending_verification` (the column's default). */
+export async function createCompany({ db }: { db: Db }, partnerId: string, input: CompanyCreate): Promise<CompanyRow> {
+  const [row] = await db
+    .insert(companies)
+    .values({
+      id: newId('cmp'),
+      partnerId,
+      name: input.name,
+      country: input.country,
+      currency: input.currency,
+      locale: input.locale,
+      timezone: input.timezone,
+      contact: input.contact ?? null,
+      bankAccount: input.bank_account ?? null,
+      externalId: input.external_id ?? null,
+    })
+    .returning();
+  return row!;
+}
+
+/** Ops' decision on a company: `verified` lets its imports be transmitted, `rejected` keeps them back. */
+export async function decideCompanyVerification({ db }: { db: Db }, companyId: string, decision: VerificationDecision): Promise<CompanyRow> {
+  const [row] = await db
+    .update(companies)
+    .set({ status: decision.decision === 'approve' ? 'verified' : 'rejected', verificationReason: decision.reason ?? null, updatedAt: new Date() })
+    .where(eq(companies.id, companyId))
+    .returning();
+  return row!;
+}
 
 /**
  * Changes a company. A verified company whose name or bank account changes goes back to
@@ -18,7 +51,7 @@ export type CompanyPatch = z.infer<typeof companyPatchSchema>;
  * debtors' creditor for updating its details, and payments arrive on Recoup's collection account,
  * not on the company's.
  */
-export async function updateCompany(db: Db, companyId: string, patch: CompanyPatch): Promise<CompanyRow> {
+export async function updateCompany({ db }: { db: Db }, companyId: string, patch: CompanyPatch): Promise<CompanyRow> {
   return db.transaction(async (tx) => {
     // Locked: two concurrent changes must not both see `verified` and one of them skip the reset.
     const [current] = await tx.select().from(companies).where(eq(companies.id, companyId)).for('update');

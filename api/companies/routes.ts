@@ -1,9 +1,7 @@
-import { eq } from 'drizzle-orm';
 import { companies } from '../../db/schema';
 import { pageQuerySchema } from '../../domain/schemas';
 import { forbidden } from '../../domain/errors';
-import { updateCompany } from '../../services/companies';
-import { newId } from '../../services/ids';
+import { createCompany, decideCompanyVerification, updateCompany } from '../../services/companies';
 import { principalOf } from '../auth';
 import { listPage } from '../pagination';
 import { defineRoute } from '../route-definition';
@@ -28,22 +26,8 @@ export const companyRoutes = [
       const principal = principalOf(req);
       const b = body();
       if (!principal.partnerId) throw forbidden('Only a partner key can create companies');
-      const [row] = await db
-        .insert(companies)
-        .values({
-          id: newId('cmp'),
-          partnerId: principal.partnerId,
-          name: b.name,
-          country: b.country,
-          currency: b.currency,
-          locale: b.locale,
-          timezone: b.timezone,
-          contact: b.contact ?? null,
-          bankAccount: b.bank_account ?? null,
-          externalId: b.external_id ?? null,
-        })
-        .returning();
-      res.status(201).json(companyResource(row!));
+      const row = await createCompany({ db }, principal.partnerId, b);
+      res.status(201).json(companyResource(row));
     },
   }),
   defineRoute({
@@ -84,7 +68,7 @@ export const companyRoutes = [
     response: { status: 200, description: 'The company', schema: 'Company' },
     handler: async ({ req, res, deps: { db }, body, param }) => {
       const company = await visibleCompany(db, principalOf(req), param('id'));
-      const row = await updateCompany(db, company.id, body());
+      const row = await updateCompany({ db }, company.id, body());
       res.json(companyResource(row));
     },
   }),
@@ -100,13 +84,8 @@ export const companyRoutes = [
     response: { status: 200, description: 'The company, `verified` or `rejected`', schema: 'Company' },
     handler: async ({ req, res, deps: { db }, body, param }) => {
       const company = await visibleCompany(db, principalOf(req), param('id'));
-      const b = body();
-      const [row] = await db
-        .update(companies)
-        .set({ status: b.decision === 'approve' ? 'verified' : 'rejected', verificationReason: b.reason ?? null, updatedAt: new Date() })
-        .where(eq(companies.id, company.id))
-        .returning();
-      res.json(companyResource(row!));
+      const row = await decideCompanyVerification({ db }, company.id, body());
+      res.json(companyResource(row));
     },
   }),
 ];

@@ -1,14 +1,12 @@
-import { Readable } from 'node:stream';
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { debtCollectionCaseDocuments, debtCollectionCases, invoices } from '../../db/schema';
+import { debtCollectionCases } from '../../db/schema';
 import { MAX_DOCUMENT_BYTES } from '../../domain/company-documents';
 import { debtCaseDocumentFieldsSchema, debtCaseListQuerySchema } from '../../domain/debt-case-schemas';
-import { appendDebtCaseEvents, type DebtCaseRow } from '../../services/debt-cases';
-import { startDebtCaseWorkflow } from '../../workflows/debt-case.client';
-import { newId } from '../../services/ids';
+import { createDebtCase, type DebtCaseRow } from '../../services/debt-cases';
+import { addDebtCaseDocument, openDebtCaseDocument } from '../../services/debt-case-documents';
 import { principalOf } from '../auth';
-import { conflict, invalidFields, notFound, unprocessable } from '../../domain/errors';
+import { invalidFields } from '../../domain/errors';
 import { partnerListPage } from '../pagination';
 import { defineRoute } from '../route-definition';
 import { visibleCompany, visibleInvoice } from '../scope';
@@ -49,56 +47,7 @@ export const debtCaseRoutes = [
       const principal = principalOf(req);
       const company = await visibleCompany(db, principal, body.company_id);
       const invoice = body.invoice_id ? await visibleInvoice(db, principal, body.invoice_id) : null;
-      if (invoice && invoice.companyId !== company.id) throw unprocessable('invoice_company_mismatch', 'The invoice belongs to another company');
-
-      const existing = (await db.select().from(debtCollectionCases).where(and(eq(debtCollectionCases.companyId, company.id), eq(debtCollectionCases.externalId, body.external_id))))[0];
-      if (existing) {
-        // The same case again (a retry): answer it, and make sure its workflow runs.
-        if (existing.state !== 'closed') await startDebtCaseWorkflow(temporal, taskQueue, existing, existing.source !== 'manual');
-        res.status(200).json(await detail(db, existing));
-        return;
-      }
-      if (body.environment === 'production' && company.status !== 'verified') {
-        throw conflict('company_not_verified', 'Production cases of a company that is not verified cannot be created; use environment test to try the integration');
-      }
-      const amountCents = body.line_items.reduce((sum, l) => sum + l.amount_including_tax_cents, 0);
-      if (amountCents <= 0) throw unprocessable('case_amount_not_positive', 'The line items must add up to more than zero');
-      if (invoice?.debtCollectionCaseId) throw conflict('invoice_has_debt_case', `The invoice is already in debt collection case ${invoice.debtCollectionCaseId}`);
-
-      const { row, created } = await db.transaction(async (tx) => {
-        const [inserted] = await tx
-          .insert(debtCollectionCases)
-          .values({
-            id: newId('dcc'),
-            partnerId: company.partnerId,
-            companyId: company.id,
-            invoiceId: invoice?.id ?? null,
-            externalId: body.external_id,
-            source: 'manual',
-            environment: body.environment,
-            currency: body.currency,
-            amountCents,
-            details: {
-              billing_address: body.billing_address,
-              contract_date: body.contract_date,
-              due_date: body.due_date,
-              language: body.language,
-              line_items: body.line_items,
-              reference: body.reference,
-            },
-          })
-          .onConflictDoNothing()
-          .returning();
-        if (!inserted) {
-          // Created by a concurrent request with the same external id.
-          const [other] = await tx.select().from(debtCollectionCases).where(and(eq(debtCollectionCases.companyId, company.id), eq(debtCollectionCases.externalId, body.external_id)));
-          return { row: other!, created: false };
-        }
-        if (invoice) await tx.update(invoices).set({ debtCollectionCaseId: inserted.id, updatedAt: new Date() }).where(eq(invoices.id, invoice.id));
-        await appendDebtCaseEvents(tx, inserted, 'created', [{ type: 'debt_case.created' }]);
-        return { row: inserted, created: true };
-      });
-      await startDebtCaseWorkflow(temporal, taskQueue, row, false);
+      const { row, created } = await createDebtCase({ db, temporal, taskQueue }, company, invoice, body);
       res.status(created ? 201 : 200).json(await detail(db, row));
     },
   }),
@@ -163,20 +112,8 @@ export const debtCaseRoutes = [
       const details = parsed.success ? [] : parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || 'body', message: i.message }));
       if (!file) details.push({ path: 'file', message: 'a file is required' });
       if (!parsed.success || !file) throw invalidFields(details);
-      if (row.state === 'closed') throw conflict('debt_case_closed', 'Documents cannot be added to a closed case');
-      const id = newId('dcd');
-      const storageKey = `debt-cases/${row.id}/${id}`;
-      await documents.put(storageKey, Readable.from([file.bytes]));
-      try {
-        const [doc] = await db
-          .insert(debtCollectionCaseDocuments)
-          .values({ id, caseId: row.id, companyId: row.companyId, type: parsed.data.type, name: parsed.data.name ?? file.filename, contentType: file.contentType, sizeBytes: file.bytes.length, storageKey })
-          .returning();
-        res.status(201).json(debtCaseDocumentResource(doc!));
-      } catch (err) {
-        await documents.delete(storageKey).catch(() => undefined);
-        throw err;
-      }
+      const doc = await addDebtCaseDocument({ db, documents }, row, parsed.data, file);
+      res.status(201).json(debtCaseDocumentResource(doc));
     },
   }),
   defineRoute({
@@ -190,12 +127,7 @@ export const debtCaseRoutes = [
     response: { status: 200, description: 'The file', mediaType: 'application/octet-stream' },
     handler: async ({ req, res, deps: { db, documents }, param }) => {
       const row = await visibleCase(db, principalOf(req), param('id'), ['partner', 'reviewer', 'ops']);
-      const [doc] = await db
-        .select()
-        .from(debtCollectionCaseDocuments)
-        .where(and(eq(debtCollectionCaseDocuments.caseId, row.id), eq(debtCollectionCaseDocuments.id, param('documentId'))));
-      const content = doc ? await documents.get(doc.storageKey) : null;
-      if (!doc || !content) throw notFound('document');
+      const { doc, content } = await openDebtCaseDocument({ db, documents }, row.id, param('documentId'));
       res.set({
         'content-type': doc.contentType,
         'content-length': String(doc.sizeBytes),

@@ -15,7 +15,7 @@ import {
   type DocumentContentType,
 } from '../../domain/company-documents';
 import { pageQuerySchema } from '../../domain/schemas';
-import { newId } from '../../services/ids';
+import { newCompanyDocumentKey, recordCompanyDocument } from '../../services/company-documents';
 import type { DocumentStore } from '../../storage/document-store';
 import { principalOf } from '../auth';
 import { AppError } from '../errors';
@@ -223,8 +223,7 @@ export const documentRoutes = [
         res.set('Connection', 'close');
         throw tooLarge();
       }
-      const id = newId('doc');
-      const storageKey = `${company.id}/${id}`;
+      const { id, storageKey } = newCompanyDocumentKey(company.id);
       const { fields, file } = await receiveUpload(req, res, store, storageKey);
 
       const details: ErrorDetail[] = [];
@@ -235,16 +234,11 @@ export const documentRoutes = [
         await store.delete(storageKey).catch(() => undefined);
         throw invalidFields(details);
       }
-      try {
-        const [row] = await db
-          .insert(companyDocuments)
-          .values({ id, companyId: company.id, type: parsed.data.type, filename: file.filename, contentType: file.contentType, sizeBytes: file.sizeBytes, storageKey })
-          .returning();
-        res.status(201).json(documentResource(row!));
-      } catch (err) {
-        await store.delete(storageKey).catch(() => undefined);
-        throw err;
-      }
+      const row = await recordCompanyDocument(
+        { db, documents: store },
+        { id, storageKey, companyId: company.id, type: parsed.data.type, filename: file.filename, contentType: file.contentType, sizeBytes: file.sizeBytes },
+      );
+      res.status(201).json(documentResource(row));
     },
   }),
   defineRoute({

@@ -1,7 +1,5 @@
-import { count, inArray } from 'drizzle-orm';
-import type { Db } from '../../db/client';
-import { imports, invoices } from '../../db/schema';
-import { newId } from '../../services/ids';
+import { imports } from '../../db/schema';
+import { createImport, importInvoiceCounts } from '../../services/imports';
 import { transmitImport } from '../../services/import-transmission';
 import { principalOf } from '../auth';
 import { defineRoute } from '../route-definition';
@@ -9,18 +7,6 @@ import { partnerListPage } from '../pagination';
 import { visibleCompany, visibleImport } from '../scope';
 import { importResource } from '../../resources/serializers';
 import { importListQuerySchema } from './schemas';
-
-async function countsByStatus(db: Db, importIds: string[]): Promise<Map<string, Record<string, number>>> {
-  const out = new Map<string, Record<string, number>>(importIds.map((id) => [id, {}]));
-  if (importIds.length === 0) return out;
-  const rows = await db
-    .select({ importId: invoices.importId, status: invoices.status, n: count() })
-    .from(invoices)
-    .where(inArray(invoices.importId, importIds))
-    .groupBy(invoices.importId, invoices.status);
-  for (const row of rows) out.get(row.importId)![row.status] = Number(row.n);
-  return out;
-}
 
 const tag = 'Imports';
 
@@ -38,11 +24,8 @@ export const importRoutes = [
     handler: async ({ req, res, deps: { db }, body: parsedBody }) => {
       const body = parsedBody();
       const company = await visibleCompany(db, principalOf(req), body.company_id);
-      const [row] = await db
-        .insert(imports)
-        .values({ id: newId('imp'), partnerId: company.partnerId, companyId: company.id, title: body.title ?? null, settings: body.settings ?? {} })
-        .returning();
-      res.status(201).json(importResource(row!, {}));
+      const row = await createImport({ db }, company, body);
+      res.status(201).json(importResource(row, {}));
     },
   }),
   defineRoute({
@@ -56,7 +39,7 @@ export const importRoutes = [
     response: { status: 200, description: 'A page of imports, with invoice counts per status', schema: 'ImportPage' },
     handler: async ({ req, res, deps: { db }, query }) => {
       const p = await partnerListPage(db, principalOf(req), imports, query());
-      const counts = await countsByStatus(db, p.data.map((i) => i.id));
+      const counts = await importInvoiceCounts({ db }, p.data.map((i) => i.id));
       res.json({ data: p.data.map((i) => importResource(i, counts.get(i.id)!)), next_cursor: p.next_cursor });
     },
   }),
@@ -70,7 +53,7 @@ export const importRoutes = [
     response: { status: 200, description: 'The import, with invoice counts per status', schema: 'Import' },
     handler: async ({ req, res, deps: { db }, param }) => {
       const imp = await visibleImport(db, principalOf(req), param('id'));
-      res.json(importResource(imp, (await countsByStatus(db, [imp.id])).get(imp.id)!));
+      res.json(importResource(imp, (await importInvoiceCounts({ db }, [imp.id])).get(imp.id)!));
     },
   }),
   defineRoute({
@@ -89,7 +72,7 @@ export const importRoutes = [
     handler: async ({ req, res, deps: { db, temporal, taskQueue }, param }) => {
       const imp = await visibleImport(db, principalOf(req), param('id'));
       const fresh = await transmitImport(db, temporal, taskQueue, imp.id);
-      res.status(202).json(importResource(fresh, (await countsByStatus(db, [imp.id])).get(imp.id)!));
+      res.status(202).json(importResource(fresh, (await importInvoiceCounts({ db }, [imp.id])).get(imp.id)!));
     },
   }),
 ];

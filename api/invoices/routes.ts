@@ -1,22 +1,17 @@
-import { and, eq, gte, max } from 'drizzle-orm';
-import type { Client } from '@temporalio/client';
+import { and, eq, gte } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { companies, imports, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
-import { fitsAmountColumn, lineTotal, MAX_AMOUNT_CENTS } from '../../domain/amounts';
-import { isFinalStatus } from '../../domain/invoice-status';
+import { companies, invoiceLines, invoices, ledgerEntries } from '../../db/schema';
 import { invoiceListQuerySchema } from '../../domain/schemas';
 import { tellInvoiceWorkflows } from '../../services/debtors';
 import { appendEvents } from '../../services/events';
 import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
-import { invoiceLineOrder, invoiceLineRows } from '../../services/invoice-lines';
+import { invoiceLineOrder } from '../../services/invoice-lines';
 import { createDraftInvoices, DraftInvoiceRefused, type DraftInvoiceProblem } from '../../services/invoices';
 import { withFreshPaymentReference } from '../../services/payment-references';
-import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
-import type { InvoiceSnapshot } from '../../workflows/invoice.messages';
 import { principalOf } from '../auth';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { fromWorkflowError } from '../errors';
+import { addDraftInvoiceLine, creditAndRetractInvoice, requireTransmitted, retractInvoice, updateInvoiceWorkflow } from '../../services/invoice-updates';
 import { conflict, DomainError, invalidField, unprocessable } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { defineRoute, type RouteDefinition } from '../route-definition';
@@ -34,18 +29,6 @@ async function reload(db: Db, id: string): Promise<InvoiceRow> {
   return row!;
 }
 
-/** Operations on a transmitted invoice go through its workflow, which validates and persists them. */
-async function updateWorkflow(temporal: Client, invoice: InvoiceRow, send: (client: InvoiceClient) => Promise<InvoiceSnapshot>): Promise<InvoiceSnapshot> {
-  if (isFinalStatus(invoice.status)) throw conflict('invoice_closed', `The invoice is ${invoice.status}`);
-  try {
-    return await send(invoiceClient(temporal, invoice.id));
-  } catch (err) {
-    const mapped = fromWorkflowError(err);
-    if (invoice.status === 'draft' && mapped === err) throw conflict('invoice_not_transmitted', 'The invoice has not been transmitted yet');
-    throw mapped;
-  }
-}
-
 /** The answer to a refused invoice, as the API gave it before the check moved to the service. */
 function draftInvoiceError(problem: DraftInvoiceProblem): DomainError {
   switch (problem.code) {
@@ -56,10 +39,6 @@ function draftInvoiceError(problem: DraftInvoiceProblem): DomainError {
     case 'invalid_phone':
       return invalidField(problem.path, problem.message);
   }
-}
-
-function requireTransmitted(invoice: InvoiceRow): void {
-  if (invoice.status === 'draft') throw conflict('invoice_not_transmitted', 'The invoice has not been transmitted yet');
 }
 
 const tag = 'Invoices';
@@ -102,30 +81,7 @@ function invoiceLineRoutes(base: 'invoices' | 'invoice'): RouteDefinition[] {
       errors: [{ status: 409, description: 'The invoice is not a draft' }],
       handler: async ({ req, res, deps: { db }, body: parsedBody, param }) => {
         const inv = await visibleInvoice(db, principalOf(req), param('id'));
-        const body = parsedBody();
-        if (inv.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
-        const [imp] = await db.select().from(imports).where(eq(imports.id, inv.importId));
-        if (imp!.status !== 'draft') throw conflict('import_not_draft', 'The invoice has been transmitted');
-        const line = await db.transaction(async (tx) => {
-          // The total is read under a row lock and written in the same transaction: lines added at
-          // the same moment wait for each other instead of each adding to the same stale total.
-          const [locked] = await tx.select({ status: invoices.status, amountTotalCents: invoices.amountTotalCents }).from(invoices).where(eq(invoices.id, inv.id)).for('update');
-          if (locked!.status !== 'draft') throw conflict('invoice_not_draft', 'Lines can only be added to a draft invoice');
-          const newTotal = locked!.amountTotalCents + lineTotal({ amountCents: body.amount_cents, quantity: body.quantity });
-          if (newTotal <= 0) throw unprocessable('invoice_total_not_positive', 'The invoice lines must add up to more than zero');
-          if (!fitsAmountColumn(newTotal)) {
-            const message = `with this line the invoice would total more than ${MAX_AMOUNT_CENTS} cents`;
-            throw invalidField('amount_cents', message);
-          }
-          // After the lines already there; the invoice's row lock keeps two additions from taking one position.
-          const [{ last } = { last: 0 }] = await tx.select({ last: max(invoiceLines.position) }).from(invoiceLines).where(eq(invoiceLines.invoiceId, inv.id));
-          const [l] = await tx
-            .insert(invoiceLines)
-            .values(invoiceLineRows(inv.id, [body], (last ?? 0) + 1))
-            .returning();
-          await tx.update(invoices).set({ amountTotalCents: newTotal, updatedAt: new Date() }).where(eq(invoices.id, inv.id));
-          return l!;
-        });
+        const line = await addDraftInvoiceLine({ db }, inv, parsedBody());
         res.status(201).json(invoiceLineResource(line));
       },
     }),
@@ -218,7 +174,7 @@ export const invoiceRoutes = [
       const body = parsedBody();
       requireTransmitted(inv);
       const creditId = newId('crd');
-      await updateWorkflow(temporal, inv, (c) => c.credit({ amountCents: body.amount_cents, reason: body.reason, creditId }, creditId));
+      await updateInvoiceWorkflow({ temporal }, inv, (c) => c.credit({ amountCents: body.amount_cents, reason: body.reason, creditId }, creditId));
       const fresh = await reload(db, inv.id);
       res.status(201).json({ id: creditId, invoice_id: inv.id, amount_cents: body.amount_cents, reason: body.reason ?? null, invoice: invoiceResource(fresh) });
     },
@@ -237,17 +193,8 @@ export const invoiceRoutes = [
     errors: [{ status: 409, description: 'The invoice is closed' }],
     handler: async ({ req, res, deps: { db, temporal }, body: parsedBody, param }) => {
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
-      const body = parsedBody();
-      if (inv.status === 'draft') {
-        // Never transmitted: nothing runs, so the record is closed here.
-        await db.transaction(async (tx) => {
-          await tx.update(invoices).set({ status: 'retracted', updatedAt: new Date() }).where(eq(invoices.id, inv.id));
-          await appendEvents(tx, [{ type: 'invoice.retracted', partnerId: inv.partnerId, companyId: inv.companyId, invoiceId: inv.id, data: { invoice_id: inv.id, status: 'retracted', reason: body.reason ?? null } }]);
-        });
-      } else {
-        await updateWorkflow(temporal, inv, (c) => c.retract({ reason: body.reason }));
-      }
-      res.json(invoiceResource(await reload(db, inv.id)));
+      const fresh = await retractInvoice({ db, temporal }, inv, parsedBody().reason);
+      res.json(invoiceResource(fresh));
     },
   }),
   defineRoute({
@@ -263,11 +210,8 @@ export const invoiceRoutes = [
     errors: [{ status: 409, description: 'Not transmitted, or closed' }],
     handler: async ({ req, res, deps: { db, temporal }, body: parsedBody, param }) => {
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
-      const body = parsedBody();
-      requireTransmitted(inv);
-      const creditId = newId('crd');
-      await updateWorkflow(temporal, inv, (c) => c.creditAndRetract({ reason: body.reason, creditId, amountCents: 0 }, creditId));
-      res.json(invoiceResource(await reload(db, inv.id)));
+      const fresh = await creditAndRetractInvoice({ db, temporal }, inv, parsedBody().reason);
+      res.json(invoiceResource(fresh));
     },
   }),
   defineRoute({
@@ -285,7 +229,7 @@ export const invoiceRoutes = [
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
       const body = parsedBody();
       requireTransmitted(inv);
-      await updateWorkflow(temporal, inv, (c) =>
+      await updateInvoiceWorkflow({ temporal }, inv, (c) =>
         c.registerPayment({ amountCents: body.amount_cents, externalId: body.external_id, paidAt: body.paid_at, source: 'partner' }, `payment-${body.external_id}`),
       );
       const [entry] = await db
@@ -341,7 +285,7 @@ export const invoiceRoutes = [
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
       const body = parsedBody();
       requireTransmitted(inv);
-      await updateWorkflow(temporal, inv, (c) => c.promiseToPay({ date: body.date, source: 'partner' }));
+      await updateInvoiceWorkflow({ temporal }, inv, (c) => c.promiseToPay({ date: body.date, source: 'partner' }));
       res.json(invoiceResource(await reload(db, inv.id)));
     },
   }),
@@ -360,7 +304,7 @@ export const invoiceRoutes = [
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
       const body = parsedBody();
       requireTransmitted(inv);
-      await updateWorkflow(temporal, inv, (c) =>
+      await updateInvoiceWorkflow({ temporal }, inv, (c) =>
         c.createPaymentPlan({ installmentCount: body.installment_count, firstDueDate: body.first_due_date, intervalDays: body.interval_days, source: 'partner' }),
       );
       res.json(invoiceResource(await reload(db, inv.id)));
@@ -382,7 +326,7 @@ export const invoiceRoutes = [
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
       const body = parsedBody();
       requireTransmitted(inv);
-      await updateWorkflow(temporal, inv, (c) => c.hold({ reason: body.reason }));
+      await updateInvoiceWorkflow({ temporal }, inv, (c) => c.hold({ reason: body.reason }));
       res.json(invoiceResource(await reload(db, inv.id)));
     },
   }),
@@ -398,7 +342,7 @@ export const invoiceRoutes = [
     handler: async ({ req, res, deps: { db, temporal }, param }) => {
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
       requireTransmitted(inv);
-      await updateWorkflow(temporal, inv, (c) => c.resume());
+      await updateInvoiceWorkflow({ temporal }, inv, (c) => c.resume());
       res.json(invoiceResource(await reload(db, inv.id)));
     },
   }),

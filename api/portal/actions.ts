@@ -11,7 +11,7 @@ import { changeDebtorContact, optOutOfSms as recordSmsOptOut, recordIncomeAndExp
 import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
 import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { fromWorkflowError } from '../errors';
+import { fromWorkflowError } from '../../services/invoice-updates';
 import { field, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
 import type { PortalInvoice } from '../../services/portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';

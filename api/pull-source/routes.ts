@@ -1,25 +1,16 @@
-import { eq } from 'drizzle-orm';
-import { ServiceError } from '@temporalio/client';
-import type { Db } from '../../db/client';
-import { pullSources } from '../../db/schema';
+import type { pullSources } from '../../db/schema';
 import type { PullRunResult } from '../../domain/pull-run';
-import { deletePullSchedule, savePullSchedule, triggerPullSchedule } from '../../services/pull-schedule';
+import { deletePullSource, findPullSource, runPullSource, savePullSource } from '../../services/pull-sources';
 import { pullScheduleId } from '../../workflows/pull-invoices.messages';
 import { principalOf } from '../auth';
 import { requireAllowedUrl } from '../outbound-urls';
 import { defineRoute } from '../route-definition';
-import { invalidField, notFound, unavailable } from '../../domain/errors';
 import { visibleCompany } from '../scope';
 
 type PullSourceRow = typeof pullSources.$inferSelect;
 
 const tag = 'Pull integration';
 const path = '/companies/{id}/pull_source';
-
-async function sourceOf(db: Db, companyId: string): Promise<PullSourceRow | undefined> {
-  const [row] = await db.select().from(pullSources).where(eq(pullSources.companyId, companyId));
-  return row;
-}
 
 /**
  * A company's pull source: the partner endpoint Recoup fetches invoices from on a schedule
@@ -40,21 +31,8 @@ export const pullSourceRoutes = [
       const company = await visibleCompany(db, principalOf(req), param('id'));
       const body = parsedBody();
       await requireAllowedUrl(outbound, body.url, 'url');
-      const existing = await sourceOf(db, company.id);
-      const bearerToken = body.bearer_token !== undefined ? secrets.seal(body.bearer_token) : existing?.bearerToken;
-      if (!bearerToken) {
-        const detail = { path: 'bearer_token', message: 'required when the pull source is created' };
-        throw invalidField(detail.path, detail.message);
-      }
-      const values = { url: body.url, bearerToken, intervalMinutes: body.interval_minutes, autoTransmit: body.auto_transmit, updatedAt: new Date() };
-      const [row] = await db
-        .insert(pullSources)
-        .values({ companyId: company.id, partnerId: company.partnerId, ...values })
-        .onConflictDoUpdate({ target: pullSources.companyId, set: values })
-        .returning();
-      // Saved first: should Temporal be unavailable, repeating the PUT (or a run now) brings the Schedule in line.
-      await schedule(() => savePullSchedule(temporal, taskQueue, { companyId: company.id, partnerId: company.partnerId, intervalMinutes: values.intervalMinutes }));
-      res.status(existing ? 200 : 201).json(pullSourceResource(row!));
+      const { source, created } = await savePullSource({ db, temporal, taskQueue, secrets }, company, body);
+      res.status(created ? 201 : 200).json(pullSourceResource(source));
     },
   }),
   defineRoute({
@@ -67,9 +45,7 @@ export const pullSourceRoutes = [
     response: { status: 200, description: 'The pull source', schema: 'PullSource' },
     handler: async ({ req, res, deps: { db }, param }) => {
       const company = await visibleCompany(db, principalOf(req), param('id'));
-      const source = await sourceOf(db, company.id);
-      if (!source) throw notFound('pull source');
-      res.json(pullSourceResource(source));
+      res.json(pullSourceResource(await findPullSource({ db }, company.id)));
     },
   }),
   defineRoute({
@@ -82,11 +58,7 @@ export const pullSourceRoutes = [
     response: { status: 204, description: 'Deleted' },
     handler: async ({ req, res, deps: { db, temporal }, param }) => {
       const company = await visibleCompany(db, principalOf(req), param('id'));
-      const source = await sourceOf(db, company.id);
-      if (!source) throw notFound('pull source');
-      // The Schedule goes first, so nothing new starts; a run under way finds no source and stops.
-      await schedule(() => deletePullSchedule(temporal, company.id));
-      await db.delete(pullSources).where(eq(pullSources.companyId, company.id));
+      await deletePullSource({ db, temporal }, company.id);
       res.status(204).end();
     },
   }),
@@ -100,23 +72,11 @@ export const pullSourceRoutes = [
     response: { status: 202, description: 'Accepted; the pull runs asynchronously', schema: 'PullSource' },
     handler: async ({ req, res, deps: { db, temporal, taskQueue }, param }) => {
       const company = await visibleCompany(db, principalOf(req), param('id'));
-      const source = await sourceOf(db, company.id);
-      if (!source) throw notFound('pull source');
-      await schedule(() => triggerPullSchedule(temporal, taskQueue, { companyId: company.id, partnerId: company.partnerId, intervalMinutes: source.intervalMinutes }));
+      const source = await runPullSource({ db, temporal, taskQueue }, company);
       res.status(202).json(pullSourceResource(source));
     },
   }),
 ];
-
-/** Temporal unreachable is the contract's 503, not a 500. */
-async function schedule(call: () => Promise<void>): Promise<void> {
-  try {
-    await call();
-  } catch (err) {
-    if (err instanceof ServiceError) throw unavailable('scheduler_unavailable', `The pull schedule could not be updated: ${err.message}`);
-    throw err;
-  }
-}
 
 function pullSourceResource(s: PullSourceRow) {
   return {

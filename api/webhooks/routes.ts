@@ -1,12 +1,10 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { events, webhookAttempts, webhookEndpoints } from '../../db/schema';
+import { webhookAttempts, webhookEndpoints } from '../../db/schema';
 import { pageQuerySchema } from '../../domain/schemas';
 import { webhookAttemptListQuerySchema } from '../../domain/webhook-schemas';
-import { newId } from '../../services/ids';
-import { newWebhookSecret } from '../../services/webhook-signature';
+import { createWebhookEndpoint, deleteWebhookEndpoint, redeliverWebhookEvent } from '../../services/webhook-endpoints';
 import type { Principal } from '../../services/api-keys';
-import { startWebhookDelivery } from '../../workflows/webhook-delivery.client';
 import { principalOf } from '../auth';
 import { requireAllowedUrl } from '../outbound-urls';
 import { forbidden, notFound } from '../../domain/errors';
@@ -46,13 +44,9 @@ export const webhookEndpointRoutes = [
       const partnerId = principalOf(req).partnerId;
       if (!partnerId) throw forbidden('This key belongs to no partner');
       await requireAllowedUrl(outbound, body.url, 'url');
-      const secret = newWebhookSecret();
-      const [row] = await db
-        .insert(webhookEndpoints)
-        .values({ id: newId('whe'), partnerId, url: body.url, eventTypes: body.event_types ?? null, secret: secrets.seal(secret) })
-        .returning();
+      const { endpoint, secret } = await createWebhookEndpoint({ db, secrets }, partnerId, body);
       // The only time the secret is shown: the partner stores it to verify signatures.
-      res.status(201).json({ ...webhookEndpointResource(row!), secret });
+      res.status(201).json({ ...webhookEndpointResource(endpoint), secret });
     },
   }),
   defineRoute({
@@ -91,8 +85,7 @@ export const webhookEndpointRoutes = [
     response: { status: 204, description: 'Deleted' },
     handler: async ({ req, res, deps: { db }, param }) => {
       const endpoint = await visibleEndpoint(db, principalOf(req), param('id'));
-      // Soft delete: the relay stops matching it and pending deliveries end at their next attempt.
-      await db.update(webhookEndpoints).set({ deletedAt: new Date() }).where(eq(webhookEndpoints.id, endpoint.id));
+      await deleteWebhookEndpoint({ db }, endpoint.id);
       res.status(204).end();
     },
   }),
@@ -125,11 +118,8 @@ export const webhookEndpointRoutes = [
     response: { status: 202, description: 'Accepted; delivered asynchronously', schema: 'WebhookRedelivery' },
     handler: async ({ req, res, deps: { db, temporal, taskQueue }, param }) => {
       const endpoint = await visibleEndpoint(db, principalOf(req), param('id'));
-      const [event] = await db.select({ id: events.id, partnerId: events.partnerId }).from(events).where(eq(events.id, param('event_id')));
-      // Only the endpoint owner's own events: another partner's event is as unknown as a missing one.
-      if (!event || event.partnerId !== endpoint.partnerId) throw notFound('event');
-      const { workflowId: deliveryId } = await startWebhookDelivery(temporal, taskQueue, { endpointId: endpoint.id, eventId: event.id }, newId('rdl'));
-      res.status(202).json({ delivery_id: deliveryId, endpoint_id: endpoint.id, event_id: event.id });
+      const { deliveryId, eventId } = await redeliverWebhookEvent({ db, temporal, taskQueue }, endpoint, param('event_id'));
+      res.status(202).json({ delivery_id: deliveryId, endpoint_id: endpoint.id, event_id: eventId });
     },
   }),
 ];
