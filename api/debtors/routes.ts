@@ -1,7 +1,7 @@
 import { decodeCursor, encodeCursor } from '../../resources/page';
 import { debtorResource } from '../../resources/debtor';
 import { invoiceResource } from '../../resources/serializers';
-import { getDebtor, listDebtorInvoices, listDebtors } from '../../services/debtors';
+import { getDebtor, listDebtorInvoices, listDebtors, updateDebtor } from '../../services/debtors';
 import { pageQuerySchema } from '../../domain/schemas';
 import { principalOf } from '../auth';
 import { defineRoute } from '../route-definition';
@@ -44,6 +44,25 @@ export const debtorRoutes = [
     response: { status: 200, description: 'The debtor with its open invoices and amount due', schema: 'DebtorAccount' },
     handler: async ({ req, res, deps: { db }, param }) => {
       res.json(debtorResource(await getDebtor(db, partnerFilter(principalOf(req)), param('id'))));
+    },
+  }),
+  defineRoute({
+    operationId: 'updateDebtor',
+    method: 'patch',
+    path: '/debtors/{id}',
+    tag,
+    summary: "Change a debtor's contact details",
+    description:
+      'Changes the debtor and every open invoice of theirs at once: later messages use the new details, and running invoices take a new `timezone` from their next step on. Events `debtor.updated` and `invoice.contact_updated` per invoice.',
+    roles,
+    body: 'DebtorPatch',
+    response: { status: 200, description: 'The debtor', schema: 'DebtorAccount' },
+    errors: [{ status: 409, description: '`debtor_contact_taken`: the new email or phone is how another debtor of the company is known' }],
+    handler: async ({ req, res, deps: { db, temporal }, body, param }) => {
+      const scope = partnerFilter(principalOf(req));
+      // Another partner's (or an unknown) debtor is a 404 before its body is looked at.
+      await getDebtor(db, scope, param('id'));
+      res.json(debtorResource(await updateDebtor({ db, temporal }, scope, param('id'), body())));
     },
   }),
   defineRoute({

@@ -102,3 +102,33 @@ test('a bad query is a 400 naming the field', async () => {
   expect(res.status).toBe(400);
   expect((res.body as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path)).toEqual(['limit']);
 });
+
+test('PATCH /debtors/{id} changes every open invoice of the debtor at once, with one debtor.updated event', async () => {
+  const account = (await debtorsOf('external_id=M-7')).data[0]!;
+  const id = account.id as string;
+  const res = await stack.request('PATCH', `/api/v2/debtors/${id}`, { key: owner.key, body: { email: 'bob@example.nl', phone: '+31612345678', timezone: 'America/New_York' } });
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ id, email: 'bob@example.nl', phone: '+31612345678', timezone: 'America/New_York', open_invoice_count: 1 });
+  const invoices = (await stack.request('GET', `/api/v2/debtors/${id}/invoices`, { key: owner.key })).body as Body;
+  for (const invoice of invoices.data) {
+    expect(invoice.debtor).toMatchObject({ email: 'bob@example.nl', phone: '+31612345678', timezone: 'America/New_York' });
+  }
+  const events = (await stack.request('GET', '/api/v2/events?type=debtor.updated', { key: owner.key })).body as Body;
+  expect(events.data.map((e) => (e.data as { id: string }).id)).toEqual([id]);
+});
+
+test('a PATCH with an invalid phone or timezone is a 400 naming the field and changes nothing; another partner gets 404', async () => {
+  const account = (await debtorsOf('external_id=M-7')).data[0]!;
+  const id = account.id as string;
+  for (const [body, path] of [
+    [{ phone: '06 12' }, 'phone'],
+    [{ timezone: 'Mars/Olympus' }, 'timezone'],
+  ] as const) {
+    const res = await stack.request('PATCH', `/api/v2/debtors/${id}`, { key: owner.key, body });
+    expect(res.status).toBe(400);
+    expect((res.body as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path)).toEqual([path]);
+  }
+  const foreign = await stack.request('PATCH', `/api/v2/debtors/${id}`, { key: other.key, body: { email: 'taken@example.org' } });
+  expect(foreign.status).toBe(404);
+  expect((await stack.request('GET', `/api/v2/debtors/${id}`, { key: owner.key })).body).toEqual(account);
+});
