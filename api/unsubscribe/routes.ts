@@ -1,9 +1,9 @@
-import express, { Router, type ErrorRequestHandler, type Request } from 'express';
+import express, { Router, type Request } from 'express';
 import type { Config } from '../../config/config';
 import type { Db } from '../../db/client';
 import { verifyUnsubscribeToken } from '../../messaging/unsubscribe-link';
 import { optOut, unsubscribePageOf } from '../../services/debtor-opt-outs';
-import { redactUrl } from '../../observability/log-redaction';
+import { pageErrors } from '../page-errors';
 import { sendErrorPage, sendNotFoundPage, sendUnsubscribePage } from '../portal/views';
 
 export interface UnsubscribeDeps {
@@ -45,13 +45,7 @@ export function unsubscribeRoutes(deps: UnsubscribeDeps): Router {
     sendUnsubscribePage(res, opened.locale, opened.companyName, true);
   });
 
-  const pageErrors: ErrorRequestHandler = (err, req, res, _next) => {
-    const status = (err as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return sendErrorPage(res, 400);
-    req.log.error({ err, path: redactUrl(req.path) }, 'unsubscribe: unhandled error');
-    sendErrorPage(res, 503);
-  };
-  r.use('/unsubscribe', pageErrors);
+  r.use('/unsubscribe', pageErrors('unsubscribe'));
   return r;
 }
 

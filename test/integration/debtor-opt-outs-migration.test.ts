@@ -1,47 +1,26 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { eq, sql } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/pglite';
-import { migrate } from 'drizzle-orm/pglite/migrator';
 import type { Db } from '../../db/client';
-import * as schema from '../../db/schema';
 import { companies, debtors, imports, invoices } from '../../db/schema';
 import { createPartner } from '../../services/api-keys';
 import { newId } from '../../services/ids';
+import { databaseBefore, type DatabaseBeforeUpgrade } from '../support/migration-upgrade';
 
 /**
  * An installation that kept invoice-level opt-outs after debtors came (an SMS STOP, the portal's
  * old SMS switch) upgrades: each becomes its debtor's opt-out, for every invoice of that debtor,
  * joined with what the debtor had already; the invoice-level table is gone.
  */
-const migrationsFolder = path.join(__dirname, '../../db/migrations');
-let dir: string;
-let client: PGlite;
-let db: Db;
-
-beforeAll(async () => {
-  // The migrations as they were before this one (found by name: the number may change at merge).
-  dir = await mkdtemp(path.join(os.tmpdir(), 'recoup-before-debtor-opt-outs-'));
-  await cp(migrationsFolder, dir, { recursive: true });
-  const journalPath = path.join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(await readFile(journalPath, 'utf8')) as { entries: Array<{ tag: string }> };
-  const at = journal.entries.findIndex((e) => e.tag.endsWith('_debtor_opt_outs'));
-  expect(at).toBeGreaterThan(0);
-  journal.entries = journal.entries.slice(0, at);
-  await writeFile(journalPath, JSON.stringify(journal));
-  client = new PGlite();
-  db = drizzle(client, { schema }) as unknown as Db;
-  await migrate(drizzle(client), { migrationsFolder: dir });
+test('the migration makes each invoice-level opt-out its debtor’s, keeps what the debtor had, and drops the old table', async () => {
+  const before = await databaseBefore('_debtor_opt_outs');
+  try {
+    await upgradeWithInvoiceOptOuts(before);
+  } finally {
+    await before.close();
+  }
 }, 60_000);
 
-afterAll(async () => {
-  await client?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
-
-test('the migration makes each invoice-level opt-out its debtor’s, keeps what the debtor had, and drops the old table', async () => {
+async function upgradeWithInvoiceOptOuts(before: DatabaseBeforeUpgrade) {
+  const db: Db = before.db;
   const partner = await createPartner(db, { name: 'Upgrade partner' });
   const [company] = await db
     .insert(companies)
@@ -77,7 +56,7 @@ test('the migration makes each invoice-level opt-out its debtor’s, keeps what 
   // STOP recorded on both of one debtor's invoices (one channel, once on the debtor), and an SMS opt-out of a debtor already out of email.
   await db.execute(sql`INSERT INTO opt_outs (invoice_id, channel) VALUES (${s1}, 'sms'), (${s2}, 'sms'), (${b1}, 'sms')`);
 
-  await migrate(drizzle(client), { migrationsFolder });
+  await before.upgrade();
 
   const optOutsOf = async (id: string) => (await db.select({ optOuts: debtors.optOuts }).from(debtors).where(eq(debtors.id, id)))[0]!.optOuts;
   expect(await optOutsOf(stopped.id)).toEqual(['sms']);
@@ -85,4 +64,4 @@ test('the migration makes each invoice-level opt-out its debtor’s, keeps what 
   expect(await optOutsOf(untouched.id)).toEqual([]);
   const table = await db.execute(sql`SELECT to_regclass('public.opt_outs') AS t`);
   expect((table as unknown as { rows: Array<{ t: string | null }> }).rows[0]!.t).toBeNull();
-}, 60_000);
+}
