@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
-import { companies, dunningPolicies, invoices, messages, optOuts } from '../db/schema';
+import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
@@ -11,6 +11,7 @@ import { resumeInterruptedSend } from './interrupted-send';
 import { newId } from '../services/ids';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import { twilioWebhookPaths } from '../messaging/sms';
+import { unsubscribeUrl } from '../messaging/unsubscribe-link';
 import { formatMoney, renderEmail, renderSms, type MessageKind } from '../messaging/templates';
 import type { ActivityDeps } from './deps';
 import { letterMessages, type LetterSendResult } from './letter-messages';
@@ -50,9 +51,18 @@ function isPermanent(err: unknown): boolean {
   return smtpRefused || twilioRefused;
 }
 
-/** The headers of every invoice email: one-click unsubscribe (RFC 8058) through the portal link, and the invoice it is about. */
-function emailHeaders(portalLink: string, invoiceId: string): Record<string, string> {
-  return { 'List-Unsubscribe': `<${portalLink}?unsubscribe=email>`, 'X-Recoup-Invoice': invoiceId };
+/**
+ * The headers of every email to a debtor (invoice messages and digests): one-click unsubscribe
+ * (RFC 8058: the https URL, and `List-Unsubscribe-Post` so a mail client may POST to it without
+ * showing the page; `unsubscribeUrl` of messaging/unsubscribe-link.ts makes the debtor's URL),
+ * and the invoice it is about when it is about one.
+ */
+export function emailHeaders(o: { unsubscribeUrl: string; invoiceId?: string }): Record<string, string> {
+  return {
+    'List-Unsubscribe': `<${o.unsubscribeUrl}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    ...(o.invoiceId ? { 'X-Recoup-Invoice': o.invoiceId } : {}),
+  };
 }
 
 export function messagingActivities(deps: ActivityDeps) {
@@ -82,7 +92,7 @@ export function messagingActivities(deps: ActivityDeps) {
         const resumed = await resumeAbandonedClaim(db, existing.id, Context.current().info.startToCloseTimeoutMs / 1000);
         if (!resumed) throw new Error(`message ${sendKey} is being sent by another attempt`);
         const target = await loadTarget();
-        return resume(resumed, target.portalUrl);
+        return resume(resumed, target.unsubscribeUrl);
       }
 
       const target = await loadTarget();
@@ -90,7 +100,7 @@ export function messagingActivities(deps: ActivityDeps) {
       const debtor = invoice.debtor;
       const recipient = input.channel === 'email' ? debtor.email : debtor.phone;
       if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
-      if (target.optedOut) return { status: 'skipped', reason: 'opted_out' };
+      if (target.debtorOptOuts.includes(channel)) return { status: 'skipped', reason: 'opted_out' };
       // Production without Twilio: the step goes on without SMS, and its event says why.
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
@@ -149,7 +159,7 @@ export function messagingActivities(deps: ActivityDeps) {
             html: email.html,
             // From the send key, not the row: a retry or a resumed send keeps the same Message-ID.
             messageId: messageIdForSendKey(sendKey),
-            headers: emailHeaders(portalLink, invoice.id),
+            headers: emailHeaders({ unsubscribeUrl: target.unsubscribeUrl, invoiceId: invoice.id }),
             portalUrl: portalLink,
           });
           providerMessageId = result.providerMessageId;
@@ -169,19 +179,20 @@ export function messagingActivities(deps: ActivityDeps) {
       logger.info({ invoice_id: invoice.id, message_id: id, channel: input.channel, kind: input.kind, transport }, 'message sent');
       return { status, messageId: id };
 
-      /** The invoice, its company's name, the channel's opt-out and a fresh portal link, in one round trip (one per message of a bulk run). */
+      /** The invoice, its company's name, its debtor's opt-outs and a fresh portal link, in one round trip (one per message of a bulk run). */
       async function loadTarget() {
         const [row] = await db
-          .select({ invoice: invoices, companyName: companies.name, optedOut: optOuts.invoiceId, policy: dunningPolicies.policy })
+          .select({ invoice: invoices, companyName: companies.name, debtorOptOuts: debtors.optOuts, policy: dunningPolicies.policy })
           .from(invoices)
           .innerJoin(companies, eq(companies.id, invoices.companyId))
-          .leftJoin(optOuts, and(eq(optOuts.invoiceId, invoices.id), eq(optOuts.channel, channel)))
+          // Opt-outs are the debtor's: a STOP or an unsubscribe holds for every invoice of theirs.
+          .innerJoin(debtors, eq(debtors.id, invoices.debtorId))
           .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
           .where(eq(invoices.id, input.invoiceId));
         if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
         // A fresh link with every message, valid for the policy's period from this message.
         const token = createPortalToken(config.portalSecret, row.invoice.id, portalLinkExpiry(clock(), portalLinkDays(row.policy)));
-        return { ...row, portalUrl: portalUrl(config.publicBaseUrl, token) };
+        return { ...row, portalUrl: portalUrl(config.publicBaseUrl, token), unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, row.invoice.debtorId) };
       }
 
       /**
@@ -189,10 +200,10 @@ export function messagingActivities(deps: ActivityDeps) {
        * worse than a copy the mailbox recognises). The opt-outs and contact details of now do not
        * apply: the message was written, and perhaps sent, before them.
        */
-      async function resume(row: MessageRow, link: string): Promise<SendMessageResult> {
+      async function resume(row: MessageRow, unsubscribeLink: string): Promise<SendMessageResult> {
         let call: Awaited<ReturnType<typeof resumeInterruptedSend>>;
         try {
-          call = await resumeInterruptedSend({ mailer, sms }, row, { emailHeaders: emailHeaders(link, row.invoiceId), statusCallback: statusCallbackUrl() });
+          call = await resumeInterruptedSend({ mailer, sms }, row, { emailHeaders: emailHeaders({ unsubscribeUrl: unsubscribeLink, invoiceId: row.invoiceId }), statusCallback: statusCallbackUrl() });
         } catch (err) {
           if (isPermanent(err)) return markFailed(row.id, (err as Error).message);
           // Temporary: the claim stays (the first attempt may have sent it), free for the next retry to resume.

@@ -13,6 +13,7 @@ import { mountRoutes } from './route-definition';
 import type { ApiConfig, ApiDeps } from './deps';
 import { rateLimit } from './rate-limit';
 import { portalRoutes } from './portal/routes';
+import { unsubscribeRoutes } from './unsubscribe/routes';
 import { paymentRoutes } from './payments/routes';
 import { paymentProviderFor } from '../payments/configured-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
@@ -74,6 +75,8 @@ export function createApp(deps: AppDeps): express.Express {
   // Before any body parser: payment webhooks are verified over their raw bytes.
   app.use(paymentRoutes(apiDeps));
   app.use(portalRoutes(apiDeps));
+  // RFC 8058 one-click unsubscribe: posted by mail clients, no session, no form token (the signed link is the authority).
+  app.use(unsubscribeRoutes(apiDeps));
   // Twilio posts forms, signed: only these routes parse them.
   app.use('/webhooks/twilio', express.urlencoded({ extended: false, limit: '64kb' }), twilioWebhookRoutes(apiDeps));
 

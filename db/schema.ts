@@ -113,6 +113,7 @@ export const debtors = pgTable(
     phone: text('phone'),
     locale: text('locale').notNull(),
     timezone: text('timezone').notNull(),
+    /** The channels the debtor opted out of, for all their invoices (services/debtor-opt-outs.ts). */
     optOuts: jsonb('opt_outs').$type<Array<'email' | 'sms'>>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -485,7 +486,7 @@ export const debtCollectorConfigurations = pgTable(
 );
 
 // ---------------------------------------------------------------------------------------------
-// Debt collection cases and debtor opt-outs (dunning engine).
+// Debt collection cases (dunning engine).
 // A case is opened by an invoice whose last dunning step passed unpaid, by hand over the API, or
 // by a chargeback; its life (review, handoff, collection) runs in its own workflow.
 // ---------------------------------------------------------------------------------------------
@@ -531,17 +532,6 @@ export const debtCollectionCases = pgTable(
     index('debt_collection_cases_partner').on(t.partnerId, t.id),
     index('debt_collection_cases_company_state').on(t.companyId, t.state),
   ],
-);
-
-/** A debtor's opt-out of a channel for an invoice (portal, STOP by SMS). */
-export const optOuts = pgTable(
-  'opt_outs',
-  {
-    invoiceId: text('invoice_id').notNull().references(() => invoices.id),
-    channel: text('channel').$type<'email' | 'sms'>().notNull(),
-    createdAt: createdAt(),
-  },
-  (t) => [primaryKey({ columns: [t.invoiceId, t.channel] })],
 );
 
 // ---------------------------------------------------------------------------------------------

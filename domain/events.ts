@@ -23,6 +23,8 @@ export const eventTypes = [
   'message.failed',
   'message.received',
   'debtor.updated',
+  'debtor.opted_out',
+  'debtor.opted_in',
   'debt_case.created',
   'debt_case.review_required',
   'debt_case.approved',

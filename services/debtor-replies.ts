@@ -1,8 +1,9 @@
 import { and, asc, desc, eq, inArray, isNull, notInArray, or, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { invoices, messages, optOuts, smsReplies } from '../db/schema';
+import { debtors, invoices, messages, smsReplies } from '../db/schema';
 import { finalInvoiceStatuses } from '../domain/invoice-status';
 import { smsReplyIntent, type SmsReplyIntent } from '../domain/sms-reply';
+import { optIn, optOut } from './debtor-opt-outs';
 import { appendEvents } from './events';
 import { newId } from './ids';
 
@@ -43,16 +44,16 @@ const debtorPhone = (phone: string) => sql`${invoices.debtor}->>'phone' = ${phon
  * ones that were texted to that number from that sender; their companies decide:
  *
  * - one company: as always. Any text goes on the timeline of that company's most recent such
- *   invoice; STOP and its synonyms opt the number out of SMS on every open invoice of that company
- *   with that number (drafts too: an invoice transmitted after a STOP must not text either),
- *   START opts back in; both are recorded on each.
+ *   invoice; STOP and its synonyms opt the debtors of every open invoice of that company with that
+ *   number (drafts too) out of SMS, for all their invoices (services/debtor-opt-outs.ts), START
+ *   opts them back in; both are recorded on each such invoice as `message.received`.
  * - several companies (two partners, or two clubs of one partner, texting the same person from the
  *   same number): a text joins no timeline — it would tell one creditor what the debtor wrote to
- *   another — and waits for ops in the SMS reply queue. STOP and START still apply at once, to every
- *   open invoice of all those companies with that number: opting out is the debtor's right, and
+ *   another — and waits for ops in the SMS reply queue. STOP and START still apply at once, to the
+ *   debtors of every open invoice of all those companies with that number: opting out is the debtor's right, and
  *   the carrier blocks that sender for that number anyway.
  * - none, while the number has open invoices (a reply to a number that never texted them): a
- *   text waits for ops likewise; STOP and START apply to every open invoice with that number, since
+ *   text waits for ops likewise; STOP and START apply to the debtors of every open invoice with that number, since
  *   a STOP must never be lost and is no one's secret.
  *
  * A repeated delivery of the same reply (same provider id) records nothing new.
@@ -75,21 +76,24 @@ export async function recordSmsReply(db: Db, reply: SmsReply, options: SmsRoutin
       return { intent, invoiceIds: [], queuedAs };
     }
 
-    // Drafts count: an invoice transmitted after a STOP must not text the debtor either.
+    // Drafts count: their debtors are opted out too, so an invoice transmitted after a STOP does not text either.
     const targets = await tx
-      .select({ id: invoices.id, partnerId: invoices.partnerId, companyId: invoices.companyId })
+      .select({ id: invoices.id, partnerId: invoices.partnerId, companyId: invoices.companyId, debtorId: invoices.debtorId })
       .from(invoices)
       .where(and(debtorPhone(reply.from), open, companyIds.length > 0 ? inArray(invoices.companyId, companyIds) : undefined))
       .orderBy(asc(invoices.id));
     if (targets.length === 0) return { intent, invoiceIds: [] };
     const ids = targets.map((i) => i.id);
-    if (intent === 'opt_out') {
-      await tx
-        .insert(optOuts)
-        .values(ids.map((invoiceId) => ({ invoiceId, channel: 'sms' as const })))
-        .onConflictDoNothing();
-    } else {
-      await tx.delete(optOuts).where(and(inArray(optOuts.invoiceId, ids), eq(optOuts.channel, 'sms')));
+    // The opt-out is the debtor's: every invoice of theirs at once, also those with another number
+    // on file, and the debtor with this number whose next invoice is not made yet.
+    const withNumber = await tx
+      .select({ id: debtors.id })
+      .from(debtors)
+      .where(and(eq(debtors.phone, reply.from), inArray(debtors.companyId, [...new Set(targets.map((i) => i.companyId))])));
+    const debtorIds = [...new Set([...targets.map((i) => i.debtorId), ...withNumber.map((d) => d.id)])].sort();
+    for (const debtorId of debtorIds) {
+      if (intent === 'opt_out') await optOut(tx, debtorId, 'sms', 'sms_reply');
+      else await optIn(tx, debtorId, 'sms', 'sms_reply');
     }
     await recordReceived(tx, reply, targets, intent);
     return { intent, invoiceIds: ids };

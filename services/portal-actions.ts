@@ -1,14 +1,14 @@
 import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
-import { invoices, optOuts, portalContactChanges } from '../db/schema';
+import { invoices, portalContactChanges } from '../db/schema';
 import { appendEvents } from './events';
 import { newId } from './ids';
 import { startContactChangeConfirmation } from '../workflows/contact-change.client';
 
 /**
  * What a debtor does in the portal that Recoup keeps: new contact details (and their undo from the
- * previous address), an SMS opt-out, an income and expenditure statement. The portal's pages
+ * previous address), an income and expenditure statement (opt-outs: services/debtor-opt-outs.ts). The portal's pages
  * (api/portal/) check the form, call these and show the outcome.
  */
 
@@ -69,17 +69,6 @@ export async function undoContactChange(db: Db, invoiceId: string, changeId: str
     const changed = Object.keys(change.previous);
     await appendEvents(tx, [{ type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId, data: { invoice_id: invoiceId, changed, via: 'portal_undo' } }]);
     return true;
-  });
-}
-
-/** The debtor wants no more SMS for the invoice; opting out twice records it once. */
-export async function optOutOfSms(db: Db, invoice: InvoiceRow): Promise<void> {
-  await db.transaction(async (tx) => {
-    const inserted = await tx.insert(optOuts).values({ invoiceId: invoice.id, channel: 'sms' }).onConflictDoNothing().returning({ invoiceId: optOuts.invoiceId });
-    if (inserted.length === 0) return;
-    await appendEvents(tx, [
-      { type: 'message.received', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId: invoice.id, data: { invoice_id: invoice.id, channel: 'sms', opt_out: true, via: 'portal' } },
-    ]);
   });
 }
 

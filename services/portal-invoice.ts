@@ -1,6 +1,6 @@
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { companies, dunningPolicies, events, invoiceLines, invoices, optOuts } from '../db/schema';
+import { companies, debtors, dunningPolicies, events, invoiceLines, invoices } from '../db/schema';
 import { invoiceLineOrder } from './invoice-lines';
 import { defaultDunningPolicy, type DunningPolicy } from '../domain/dunning-policy';
 import { localDateTime } from '../domain/local-time';
@@ -16,7 +16,8 @@ export interface PortalInvoice {
   locale: Locale;
   /** The policy version the invoice runs under: its limits for promises and plans. */
   policy: DunningPolicy;
-  smsOptedOut: boolean;
+  /** The channels the invoice's debtor opted out of (for all their invoices). */
+  optOuts: Array<'email' | 'sms'>;
   /** The arrangement in place, from its event (the invoice row keeps only the status). */
   promiseDate: string | null;
   installments: Array<{ due_date: string; amount_cents: number }>;
@@ -26,18 +27,18 @@ export interface PortalInvoice {
 
 export async function loadPortalInvoice(db: Db, invoiceId: string, now: Date): Promise<PortalInvoice | null> {
   const [row] = await db
-    .select({ invoice: invoices, companyName: companies.name, companyCountry: companies.country })
+    .select({ invoice: invoices, companyName: companies.name, companyCountry: companies.country, optOuts: debtors.optOuts })
     .from(invoices)
     .innerJoin(companies, eq(companies.id, invoices.companyId))
+    .innerJoin(debtors, eq(debtors.id, invoices.debtorId))
     .where(eq(invoices.id, invoiceId));
   if (!row) return null;
   const { invoice } = row;
-  const [lines, policyRows, optOutRows, arrangement] = await Promise.all([
+  const [lines, policyRows, arrangement] = await Promise.all([
     db.select().from(invoiceLines).where(eq(invoiceLines.invoiceId, invoice.id)).orderBy(...invoiceLineOrder),
     invoice.policyVersion
       ? db.select({ policy: dunningPolicies.policy }).from(dunningPolicies).where(and(eq(dunningPolicies.companyId, invoice.companyId), eq(dunningPolicies.version, invoice.policyVersion)))
       : Promise.resolve([]),
-    db.select().from(optOuts).where(and(eq(optOuts.invoiceId, invoice.id), eq(optOuts.channel, 'sms'))),
     invoice.status === 'promise_to_pay' || invoice.status === 'payment_plan'
       ? db
           .select({ type: events.type, data: events.data })
@@ -56,7 +57,7 @@ export async function loadPortalInvoice(db: Db, invoiceId: string, now: Date): P
     lines,
     locale: invoice.debtor.locale ?? 'en',
     policy: policyRows[0]?.policy ?? defaultDunningPolicy,
-    smsOptedOut: optOutRows.length > 0,
+    optOuts: row.optOuts,
     promiseDate: latest?.type === 'invoice.promise_to_pay_made' && typeof latest.data.date === 'string' ? latest.data.date : null,
     installments: latest?.type === 'invoice.payment_plan_created' && Array.isArray(latest.data.installments) ? (latest.data.installments as PortalInvoice['installments']) : [],
     today: localDateTime(now.getTime(), timezone).date,

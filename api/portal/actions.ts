@@ -7,7 +7,8 @@ import { DomainError } from '../../domain/errors';
 import { addDays } from '../../domain/local-time';
 import { affordablePlan } from '../../domain/payment-plan';
 import { PaymentProviderError, type PaymentProvider } from '../../payments/payment-provider';
-import { changeDebtorContact, optOutOfSms as recordSmsOptOut, recordIncomeAndExpenditure } from '../../services/portal-actions';
+import { changeDebtorContact, recordIncomeAndExpenditure } from '../../services/portal-actions';
+import { optIn, optOut, type OptOutChannel } from '../../services/debtor-opt-outs';
 import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
 import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
@@ -123,11 +124,26 @@ export const updateContact: PortalAction = async (deps, { portal, body }) => {
   return notice('contact_saved');
 };
 
-export const optOutOfSms: PortalAction = async (deps, { portal }) => {
-  const { invoice } = portal;
-  if (!collectible(invoice.status)) return problem(409, 'sms', 'closed');
-  await recordSmsOptOut(deps.db, invoice);
-  return notice('sms_opted_out');
+/** The channel of a switch form; anything else is a form this page did not make. */
+function switchChannel(body: unknown): OptOutChannel | null {
+  const channel = field(body, 'channel');
+  return channel === 'email' || channel === 'sms' ? channel : null;
+}
+
+/** The messages switches: off for every invoice of the debtor at the company (`debtor.opted_out`, via `portal`)… */
+export const optOutOfChannel: PortalAction = async (deps, { portal, body }) => {
+  const channel = switchChannel(body);
+  if (!channel) return problem(422, 'messages', 'unavailable');
+  await optOut(deps.db, portal.invoice.debtorId, channel, 'portal');
+  return notice(channel === 'email' ? 'opted_out_email' : 'opted_out_sms');
+};
+
+/** …and on again (`debtor.opted_in`). Switching to the state it is in records nothing. */
+export const optInToChannel: PortalAction = async (deps, { portal, body }) => {
+  const channel = switchChannel(body);
+  if (!channel) return problem(422, 'messages', 'unavailable');
+  await optIn(deps.db, portal.invoice.debtorId, channel, 'portal');
+  return notice(channel === 'email' ? 'opted_in_email' : 'opted_in_sms');
 };
 
 /** Why no arrangement can be made on the invoice as it stands, or null (a check for forms that do not reach the workflow). */
@@ -183,5 +199,6 @@ export const portalActions: Record<string, { section: Section; run: PortalAction
   payment_plan: { section: 'plan', run: requestPaymentPlan },
   income_expenditure: { section: 'budget', run: assessAffordability },
   contact: { section: 'contact', run: updateContact },
-  sms_opt_out: { section: 'sms', run: optOutOfSms },
+  opt_out: { section: 'messages', run: optOutOfChannel },
+  opt_in: { section: 'messages', run: optInToChannel },
 };

@@ -1,4 +1,4 @@
-import express, { Router, type ErrorRequestHandler, type Request, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config/config';
 import type { Db } from '../../db/client';
@@ -9,8 +9,8 @@ import { undoContactChange } from '../../services/portal-actions';
 import { createFormToken, isValidFormToken } from './form-token';
 import { loadPortalInvoice, type PortalInvoice } from '../../services/portal-invoice';
 import { noticeCodes, type NoticeCode } from './texts';
-import { sendErrorPage, sendNotFoundPage, sendPortalPage, sendUndoContactPage, type PageState } from './views';
-import { redactUrl } from '../../observability/log-redaction';
+import { sendNotFoundPage, sendPortalPage, sendUndoContactPage, type PageState } from './views';
+import { pageErrors } from '../page-errors';
 
 export interface PortalDeps {
   db: Db;
@@ -99,14 +99,7 @@ export function portalRoutes(deps: PortalDeps): Router {
     res.redirect(303, `/pay/${encodeURIComponent(opened.token)}?notice=contact_restored`);
   });
 
-  // The debtor sees a page, never the API's JSON: a body that does not parse is a 400, anything else a 503.
-  const pageErrors: ErrorRequestHandler = (err, req, res, _next) => {
-    const status = (err as { status?: number }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) return sendErrorPage(res, 400);
-    req.log.error({ err, path: redactUrl(req.path) }, 'portal: unhandled error');
-    sendErrorPage(res, 503);
-  };
-  r.use('/pay', pageErrors);
+  r.use('/pay', pageErrors('portal'));
   return r;
 }
 

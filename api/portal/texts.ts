@@ -25,7 +25,10 @@ export const noticeCodes = [
   'plan_none',
   'contact_saved',
   'contact_restored',
-  'sms_opted_out',
+  'opted_out_email',
+  'opted_out_sms',
+  'opted_in_email',
+  'opted_in_sms',
 ] as const;
 export type NoticeCode = (typeof noticeCodes)[number];
 
@@ -74,12 +77,15 @@ export interface PortalTexts {
   plan: { heading: string; intro: T; count: string; firstDate: string; button: string };
   budget: { heading: string; intro: string; income: string; expenses: string; button: string; proposal: T; accept: string };
   contact: { heading: string; intro: string; email: string; phone: string; button: string };
-  sms: { heading: string; intro: string; button: string; optedOut: string };
+  /** The debtor's switches per channel (for all their invoices at the company). */
+  messages: { heading: string; intro: T; channels: Record<'email' | 'sms', string>; on: string; off: string; turnOff: Record<'email' | 'sms', string>; turnOn: Record<'email' | 'sms', string> };
   notices: Record<NoticeCode, T>;
   problems: Record<ProblemCode, T>;
   footer: T;
   notFound: { title: string; message: string };
   undoContact: { title: string; intro: string; button: string };
+  /** The page of an email's one-click unsubscribe link (RFC 8058). */
+  unsubscribe: { title: string; intro: T; button: string; done: T };
 }
 
 const en: PortalTexts = {
@@ -134,7 +140,15 @@ const en: PortalTexts = {
     accept: 'Accept this plan',
   },
   contact: { heading: 'Your contact details', intro: 'Where should we reach you about this invoice?', email: 'Email', phone: 'Mobile phone', button: 'Save' },
-  sms: { heading: 'Text messages', intro: 'Do you no longer want text messages about this invoice? You will still receive email.', button: 'Stop text messages', optedOut: 'You will not receive text messages about this invoice.' },
+  messages: {
+    heading: 'Messages',
+    intro: (p) => `How may ${p.company} write to you about your invoices? This holds for all of them.`,
+    channels: { email: 'Email', sms: 'Text messages' },
+    on: 'on',
+    off: 'off',
+    turnOff: { email: 'Stop email', sms: 'Stop text messages' },
+    turnOn: { email: 'Receive email again', sms: 'Receive text messages again' },
+  },
   notices: {
     payment_success: () => 'Thank you for your payment. It can take a moment before it shows here.',
     payment_cancelled: () => 'The payment was cancelled. Nothing has been charged.',
@@ -145,7 +159,10 @@ const en: PortalTexts = {
     plan_none: (p) => `We could not find installments that fit this budget. Please contact ${p.company} to talk about a solution.`,
     contact_saved: () => 'Your contact details have been saved.',
     contact_restored: () => 'Your previous contact details are back. Messages go there again.',
-    sms_opted_out: () => 'You will no longer receive text messages about this invoice.',
+    opted_out_email: (p) => `You will no longer receive email from ${p.company} about your invoices.`,
+    opted_out_sms: (p) => `You will no longer receive text messages from ${p.company} about your invoices.`,
+    opted_in_email: () => 'You will receive email about your invoices again.',
+    opted_in_sms: () => 'You will receive text messages about your invoices again.',
   },
   problems: {
     form_expired: () => 'This form has expired. Please try again.',
@@ -170,6 +187,12 @@ const en: PortalTexts = {
   footer: (p) => `Questions about this invoice? Contact ${p.company}. This page is personal: do not share its link.`,
   notFound: { title: 'Link not valid', message: 'This link is invalid or has expired. Use the link in the most recent message you received.' },
   undoContact: { title: 'Undo the contact change', intro: 'Someone changed the contact details for this invoice in the payment portal. Undo it to get messages at your previous address again.', button: 'Undo the change' },
+  unsubscribe: {
+    title: 'Unsubscribe from email',
+    intro: (p) => `Stop all email from ${p.company} about your invoices? You can turn email back on in the payment portal.`,
+    button: 'Unsubscribe',
+    done: (p) => `You are unsubscribed: ${p.company} will no longer email you about your invoices.`,
+  },
 };
 
 const nl: PortalTexts = {
@@ -224,7 +247,15 @@ const nl: PortalTexts = {
     accept: 'Dit voorstel accepteren',
   },
   contact: { heading: 'Uw contactgegevens', intro: 'Waar kunnen wij u bereiken over deze factuur?', email: 'E-mail', phone: 'Mobiel nummer', button: 'Opslaan' },
-  sms: { heading: 'Sms-berichten', intro: 'Wilt u geen sms meer over deze factuur? U blijft wel e-mail ontvangen.', button: 'Stop sms-berichten', optedOut: 'U ontvangt geen sms-berichten meer over deze factuur.' },
+  messages: {
+    heading: 'Berichten',
+    intro: (p) => `Hoe mag ${p.company} u over uw facturen berichten? Dit geldt voor al uw facturen.`,
+    channels: { email: 'E-mail', sms: 'Sms-berichten' },
+    on: 'aan',
+    off: 'uit',
+    turnOff: { email: 'Stop e-mail', sms: 'Stop sms-berichten' },
+    turnOn: { email: 'Weer e-mail ontvangen', sms: 'Weer sms-berichten ontvangen' },
+  },
   notices: {
     payment_success: () => 'Bedankt voor uw betaling. Het kan even duren voordat die hier zichtbaar is.',
     payment_cancelled: () => 'De betaling is geannuleerd. Er is niets afgeschreven.',
@@ -235,7 +266,10 @@ const nl: PortalTexts = {
     plan_none: (p) => `Wij konden geen termijnen vinden die bij dit budget passen. Neem contact op met ${p.company} om samen een oplossing te zoeken.`,
     contact_saved: () => 'Uw contactgegevens zijn opgeslagen.',
     contact_restored: () => 'Uw vorige contactgegevens zijn hersteld. Berichten gaan weer daarheen.',
-    sms_opted_out: () => 'U ontvangt geen sms-berichten meer over deze factuur.',
+    opted_out_email: (p) => `U ontvangt geen e-mail meer van ${p.company} over uw facturen.`,
+    opted_out_sms: (p) => `U ontvangt geen sms-berichten meer van ${p.company} over uw facturen.`,
+    opted_in_email: () => 'U ontvangt weer e-mail over uw facturen.',
+    opted_in_sms: () => 'U ontvangt weer sms-berichten over uw facturen.',
   },
   problems: {
     form_expired: () => 'Dit formulier is verlopen. Probeer het opnieuw.',
@@ -260,6 +294,12 @@ const nl: PortalTexts = {
   footer: (p) => `Vragen over deze factuur? Neem contact op met ${p.company}. Deze pagina is persoonlijk: deel de link niet.`,
   notFound: { title: 'Link niet geldig', message: 'Deze link is ongeldig of verlopen.' },
   undoContact: { title: 'Wijziging ongedaan maken', intro: 'Iemand heeft de contactgegevens voor deze factuur gewijzigd in het betaalportaal. Maak dit ongedaan om berichten weer op uw vorige adres te ontvangen.', button: 'Wijziging ongedaan maken' },
+  unsubscribe: {
+    title: 'Afmelden voor e-mail',
+    intro: (p) => `Geen e-mail meer van ${p.company} over uw facturen? U kunt e-mail weer aanzetten in het betaalportaal.`,
+    button: 'Afmelden',
+    done: (p) => `U bent afgemeld: ${p.company} stuurt u geen e-mail meer over uw facturen.`,
+  },
 };
 
 const de: PortalTexts = {
@@ -314,7 +354,15 @@ const de: PortalTexts = {
     accept: 'Diesen Vorschlag annehmen',
   },
   contact: { heading: 'Ihre Kontaktdaten', intro: 'Wie erreichen wir Sie zu dieser Rechnung?', email: 'E-Mail', phone: 'Mobilnummer', button: 'Speichern' },
-  sms: { heading: 'SMS', intro: 'Möchten Sie keine SMS mehr zu dieser Rechnung erhalten? E-Mails erhalten Sie weiterhin.', button: 'SMS abbestellen', optedOut: 'Sie erhalten keine SMS mehr zu dieser Rechnung.' },
+  messages: {
+    heading: 'Nachrichten',
+    intro: (p) => `Wie darf ${p.company} Ihnen zu Ihren Rechnungen schreiben? Dies gilt für alle Ihre Rechnungen.`,
+    channels: { email: 'E-Mail', sms: 'SMS' },
+    on: 'an',
+    off: 'aus',
+    turnOff: { email: 'E-Mails abbestellen', sms: 'SMS abbestellen' },
+    turnOn: { email: 'Wieder E-Mails erhalten', sms: 'Wieder SMS erhalten' },
+  },
   notices: {
     payment_success: () => 'Vielen Dank für Ihre Zahlung. Es kann einen Moment dauern, bis sie hier erscheint.',
     payment_cancelled: () => 'Die Zahlung wurde abgebrochen. Es wurde nichts abgebucht.',
@@ -325,7 +373,10 @@ const de: PortalTexts = {
     plan_none: (p) => `Wir konnten keine Raten finden, die zu diesem Budget passen. Bitte wenden Sie sich an ${p.company}, um eine Lösung zu finden.`,
     contact_saved: () => 'Ihre Kontaktdaten wurden gespeichert.',
     contact_restored: () => 'Ihre bisherigen Kontaktdaten sind wiederhergestellt. Nachrichten gehen wieder dorthin.',
-    sms_opted_out: () => 'Sie erhalten keine SMS mehr zu dieser Rechnung.',
+    opted_out_email: (p) => `Sie erhalten keine E-Mails mehr von ${p.company} zu Ihren Rechnungen.`,
+    opted_out_sms: (p) => `Sie erhalten keine SMS mehr von ${p.company} zu Ihren Rechnungen.`,
+    opted_in_email: () => 'Sie erhalten wieder E-Mails zu Ihren Rechnungen.',
+    opted_in_sms: () => 'Sie erhalten wieder SMS zu Ihren Rechnungen.',
   },
   problems: {
     form_expired: () => 'Dieses Formular ist abgelaufen. Bitte versuchen Sie es erneut.',
@@ -350,6 +401,12 @@ const de: PortalTexts = {
   footer: (p) => `Fragen zu dieser Rechnung? Wenden Sie sich an ${p.company}. Diese Seite ist persönlich: Teilen Sie den Link nicht.`,
   notFound: { title: 'Link ungültig', message: 'Dieser Link ist ungültig oder abgelaufen.' },
   undoContact: { title: 'Änderung rückgängig machen', intro: 'Jemand hat die Kontaktdaten für diese Rechnung im Zahlungsportal geändert. Machen Sie dies rückgängig, um Nachrichten wieder an Ihre bisherige Adresse zu erhalten.', button: 'Änderung rückgängig machen' },
+  unsubscribe: {
+    title: 'E-Mails abbestellen',
+    intro: (p) => `Keine E-Mails mehr von ${p.company} zu Ihren Rechnungen? Sie können E-Mails im Zahlungsportal wieder einschalten.`,
+    button: 'Abbestellen',
+    done: (p) => `Sie sind abgemeldet: ${p.company} schreibt Ihnen keine E-Mails mehr zu Ihren Rechnungen.`,
+  },
 };
 
 const fr: PortalTexts = {
@@ -404,7 +461,15 @@ const fr: PortalTexts = {
     accept: 'Accepter cet échéancier',
   },
   contact: { heading: 'Vos coordonnées', intro: 'Où pouvons-nous vous joindre au sujet de cette facture ?', email: 'E-mail', phone: 'Téléphone mobile', button: 'Enregistrer' },
-  sms: { heading: 'SMS', intro: 'Vous ne souhaitez plus recevoir de SMS pour cette facture ? Vous recevrez toujours les e-mails.', button: 'Arrêter les SMS', optedOut: 'Vous ne recevrez plus de SMS pour cette facture.' },
+  messages: {
+    heading: 'Messages',
+    intro: (p) => `Comment ${p.company} peut-il vous écrire au sujet de vos factures ? Cela vaut pour toutes vos factures.`,
+    channels: { email: 'E-mail', sms: 'SMS' },
+    on: 'activé',
+    off: 'désactivé',
+    turnOff: { email: 'Arrêter les e-mails', sms: 'Arrêter les SMS' },
+    turnOn: { email: 'Recevoir de nouveau les e-mails', sms: 'Recevoir de nouveau les SMS' },
+  },
   notices: {
     payment_success: () => 'Merci pour votre paiement. Il peut falloir un instant avant qu’il apparaisse ici.',
     payment_cancelled: () => 'Le paiement a été annulé. Rien n’a été débité.',
@@ -415,7 +480,10 @@ const fr: PortalTexts = {
     plan_none: (p) => `Nous n’avons pas trouvé de mensualités adaptées à ce budget. Contactez ${p.company} pour trouver une solution.`,
     contact_saved: () => 'Vos coordonnées ont été enregistrées.',
     contact_restored: () => 'Vos coordonnées précédentes sont rétablies. Les messages y seront de nouveau envoyés.',
-    sms_opted_out: () => 'Vous ne recevrez plus de SMS pour cette facture.',
+    opted_out_email: (p) => `Vous ne recevrez plus d’e-mails de ${p.company} au sujet de vos factures.`,
+    opted_out_sms: (p) => `Vous ne recevrez plus de SMS de ${p.company} au sujet de vos factures.`,
+    opted_in_email: () => 'Vous recevrez de nouveau des e-mails au sujet de vos factures.',
+    opted_in_sms: () => 'Vous recevrez de nouveau des SMS au sujet de vos factures.',
   },
   problems: {
     form_expired: () => 'Ce formulaire a expiré. Veuillez réessayer.',
@@ -440,6 +508,12 @@ const fr: PortalTexts = {
   footer: (p) => `Des questions sur cette facture ? Contactez ${p.company}. Cette page est personnelle : ne partagez pas son lien.`,
   notFound: { title: 'Lien non valide', message: 'Ce lien n’est pas valide ou a expiré.' },
   undoContact: { title: 'Annuler la modification', intro: 'Quelqu’un a modifié les coordonnées de cette facture dans le portail de paiement. Annulez-la pour recevoir de nouveau les messages à votre adresse précédente.', button: 'Annuler la modification' },
+  unsubscribe: {
+    title: 'Se désabonner des e-mails',
+    intro: (p) => `Ne plus recevoir d’e-mails de ${p.company} au sujet de vos factures ? Vous pourrez les réactiver dans le portail de paiement.`,
+    button: 'Se désabonner',
+    done: (p) => `Vous êtes désabonné : ${p.company} ne vous enverra plus d’e-mails au sujet de vos factures.`,
+  },
 };
 
 export const portalTexts: Record<Locale, PortalTexts> = { en, nl, de, fr };

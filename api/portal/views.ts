@@ -10,7 +10,7 @@ import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from 
 
 /** The debtor portal's HTML: one server-rendered page, inline CSS, no script, nothing loaded from elsewhere. */
 
-export type Section = 'pay' | 'promise' | 'plan' | 'budget' | 'contact' | 'sms';
+export type Section = 'pay' | 'promise' | 'plan' | 'budget' | 'contact' | 'messages';
 
 export interface Problem {
   section: Section;
@@ -94,6 +94,38 @@ export function sendUndoContactPage(res: Response, locale: Locale, formToken: st
         `<main><div class="card"><h1>${escapeHtml(t.title)}</h1><p>${escapeHtml(t.intro)}</p><form method="post"><input type="hidden" name="_csrf" value="${escapeHtml(formToken)}"><button type="submit">${escapeHtml(t.button)}</button></form></div></main>`,
       ),
     );
+}
+
+/** One switch per channel: its state and a form that flips it (`opt_out` / `opt_in` with the channel). */
+function messageSwitches(portal: PortalInvoice, form: (action: string, inner: string, button: string, cls?: string) => string): string {
+  const t = portalTexts[portal.locale].messages;
+  return (['email', 'sms'] as const)
+    .map((channel) => {
+      const off = portal.optOuts.includes(channel);
+      return `<p data-testid="channel-${channel}">${escapeHtml(`${t.channels[channel]}: ${off ? t.off : t.on}`)}</p>${form(
+        off ? 'opt_in' : 'opt_out',
+        `<input type="hidden" name="channel" value="${channel}">`,
+        off ? t.turnOn[channel] : t.turnOff[channel],
+        'secondary',
+      )}`;
+    })
+    .join('');
+}
+
+/**
+ * The page behind an email's one-click unsubscribe link: a GET only asks (link scanners follow
+ * GETs; RFC 8058), its button POSTs to the same address; after it, the page says it is done.
+ */
+export function sendUnsubscribePage(res: Response, locale: Locale, company: string, done: boolean): void {
+  const t = portalTexts[locale].unsubscribe;
+  const body = done
+    ? `<p role="status" data-testid="unsubscribed">${escapeHtml(t.done({ company }))}</p>`
+    : `<p>${escapeHtml(t.intro({ company }))}</p><form method="post"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">${escapeHtml(t.button)}</button></form>`;
+  portalPageHeaders(res);
+  res
+    .status(200)
+    .type('html')
+    .send(layout(locale, t.title, `<main><div class="card"><h1>${escapeHtml(t.title)}</h1>${body}</div></main>`));
 }
 
 export function sendErrorPage(res: Response, status: number): void {
@@ -221,14 +253,9 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
         )}`,
       ),
     );
-    actions.push(
-      section(
-        'sms',
-        t.sms.heading,
-        portal.smsOptedOut ? `<p data-testid="sms-opted-out">${escapeHtml(t.sms.optedOut)}</p>` : `<p class="muted">${escapeHtml(t.sms.intro)}</p>${form('sms_opt_out', '', t.sms.button, 'secondary')}`,
-      ),
-    );
   }
+  // The debtor's switches per channel, for all their invoices at the company (a closed invoice's link too).
+  actions.push(section('messages', t.messages.heading, `<p class="muted">${escapeHtml(t.messages.intro({ company }))}</p>${messageSwitches(portal, form)}`));
 
   // A form posted from a stale page whose section is no longer offered (an arrangement was made meanwhile).
   const topProblem = state.problem && !shown.has(state.problem.section) ? problemText() : '';

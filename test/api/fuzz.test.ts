@@ -404,7 +404,9 @@ function generate(count: number, random: () => number): FuzzRequest[] {
       const form = { 'content-type': 'application/x-www-form-urlencoded' };
       return pick<FuzzRequest>([
         { kind: 'portal', method: 'GET', path: `/pay/${token}`, headers: {} },
-        { kind: 'portal', method: 'POST', path: `/pay/${token}/${pick(['payment', 'promise_to_pay', 'payment_plan', 'income_expenditure', 'contact', 'sms_opt_out'])}`, headers: form, body: pick(['amount=1', 'date=2026-02-30', `_form=${huge(100)}`, '', 'a=%00']) },
+        { kind: 'portal', method: 'POST', path: `/pay/${token}/${pick(['payment', 'promise_to_pay', 'payment_plan', 'income_expenditure', 'contact', 'opt_out', 'opt_in'])}`, headers: form, body: pick(['amount=1', 'date=2026-02-30', `_form=${huge(100)}`, '', 'a=%00', 'channel=letter']) },
+        { kind: 'unsubscribe', method: 'GET', path: `/unsubscribe/${token}`, headers: {} },
+        { kind: 'unsubscribe', method: 'POST', path: `/unsubscribe/${pick([token, `dbt_x.email.${'a'.repeat(32)}`])}`, headers: pick([form, { 'content-type': 'multipart/form-data; boundary=x' }]), body: pick(['List-Unsubscribe=One-Click', '', huge(5000), '--x\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\nOne-Click\r\n--x--']) },
         { kind: 'payment webhook', method: 'POST', path: `/webhooks/payments/${pick(['test', 'stripe', 'nope'])}`, headers: { 'content-type': 'application/json', 'stripe-signature': pick(['t=1,v1=00', '', huge(500)]) }, body: pick(['{}', '{"type":"checkout.session.completed","data":{"object":{"id":"cs_x"}}}', 'garbage']) },
         { kind: 'twilio webhook', method: 'POST', path: `/webhooks/twilio/${pick(['status', 'inbound'])}`, headers: { ...form, 'x-twilio-signature': pick(['', 'AAAA']) }, body: pick(['From=%2B31600000000&Body=STOP', 'MessageSid=SM1&MessageStatus=delivered', '']) },
         { kind: 'collector callback', method: 'POST', path: `/webhooks/collectors/${pick(['dcc_x', huge(300), '%00'])}`, headers: { 'content-type': 'application/json', 'x-recoup-signature': 'v1=00' }, body: pick(['{}', 'garbage', JSON.stringify({ status: 'collected' })]) },

@@ -66,7 +66,9 @@ test('a partner set up by ops transmits an invoice, the debtor is emailed a port
   const link = /(http:\/\/127\.0\.0\.1:\d+\/pay\/[A-Za-z0-9._-]+)/.exec(mail!.text ?? '')?.[1];
   expect(link).toBeDefined();
   expect(mail!.html).toContain(link);
-  expect(mail!.headerLines.find((h) => h.key === 'list-unsubscribe')?.line).toContain(link);
+  // One-click unsubscribe (RFC 8058): the debtor's own signed link, not the portal's.
+  expect(mail!.headerLines.find((h) => h.key === 'list-unsubscribe')?.line.replace(/\s+/g, ' ')).toMatch(/^List-Unsubscribe: <http:\/\/127\.0\.0\.1:\d+\/unsubscribe\/dbt_[0-9A-Za-z]+\.email\.[A-Za-z0-9_-]{32}>$/);
+  expect(mail!.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   const portal = await fetch(link!);
   expect(portal.status).toBe(200);
   expect(await portal.text()).toMatch(/€\s200,00/);

@@ -7,10 +7,10 @@ import { asc, eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import type { SendMessageResult } from '../../activities/messaging';
 import { createApp } from '../../api/app';
-import { events, messages, optOuts } from '../../db/schema';
+import { debtors, events, invoices, messages } from '../../db/schema';
 import { createMailer } from '../../messaging/mailer';
 import { createSmsSender, type SmsSender } from '../../messaging/sms';
-import { dateFrom } from '../support/seed';
+import { dateFrom, debtorOptOuts } from '../support/seed';
 import { silentLogger } from '../support/logger';
 import { invoiceBody, startStack, type Stack } from '../support/stack';
 import { startTwilioApi, type TwilioApi } from '../support/twilio-api';
@@ -112,8 +112,14 @@ async function newInvoice(importId: string, debtor: Record<string, unknown>, ove
 
 const eventsOf = (invoiceId: string) => stack.database.db.select().from(events).where(eq(events.invoiceId, invoiceId)).orderBy(asc(events.seq));
 const messagesOf = (invoiceId: string) => stack.database.db.select().from(messages).where(eq(messages.invoiceId, invoiceId)).orderBy(asc(messages.createdAt));
-const smsOptOuts = async (invoiceIds: string[]) =>
-  (await stack.database.db.select().from(optOuts).where(eq(optOuts.channel, 'sms'))).map((o) => o.invoiceId).filter((id) => invoiceIds.includes(id)).sort();
+/** Those of the invoices whose debtor opted out of SMS (an opt-out is the debtor's, for all their invoices). */
+const smsOptOuts = async (invoiceIds: string[]) => {
+  const out: string[] = [];
+  for (const id of invoiceIds) if ((await debtorOptOuts(stack.database.db, id)).includes('sms')) out.push(id);
+  return out.sort();
+};
+const debtorIdOf = async (invoiceId: string) => (await stack.database.db.select({ id: invoices.debtorId }).from(invoices).where(eq(invoices.id, invoiceId)))[0]!.id;
+const debtorEvents = async (type: string) => (await stack.database.db.select().from(events).where(eq(events.type, type)).orderBy(asc(events.seq))).map((e) => e.data);
 const sentTo = (to: string) => api.accepted.filter((r) => r.form.To === to);
 
 /** The messaging activity on the stack's database with the given SMS sender, outside a workflow. */
@@ -183,23 +189,30 @@ describe('an invoice collected by SMS, end to end', () => {
     expect(timeline.body.data.filter((e: { type: string; data: { channel?: string } }) => e.type === 'message.failed' && e.data.channel === 'sms')).toEqual([]);
   });
 
-  test('STOP opts the number out of SMS on every invoice of theirs still being collected, recorded as message.received', async () => {
+  test('STOP opts the debtor out of SMS for all their invoices (debtor.opted_out), recorded as message.received on each open one', async () => {
     const importId = await newImport();
     draftId = (await newInvoice(importId, { phone: '+31 6 12345678' })).body.id;
     closedId = (await newInvoice(importId, { phone: '0612345678' })).body.id;
     expect((await stack.request('POST', `/api/v2/invoices/${closedId}/retract`, { key, body: { reason: 'duplicate' } })).body.status).toBe('retracted');
-    otherDebtorId = (await newInvoice(importId, { phone: '06 87654321' })).body.id;
+    otherDebtorId = (await newInvoice(importId, { email: 'someone-else@example.nl', phone: '06 87654321' })).body.id;
 
     const reply = await postAsTwilio('/webhooks/twilio/inbound', inboundSms(phone, '  Stop \n'));
     expect(reply.status).toBe(200);
     expect(reply.contentType).toMatch(/^text\/xml/);
     expect(reply.text).toBe('<Response/>');
-    expect(await smsOptOuts([invoiceId, draftId, closedId, otherDebtorId])).toEqual([invoiceId, draftId].sort());
+    // One debtor (one email): every invoice of theirs at once; the other debtor keeps SMS.
+    expect(await smsOptOuts([invoiceId, draftId, closedId, otherDebtorId])).toEqual([invoiceId, draftId, closedId].sort());
+    const [debtor] = await stack.database.db.select().from(debtors).where(eq(debtors.id, await debtorIdOf(invoiceId)));
+    expect(debtor!.optOuts).toEqual(['sms']);
+    expect(await debtorEvents('debtor.opted_out')).toEqual([{ debtor_id: debtor!.id, channel: 'sms', via: 'sms_reply' }]);
     for (const id of [invoiceId, draftId]) {
       const received = (await eventsOf(id)).filter((e) => e.type === 'message.received');
       expect(received.map((e) => e.data)).toEqual([expect.objectContaining({ channel: 'sms', from: phone, text: '  Stop \n', opt_out: true })]);
     }
     expect((await eventsOf(otherDebtorId)).map((e) => e.type)).not.toContain('message.received');
+    // Twilio retrying the STOP, or the debtor sending it twice: no second opt-out event.
+    expect((await postAsTwilio('/webhooks/twilio/inbound', inboundSms(phone, 'STOP'))).status).toBe(200);
+    expect(await debtorEvents('debtor.opted_out')).toHaveLength(1);
 
     // The next SMS step (dunning level 1, 14 days after the due date) emails but does not text.
     const before = sentTo(phone).length;
@@ -213,7 +226,9 @@ describe('an invoice collected by SMS, end to end', () => {
     const reply = await postAsTwilio('/webhooks/twilio/inbound', inboundSms(phone, 'start'));
     expect(reply.text).toBe('<Response/>');
     expect(await smsOptOuts([invoiceId, draftId])).toEqual([]);
+    expect(await debtorEvents('debtor.opted_in')).toEqual([{ debtor_id: await debtorIdOf(invoiceId), channel: 'sms', via: 'sms_reply' }]);
     expect((await eventsOf(invoiceId)).filter((e) => e.type === 'message.received').map((e) => e.data)).toEqual([
+      expect.objectContaining({ opt_out: true }),
       expect.objectContaining({ opt_out: true }),
       expect.objectContaining({ text: 'start', opt_out: false, opt_in: true }),
     ]);
@@ -229,9 +244,9 @@ describe('an invoice collected by SMS, end to end', () => {
     const timeline = await stack.request('GET', `/api/v2/invoices/${invoiceId}/events`, { key });
     const received = timeline.body.data.filter((e: { type: string }) => e.type === 'message.received');
     expect(received.at(-1).data).toMatchObject({ text: 'I will pay on Friday, sorry for the delay', opt_out: false, from: phone, provider_message_id: params.MessageSid });
-    expect(received).toHaveLength(3);
+    expect(received).toHaveLength(4); // STOP twice, START, this
     // Not on the newer draft, which the debtor has never seen.
-    expect((await eventsOf(draftId)).filter((e) => e.type === 'message.received')).toHaveLength(2);
+    expect((await eventsOf(draftId)).filter((e) => e.type === 'message.received')).toHaveLength(3);
 
     const stranger = await postAsTwilio('/webhooks/twilio/inbound', inboundSms('+31611112222', 'who is this?'));
     expect(stranger.status).toBe(200);

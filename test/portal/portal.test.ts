@@ -1,11 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
-import { events, ledgerEntries, optOuts } from '../../db/schema';
+import { and, asc, eq } from 'drizzle-orm';
+import { events, ledgerEntries } from '../../db/schema';
 import { formatMoney, type Locale } from '../../messaging/templates';
 import { portalTexts } from '../../api/portal/texts';
 import { formatDate } from '../../api/portal/views';
 import { localDateTime } from '../../domain/local-time';
 import { eventually } from '../support/eventually';
+import { debtorOptOuts } from '../support/seed';
 import { startStack, type Stack } from '../support/stack';
 import { getPage, inDays, portalLink, postForm, testId, transmittedInvoice } from './portal-client';
 
@@ -58,7 +59,7 @@ describe.each<[Locale, string]>([
     expect(testId(page.html, 'amount-due')!.replace(/\s/g, ' ')).toBe(formatMoney(12_000, 'EUR', locale).replace(/\s/g, ' '));
     expect(testId(page.html, 'amount-due')!.replace(/\s/g, ' ')).toBe(amount);
     expect(testId(page.html, 'status')).toBe(t.statuses.open);
-    for (const label of [t.pay.button, t.promise.heading, t.plan.heading, t.budget.heading, t.contact.heading, t.sms.button]) expect(page.html).toContain(label);
+    for (const label of [t.pay.button, t.promise.heading, t.plan.heading, t.budget.heading, t.contact.heading, t.messages.turnOff.email, t.messages.turnOff.sms]) expect(page.html).toContain(label);
     // Nothing loads from anywhere: no scripts, stylesheets, images, fonts or absolute URLs.
     expect(page.html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|src=|https?:\/\//i);
   });
@@ -114,12 +115,12 @@ test('a form without this link’s valid form token is refused (403) and changes
     expect({ what, status: res.status }).toEqual({ what, status: 403 });
     expect(res.html).toContain(portalTexts.nl.problems.form_expired({}));
   }
-  for (const action of ['payment', 'payment_plan', 'income_expenditure', 'contact', 'sms_opt_out']) {
-    expect((await postForm(`${url}/${action}`, { amount: '10', email: 'x@example.org' })).status).toBe(403);
+  for (const action of ['payment', 'payment_plan', 'income_expenditure', 'contact', 'opt_out']) {
+    expect((await postForm(`${url}/${action}`, { amount: '10', email: 'x@example.org', channel: 'email' })).status).toBe(403);
   }
   expect((await invoiceOf(id)).status).toBe('open');
   expect((await eventsOf(id)).map((e) => e.type)).toEqual(before);
-  expect(await stack.database.db.select().from(optOuts).where(eq(optOuts.invoiceId, id))).toEqual([]);
+  expect(await debtorOptOuts(stack.database.db, id)).toEqual([]);
 });
 
 test.each([
@@ -306,17 +307,41 @@ test('new contact details are saved with an invoice.contact_updated event; inval
   expect(updated.map((e) => e.data)).toEqual([expect.objectContaining({ changed: ['email', 'phone'], via: 'portal' })]);
 });
 
-test('opting out of SMS stores the opt-out and a message.received event, once', async () => {
+test('the messages switches turn email and SMS off and on again for the debtor, with debtor.opted_out / debtor.opted_in, once each', async () => {
   const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Jansen', phone: '+31612345678', locale: 'nl' } });
+  const debtorId = (await invoiceOf(id)).debtor_id as string;
   const { url } = portalLink(stack, id);
-  const { csrf } = await getPage(url);
-  for (let i = 0; i < 2; i++) expect((await postForm(`${url}/sms_opt_out`, { _csrf: csrf })).status).toBe(303);
-  const page = await getPage(`${url}?notice=sms_opted_out`);
-  expect(testId(page.html, 'notice')).toBe(portalTexts.nl.notices.sms_opted_out({}));
-  expect(testId(page.html, 'sms-opted-out')).toBe(portalTexts.nl.sms.optedOut);
-  expect(await stack.database.db.select().from(optOuts).where(eq(optOuts.invoiceId, id))).toEqual([expect.objectContaining({ channel: 'sms' })]);
-  const received = await stack.database.db.select().from(events).where(and(eq(events.invoiceId, id), eq(events.type, 'message.received')));
-  expect(received.map((e) => e.data)).toEqual([{ invoice_id: id, channel: 'sms', opt_out: true, via: 'portal' }]);
+  const t = portalTexts.nl;
+  const debtorEvents = async () =>
+    (await stack.database.db.select().from(events).where(eq(events.companyId, partner.companyId)).orderBy(asc(events.seq)))
+      .filter((e) => e.type.startsWith('debtor.opted_') && e.data.debtor_id === debtorId)
+      .map((e) => ({ type: e.type, ...e.data }));
+  const { csrf, html } = await getPage(url);
+  expect(testId(html, 'channel-email')).toBe(`${t.messages.channels.email}: ${t.messages.on}`);
+  expect(testId(html, 'channel-sms')).toBe(`${t.messages.channels.sms}: ${t.messages.on}`);
+
+  // Twice (a double click): one change, one event.
+  for (let i = 0; i < 2; i++) expect((await postForm(`${url}/opt_out`, { _csrf: csrf, channel: 'sms' })).status).toBe(303);
+  const off = await postForm(`${url}/opt_out`, { _csrf: csrf, channel: 'email' });
+  const page = await getPage(`${stack.baseUrl}${off.location}`);
+  expect(testId(page.html, 'notice')).toBe(t.notices.opted_out_email({ company: 'Portal Club' }));
+  expect(testId(page.html, 'channel-email')).toBe(`${t.messages.channels.email}: ${t.messages.off}`);
+  expect(testId(page.html, 'channel-sms')).toBe(`${t.messages.channels.sms}: ${t.messages.off}`);
+  expect(page.html).toContain(t.messages.turnOn.sms);
+  expect(await debtorOptOuts(stack.database.db, id)).toEqual(['email', 'sms']);
+  expect((await stack.request('GET', `/api/v2/debtors/${debtorId}`, { key: partner.key })).body.opt_outs).toEqual(['email', 'sms']);
+
+  expect((await postForm(`${url}/opt_in`, { _csrf: csrf, channel: 'sms' })).status).toBe(303);
+  expect(await debtorOptOuts(stack.database.db, id)).toEqual(['email']);
+  // A channel the page does not offer changes nothing.
+  expect((await postForm(`${url}/opt_out`, { _csrf: csrf, channel: 'letter' })).status).toBe(422);
+  expect(await debtorEvents()).toEqual([
+    { type: 'debtor.opted_out', debtor_id: debtorId, channel: 'sms', via: 'portal' },
+    { type: 'debtor.opted_out', debtor_id: debtorId, channel: 'email', via: 'portal' },
+    { type: 'debtor.opted_in', debtor_id: debtorId, channel: 'sms', via: 'portal' },
+  ]);
+  const partnerEvents = (await stack.request('GET', `/api/v2/events?type=debtor.opted_in&company_id=${partner.companyId}`, { key: partner.key })).body.data;
+  expect(partnerEvents.map((e: { data: unknown }) => e.data)).toContainEqual({ debtor_id: debtorId, channel: 'sms', via: 'portal' });
 });
 
 test('a chargeback webhook on an invoice paid in the portal reopens it into debt collection (default policy)', async () => {

@@ -111,6 +111,7 @@ test('a contact change in the portal is confirmed to the previous email and numb
   const confirmation = mailsTo(OLD)[1]!;
   expect(confirmation.subject).toContain('were changed');
   expect(confirmation.text).not.toContain(NEW);
+  expect(confirmation.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
   const undoUrl = /(http:\/\/\S+\/contact\/undo\/\S+)/.exec(confirmation.text ?? '')![1]!;
   // The previous number gets the same by SMS (the dev outbox here).
   await eventually(async () => {

@@ -1,8 +1,10 @@
+import { eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
-import { companies, imports, invoiceLines, invoices } from '../../db/schema';
+import { companies, debtors, imports, invoiceLines, invoices } from '../../db/schema';
 import { defaultDunningPolicy, type DunningPolicy } from '../../domain/dunning-policy';
 import type { Debtor } from '../../domain/schemas';
 import { createPartner } from '../../services/api-keys';
+import { optOut } from '../../services/debtor-opt-outs';
 import { findOrCreateDebtor } from '../../services/debtors';
 import { newId } from '../../services/ids';
 import { newPaymentReference } from '../../services/payment-references';
@@ -63,4 +65,16 @@ export async function seedInvoice(db: Db, seed: Awaited<ReturnType<typeof seedCo
 /** A date `days` from the given instant, as YYYY-MM-DD. */
 export function dateFrom(ms: number, days: number): string {
   return new Date(ms + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** The channels the debtor of an invoice opted out of (opt-outs are the debtor's, for all their invoices). */
+export async function debtorOptOuts(db: Db, invoiceId: string): Promise<Array<'email' | 'sms'>> {
+  const [row] = await db.select({ optOuts: debtors.optOuts }).from(invoices).innerJoin(debtors, eq(debtors.id, invoices.debtorId)).where(eq(invoices.id, invoiceId));
+  return row?.optOuts ?? [];
+}
+
+/** Opts the debtor of an invoice out of channels, as the portal's switch does. */
+export async function optOutDebtorOf(db: Db, invoiceId: string, channels: Array<'email' | 'sms'>): Promise<void> {
+  const [row] = await db.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, invoiceId));
+  for (const channel of channels) await optOut(db, row!.debtorId, channel, 'portal');
 }

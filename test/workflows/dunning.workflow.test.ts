@@ -1,12 +1,12 @@
 import { eq } from 'drizzle-orm';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { debtCollectionCases, optOuts } from '../../db/schema';
+import { debtCollectionCases } from '../../db/schema';
 import { dunningPolicySchema, defaultDunningPolicy } from '../../domain/dunning-policy';
 import { wikFeeCents } from '../../domain/fees';
 import { createPaymentPlan, invoiceState, promiseToPay, registerPayment } from '../../workflows/invoice.messages';
 import { reverseInvoicePayment } from '../../services/payment-reversal';
 import { eventually } from '../support/eventually';
-import { dateFrom, seedInvoice } from '../support/seed';
+import { dateFrom, optOutDebtorOf, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
 
 let t: WorkflowTestEnv;
@@ -176,8 +176,9 @@ describe('payment plans', () => {
 describe('guardrails', () => {
   test('an SMS opt-out skips the SMS and records why; email still goes', async () => {
     const policy = dunningPolicySchema.parse({ steps: [{ offset_days: 1, action: 'reminder', channels: ['email', 'sms'] }] });
-    const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(0), policy, debtor: { phone: '+31612345678' } });
-    await t.database.db.insert(optOuts).values({ invoiceId: input.invoiceId, channel: 'sms' });
+    // A debtor of its own: the opt-out holds for every invoice of the debtor.
+    const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(0), policy, debtor: { email: 'no-sms@example.nl', phone: '+31612345678' } });
+    await optOutDebtorOf(t.database.db, input.invoiceId, ['sms']);
     const handle = await t.start(input);
     await t.env.sleep('3 days');
     const reminder = (await t.eventsOf(input.invoiceId)).find((e) => e.type === 'invoice.reminder_sent')!;
