@@ -1,4 +1,5 @@
 import { allocatePayment, type AllocationTarget } from '../../domain/payment-allocation';
+import { schedulePaymentPlan, splitAccountPlan } from '../../domain/payment-plan';
 
 const invoice = (invoiceId: string, dueDate: string, amountDueCents: number, open = true): AllocationTarget => ({ invoiceId, dueDate, amountDueCents, open });
 const a = invoice('a', '2027-03-01', 10_000);
@@ -21,5 +22,27 @@ describe('allocating a payment over several invoices of an account', () => {
 
   test('no open invoice: nothing is allocated (the payment is refused, not lost in a closed invoice)', () => {
     expect(allocatePayment(1_000, [invoice('a', '2027-01-01', 0, false)])).toBeNull();
+  });
+});
+
+describe('one payment plan over several invoices', () => {
+  test('the installments of the total are split over the invoices oldest due date first, on the same dates', () => {
+    const installments = schedulePaymentPlan(15_000, 3, '2027-05-01', 30);
+    expect(installments.map((i) => i.amountCents)).toEqual([5_000, 5_000, 5_000]);
+    const [oldest, newer] = splitAccountPlan(installments, [7_000, 8_000]);
+    expect(oldest).toEqual([
+      { dueDate: '2027-05-01', amountCents: 5_000 },
+      { dueDate: '2027-05-31', amountCents: 2_000 },
+    ]);
+    expect(newer).toEqual([
+      { dueDate: '2027-05-31', amountCents: 3_000 },
+      { dueDate: '2027-06-30', amountCents: 5_000 },
+    ]);
+  });
+
+  test('every invoice’s plan adds up to what is due on it', () => {
+    const dues = [1_234, 9_999, 1, 50_000];
+    const plans = splitAccountPlan(schedulePaymentPlan(dues.reduce((a, b) => a + b, 0), 7, '2027-01-10', 30), dues);
+    expect(plans.map((p) => p.reduce((sum, i) => sum + i.amountCents, 0))).toEqual(dues);
   });
 });
