@@ -91,6 +91,7 @@ export interface PromiseToPayRequest {
 
 export interface PaymentPlanRequest {
   installmentCount: number;
+  /** The first installment date (of an account plan: the plan's first date, which this invoice's part may start after). */
   firstDueDate: string;
   intervalDays?: number;
   source: 'partner' | 'portal';

@@ -366,8 +366,9 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
           const parts: PaymentPlanState['installments'] = p.installments;
           const sum = parts.reduce((total, i) => total + i.amountCents, 0);
           if (parts.length === 0 || sum !== amountDue(state) || parts.some((i) => i.amountCents <= 0)) fail(InvoiceFailure.notAllowedByPolicy, `the installments must add up to the amount due of ${amountDue(state)}`);
-          const problem = promiseToPayProblem(input.policy, p.installments[0]!.dueDate, today());
-          if (problem) fail(InvoiceFailure.notAllowedByPolicy, `first installment: ${problem}`);
+          // `firstDueDate` is the account plan's first date (this invoice's part may start at a later installment).
+          const problem = promiseToPayProblem(input.policy, p.firstDueDate, today());
+          if (problem || parts.some((i) => i.dueDate < p.firstDueDate)) fail(InvoiceFailure.notAllowedByPolicy, `first_due_date: ${problem ?? 'an installment falls before it'}`);
           return;
         }
         const problem = paymentPlanProblem(input.policy, amountDue(state), p.installmentCount, p.firstDueDate, today());

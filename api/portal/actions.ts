@@ -136,7 +136,7 @@ export const requestPaymentPlan: PortalAction = async (deps, { portal, body }) =
   const accountPlan = { id: newId('apl'), invoiceIds: chosen.map((a) => a.invoice.id) };
   const refused = await updateInvoices(deps, portal, chosen, 'plan', (c, a, i) =>
     c.createPaymentPlan(
-      { installmentCount: parts[i]!.length, firstDueDate: parts[i]![0]!.dueDate, intervalDays: 30, source: 'portal', installments: parts[i]!, accountPlan },
+      { installmentCount: parts[i]!.length, firstDueDate, intervalDays: 30, source: 'portal', installments: parts[i]!, accountPlan },
       `portal-plan-${accountPlan.id}-${a.invoice.id}`,
     ),
   );

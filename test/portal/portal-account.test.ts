@@ -160,6 +160,7 @@ test('one promise to pay covers the chosen invoices; one plan over two invoices 
   const planPage = await getPage(planLink);
   const firstDue = await inDays(stack, 5);
   const planned = await post(planLink, 'payment_plan', new URLSearchParams([['_csrf', planPage.csrf], ['choice', '1'], ['invoices', c1!], ['invoices', c2!], ['installment_count', '3'], ['first_due_date', firstDue]]));
+  expect({ status: planned.status, problem: testId(planned.html, 'problem') }).toEqual({ status: 303, problem: undefined });
   expect(planned.location).toMatch(/notice=plan_created/);
   const planOf = async (id: string) => (await eventsOf(id)).find((e) => e.type === 'invoice.payment_plan_created')!.data;
   const [plan1, plan2] = [await planOf(c1!), await planOf(c2!)];
