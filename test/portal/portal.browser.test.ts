@@ -128,6 +128,9 @@ browserTest('on a phone, a debtor who owes three invoices sees them all on one p
     // Both paid: only the newest is left to pay.
     expect(await page.$$('[data-testid=account-invoice]')).toHaveLength(0);
     expect(await page.textContent('[data-testid=amount-due]')).toBe(formatMoney(4_000, 'EUR', 'nl'));
+    // The link in the oldest invoice's email now shows it paid.
+    await page.goto(`${baseUrl}/pay/${createPortalToken(theStack().config.portalSecret, oldest, new Date(Date.now() + 30 * 86_400_000))}`);
+    expect(await page.textContent('[data-testid=status]')).toBe(t.statuses.paid);
   } finally {
     await context.close();
   }
