@@ -835,3 +835,26 @@ export const portalContactChanges = pgTable(
   },
   (t) => [index('portal_contact_changes_invoice').on(t.invoiceId)],
 );
+
+/**
+ * The split of one portal payment over the debtor's invoices (domain/payment-allocation.ts),
+ * written once when its first webhook arrives, before any share is delivered: a repeated or
+ * concurrent webhook reads the same split and delivers only the shares not yet delivered.
+ */
+export const paymentAllocations = pgTable(
+  'payment_allocations',
+  {
+    providerPaymentId: text('provider_payment_id').notNull(),
+    invoiceId: text('invoice_id')
+      .notNull()
+      .references(() => invoices.id),
+    amountCents: integer('amount_cents').notNull(),
+    /** The part of the share beyond what was due (the account was overpaid). */
+    overpaidCents: integer('overpaid_cents').notNull().default(0),
+    /** The share's external id on the invoice's ledger: `<provider payment id>:<invoice id>`. */
+    externalId: text('external_id').notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.providerPaymentId, t.invoiceId] })],
+);

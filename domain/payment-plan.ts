@@ -44,3 +44,31 @@ export function affordablePlan(policy: DunningPolicy, amountDueCents: number, mo
   if (count > policy.payment_plan.max_installments) return null;
   return { installmentCount: count, installmentCents: Math.ceil(amountDueCents / count) };
 }
+
+/**
+ * One payment plan over several invoices of a debtor's account: the installments of the total
+ * (`schedulePaymentPlan`) split over the invoices oldest due date first, as a payment over them
+ * would be allocated (domain/payment-allocation.ts). Each invoice gets the parts of the
+ * installments that fall on it, on the same dates; an installment with nothing for an invoice is
+ * left out of its plan. `amountsDue` are in the order of the invoices, oldest due date first.
+ */
+export function splitAccountPlan(installments: readonly Installment[], amountsDue: readonly number[]): Installment[][] {
+  const plans: Installment[][] = amountsDue.map(() => []);
+  let invoice = 0;
+  let leftOnInvoice = amountsDue[0] ?? 0;
+  for (const installment of installments) {
+    let left = installment.amountCents;
+    while (left > 0 && invoice < amountsDue.length) {
+      if (leftOnInvoice === 0) {
+        invoice += 1;
+        leftOnInvoice = amountsDue[invoice] ?? 0;
+        continue;
+      }
+      const part = Math.min(left, leftOnInvoice);
+      plans[invoice]!.push({ dueDate: installment.dueDate, amountCents: part });
+      left -= part;
+      leftOnInvoice -= part;
+    }
+  }
+  return plans;
+}

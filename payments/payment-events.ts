@@ -7,6 +7,7 @@ import { isFinalStatus } from '../domain/invoice-status';
 import { reverseInvoicePayment } from '../services/payment-reversal';
 import { invoiceClient, invoiceRefusal } from '../workflows/invoice.client';
 import { InvoiceFailure } from '../workflows/invoice.messages';
+import { applyAccountPayment } from './account-payment';
 import type { PaymentEvent } from './payment-provider';
 
 export interface PaymentEventDeps {
@@ -29,7 +30,8 @@ export type PaymentEventOutcome =
   | 'refused';
 
 /**
- * Applies a provider's payment event to its invoice. Payments reach the invoice workflow only as
+ * Applies a provider's payment event to its invoice. A payment over several invoices of the
+ * debtor's account is split by `applyAccountPayment` (one share per invoice, exactly once). Payments reach the invoice workflow only as
  * the `registerPayment` update, with the provider's payment id as external id and update id, and
  * after a look in the ledger: a webhook delivered twice (or while the first is still running)
  * counts once. Refunds and chargebacks go through `reverseInvoicePayment`, which reopens a paid
@@ -39,6 +41,12 @@ export async function applyPaymentEvent(deps: PaymentEventDeps, event: PaymentEv
   if (event.kind === 'ignored') return 'ignored';
   if (event.kind === 'payment_failed') return 'payment_failed';
   if (!event.invoiceId) return 'unknown_invoice';
+  if (event.kind === 'payment_succeeded' && event.invoiceIds && new Set(event.invoiceIds).size > 1) {
+    const result = await applyAccountPayment(deps.db, deps.temporal, event, event.invoiceIds);
+    if (result.kind === 'delivered') return 'payment_registered';
+    if (result.kind === 'refused') return refusal(result.error);
+    return result.kind;
+  }
   const [invoice] = await deps.db.select().from(invoices).where(eq(invoices.id, event.invoiceId));
   if (!invoice) return 'unknown_invoice';
   const ledger = await deps.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.invoiceId, invoice.id), eq(ledgerEntries.kind, 'payment')));

@@ -7,7 +7,14 @@ import { DomainError } from '../domain/errors';
  * checkout for dev and tests) and `stripe` (Stripe Checkout).
  */
 export interface CheckoutRequest {
+  /** The invoice whose portal link the debtor came by (the first of `invoiceIds`). */
   invoiceId: string;
+  /**
+   * Every invoice the payment is for (the debtor's choice in the portal, all of one debtor at one
+   * company): the provider carries them in the payment's metadata, and the webhook hands them back
+   * for the allocation (oldest due date first). Absent or `[invoiceId]` for one invoice.
+   */
+  invoiceIds?: string[];
   amountCents: number;
   /** ISO 4217, upper case. */
   currency: string;
@@ -36,6 +43,8 @@ export type PaymentEvent =
       kind: 'payment_succeeded';
       eventId: string;
       invoiceId: string;
+      /** The invoices the checkout was for, when more than the one (see CheckoutRequest.invoiceIds). */
+      invoiceIds?: string[];
       providerPaymentId: string;
       amountCents: number;
       currency: string;

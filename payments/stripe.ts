@@ -104,6 +104,8 @@ export function createStripePaymentProvider(options: StripeOptions): PaymentProv
         'metadata[invoice_id]': request.invoiceId,
         // Copied to the PaymentIntent, so the payment is recognisable in Stripe's dashboard too.
         'payment_intent_data[metadata][invoice_id]': request.invoiceId,
+        // A payment over several invoices of the account: all of them, for the allocation when it succeeds.
+        ...(request.invoiceIds && request.invoiceIds.length > 1 ? { 'metadata[invoice_ids]': request.invoiceIds.join(' ') } : {}),
         success_url: withQuery(request.returnUrl, 'payment=success'),
         cancel_url: withQuery(request.returnUrl, 'payment=cancelled'),
       });
@@ -128,10 +130,12 @@ export function createStripePaymentProvider(options: StripeOptions): PaymentProv
           // Delayed methods (SEPA debit…) complete the session unpaid; async_payment_succeeded follows.
           if (session.payment_status !== 'paid') return ignored(`payment_status ${session.payment_status ?? 'unknown'}`);
           if (!session.amount_total || !session.currency) return ignored('no amount');
+          const invoiceIds = session.metadata?.invoice_ids?.split(' ').filter(Boolean);
           return {
             kind: 'payment_succeeded',
             eventId: event.id,
             invoiceId,
+            ...(invoiceIds && invoiceIds.length > 0 ? { invoiceIds } : {}),
             providerPaymentId: session.id,
             amountCents: session.amount_total,
             currency: session.currency.toUpperCase(),

@@ -15,6 +15,7 @@ export const testProviderWebhookPath = '/webhooks/payments/test';
 export interface TestCheckout {
   id: string;
   invoiceId: string;
+  invoiceIds?: string[];
   amountCents: number;
   currency: string;
   returnUrl: string;
@@ -24,6 +25,7 @@ export interface TestCheckout {
 const checkoutSchema = z.object({
   id: z.string().regex(/^tpay_[0-9a-f]{24}$/),
   invoiceId: z.string().min(1),
+  invoiceIds: z.array(z.string().min(1)).max(50).optional(),
   amountCents: z.number().int().positive(),
   currency: z.string().regex(/^[A-Z]{3}$/),
   returnUrl: z.url(),
@@ -38,6 +40,8 @@ export const testProviderEventSchema = z.object({
   data: z.object({
     payment_id: z.string().min(1).max(100),
     invoice_id: z.string().min(1).max(100),
+    /** A checkout over several invoices of the debtor: all of them (the payment's metadata). */
+    invoice_ids: z.array(z.string().min(1).max(100)).max(50).optional(),
     /** For `charge.refunded`: everything refunded of the payment so far, like Stripe's `amount_refunded`. */
     amount_cents: z.number().int().min(0),
     currency: z.string().regex(/^[A-Z]{3}$/),
@@ -97,7 +101,7 @@ export function createTestPaymentProvider(options: { secret: string; publicBaseU
       const d = event.data;
       switch (event.type) {
         case 'checkout.session.completed':
-          return { kind: 'payment_succeeded', eventId: event.id, invoiceId: d.invoice_id, providerPaymentId: d.payment_id, amountCents: d.amount_cents, currency: d.currency, paidAt: new Date(event.created * 1000).toISOString() };
+          return { kind: 'payment_succeeded', eventId: event.id, invoiceId: d.invoice_id, ...(d.invoice_ids ? { invoiceIds: d.invoice_ids } : {}), providerPaymentId: d.payment_id, amountCents: d.amount_cents, currency: d.currency, paidAt: new Date(event.created * 1000).toISOString() };
         case 'checkout.session.failed':
           return { kind: 'payment_failed', eventId: event.id, invoiceId: d.invoice_id, providerPaymentId: d.payment_id };
         case 'charge.refunded':

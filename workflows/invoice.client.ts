@@ -8,6 +8,7 @@ import {
   contactChanged,
   createPaymentPlan,
   creditAndRetractInvoice,
+  endPaymentPlan,
   creditInvoice,
   holdInvoice,
   InvoiceFailure,
@@ -20,6 +21,7 @@ import {
   type CollectionOutcomeRequest,
   type ContactChange,
   type CreditRequest,
+  type EndPaymentPlanRequest,
   type HoldRequest,
   type InvoiceSnapshot,
   type InvoiceWorkflowInput,
@@ -55,6 +57,7 @@ export function invoiceClient(temporal: Client, invoiceId: string) {
       handle.executeUpdate(reversePayment, { args: [request], ...id(updateId) }),
     closeByCollection: (request: CollectionOutcomeRequest, updateId?: string): Promise<InvoiceSnapshot> =>
       handle.executeUpdate(closeByCollection, { args: [request], ...id(updateId) }),
+    endPaymentPlan: (request: EndPaymentPlanRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(endPaymentPlan, { args: [request], ...id(updateId) }),
     contactChanged: (change: ContactChange, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(contactChanged, { args: [change], ...id(updateId) }),
   };
 }

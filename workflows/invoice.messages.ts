@@ -45,6 +45,8 @@ export interface PromiseState {
 
 export interface PaymentPlanState {
   number: number;
+  /** Set when the plan covers several invoices of the debtor. */
+  accountPlan?: AccountPlan;
   installments: Array<{ dueDate: string; amountCents: number }>;
   next: number;
   paidAtStart: number;
@@ -89,9 +91,30 @@ export interface PromiseToPayRequest {
 
 export interface PaymentPlanRequest {
   installmentCount: number;
+  /** The first installment date (of an account plan: the plan's first date, which this invoice's part may start after). */
   firstDueDate: string;
   intervalDays?: number;
   source: 'partner' | 'portal';
+  /**
+   * This invoice's part of one plan over several invoices of the debtor (the portal splits the
+   * plan of the total, oldest due date first): the installments are given, the policy's limits
+   * were checked on the total, and a break on any of the invoices ends the plan on all of them.
+   */
+  installments?: Array<{ dueDate: string; amountCents: number }>;
+  accountPlan?: AccountPlan;
+}
+
+/** One payment plan over several invoices of a debtor: its id and every invoice that follows it. */
+export interface AccountPlan {
+  id: string;
+  invoiceIds: string[];
+}
+
+/** Another invoice of the same account plan missed its installment: the plan ends here too and dunning resumes. */
+export interface EndPaymentPlanRequest {
+  accountPlanId: string;
+  /** The invoice whose installment was missed. */
+  brokenOn: string;
 }
 
 export interface ReversePaymentRequest {
@@ -131,6 +154,8 @@ export const reversePayment = defineUpdate<InvoiceSnapshot, [ReversePaymentReque
 export const closeByCollection = defineUpdate<InvoiceSnapshot, [CollectionOutcomeRequest]>('closeByCollection');
 /** Email, phone and address are read from the invoice row at each send; only what the workflow computes with travels here. */
 export const contactChanged = defineUpdate<InvoiceSnapshot, [ContactChange]>('contactChanged');
+/** A sibling invoice's account plan broke (see PaymentPlanRequest.accountPlan); answers whether this invoice's plan ended. */
+export const endPaymentPlan = defineUpdate<InvoiceSnapshot, [EndPaymentPlanRequest]>('endPaymentPlan');
 export const invoiceState = defineQuery<InvoiceSnapshot>('invoiceState');
 
 /** Failure types a validator or handler raises; the API maps them to HTTP statuses. */

@@ -58,6 +58,7 @@ import {
   createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
+  endPaymentPlan,
   holdInvoice,
   InvoiceFailure,
   invoiceState,
@@ -73,7 +74,7 @@ import {
   type PromiseState,
 } from './invoice.messages';
 
-const { persistInvoiceChange, openDebtCollectionCase, notifyDebtCaseOfInvoicePayment } = proxyActivities<Activities>({
+const { persistInvoiceChange, openDebtCollectionCase, notifyDebtCaseOfInvoicePayment, endAccountPlan } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
@@ -127,6 +128,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   let heldSince: number | null = resume?.heldSince ?? null;
   /** Counts applied timezone changes: a wait computed in the old zone ends early and is computed again. */
   let contactChanges = 0;
+  /** Another invoice of this invoice's account plan broke it (endPaymentPlan): the plan ends here too. */
+  let accountPlanEnded: { accountPlanId: string; brokenOn: string } | null = null;
 
   const today = (): string => localDateTime(Date.now(), timezone).date;
   const principal = (): number => Math.max(0, state.amountTotalCents - state.amountPaidCents - state.amountCreditedCents);
@@ -341,22 +344,46 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   setHandler(
     createPaymentPlan,
     async (p) => {
-      const installments = schedulePaymentPlan(amountDue(state), p.installmentCount, p.firstDueDate, p.intervalDays ?? 30);
-      paymentPlan = { number: (paymentPlan?.number ?? 0) + 1, installments, next: 0, paidAtStart: state.amountPaidCents, startedAt: Date.now() };
+      // An account plan's part comes with its installments (the plan of the debtor's total, split over the invoices).
+      const installments = p.installments ?? schedulePaymentPlan(amountDue(state), p.installmentCount, p.firstDueDate, p.intervalDays ?? 30);
+      paymentPlan = { number: (paymentPlan?.number ?? 0) + 1, installments, next: 0, paidAtStart: state.amountPaidCents, startedAt: Date.now(), ...(p.accountPlan ? { accountPlan: p.accountPlan } : {}) };
       return commit({ ...state, status: 'payment_plan' }, `plan:${paymentPlan.number}`, [
         {
           type: 'invoice.payment_plan_created',
-          data: { installments: installments.map((i) => ({ due_date: i.dueDate, amount_cents: i.amountCents })), source: p.source },
+          data: {
+            installments: installments.map((i) => ({ due_date: i.dueDate, amount_cents: i.amountCents })),
+            source: p.source,
+            ...(p.accountPlan ? { account_plan_id: p.accountPlan.id, account_plan_invoice_ids: p.accountPlan.invoiceIds } : {}),
+          },
         },
       ]);
     },
     {
       validator: (p) => {
         rejectArrangement();
+        if (p.installments) {
+          // The policy's limits were checked on the account's total; this part must cover exactly what is due here, from today on.
+          const parts: PaymentPlanState['installments'] = p.installments;
+          const sum = parts.reduce((total, i) => total + i.amountCents, 0);
+          if (parts.length === 0 || sum !== amountDue(state) || parts.some((i) => i.amountCents <= 0)) fail(InvoiceFailure.notAllowedByPolicy, `the installments must add up to the amount due of ${amountDue(state)}`);
+          // `firstDueDate` is the account plan's first date (this invoice's part may start at a later installment).
+          const problem = promiseToPayProblem(input.policy, p.firstDueDate, today());
+          if (problem || parts.some((i) => i.dueDate < p.firstDueDate)) fail(InvoiceFailure.notAllowedByPolicy, `first_due_date: ${problem ?? 'an installment falls before it'}`);
+          return;
+        }
         const problem = paymentPlanProblem(input.policy, amountDue(state), p.installmentCount, p.firstDueDate, today());
         if (problem) fail(InvoiceFailure.notAllowedByPolicy, problem);
       },
     },
+  );
+
+  setHandler(
+    endPaymentPlan,
+    (e) => {
+      if (paymentPlan?.accountPlan?.id === e.accountPlanId) accountPlanEnded = e;
+      return snapshotOf(state);
+    },
+    { validator: (_e) => rejectIfClosed() },
   );
 
   const interrupted = (): boolean => isClosed(state) || state.status === 'on_hold' || promise !== null || paymentPlan !== null;
@@ -564,7 +591,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     while (pp.next < pp.installments.length) {
       const installment = pp.installments[pp.next]!;
       const reminderAt = allowedSendTime(ctx, localTimeToUtc(addDays(installment.dueDate, -2), input.policy.send_hour, 0, timezone), plan.contacts, 1).at;
-      const holdOrClose = () => isClosed(state) || state.status === 'on_hold';
+      const holdOrClose = () => isClosed(state) || state.status === 'on_hold' || accountPlanEnded !== null;
       const changesSeen = contactChanges;
       if (await waitUntil(reminderAt, () => holdOrClose() || contactChanges !== changesSeen)) {
         const sent = await send(`plan${pp.number}:installment${pp.next}`, 'installment_reminder', ['email'], { installment });
@@ -575,6 +602,17 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       const deadline = localTimeToUtc(addDays(installment.dueDate, input.policy.promise_to_pay.grace_days + 1), 0, 0, timezone);
       await waitUntil(deadline, holdOrClose);
       if (isClosed(state)) return;
+      if (accountPlanEnded && patched('account-plan')) {
+        // Another invoice of the account plan missed its installment: dunning resumes here as well.
+        const ended = accountPlanEnded;
+        accountPlanEnded = null;
+        paymentPlan = null;
+        plan = { ...plan, shiftMs: plan.shiftMs + (Date.now() - pp.startedAt) };
+        await commit({ ...state, status: runningStatus() }, `plan_broken:${pp.number}`, [
+          { type: 'invoice.payment_plan_broken', data: { account_plan_id: ended.accountPlanId, broken_on_invoice_id: ended.brokenOn, due_date: installment.dueDate, amount_due_cents: amountDue(state) } },
+        ]);
+        return;
+      }
       if (state.status === 'on_hold') {
         await condition(() => state.status !== 'on_hold' || isClosed(state));
         continue;
@@ -584,8 +622,10 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         paymentPlan = null;
         plan = { ...plan, shiftMs: plan.shiftMs + (Date.now() - pp.startedAt) };
         await commit({ ...state, status: runningStatus() }, `plan_broken:${pp.number}`, [
-          { type: 'invoice.payment_plan_broken', data: { missed_installment: pp.next + 1, due_date: installment.dueDate, amount_due_cents: amountDue(state) } },
+          { type: 'invoice.payment_plan_broken', data: { missed_installment: pp.next + 1, due_date: installment.dueDate, amount_due_cents: amountDue(state), ...(pp.accountPlan ? { account_plan_id: pp.accountPlan.id } : {}) } },
         ]);
+        // One plan over several invoices: it ends on each of them, and each resumes its dunning.
+        if (pp.accountPlan && patched('account-plan')) await endAccountPlan({ accountPlan: pp.accountPlan, brokenOn: input.invoiceId });
         return;
       }
       pp = { ...pp, next: pp.next + 1 };

@@ -41,7 +41,7 @@ ${button('paid', 'Pay', 'primary')}${button('failed', 'Fail', 'secondary')}`,
         id: `evt_test_${randomBytes(8).toString('hex')}`,
         type: paid ? 'checkout.session.completed' : 'checkout.session.failed',
         created: Math.floor(now.getTime() / 1000),
-        data: { payment_id: checkout.id, invoice_id: checkout.invoiceId, amount_cents: checkout.amountCents, currency: checkout.currency },
+        data: { payment_id: checkout.id, invoice_id: checkout.invoiceId, ...(checkout.invoiceIds ? { invoice_ids: checkout.invoiceIds } : {}), amount_cents: checkout.amountCents, currency: checkout.currency },
       },
       now,
     );

@@ -5,7 +5,8 @@ import type { Db } from '../../db/client';
 import { amountDue } from '../../domain/amounts';
 import { DomainError } from '../../domain/errors';
 import { addDays } from '../../domain/local-time';
-import { affordablePlan } from '../../domain/payment-plan';
+import { affordablePlan, paymentPlanProblem, promiseToPayProblem, schedulePaymentPlan, splitAccountPlan } from '../../domain/payment-plan';
+import { newId } from '../../services/ids';
 import { PaymentProviderError, type PaymentProvider } from '../../payments/payment-provider';
 import { changeDebtorContact, recordIncomeAndExpenditure } from '../../services/portal-actions';
 import { optIn, optOut, type OptOutChannel } from '../../services/debtor-opt-outs';
@@ -13,10 +14,10 @@ import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.clien
 import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
 import { fromWorkflowError } from '../../services/invoice-updates';
-import { field, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
-import type { PortalInvoice } from '../../services/portal-invoice';
+import { field, fieldList, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
+import type { AccountInvoice, PortalInvoice } from '../../services/portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
-import { arrangementPossible, collectible, formatDate, money, type Section } from './views';
+import { arrangeableInvoices, arrangementPossible, collectible, formatDate, isAccount, money, payableInvoices, type Section } from './views';
 
 export interface ActionDeps {
   db: Db;
@@ -45,43 +46,101 @@ export type PortalAction = (deps: ActionDeps, input: ActionInput) => Promise<Act
 const problem = (status: 409 | 422 | 503, section: Section, code: ProblemCode, params?: TextParams): ActionOutcome => ({ kind: 'problem', status, section, code, params });
 const notice = (code: NoticeCode, query?: Record<string, string>): ActionOutcome => ({ kind: 'notice', notice: code, query });
 
-/** Pay all or part: the amount is checked here, then the debtor goes to the provider's checkout. */
+/**
+ * The invoices a form is about. A form with the account's choice (`choice=1`) names them by
+ * ticked `invoices`: each must be one of `offered` (this debtor's open invoices at this company
+ * that the form applies to), or nothing happens. A form without a choice (one invoice owed, or
+ * a page from before accounts) is about the link's invoice.
+ */
+function chosenInvoices(portal: PortalInvoice, body: unknown, offered: AccountInvoice[], section: Section): AccountInvoice[] | ActionOutcome {
+  if (field(body, 'choice') !== '1') {
+    const own = offered.find((a) => a.invoice.id === portal.invoice.id);
+    return own ? [own] : (stateProblem(portal, section) ?? problem(409, section, 'closed'));
+  }
+  const ids = fieldList(body, 'invoices');
+  if (ids.length === 0) return problem(422, section, 'invoices_none');
+  // Another debtor's or company's invoice, or one no longer open: refused before anything happens.
+  if (ids.some((id) => !portal.account.some((a) => a.invoice.id === id))) return problem(422, section, 'invoice_not_in_account');
+  const chosen = offered.filter((a) => ids.includes(a.invoice.id));
+  if (chosen.length !== ids.length) return problem(409, section, section === 'pay' ? 'closed' : 'arrangement_in_place');
+  return chosen;
+}
+
+const isOutcome = (x: AccountInvoice[] | ActionOutcome): x is ActionOutcome => !Array.isArray(x);
+const dueOn = (chosen: AccountInvoice[]): number => chosen.reduce((sum, a) => sum + amountDue(a.invoice), 0);
+
+/**
+ * Pay one, several or all of the debtor's invoices, in full or in part: the amount is checked
+ * here, then the debtor goes to one provider checkout for it. The webhook allocates it over the
+ * chosen invoices, oldest due date first (payments/account-payment.ts).
+ */
 export const startPayment: PortalAction = async (deps, { portal, token, body }) => {
   const { invoice, locale } = portal;
-  const due = amountDue(invoice);
-  if (!collectible(invoice.status) || due <= 0) return problem(409, 'pay', 'closed');
-  const cents = parseAmountInput(field(body, 'amount'));
+  const chosen = chosenInvoices(portal, body, payableInvoices(portal), 'pay');
+  if (isOutcome(chosen)) return chosen;
+  const due = dueOn(chosen);
+  const typed = field(body, 'amount');
+  // On the account's form an empty amount pays the chosen invoices in full.
+  const cents = typed === '' && field(body, 'choice') === '1' ? due : parseAmountInput(typed);
   if (cents === null) return problem(422, 'pay', 'amount_invalid');
   if (cents < 1) return problem(422, 'pay', 'amount_too_low', { min: money(1, invoice.currency, locale) });
   if (cents > due) return problem(422, 'pay', 'amount_too_high', { max: money(due, invoice.currency, locale) });
+  // Oldest due date first (the account's order): the first is the payment's invoice for the provider.
+  const ids = chosen.map((a) => a.invoice.id);
   try {
     const checkout = await deps.payments.createCheckout({
-      invoiceId: invoice.id,
+      invoiceId: ids[0]!,
+      ...(ids.length > 1 ? { invoiceIds: ids } : {}),
       amountCents: cents,
       currency: invoice.currency,
       returnUrl: `${deps.publicBaseUrl()}/pay/${token}`,
-      description: `${portalTexts[locale].invoice} ${invoice.invoiceNumber} · ${portal.companyName}`,
+      description: `${portalTexts[locale].invoice} ${chosen.map((a) => a.invoice.invoiceNumber).join(', ')} · ${portal.companyName}`,
     });
     return { kind: 'redirect', location: checkout.checkoutUrl };
   } catch (err) {
     if (!(err instanceof PaymentProviderError)) throw err;
-    deps.log.error({ err, invoiceId: invoice.id }, 'portal: the payment provider refused a checkout');
+    deps.log.error({ err, invoiceIds: ids }, 'portal: the payment provider refused a checkout');
     return problem(503, 'pay', 'provider_unavailable');
   }
 };
 
+/** One promise to pay by a date, for each chosen invoice: checked on every invoice first, so none is half-applied by a date one policy refuses. */
 export const makePromiseToPay: PortalAction = async (deps, { portal, body }) => {
   const date = parseDateInput(field(body, 'date'));
   if (!date) return problem(422, 'promise', 'date_invalid');
-  return (await updateInvoice(deps, portal, 'promise', (c) => c.promiseToPay({ date, source: 'portal' }))) ?? notice('promise_made');
+  const chosen = chosenInvoices(portal, body, arrangeableInvoices(portal), 'promise');
+  if (isOutcome(chosen)) return chosen;
+  const refused = chosen.find((a) => promiseToPayProblem(a.policy, date, portal.today));
+  if (refused) return refusalProblem(portal, refused, 'promise', InvoiceFailure.notAllowedByPolicy, '');
+  return (await updateInvoices(deps, portal, chosen, 'promise', (c, a) => c.promiseToPay({ date, source: 'portal' }, `portal-promise-${a.invoice.id}-${date}`))) ?? notice('promise_made');
 };
 
+/**
+ * A payment plan. Over several invoices it is one plan of the total (the policy's limits checked
+ * on the total), split over the invoices oldest due date first; each invoice's workflow follows
+ * its part, on the same dates, and a plan broken on one ends it on the others (`endPaymentPlan`).
+ */
 export const requestPaymentPlan: PortalAction = async (deps, { portal, body }) => {
   const count = parseCountInput(field(body, 'installment_count'));
   if (count === null) return problem(422, 'plan', 'count_invalid');
   const firstDueDate = parseDateInput(field(body, 'first_due_date'));
   if (!firstDueDate) return problem(422, 'plan', 'date_invalid');
-  const refused = await updateInvoice(deps, portal, 'plan', (c) => c.createPaymentPlan({ installmentCount: count, firstDueDate, intervalDays: 30, source: 'portal' }));
+  const chosen = chosenInvoices(portal, body, arrangeableInvoices(portal), 'plan');
+  if (isOutcome(chosen)) return chosen;
+  if (chosen.length === 1) {
+    return (await updateInvoices(deps, portal, chosen, 'plan', (c) => c.createPaymentPlan({ installmentCount: count, firstDueDate, intervalDays: 30, source: 'portal' }))) ?? notice('plan_created');
+  }
+  const total = dueOn(chosen);
+  const policy = chosen[0]!.policy;
+  if (paymentPlanProblem(policy, total, count, firstDueDate, portal.today)) return refusalProblem(portal, chosen[0]!, 'plan', InvoiceFailure.notAllowedByPolicy, '');
+  const parts = splitAccountPlan(schedulePaymentPlan(total, count, firstDueDate, 30), chosen.map((a) => amountDue(a.invoice)));
+  const accountPlan = { id: newId('apl'), invoiceIds: chosen.map((a) => a.invoice.id) };
+  const refused = await updateInvoices(deps, portal, chosen, 'plan', (c, a, i) =>
+    c.createPaymentPlan(
+      { installmentCount: parts[i]!.length, firstDueDate, intervalDays: 30, source: 'portal', installments: parts[i]!, accountPlan },
+      `portal-plan-${accountPlan.id}-${a.invoice.id}`,
+    ),
+  );
   return refused ?? notice('plan_created');
 };
 
@@ -91,9 +150,11 @@ export const assessAffordability: PortalAction = async (deps, { portal, body }) 
   const income = parseAmountInput(field(body, 'monthly_income'));
   const expenses = parseAmountInput(field(body, 'monthly_expenses'));
   if (income === null || expenses === null) return problem(422, 'budget', 'money_invalid');
-  const refused = stateProblem(portal, 'budget');
+  const arrangeable = arrangeableInvoices(portal);
+  const refused = arrangeable.length > 0 ? null : stateProblem(portal, 'budget');
   if (refused) return refused;
-  const plan = affordablePlan(portal.policy, amountDue(invoice), income, expenses);
+  // Over several invoices the proposal is for everything the debtor can arrange at once (the page's proposal form covers them all).
+  const plan = affordablePlan(portal.policy, isAccount(portal) ? dueOn(arrangeable) : amountDue(invoice), income, expenses);
   await recordIncomeAndExpenditure(deps.db, invoice, { incomeCents: income, expensesCents: expenses, proposal: plan });
   return plan ? notice('plan_proposed', { installments: String(plan.installmentCount) }) : notice('plan_none');
 };
@@ -157,39 +218,59 @@ function stateProblem(portal: PortalInvoice, section: Section): ActionOutcome | 
 }
 
 /**
- * Sends an arrangement to the invoice workflow as an update; its validator decides (policy limits,
- * an arrangement already in place…). A refusal becomes a problem in the debtor's words, with the
- * limits of the invoice's own policy version; null when the update was accepted.
+ * Sends an arrangement to each chosen invoice's workflow as an update; its validator decides
+ * (policy limits, an arrangement already in place…). A refusal becomes a problem in the debtor's
+ * words, with the limits of that invoice's own policy version; null when every update was
+ * accepted. When some were accepted and some refused, the page names the refused invoices.
  */
-async function updateInvoice(deps: ActionDeps, portal: PortalInvoice, section: 'promise' | 'plan', send: (client: InvoiceClient) => Promise<unknown>): Promise<ActionOutcome | null> {
-  const { invoice, locale, policy, today } = portal;
-  if (invoice.status === 'draft') return problem(409, section, 'closed');
-  try {
-    await send(invoiceClient(deps.temporal, invoice.id));
-    return null;
-  } catch (err) {
-    const mapped = fromWorkflowError(err);
-    if (!(mapped instanceof DomainError)) {
-      deps.log.error({ err, invoiceId: invoice.id }, 'portal: invoice update failed');
-      return problem(503, section, 'unavailable');
-    }
-    switch (mapped.code) {
-      case InvoiceFailure.closed:
-        return problem(409, section, 'closed');
-      case InvoiceFailure.arrangementInPlace:
-        return problem(409, section, 'arrangement_in_place');
-      case InvoiceFailure.alreadyOnHold:
-        return problem(409, section, 'on_hold');
-      case InvoiceFailure.notAllowedByPolicy: {
-        if (invoice.status === 'in_debt_collection' || /debt collection/.test(mapped.message)) return problem(409, section, 'in_debt_collection');
-        const range = { min: formatDate(today, locale), max: formatDate(addDays(today, policy.promise_to_pay.max_days), locale) };
-        if (section === 'promise') return problem(422, section, 'promise_not_allowed', range);
-        return problem(422, section, 'plan_not_allowed', { ...range, count: String(policy.payment_plan.max_installments), amount: money(policy.payment_plan.min_installment_cents, invoice.currency, locale) });
+async function updateInvoices(
+  deps: ActionDeps,
+  portal: PortalInvoice,
+  chosen: AccountInvoice[],
+  section: 'promise' | 'plan',
+  send: (client: InvoiceClient, target: AccountInvoice, index: number) => Promise<unknown>,
+): Promise<ActionOutcome | null> {
+  const refusals: Array<{ target: AccountInvoice; outcome: ActionOutcome }> = [];
+  for (const [i, target] of chosen.entries()) {
+    try {
+      await send(invoiceClient(deps.temporal, target.invoice.id), target, i);
+    } catch (err) {
+      const mapped = fromWorkflowError(err);
+      if (!(mapped instanceof DomainError)) {
+        deps.log.error({ err, invoiceId: target.invoice.id }, 'portal: invoice update failed');
+        refusals.push({ target, outcome: problem(503, section, 'unavailable') });
+        continue;
       }
-      default:
-        deps.log.warn({ err, invoiceId: invoice.id }, 'portal: invoice update refused');
-        return problem(409, section, 'closed');
+      if (mapped.code !== InvoiceFailure.closed && mapped.code !== InvoiceFailure.arrangementInPlace && mapped.code !== InvoiceFailure.alreadyOnHold && mapped.code !== InvoiceFailure.notAllowedByPolicy) {
+        deps.log.warn({ err, invoiceId: target.invoice.id }, 'portal: invoice update refused');
+      }
+      refusals.push({ target, outcome: refusalProblem(portal, target, section, mapped.code, mapped.message) });
     }
+  }
+  if (refusals.length === 0) return null;
+  if (refusals.length === chosen.length) return refusals[0]!.outcome;
+  return problem(409, section, 'arrangement_partly', { invoices: refusals.map((r) => r.target.invoice.invoiceNumber).join(', ') });
+}
+
+/** A workflow's refusal of an arrangement on one invoice, in the debtor's words. */
+function refusalProblem(portal: PortalInvoice, target: AccountInvoice, section: 'promise' | 'plan', code: string, message: string): ActionOutcome {
+  const { locale, today } = portal;
+  const { invoice, policy } = target;
+  switch (code) {
+    case InvoiceFailure.closed:
+      return problem(409, section, 'closed');
+    case InvoiceFailure.arrangementInPlace:
+      return problem(409, section, 'arrangement_in_place');
+    case InvoiceFailure.alreadyOnHold:
+      return problem(409, section, 'on_hold');
+    case InvoiceFailure.notAllowedByPolicy: {
+      if (invoice.status === 'in_debt_collection' || /debt collection/.test(message)) return problem(409, section, 'in_debt_collection');
+      const range = { min: formatDate(today, locale), max: formatDate(addDays(today, policy.promise_to_pay.max_days), locale) };
+      if (section === 'promise') return problem(422, section, 'promise_not_allowed', range);
+      return problem(422, section, 'plan_not_allowed', { ...range, count: String(policy.payment_plan.max_installments), amount: money(policy.payment_plan.min_installment_cents, invoice.currency, locale) });
+    }
+    default:
+      return problem(409, section, 'closed');
   }
 }
 

@@ -47,3 +47,10 @@ export function field(body: unknown, name: string): string {
   const value = (body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value.trim().slice(0, 500) : '';
 }
+
+/** A repeated form field (ticked checkboxes) as trimmed strings, at most `max` of them. */
+export function fieldList(body: unknown, name: string, max = 50): string[] {
+  const value = (body as Record<string, unknown> | undefined)?.[name];
+  const all = Array.isArray(value) ? value : [value];
+  return [...new Set(all.filter((v): v is string => typeof v === 'string').map((v) => v.trim().slice(0, 100)).filter(Boolean))].slice(0, max);
+}

@@ -66,7 +66,7 @@ export function portalRoutes(deps: PortalDeps): Router {
       if (!isValidFormToken(secret(), opened.token, values._csrf, new Date())) {
         return render(res, 403, opened, { problem: { section: action.section, code: 'form_expired' }, values });
       }
-      const outcome = await action.run({ db: deps.db, temporal: deps.temporal, payments: deps.payments, publicBaseUrl: () => deps.config.publicBaseUrl, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, log: req.log }, { ...opened, body: values });
+      const outcome = await action.run({ db: deps.db, temporal: deps.temporal, payments: deps.payments, publicBaseUrl: () => deps.config.publicBaseUrl, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, log: req.log }, { ...opened, body: req.body ?? {} });
       if (outcome.kind === 'redirect') return res.redirect(303, outcome.location);
       if (outcome.kind === 'notice') {
         const query = new URLSearchParams({ notice: outcome.notice, ...outcome.query });

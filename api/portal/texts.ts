@@ -12,6 +12,8 @@ export interface TextParams {
   date?: string;
   company?: string;
   count?: string;
+  /** Invoice numbers, already joined. */
+  invoices?: string;
 }
 type T = (p: TextParams) => string;
 
@@ -50,6 +52,9 @@ export type ProblemCode =
   | 'phone_invalid'
   | 'contact_empty'
   | 'provider_unavailable'
+  | 'invoices_none'
+  | 'invoice_not_in_account'
+  | 'arrangement_partly'
   | 'unavailable';
 
 export interface PortalTexts {
@@ -73,6 +78,8 @@ export interface PortalTexts {
   planInPlace: string;
   installment: T;
   pay: { heading: string; intro: string; amount: string; button: string };
+  /** The debtor's account: every open invoice at the company, and the choice of invoices in each form. */
+  account: { heading: T; intro: string; total: string; choose: string; amountHint: string; invoiceLine: T };
   promise: { heading: string; intro: string; date: string; button: string };
   plan: { heading: string; intro: T; count: string; firstDate: string; button: string };
   budget: { heading: string; intro: string; income: string; expenses: string; button: string; proposal: T; accept: string };
@@ -121,6 +128,14 @@ const en: PortalTexts = {
   promiseInPlace: (p) => `You have promised to pay the full amount by ${p.date}. Reminders are paused until then.`,
   planInPlace: 'You have a payment plan:',
   installment: (p) => `${p.date}: ${p.amount}`,
+  account: {
+    heading: (p) => `Everything you owe ${p.company}`,
+    intro: 'Your open invoices, the oldest due date first.',
+    total: 'Total due',
+    choose: 'Which invoices?',
+    amountHint: 'Leave the amount empty to pay the chosen invoices in full. A part payment goes to the oldest due date first.',
+    invoiceLine: (p) => `Invoice ${p.invoices} · due ${p.date} · ${p.amount}`,
+  },
   pay: { heading: 'Pay now', intro: 'Pay the full amount, or a part of it now.', amount: 'Amount', button: 'Pay' },
   promise: { heading: 'Pay later', intro: 'Tell us by when you will have paid the full amount. We will not send reminders until then.', date: 'I will pay by', button: 'Promise to pay' },
   plan: {
@@ -182,6 +197,9 @@ const en: PortalTexts = {
     phone_invalid: () => 'Enter a valid mobile number, such as +31 6 12345678.',
     contact_empty: () => 'Enter an email address or a phone number.',
     provider_unavailable: () => 'Paying online is not possible right now. Please try again later.',
+    invoices_none: () => 'Choose at least one invoice.',
+    invoice_not_in_account: () => 'One of the chosen invoices is not an open invoice of yours at this company. Nothing was changed.',
+    arrangement_partly: (p) => `This could not be arranged for invoice ${p.invoices}; it was for the others.`,
     unavailable: () => 'Something went wrong on our side. Please try again later.',
   },
   footer: (p) => `Questions about this invoice? Contact ${p.company}. This page is personal: do not share its link.`,
@@ -228,6 +246,14 @@ const nl: PortalTexts = {
   promiseInPlace: (p) => `U heeft beloofd het hele bedrag uiterlijk ${p.date} te betalen. Tot dan sturen wij geen herinneringen.`,
   planInPlace: 'U heeft een betalingsregeling:',
   installment: (p) => `${p.date}: ${p.amount}`,
+  account: {
+    heading: (p) => `Alles wat u ${p.company} verschuldigd bent`,
+    intro: 'Uw openstaande facturen, de oudste vervaldatum eerst.',
+    total: 'Totaal te betalen',
+    choose: 'Welke facturen?',
+    amountHint: 'Laat het bedrag leeg om de gekozen facturen helemaal te betalen. Een deelbetaling gaat eerst naar de oudste vervaldatum.',
+    invoiceLine: (p) => `Factuur ${p.invoices} · vervalt ${p.date} · ${p.amount}`,
+  },
   pay: { heading: 'Nu betalen', intro: 'Betaal het hele bedrag, of nu een deel ervan.', amount: 'Bedrag', button: 'Betalen' },
   promise: { heading: 'Later betalen', intro: 'Laat ons weten wanneer u het hele bedrag betaald heeft. Tot die datum sturen wij geen herinneringen.', date: 'Ik betaal uiterlijk op', button: 'Betaalbelofte doen' },
   plan: {
@@ -289,6 +315,9 @@ const nl: PortalTexts = {
     phone_invalid: () => 'Vul een geldig mobiel nummer in, zoals 06 12345678.',
     contact_empty: () => 'Vul een e-mailadres of telefoonnummer in.',
     provider_unavailable: () => 'Online betalen is op dit moment niet mogelijk. Probeer het later opnieuw.',
+    invoices_none: () => 'Kies minstens één factuur.',
+    invoice_not_in_account: () => 'Een van de gekozen facturen is geen openstaande factuur van u bij dit bedrijf. Er is niets gewijzigd.',
+    arrangement_partly: (p) => `Voor factuur ${p.invoices} kon dit niet worden afgesproken; voor de andere wel.`,
     unavailable: () => 'Er ging bij ons iets mis. Probeer het later opnieuw.',
   },
   footer: (p) => `Vragen over deze factuur? Neem contact op met ${p.company}. Deze pagina is persoonlijk: deel de link niet.`,
@@ -335,6 +364,14 @@ const de: PortalTexts = {
   promiseInPlace: (p) => `Sie haben zugesagt, den gesamten Betrag bis zum ${p.date} zu bezahlen. Bis dahin senden wir keine Erinnerungen.`,
   planInPlace: 'Sie haben eine Ratenzahlung:',
   installment: (p) => `${p.date}: ${p.amount}`,
+  account: {
+    heading: (p) => `Alles, was Sie ${p.company} schulden`,
+    intro: 'Ihre offenen Rechnungen, die älteste Fälligkeit zuerst.',
+    total: 'Insgesamt offen',
+    choose: 'Welche Rechnungen?',
+    amountHint: 'Lassen Sie den Betrag leer, um die gewählten Rechnungen ganz zu bezahlen. Eine Teilzahlung geht zuerst an die älteste Fälligkeit.',
+    invoiceLine: (p) => `Rechnung ${p.invoices} · fällig ${p.date} · ${p.amount}`,
+  },
   pay: { heading: 'Jetzt bezahlen', intro: 'Bezahlen Sie den ganzen Betrag oder jetzt einen Teil davon.', amount: 'Betrag', button: 'Bezahlen' },
   promise: { heading: 'Später bezahlen', intro: 'Sagen Sie uns, bis wann Sie den ganzen Betrag bezahlt haben. Bis dahin senden wir keine Erinnerungen.', date: 'Ich bezahle bis zum', button: 'Zahlung zusagen' },
   plan: {
@@ -396,6 +433,9 @@ const de: PortalTexts = {
     phone_invalid: () => 'Geben Sie eine gültige Mobilnummer ein, zum Beispiel +49 151 23456789.',
     contact_empty: () => 'Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.',
     provider_unavailable: () => 'Online bezahlen ist im Moment nicht möglich. Bitte versuchen Sie es später erneut.',
+    invoices_none: () => 'Wählen Sie mindestens eine Rechnung.',
+    invoice_not_in_account: () => 'Eine der gewählten Rechnungen ist keine offene Rechnung von Ihnen bei diesem Unternehmen. Es wurde nichts geändert.',
+    arrangement_partly: (p) => `Für Rechnung ${p.invoices} konnte das nicht vereinbart werden; für die anderen schon.`,
     unavailable: () => 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es später erneut.',
   },
   footer: (p) => `Fragen zu dieser Rechnung? Wenden Sie sich an ${p.company}. Diese Seite ist persönlich: Teilen Sie den Link nicht.`,
@@ -442,6 +482,14 @@ const fr: PortalTexts = {
   promiseInPlace: (p) => `Vous avez promis de payer la totalité avant le ${p.date}. Nous n’enverrons pas de rappel d’ici là.`,
   planInPlace: 'Vous avez un échéancier :',
   installment: (p) => `${p.date} : ${p.amount}`,
+  account: {
+    heading: (p) => `Tout ce que vous devez à ${p.company}`,
+    intro: 'Vos factures ouvertes, la plus ancienne échéance d’abord.',
+    total: 'Total dû',
+    choose: 'Quelles factures ?',
+    amountHint: 'Laissez le montant vide pour payer entièrement les factures choisies. Un paiement partiel va d’abord à l’échéance la plus ancienne.',
+    invoiceLine: (p) => `Facture ${p.invoices} · échéance ${p.date} · ${p.amount}`,
+  },
   pay: { heading: 'Payer maintenant', intro: 'Payez la totalité, ou une partie maintenant.', amount: 'Montant', button: 'Payer' },
   promise: { heading: 'Payer plus tard', intro: 'Dites-nous à quelle date vous aurez payé la totalité. Nous n’enverrons pas de rappel d’ici là.', date: 'Je paierai au plus tard le', button: 'Promettre de payer' },
   plan: {
@@ -503,6 +551,9 @@ const fr: PortalTexts = {
     phone_invalid: () => 'Saisissez un numéro de mobile valide, par exemple +33 6 12 34 56 78.',
     contact_empty: () => 'Saisissez une adresse e-mail ou un numéro de téléphone.',
     provider_unavailable: () => 'Le paiement en ligne est impossible pour le moment. Veuillez réessayer plus tard.',
+    invoices_none: () => 'Choisissez au moins une facture.',
+    invoice_not_in_account: () => 'Une des factures choisies n’est pas une de vos factures ouvertes auprès de cette entreprise. Rien n’a été modifié.',
+    arrangement_partly: (p) => `Cela n’a pas pu être convenu pour la facture ${p.invoices} ; pour les autres, si.`,
     unavailable: () => 'Un problème est survenu de notre côté. Veuillez réessayer plus tard.',
   },
   footer: (p) => `Des questions sur cette facture ? Contactez ${p.company}. Cette page est personnelle : ne partagez pas son lien.`,

@@ -54,6 +54,24 @@ export function collectible(status: PortalInvoice['invoice']['status']): boolean
   return status !== 'draft' && !isFinalStatus(status);
 }
 
+/** At most this many invoices in one checkout or arrangement: a provider's metadata carries all their ids. */
+export const MAX_INVOICES_PER_FORM = 15;
+
+/** The account's invoices the debtor can pay now (something is due), the oldest due first, at most {@link MAX_INVOICES_PER_FORM}. */
+export function payableInvoices(portal: PortalInvoice): PortalInvoice['account'] {
+  return portal.account.filter((a) => amountDue(a.invoice) > 0).slice(0, MAX_INVOICES_PER_FORM);
+}
+
+/** The account's invoices a promise or a plan can be made on. */
+export function arrangeableInvoices(portal: PortalInvoice): PortalInvoice['account'] {
+  return payableInvoices(portal).filter((a) => arrangementPossible(a.invoice.status));
+}
+
+/** The debtor owes this company more than the one invoice: the forms let them choose which. */
+export function isAccount(portal: PortalInvoice): boolean {
+  return portal.account.length > 1;
+}
+
 /** Headers of every portal page: the token in the URL must not leak by Referer, pages are not cached or framed. */
 export function portalPageHeaders(res: Response): void {
   res.set({
@@ -181,6 +199,26 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
 <div class="due"><span>${escapeHtml(t.amountDue)}</span><strong data-testid="amount-due">${m(due)}</strong></div>
 </div>`;
 
+  const account = isAccount(portal);
+  const accountCard = account
+    ? `<div class="card" id="account" data-testid="account"><h2>${escapeHtml(t.account.heading({ company }))}</h2><p class="muted">${escapeHtml(t.account.intro)}</p>${portal.account
+        .map(({ invoice: inv, lines: invLines }) => {
+          const rows = invLines.map((l) => `<tr><td>${escapeHtml(l.description)}</td><td class="num">${m(Math.round(l.amountCents * Number(l.quantity)))}</td></tr>`).join('');
+          return `<div class="account-invoice" data-testid="account-invoice" data-invoice-id="${escapeHtml(inv.id)}"><div class="row"><strong>${escapeHtml(t.invoice)} ${escapeHtml(inv.invoiceNumber)}</strong><span class="badge badge-${escapeHtml(inv.status)}" data-testid="account-status">${escapeHtml(t.statuses[inv.status])}</span></div><p class="muted">${escapeHtml(t.dueDate)}: ${d(inv.dueDate)}</p><table>${rows}<tr class="sum"><td>${escapeHtml(t.amountDue)}</td><td class="num" data-testid="account-due">${m(amountDue(inv))}</td></tr></table></div>`;
+        })
+        .join('')}<div class="due"><span>${escapeHtml(t.account.total)}</span><strong data-testid="account-total">${m(portal.account.reduce((sum, a) => sum + amountDue(a.invoice), 0))}</strong></div></div>`
+    : '';
+  /** The invoices a form is about, when the debtor owes more than one: checkboxes, all ticked. */
+  const choices = (formId: string, offered: PortalInvoice['account']): string =>
+    account
+      ? `<fieldset class="choices"><legend>${escapeHtml(t.account.choose)}</legend><input type="hidden" name="choice" value="1">${offered
+          .map(
+            ({ invoice: inv }) =>
+              `<label class="choice"><input type="checkbox" name="invoices" value="${escapeHtml(inv.id)}" id="${formId}-${escapeHtml(inv.id)}" checked> ${escapeHtml(t.account.invoiceLine({ invoices: inv.invoiceNumber, date: formatDate(inv.dueDate, locale), amount: money(amountDue(inv), inv.currency, locale) }))}</label>`,
+          )
+          .join('')}</fieldset>`
+      : '';
+
   const notes: string[] = [];
   if (!collectible(status)) notes.push(t.closedNote);
   if (status === 'in_debt_collection') notes.push(t.debtCollectionNote);
@@ -193,19 +231,23 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
   const arrangementCard = arrangement ? `<div class="card info" data-testid="arrangement">${arrangement}</div>` : '';
 
   const actions: string[] = [];
-  if (collectible(status) && due > 0) {
-    actions.push(`<div class="card" id="pay"><h2>${escapeHtml(t.pay.heading)}</h2><p class="muted">${escapeHtml(t.pay.intro)}</p>${form(
-      'payment',
-      input('amount', `${t.pay.amount} (${invoice.currency})`, 'type="text" inputmode="decimal" autocomplete="off" required', amountInputValue(due, locale)),
-      t.pay.button,
-    )}${problemIn('pay')}</div>`);
+  const payable = payableInvoices(portal);
+  if (payable.length > 0) {
+    const amount = account
+      ? `${input('amount', `${t.pay.amount} (${invoice.currency})`, 'type="text" inputmode="decimal" autocomplete="off"')}<p class="muted">${escapeHtml(t.account.amountHint)}</p>`
+      : input('amount', `${t.pay.amount} (${invoice.currency})`, 'type="text" inputmode="decimal" autocomplete="off" required', amountInputValue(due, locale));
+    actions.push(`<div class="card" id="pay"><h2>${escapeHtml(t.pay.heading)}</h2><p class="muted">${escapeHtml(t.pay.intro)}</p>${form('payment', choices('pay', payable) + amount, t.pay.button)}${problemIn('pay')}</div>`);
   }
-  if (collectible(status) && arrangementPossible(status) && due > 0) {
+  const arrangeable = arrangeableInvoices(portal);
+  if (arrangeable.length > 0) {
+    // The income & expenditure proposal is for everything the debtor can arrange at once.
+    const planDue = account ? arrangeable.reduce((sum, a) => sum + amountDue(a.invoice), 0) : due;
+    const allArrangeable = account ? `<input type="hidden" name="choice" value="1">${arrangeable.map((a) => `<input type="hidden" name="invoices" value="${escapeHtml(a.invoice.id)}">`).join('')}` : '';
     const limits = portal.policy;
     const latest = addDays(portal.today, limits.promise_to_pay.max_days);
     const range = `min="${portal.today}" max="${latest}"`;
     actions.push(
-      section('promise', t.promise.heading, `<p class="muted">${escapeHtml(t.promise.intro)}</p>${form('promise_to_pay', input('date', t.promise.date, `type="date" required ${range}`), t.promise.button)}`),
+      section('promise', t.promise.heading, `<p class="muted">${escapeHtml(t.promise.intro)}</p>${form('promise_to_pay', choices('promise', arrangeable) + input('date', t.promise.date, `type="date" required ${range}`), t.promise.button)}`),
     );
     actions.push(
       section(
@@ -213,6 +255,7 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
         t.plan.heading,
         `<p class="muted">${escapeHtml(t.plan.intro({ count: String(limits.payment_plan.max_installments), min: money(limits.payment_plan.min_installment_cents, invoice.currency, locale) }))}</p>${form(
           'payment_plan',
+          choices('plan', arrangeable) +
           input('installment_count', t.plan.count, `type="number" inputmode="numeric" min="2" max="${limits.payment_plan.max_installments}" step="1" required`, '3') +
             input('first_due_date', t.plan.firstDate, `type="date" required ${range}`, proposedFirstDate(portal)),
           t.plan.button,
@@ -223,8 +266,8 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
     if (state.proposal) {
       const count = state.proposal;
       proposal = `<div class="proposal" data-testid="proposal"><p>${escapeHtml(
-        t.budget.proposal({ count: String(count), amount: money(Math.ceil(due / count), invoice.currency, locale), date: formatDate(proposedFirstDate(portal), locale) }),
-      )}</p>${form('payment_plan', `<input type="hidden" name="installment_count" value="${count}"><input type="hidden" name="first_due_date" value="${proposedFirstDate(portal)}">`, t.budget.accept)}</div>`;
+        t.budget.proposal({ count: String(count), amount: money(Math.ceil(planDue / count), invoice.currency, locale), date: formatDate(proposedFirstDate(portal), locale) }),
+      )}</p>${form('payment_plan', `${allArrangeable}<input type="hidden" name="installment_count" value="${count}"><input type="hidden" name="first_due_date" value="${proposedFirstDate(portal)}">`, t.budget.accept)}</div>`;
     }
     actions.push(
       section(
@@ -260,7 +303,7 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
   // A form posted from a stale page whose section is no longer offered (an arrangement was made meanwhile).
   const topProblem = state.problem && !shown.has(state.problem.section) ? problemText() : '';
   const body = `<header><div class="wrap"><h1>${escapeHtml(t.title({ company }))}</h1></div></header>
-<main>${notice}${topProblem}${overview}${arrangementCard}${actions.join('\n')}</main>
+<main>${notice}${topProblem}${overview}${arrangementCard}${accountCard}${actions.join('\n')}</main>
 <footer>${escapeHtml(t.footer({ company }))}</footer>`;
   return layout(locale, `${t.invoice} ${invoice.invoiceNumber} · ${company}`, body);
 }
@@ -307,6 +350,11 @@ details>div{padding:0 1rem 1rem}
 .problem{border-left:4px solid #b42318;background:#fdecea;color:#7a1a12;padding:.75rem 1rem;border-radius:8px;margin:.9rem 0 0}
 .proposal{background:#f0f7f4;border-radius:8px;padding:.75rem 1rem;margin-bottom:.5rem}
 .proposal p{margin:0}
+.account-invoice{border-top:1px solid var(--line);padding-top:.5rem;margin-top:.75rem}
+fieldset.choices{border:0;margin:0;padding:0}
+fieldset.choices legend{font-weight:600;margin:.8rem 0 .3rem;padding:0}
+label.choice{display:flex;gap:.6rem;align-items:flex-start;font-weight:400;margin:.4rem 0}
+label.choice input{display:inline-block;width:1.4rem;min-height:1.4rem;height:1.4rem;flex:none;margin:.1rem 0 0}
 footer{padding:0 1rem 2rem;color:var(--muted);font-size:.85rem}
 input:focus,button:focus,summary:focus{outline:3px solid #7cc4a8;outline-offset:2px}`;
 

@@ -194,7 +194,8 @@ test('paying part through the test provider’s checkout lowers the amount due; 
 });
 
 test('a promise to pay within the policy is recorded; a date past its limit is refused with the limit, and a second arrangement is refused', async () => {
-  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  // A debtor who owes this one invoice (with others open, the page offers arrangements on those).
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { first_name: 'Pim', last_name: 'Belofte', email: 'pim@example.nl', locale: 'nl', timezone: 'Europe/Amsterdam' } });
   const { url } = portalLink(stack, id);
   const { csrf } = await getPage(url);
   const t = portalTexts.nl;
@@ -345,7 +346,7 @@ test('the messages switches turn email and SMS off and on again for the debtor, 
 });
 
 test('a chargeback webhook on an invoice paid in the portal reopens it into debt collection (default policy)', async () => {
-  const id = await transmittedInvoice(stack, partner.key, partner.companyId);
+  const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { first_name: 'Cas', last_name: 'Terug', email: 'cas@example.nl', locale: 'nl', timezone: 'Europe/Amsterdam' } });
   const { url } = portalLink(stack, id);
   const { csrf } = await getPage(url);
   const checkout = new URL((await postForm(`${url}/payment`, { _csrf: csrf, amount: '120,00' })).location!);

@@ -115,6 +115,17 @@ describe('webhook events', () => {
     });
   });
 
+  test('a checkout over several invoices carries them in the session’s metadata, and its completion hands them back for the allocation', async () => {
+    await stripe.createCheckout({ invoiceId: 'inv_a', invoiceIds: ['inv_a', 'inv_b'], amountCents: 9_000, currency: 'EUR', returnUrl: 'https://recoup.example/pay/t', description: 'x' });
+    const request = api.requests.filter((r) => r.method === 'POST').pop()!;
+    expect(new URLSearchParams(request.body).get('metadata[invoice_ids]')).toBe('inv_a inv_b');
+    await expect(parse(completed({ client_reference_id: 'inv_a', metadata: { invoice_id: 'inv_a', invoice_ids: 'inv_a inv_b' } }))).resolves.toMatchObject({
+      kind: 'payment_succeeded',
+      invoiceId: 'inv_a',
+      invoiceIds: ['inv_a', 'inv_b'],
+    });
+  });
+
   test.each([
     ['a delayed payment not yet paid', { payment_status: 'unpaid' }, 'payment_status unpaid'],
     ['a session not made by the portal', { metadata: {}, client_reference_id: null }, 'not a portal payment (no invoice_id)'],

@@ -233,3 +233,35 @@ describe('a debtor who moves to another timezone mid-life', () => {
     await handle.executeUpdate(retractInvoice, { args: [{ reason: 'done' }] });
   });
 });
+
+describe('one payment plan over two invoices of a debtor', () => {
+  test('the oldest invoice misses its installment: its plan breaks, it ends the plan on the other invoice, and both resume dunning', async () => {
+    const due = dateFrom(await env.currentTimeMs(), 20);
+    const [oldest, newer] = [await seedInvoice(database.db, seed, { dueDate: due, amountCents: 7_000 }), await seedInvoice(database.db, seed, { dueDate: due, amountCents: 8_000 })];
+    const [a, b] = [await start(oldest), await start(newer)];
+    await eventually(async () => expect((await messagesOf(newer.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']));
+    const first = dateFrom(await env.currentTimeMs(), 5);
+    const second = addDays(first, 30);
+    const accountPlan = { id: 'apl_test', invoiceIds: [oldest.invoiceId, newer.invoiceId] };
+    await invoiceClient(env.client, oldest.invoiceId).createPaymentPlan({ installmentCount: 1, firstDueDate: first, source: 'portal', accountPlan, installments: [{ dueDate: first, amountCents: 7_000 }] });
+    // The newer invoice's part starts at the plan's second installment: checked against the plan's first date.
+    await invoiceClient(env.client, newer.invoiceId).createPaymentPlan({ installmentCount: 1, firstDueDate: first, source: 'portal', accountPlan, installments: [{ dueDate: second, amountCents: 8_000 }] });
+    expect((await b.query(invoiceState)).status).toBe('payment_plan');
+
+    await env.sleep('10 days');
+    await eventually(async () => {
+      expect((await b.query(invoiceState)).status).toBe('open');
+      expect((await a.query(invoiceState)).status).toBe('open');
+    });
+    const broken = async (id: string) => (await t.eventsOf(id)).find((e) => e.type === 'invoice.payment_plan_broken')?.data;
+    expect(await broken(oldest.invoiceId)).toMatchObject({ missed_installment: 1, account_plan_id: 'apl_test' });
+    expect(await broken(newer.invoiceId)).toMatchObject({ account_plan_id: 'apl_test', broken_on_invoice_id: oldest.invoiceId });
+    await Promise.all([
+      invoiceClient(env.client, oldest.invoiceId).registerPayment({ amountCents: 7_000, externalId: 'acct-1', source: 'portal' }),
+      invoiceClient(env.client, newer.invoiceId).registerPayment({ amountCents: 8_000, externalId: 'acct-2', source: 'portal' }),
+    ]);
+    await Promise.all([a.result(), b.result()]);
+    await keepHistory(a, 'account-plan-missed-paid');
+    await keepHistory(b, 'account-plan-ended-by-sibling-paid');
+  });
+});
