@@ -316,7 +316,7 @@ test('opting out of SMS stores the opt-out and a message.received event, once', 
   expect(testId(page.html, 'sms-opted-out')).toBe(portalTexts.nl.sms.optedOut);
   expect(await stack.database.db.select().from(optOuts).where(eq(optOuts.invoiceId, id))).toEqual([expect.objectContaining({ channel: 'sms' })]);
   const received = await stack.database.db.select().from(events).where(and(eq(events.invoiceId, id), eq(events.type, 'message.received')));
-  expect(received.map((e) => e.data)).toEqual([{ invoice_id: id, channel: 'sms', opt_out: true, via: 'portal' }]);
+  expect(received.map((e) => e.data)).toEqual([{ invoice_id: id, debtor_id: (await invoiceOf(id)).debtor_id, channel: 'sms', opt_out: true, via: 'portal' }]);
 });
 
 test('a chargeback webhook on an invoice paid in the portal reopens it into debt collection (default policy)', async () => {
