@@ -4,12 +4,21 @@ import { importTransmissionWorkflowId } from '../workflows/import-transmission.m
 import type { BenchStack } from './harness';
 import type { NoopResult, SeededImport } from './protocol';
 
+/** The no-op baseline: `workflows` started with the fan-out's client concurrency, each running one activity. */
+export interface NoopRates {
+  workflows: number;
+  allStartedMs: number;
+  startsPerSecond: number;
+  allRanActivityMs: number;
+  ranPerSecond: number;
+}
+
 export interface TransmissionResult {
   invoices: number;
   seedMs: number;
   /** Client concurrency of the fan-out's starts, used for the no-op baseline too. */
   startConcurrency: number;
-  noop: { workflows: number; allStartedMs: number; startsPerSecond: number; allRanActivityMs: number; ranPerSecond: number };
+  noop: NoopRates;
   /** From POST /imports/{id}/transmit until the import's transmission workflow finished (every invoice workflow started). */
   allStartedMs: number;
   startsPerSecond: number;
@@ -31,7 +40,12 @@ export function daytimeTimezone(now = new Date()): string {
   return candidates.reduce((best, tz) => (Math.abs(hour(tz) - 14) < Math.abs(hour(best) - 14) ? tz : best));
 }
 
-const rate = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 1000 * 10) / 10;
+/** `n` a second over `ms`, to one decimal. */
+export const rate = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 1000 * 10) / 10;
+
+export function noopRates(workflows: number, noop: NoopResult): NoopRates {
+  return { workflows, allStartedMs: noop.allStartedMs, startsPerSecond: rate(workflows, noop.allStartedMs), allRanActivityMs: noop.allRanActivityMs, ranPerSecond: rate(workflows, noop.allRanActivityMs) };
+}
 
 /**
  * (a) An import of `invoices` invoices transmitted through POST /imports/{id}/transmit: time
@@ -73,21 +87,20 @@ export async function runTransmission(stack: BenchStack, o: { invoices: number; 
     const allSentMs = accepted[o.invoices - 1]! - t0;
     const allStartedMs = await started;
     const sentInDatabase = await api.call<number>({ type: 'sentMessages', importId: seeded.importId });
-    const noopStarts = rate(o.noopWorkflows, noop.allStartedMs);
-    const noopRan = rate(o.noopWorkflows, noop.allRanActivityMs);
+    const baseline = noopRates(o.noopWorkflows, noop);
     const result: TransmissionResult = {
       invoices: o.invoices,
       seedMs,
       startConcurrency: START_CONCURRENCY,
-      noop: { workflows: o.noopWorkflows, allStartedMs: noop.allStartedMs, startsPerSecond: noopStarts, allRanActivityMs: noop.allRanActivityMs, ranPerSecond: noopRan },
+      noop: baseline,
       allStartedMs,
       startsPerSecond: rate(o.invoices, allStartedMs),
       firstMessageMs: accepted[0]! - t0,
       allSentMs,
       sentPerSecond: rate(o.invoices, allSentMs),
       sentInDatabase,
-      startRateRatio: Math.round((rate(o.invoices, allStartedMs) / noopStarts) * 1000) / 1000,
-      sentRateRatio: Math.round((rate(o.invoices, allSentMs) / noopRan) * 1000) / 1000,
+      startRateRatio: Math.round((rate(o.invoices, allStartedMs) / baseline.startsPerSecond) * 1000) / 1000,
+      sentRateRatio: Math.round((rate(o.invoices, allSentMs) / baseline.ranPerSecond) * 1000) / 1000,
     };
     o.log(`  invoices: all started in ${allStartedMs} ms (${result.startsPerSecond}/s), all notices sent in ${allSentMs} ms (${result.sentPerSecond}/s); ratios ${result.startRateRatio} / ${result.sentRateRatio}`);
     return { result, seeded };
