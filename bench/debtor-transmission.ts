@@ -1,9 +1,8 @@
 import { START_CONCURRENCY } from '../activities/import-transmission';
 import { Client, Connection } from '@temporalio/client';
-import { importTransmissionWorkflowId } from '../workflows/import-transmission.messages';
 import type { BenchStack } from './harness';
-import type { NoopResult, NoticesRecorded, SeededImport } from './protocol';
-import { daytimeTimezone, noopRates, rate, type NoopRates } from './transmission';
+import type { NoticesRecorded, SeededImport } from './protocol';
+import { daytimeTimezone, measureNoop, rate, transmitImport, type NoopRates } from './transmission';
 
 export interface DebtorTransmissionResult {
   invoices: number;
@@ -42,7 +41,7 @@ export async function runDebtorTransmission(
   stack: BenchStack,
   o: { invoices: number; debtors: number; noopWorkflows: number; noop?: NoopRates; log(line: string): void },
 ): Promise<DebtorTransmissionResult> {
-  const { api, worker, smtp } = stack;
+  const { api, smtp } = stack;
   const timezone = daytimeTimezone();
   const dueDate = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
   const seedStart = Date.now();
@@ -52,25 +51,15 @@ export async function runDebtorTransmission(
 
   // As in (a): generous, a timeout only guards against a hang.
   const timeoutMs = Math.max(300_000, Math.max(o.invoices, o.noopWorkflows) * 500);
-  let noop = o.noop;
-  if (!noop) {
-    const own = await worker.call<NoopResult>({ type: 'noop', count: o.noopWorkflows, concurrency: START_CONCURRENCY, timeoutMs });
-    noop = noopRates(o.noopWorkflows, own);
-    o.log(`  no-op: ${o.noopWorkflows} started in ${own.allStartedMs} ms, all ran their activity in ${own.allRanActivityMs} ms`);
-  }
+  const noop = o.noop ?? (await measureNoop(stack, o.noopWorkflows, timeoutMs, o.log));
 
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const client = new Client({ connection, namespace: stack.namespace });
     const emailsBefore = smtp.acceptedAt.length;
-    const t0 = Date.now();
-    const res = await fetch(`${api.apiUrl}/api/v2/imports/${seeded.importId}/transmit`, { method: 'POST', headers: { authorization: `Bearer ${seeded.key}` } });
-    if (res.status !== 202) throw new Error(`transmit answered ${res.status}: ${await res.text()}`);
+    const { t0, started: fanOut } = await transmitImport(stack, client, seeded);
     let allStartedMs: number | undefined;
-    const started = client.workflow
-      .getHandle(importTransmissionWorkflowId(seeded.importId))
-      .result()
-      .then(() => (allStartedMs = Date.now() - t0));
+    const started = fanOut.then((ms) => (allStartedMs = ms));
     const deadline = t0 + timeoutMs;
     let recorded: NoticesRecorded = { invoices: 0, firstSentAt: null, lastSentAt: null };
     let changedAt = Date.now();
