@@ -35,9 +35,11 @@ export interface SeededImport {
 }
 
 export type Command =
-  | { id: number; type: 'seed'; invoices: number; timezone: string; dueDate: string }
+  /** `debtors`: how many debtors the invoices belong to, consecutive invoices sharing one (default: one debtor each). */
+  | { id: number; type: 'seed'; invoices: number; timezone: string; dueDate: string; debtors?: number }
   | { id: number; type: 'noop'; count: number; concurrency: number; timeoutMs: number }
   | { id: number; type: 'sentMessages'; importId: string }
+  | { id: number; type: 'noticesRecorded'; importId: string }
   | { id: number; type: 'memory' }
   | { id: number; type: 'consoleUser'; email: string; password: string }
   | { id: number; type: 'stop' };
@@ -47,6 +49,13 @@ export interface NoopResult {
   allStartedMs: number;
   /** Until every no-op workflow ran its one activity. */
   allRanActivityMs: number;
+}
+
+/** The import's invoices whose notice (`invoice_notice`) was recorded as accepted, and when the first and last were sent. */
+export interface NoticesRecorded {
+  invoices: number;
+  firstSentAt: number | null;
+  lastSentAt: number | null;
 }
 
 export type Reply =

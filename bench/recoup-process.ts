@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { and, count, eq, sql } from 'drizzle-orm';
+import { and, count, countDistinct, eq, inArray, max, min, sql } from 'drizzle-orm';
 import pino from 'pino';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../api/app';
@@ -28,7 +28,7 @@ import { newPaymentReference } from '../services/payment-references';
 import { createTemporalClient } from '../temporal/connection';
 import { dataConverterFor } from '../temporal/data-converter';
 import { createConfiguredWorker } from '../worker/create-worker';
-import type { Command, MemorySample, NoopResult, RecoupProcessOptions, Reply, SeededImport } from './protocol';
+import type { Command, MemorySample, NoopResult, NoticesRecorded, RecoupProcessOptions, Reply, SeededImport } from './protocol';
 
 const SEED_CHUNK = 500;
 
@@ -110,10 +110,13 @@ async function main(): Promise<void> {
     const importId = newId('imp');
     await db.insert(imports).values({ id: importId, partnerId: partner.id, companyId, title: 'Benchmark import' });
     const invoiceIds: string[] = [];
+    // Consecutive invoices share a debtor (joined by email), as an import sorted by member lists them.
+    const debtors = Math.min(c.debtors ?? c.invoices, c.invoices);
     for (let done = 0; done < c.invoices; done += SEED_CHUNK) {
       const rows = Array.from({ length: Math.min(SEED_CHUNK, c.invoices - done) }, (_, i) => {
         const id = newId('inv');
         invoiceIds.push(id);
+        const debtor = Math.floor(((done + i) * debtors) / c.invoices) + 1;
         return {
           id,
           partnerId: partner.id,
@@ -124,7 +127,7 @@ async function main(): Promise<void> {
           dueDate: c.dueDate,
           currency: 'EUR',
           paymentReference: newPaymentReference(),
-          debtor: { first_name: 'Anna', last_name: `de Vries ${done + i + 1}`, email: `debtor${done + i + 1}@example.nl`, locale: 'nl' as const, timezone: c.timezone },
+          debtor: { first_name: 'Anna', last_name: `de Vries ${debtor}`, email: `debtor${debtor}@example.nl`, locale: 'nl' as const, timezone: c.timezone },
           amountTotalCents: 12_000,
         };
       });
@@ -217,6 +220,15 @@ async function main(): Promise<void> {
           .innerJoin(invoices, eq(invoices.id, messages.invoiceId))
           .where(and(eq(invoices.importId, c.importId), eq(messages.status, 'sent')));
         return Number(row?.n ?? 0);
+      }
+      case 'noticesRecorded': {
+        const [row] = await db
+          .select({ n: countDistinct(messages.invoiceId), first: min(messages.sentAt), last: max(messages.sentAt) })
+          .from(messages)
+          .innerJoin(invoices, eq(invoices.id, messages.invoiceId))
+          .where(and(eq(invoices.importId, c.importId), eq(messages.kind, 'invoice_notice'), inArray(messages.status, ['sent', 'outbox', 'delivered'])));
+        const at = (d: Date | string | null | undefined) => (d ? new Date(d).getTime() : null);
+        return { invoices: Number(row?.n ?? 0), firstSentAt: at(row?.first), lastSentAt: at(row?.last) } satisfies NoticesRecorded;
       }
       case 'memory':
         return memory();

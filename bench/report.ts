@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ApiResult } from './api-throughput';
+import type { DebtorTransmissionResult } from './debtor-transmission';
 import type { Machine } from './machine';
 import type { PlacementFileResult } from './placement-file';
 import type { TransmissionResult } from './transmission';
@@ -20,6 +21,7 @@ export interface BenchResults {
   workerMemory?: WorkerMemoryResult;
   placementFile?: PlacementFileResult;
   signInFlood?: SignInFloodResult;
+  debtorTransmission?: DebtorTransmissionResult;
 }
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -30,6 +32,15 @@ const mb = (b: number) => `${Math.round(b / 1024 / 1024)} MB`;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const table = (head: string[], rows: Array<Array<string | number>>) =>
   [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+
+/** The rows (a) and (f) share: the no-op baseline and the invoice workflows' starts against it. */
+function startRows(t: Pick<TransmissionResult, 'noop' | 'allStartedMs' | 'startsPerSecond' | 'startRateRatio'>): Array<Array<string | number>> {
+  return [
+    [`no-op workflows started (${t.noop.workflows})`, s(t.noop.allStartedMs), t.noop.startsPerSecond, '1'],
+    [`no-op workflows ran their one activity`, s(t.noop.allRanActivityMs), t.noop.ranPerSecond, '1'],
+    ['invoice workflows started (transmit → import workflow done)', s(t.allStartedMs), t.startsPerSecond, t.startRateRatio],
+  ];
+}
 
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
@@ -47,9 +58,7 @@ export function renderMarkdown(r: BenchResults): string {
       table(
         ['measure', 'time', 'per second', 'vs. no-op'],
         [
-          [`no-op workflows started (${t.noop.workflows})`, s(t.noop.allStartedMs), t.noop.startsPerSecond, '1'],
-          [`no-op workflows ran their one activity`, s(t.noop.allRanActivityMs), t.noop.ranPerSecond, '1'],
-          ['invoice workflows started (transmit → import workflow done)', s(t.allStartedMs), t.startsPerSecond, t.startRateRatio],
+          ...startRows(t),
           ['first invoice notice accepted by SMTP', s(t.firstMessageMs), '', ''],
           ['every invoice notice accepted by SMTP', s(t.allSentMs), t.sentPerSecond, t.sentRateRatio],
         ],
@@ -108,6 +117,10 @@ export function renderMarkdown(r: BenchResults): string {
   if (f) {
     out.push(...renderSignInFlood(f));
   }
+  const d = r.debtorTransmission;
+  if (d) {
+    out.push(...renderDebtorTransmission(d));
+  }
   return out.join('\n');
 }
 
@@ -153,6 +166,28 @@ export function renderSignInFlood(f: SignInFloodResult): string[] {
       ['phase', 'sign-ins/s', 'GET req/s', 'GET p50 ms', 'GET p99 ms', 'p99 vs. idle', 'sign-in answers'],
       f.phases.map((ph) => [ph.name, ph.signInsPerSecond, Math.round(ph.get.requestsPerSecond), ph.get.p50, ph.get.p99, (ph.get.p99 / idle).toFixed(2), Object.entries(ph.signInAnswers).map(([k, v]) => `${k}: ${v}`).join(', ') || '—']),
     ),
+    '',
+  ];
+}
+
+/** (f): notices of invoices that share debtors, next to the same run's no-op rate. */
+export function renderDebtorTransmission(d: DebtorTransmissionResult): string[] {
+  const perDebtor = Math.round((d.invoices / d.debtors) * 10) / 10;
+  return [
+    `### (f) Transmitting an import of ${d.invoices.toLocaleString('en')} invoices over ${d.debtors.toLocaleString('en')} debtors (${perDebtor} each)`,
+    '',
+    `As (a), with consecutive invoices sharing a debtor. A notice is an invoice's \`invoice_notice\` message recorded as accepted (its \`sent_at\`); the emails line below counts what SMTP took. Client concurrency of the starts: ${d.startConcurrency}.`,
+    '',
+    table(
+      ['measure', 'time', 'per second', 'vs. no-op'],
+      [
+        ...startRows(d),
+        ['first invoice notice recorded', d.firstNoticeMs === null ? '—' : s(d.firstNoticeMs), '', ''],
+        [d.complete ? 'every invoice notice recorded' : `${d.noticesRecorded} of ${d.invoices} invoice notices recorded`, d.lastNoticeMs === null ? '—' : s(d.lastNoticeMs), d.noticesPerSecond, d.noticeRateRatio],
+      ],
+    ),
+    '',
+    `Emails accepted by SMTP meanwhile: ${d.emailsAccepted}. Seeding the draft invoices and their debtors (not timed above): ${s(d.seedMs)}.`,
     '',
   ];
 }

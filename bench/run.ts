@@ -6,16 +6,17 @@
 import { parseArgs } from 'node:util';
 import { ensureTemporalCli } from '../temporal/binaries';
 import { runApiThroughput } from './api-throughput';
+import { runDebtorTransmission } from './debtor-transmission';
 import { createBenchDatabase, startBenchStack } from './harness';
 import { describeMachine } from './machine';
 import { runPlacementFile } from './placement-file';
 import type { MemorySample, SeededImport } from './protocol';
-import { renderSignInFlood, writeResults, type BenchResults } from './report';
+import { renderDebtorTransmission, renderSignInFlood, writeResults, type BenchResults } from './report';
 import { daytimeTimezone, runTransmission } from './transmission';
 import { measureWorkerMemory } from './worker-memory';
 import { runSignInFlood } from './sign-in-flood';
 
-const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin'] as const;
+const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const USAGE = `npm run bench -- [options]
@@ -26,6 +27,8 @@ const USAGE = `npm run bench -- [options]
   --duration S           seconds per route, (b) (default 10)
   --placement-records N  records in the placement file, (d) (default 100000)
   --signin-rate N        console sign-ins a second with wrong passwords, (e) (default 50)
+  --debtor-invoices N    invoices in the import of several invoices per debtor, (f) (default 10000)
+  --debtors N            debtors those invoices belong to, (f) (default 2500)
   --smtp-pool BOOL       reuse SMTP connections (SMTP_URL \`?pool=true\`) (default true)
   --dry-run              print the results, write nothing
 Environment: RECOUP_BENCH_DATABASE_URL (a PostgreSQL server; a new database is created per run,
@@ -48,6 +51,8 @@ async function main(): Promise<void> {
       duration: { type: 'string' },
       'placement-records': { type: 'string' },
       'signin-rate': { type: 'string' },
+      'debtor-invoices': { type: 'string' },
+      debtors: { type: 'string' },
       'smtp-pool': { type: 'string', default: 'true' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -67,7 +72,10 @@ async function main(): Promise<void> {
     durationSeconds: positive('duration', values.duration, 10),
     placementRecords: positive('placement-records', values['placement-records'], 100_000),
     signInRate: positive('signin-rate', values['signin-rate'], 50),
+    debtorInvoices: positive('debtor-invoices', values['debtor-invoices'], 10_000),
+    debtors: positive('debtors', values.debtors, 2_500),
   };
+  if (sizes.debtors > sizes.debtorInvoices) throw new Error('--debtors must not exceed --debtor-invoices');
   if (!['true', 'false'].includes(values['smtp-pool'])) throw new Error('--smtp-pool must be true or false');
   const smtpPool = values['smtp-pool'] === 'true';
   const log = (line: string) => console.log(line);
@@ -76,7 +84,7 @@ async function main(): Promise<void> {
   const databaseUrl = process.env.RECOUP_BENCH_DATABASE_URL || undefined;
   const results: Partial<BenchResults> = { date: new Date().toISOString(), sizes, smtpPool };
 
-  if (only.has('transmission') || only.has('api') || only.has('memory') || only.has('signin')) {
+  if (only.has('transmission') || only.has('api') || only.has('memory') || only.has('signin') || only.has('debtors')) {
     log(`starting the stack (Temporal dev server, ${databaseUrl ? 'PostgreSQL; API and worker processes' : 'PGlite; one Recoup process'}, SMTP)…`);
     const stack = await startBenchStack({ cliPath, databaseUrl, smtpPool });
     try {
@@ -103,6 +111,19 @@ async function main(): Promise<void> {
         log(`(e) GET /invoices/{id} during a flood of ${sizes.signInRate} wrong console sign-ins a second`);
         results.signInFlood = await runSignInFlood(stack, seeded, { connections: sizes.connections, duration: sizes.durationSeconds, rate: sizes.signInRate, log });
       }
+      // Last: its invoices stay open in the worker, and the other measures are of the stack without them.
+      if (only.has('debtors')) {
+        log(`(f) transmission of ${sizes.debtorInvoices} invoices over ${sizes.debtors} debtors`);
+        results.debtorTransmission = await runDebtorTransmission(stack, {
+          invoices: sizes.debtorInvoices,
+          debtors: sizes.debtors,
+          // Without (a) it measures a baseline of its own, as many no-op workflows as invoices unless --noop says otherwise.
+          noopWorkflows: values.noop === undefined ? sizes.debtorInvoices : sizes.noopWorkflows,
+          // The same run's baseline, measured once.
+          ...(results.transmission ? { noop: results.transmission.noop } : {}),
+          log,
+        });
+      }
     } finally {
       await stack.close();
     }
@@ -122,6 +143,7 @@ async function main(): Promise<void> {
   if (values['dry-run']) {
     console.log(JSON.stringify(complete, null, 2));
     if (complete.signInFlood) console.log(renderSignInFlood(complete.signInFlood).join('\n'));
+    if (complete.debtorTransmission) console.log(renderDebtorTransmission(complete.debtorTransmission).join('\n'));
     return;
   }
   const written = writeResults(complete);

@@ -4,12 +4,21 @@ import { importTransmissionWorkflowId } from '../workflows/import-transmission.m
 import type { BenchStack } from './harness';
 import type { NoopResult, SeededImport } from './protocol';
 
+/** The no-op baseline: `workflows` started with the fan-out's client concurrency, each running one activity. */
+export interface NoopRates {
+  workflows: number;
+  allStartedMs: number;
+  startsPerSecond: number;
+  allRanActivityMs: number;
+  ranPerSecond: number;
+}
+
 export interface TransmissionResult {
   invoices: number;
   seedMs: number;
   /** Client concurrency of the fan-out's starts, used for the no-op baseline too. */
   startConcurrency: number;
-  noop: { workflows: number; allStartedMs: number; startsPerSecond: number; allRanActivityMs: number; ranPerSecond: number };
+  noop: NoopRates;
   /** From POST /imports/{id}/transmit until the import's transmission workflow finished (every invoice workflow started). */
   allStartedMs: number;
   startsPerSecond: number;
@@ -31,7 +40,31 @@ export function daytimeTimezone(now = new Date()): string {
   return candidates.reduce((best, tz) => (Math.abs(hour(tz) - 14) < Math.abs(hour(best) - 14) ? tz : best));
 }
 
-const rate = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 1000 * 10) / 10;
+/** `n` a second over `ms`, to one decimal. */
+export const rate = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 1000 * 10) / 10;
+
+/** The no-op baseline: `workflows` no-op workflows started with the fan-out's client concurrency. */
+export async function measureNoop(stack: BenchStack, workflows: number, timeoutMs: number, log: (line: string) => void): Promise<NoopRates> {
+  const noop = await stack.worker.call<NoopResult>({ type: 'noop', count: workflows, concurrency: START_CONCURRENCY, timeoutMs });
+  log(`  no-op: ${workflows} started in ${noop.allStartedMs} ms, all ran their activity in ${noop.allRanActivityMs} ms`);
+  return { workflows, allStartedMs: noop.allStartedMs, startsPerSecond: rate(workflows, noop.allStartedMs), allRanActivityMs: noop.allRanActivityMs, ranPerSecond: rate(workflows, noop.allRanActivityMs) };
+}
+
+/**
+ * POST /imports/{id}/transmit at `t0`; `started` resolves with the ms from then until the import's
+ * transmission workflow finished (every invoice workflow started).
+ */
+export async function transmitImport(stack: BenchStack, client: Client, seeded: SeededImport): Promise<{ t0: number; started: Promise<number> }> {
+  const t0 = Date.now();
+  const res = await fetch(`${stack.api.apiUrl}/api/v2/imports/${seeded.importId}/transmit`, { method: 'POST', headers: { authorization: `Bearer ${seeded.key}` } });
+  if (res.status !== 202) throw new Error(`transmit answered ${res.status}: ${await res.text()}`);
+  // result() follows the import workflow through its continue-as-new runs to the last one.
+  const started = client.workflow
+    .getHandle(importTransmissionWorkflowId(seeded.importId))
+    .result()
+    .then(() => Date.now() - t0);
+  return { t0, started };
+}
 
 /**
  * (a) An import of `invoices` invoices transmitted through POST /imports/{id}/transmit: time
@@ -39,7 +72,7 @@ const rate = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 1000 
  * to the same server's rate for no-op workflows started with the same client concurrency.
  */
 export async function runTransmission(stack: BenchStack, o: { invoices: number; noopWorkflows: number; log(line: string): void }): Promise<{ result: TransmissionResult; seeded: SeededImport }> {
-  const { api, worker, smtp } = stack;
+  const { api, smtp } = stack;
   const timezone = daytimeTimezone();
   const dueDate = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
   const seedStart = Date.now();
@@ -49,21 +82,13 @@ export async function runTransmission(stack: BenchStack, o: { invoices: number; 
 
   // Generous (a loaded 2-core machine managed 4–6 a second): a timeout only guards against a hang.
   const timeoutMs = Math.max(300_000, Math.max(o.invoices, o.noopWorkflows) * 500);
-  const noop = await worker.call<NoopResult>({ type: 'noop', count: o.noopWorkflows, concurrency: START_CONCURRENCY, timeoutMs });
-  o.log(`  no-op: ${o.noopWorkflows} started in ${noop.allStartedMs} ms, all ran their activity in ${noop.allRanActivityMs} ms`);
+  const baseline = await measureNoop(stack, o.noopWorkflows, timeoutMs, o.log);
 
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const client = new Client({ connection, namespace: stack.namespace });
     const sentBefore = smtp.acceptedAt.length;
-    const t0 = Date.now();
-    const res = await fetch(`${api.apiUrl}/api/v2/imports/${seeded.importId}/transmit`, { method: 'POST', headers: { authorization: `Bearer ${seeded.key}` } });
-    if (res.status !== 202) throw new Error(`transmit answered ${res.status}: ${await res.text()}`);
-    // result() follows the import workflow through its continue-as-new runs to the last one.
-    const started = client.workflow
-      .getHandle(importTransmissionWorkflowId(seeded.importId))
-      .result()
-      .then(() => Date.now() - t0);
+    const { t0, started } = await transmitImport(stack, client, seeded);
     const deadline = t0 + timeoutMs;
     while (smtp.acceptedAt.length - sentBefore < o.invoices) {
       if (Date.now() > deadline) throw new Error(`only ${smtp.acceptedAt.length - sentBefore} of ${o.invoices} notices within ${timeoutMs} ms`);
@@ -73,21 +98,19 @@ export async function runTransmission(stack: BenchStack, o: { invoices: number; 
     const allSentMs = accepted[o.invoices - 1]! - t0;
     const allStartedMs = await started;
     const sentInDatabase = await api.call<number>({ type: 'sentMessages', importId: seeded.importId });
-    const noopStarts = rate(o.noopWorkflows, noop.allStartedMs);
-    const noopRan = rate(o.noopWorkflows, noop.allRanActivityMs);
     const result: TransmissionResult = {
       invoices: o.invoices,
       seedMs,
       startConcurrency: START_CONCURRENCY,
-      noop: { workflows: o.noopWorkflows, allStartedMs: noop.allStartedMs, startsPerSecond: noopStarts, allRanActivityMs: noop.allRanActivityMs, ranPerSecond: noopRan },
+      noop: baseline,
       allStartedMs,
       startsPerSecond: rate(o.invoices, allStartedMs),
       firstMessageMs: accepted[0]! - t0,
       allSentMs,
       sentPerSecond: rate(o.invoices, allSentMs),
       sentInDatabase,
-      startRateRatio: Math.round((rate(o.invoices, allStartedMs) / noopStarts) * 1000) / 1000,
-      sentRateRatio: Math.round((rate(o.invoices, allSentMs) / noopRan) * 1000) / 1000,
+      startRateRatio: Math.round((rate(o.invoices, allStartedMs) / baseline.startsPerSecond) * 1000) / 1000,
+      sentRateRatio: Math.round((rate(o.invoices, allSentMs) / baseline.ranPerSecond) * 1000) / 1000,
     };
     o.log(`  invoices: all started in ${allStartedMs} ms (${result.startsPerSecond}/s), all notices sent in ${allSentMs} ms (${result.sentPerSecond}/s); ratios ${result.startRateRatio} / ${result.sentRateRatio}`);
     return { result, seeded };

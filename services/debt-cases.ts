@@ -10,7 +10,7 @@ import { appendEvents } from './events';
 import { newId } from './ids';
 
 export type DebtCaseRow = typeof debtCollectionCases.$inferSelect;
-type Tx = Pick<Db, 'insert'>;
+type Tx = Pick<Db, 'insert' | 'select'>;
 
 /** The case fields every `debt_case.*` event carries (company and invoice included), in the API's words. */
 export function debtCaseEventData(row: DebtCaseRow, extra: Record<string, unknown> = {}): Record<string, unknown> {

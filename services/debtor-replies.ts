@@ -143,7 +143,7 @@ async function queueForOps(tx: Tx, reply: SmsReply, reason: 'several_companies' 
 
 /** `message.received` on each invoice; the dedupe key makes a redelivered webhook write it once. */
 export async function recordReceived(
-  tx: Pick<Db, 'insert'>,
+  tx: Pick<Db, 'insert' | 'select'>,
   reply: SmsReply,
   targets: Array<{ id: string; partnerId: string; companyId: string }>,
   intent: SmsReplyIntent,

@@ -191,64 +191,112 @@ export interface DebtorUpdateDeps {
 
 /**
  * New contact details for a debtor and every open invoice of theirs (`PATCH /debtors/{id}`, and
- * the portal's and batch files' contact updates): the debtor row and each open invoice's `debtor`
- * change in one transaction, with `debtor.updated` (the debtor resource) and one
- * `invoice.contact_updated` per invoice. After the commit each running invoice workflow hears of
- * a new timezone (email, phone and address are read from the invoice row at each send). Bad input
- * is `invalid` with the field path and changes nothing; a debtor the scope may not see is not found.
+ * the batch files' contact updates): the debtor row and each open invoice's `debtor` change in
+ * one transaction (changeDebtorDetails). After the commit each running invoice workflow hears of
+ * a new timezone (email, phone and address are read from the invoice row at each send). A debtor
+ * the scope may not see is not found, whatever the input; bad input is `invalid` with the field
+ * path and changes nothing.
  */
 export async function updateDebtor(deps: DebtorUpdateDeps, scope: PartnerScope, debtorId: string, input: unknown): Promise<DebtorAccount> {
-  const parsed = debtorPatchSchema.safeParse(input ?? undefined);
-  if (!parsed.success) throw invalidFields(parsed.error.issues.map((i) => ({ path: i.path.length ? i.path.map(String).join('.') : 'body', message: i.message })));
-  const patch: DebtorPatch = parsed.data;
   // One id per change: a workflow that already applied it ignores a resent update.
   const changeId = newId('dch');
-  const { account, invoiceIds } = await deps.db.transaction(async (tx) => {
-    // Concurrent changes of one debtor apply one after the other.
-    await tx.select({ id: debtors.id }).from(debtors).where(eq(debtors.id, debtorId)).for('update');
-    const current = await getDebtorRow(tx, scope, debtorId);
+  const { patch, account, invoiceIds } = await deps.db.transaction(async (tx) => {
+    const current = await lockDebtor(tx, scope, debtorId);
+    // Parsed once the debtor is known to be visible: another partner's debtor is a 404, not a 400.
+    const parsed = debtorPatchSchema.safeParse(input ?? undefined);
+    if (!parsed.success) throw invalidFields(parsed.error.issues.map((i) => ({ path: i.path.length ? i.path.map(String).join('.') : 'body', message: i.message })));
+    const patch: DebtorPatch = parsed.data;
     const [company] = await tx.select({ country: companies.country }).from(companies).where(eq(companies.id, current.companyId));
     // A national number is read in the new address's country, else the company's.
     const country = patch.address?.country ?? company?.country;
     const phone = patch.phone === undefined ? undefined : normalizePhoneNumber(patch.phone, country);
     if (phone === null) throw invalidField('phone', invalidPhoneMessage(country));
-    const email = patch.email === undefined ? undefined : normalizeEmail(patch.email);
-    await refuseTakenKey(tx, current, email ?? current.email, phone ?? current.phone);
-
-    await tx
-      .update(debtors)
-      .set({
-        ...(email !== undefined ? { email } : {}),
-        ...(phone !== undefined ? { phone } : {}),
-        ...(patch.locale ? { locale: patch.locale } : {}),
-        ...(patch.timezone ? { timezone: patch.timezone } : {}),
-        updatedAt: new Date(),
-      })
-      .where(eq(debtors.id, debtorId));
-    const open = await tx
-      .select({ id: invoices.id, debtor: invoices.debtor, partnerId: invoices.partnerId, companyId: invoices.companyId })
-      .from(invoices)
-      .where(and(eq(invoices.debtorId, debtorId), inArray(invoices.status, [...openInvoiceStatuses])))
-      .for('update');
-    const changes: Partial<Debtor> = { ...patch, ...(phone !== undefined ? { phone } : {}) };
-    for (const inv of open) {
-      await tx.update(invoices).set({ debtor: { ...inv.debtor, ...changes }, updatedAt: new Date() }).where(eq(invoices.id, inv.id));
-    }
-    const account = (await withBalances(tx, [await getDebtorRow(tx, scope, debtorId)]))[0]!;
-    await appendEvents(tx, [
-      { type: 'debtor.updated', partnerId: current.partnerId, companyId: current.companyId, data: debtorResource(account) },
-      ...open.map((inv) => ({
-        type: 'invoice.contact_updated' as const,
-        partnerId: inv.partnerId,
-        companyId: inv.companyId,
-        invoiceId: inv.id,
-        data: { invoice_id: inv.id, debtor_id: debtorId, changed: Object.keys(patch) },
-      })),
-    ]);
-    return { account, invoiceIds: open.map((inv) => inv.id) };
+    return { patch, ...(await changeDebtorDetails(tx, current, { ...patch, ...(phone !== undefined ? { phone } : {}) })) };
   });
   if (patch.timezone) await tellInvoiceWorkflows(deps.temporal, invoiceIds, { timezone: patch.timezone }, changeId);
   return account;
+}
+
+/**
+ * Checked new contact details, as the invoices' `debtor` takes them (a phone in E.164); `null`
+ * clears an email or phone (a portal change undone to none).
+ */
+export type DebtorContactChange = Omit<DebtorPatch, 'email' | 'phone'> & { email?: string | null; phone?: string | null };
+
+/** Who changed the details, as the events' `via` says; a partner's change names none. */
+export type DebtorChangeVia = 'portal' | 'portal_undo';
+
+/**
+ * The debtor, locked for a contact change in this transaction: concurrent changes of one debtor
+ * apply one after the other. Not found when the scope may not see it.
+ */
+export async function lockDebtor(tx: Tx, scope: PartnerScope, debtorId: string): Promise<DebtorRow> {
+  const [row] = await tx
+    .select()
+    .from(debtors)
+    .where(and(eq(debtors.id, debtorId), scope === undefined ? undefined : eq(debtors.partnerId, scope)))
+    .for('update');
+  if (!row) throw notFound('debtor');
+  return row;
+}
+
+/**
+ * Changes a locked debtor (lockDebtor) and every open invoice's `debtor` in the caller's
+ * transaction, with `debtor.updated` (the debtor resource) and one `invoice.contact_updated` per
+ * invoice. The caller tells the running workflows of a new timezone after the commit. A new email
+ * or phone that is another debtor's key is refused (refuseTakenKey).
+ */
+export async function changeDebtorDetails(
+  tx: Tx,
+  current: DebtorRow,
+  change: DebtorContactChange,
+  via?: DebtorChangeVia,
+): Promise<{ account: DebtorAccount; invoiceIds: string[] }> {
+  const email = change.email === undefined || change.email === null ? change.email : normalizeEmail(change.email);
+  await refuseTakenKey(tx, current, email === undefined ? current.email : email, change.phone === undefined ? current.phone : change.phone);
+  const [updated] = await tx
+    .update(debtors)
+    .set({
+      ...(email !== undefined ? { email } : {}),
+      ...(change.phone !== undefined ? { phone: change.phone } : {}),
+      ...(change.locale ? { locale: change.locale } : {}),
+      ...(change.timezone ? { timezone: change.timezone } : {}),
+      updatedAt: new Date(),
+    })
+    .where(eq(debtors.id, current.id))
+    .returning();
+  const open = await tx
+    .select({ id: invoices.id, debtor: invoices.debtor, partnerId: invoices.partnerId, companyId: invoices.companyId })
+    .from(invoices)
+    .where(and(eq(invoices.debtorId, current.id), inArray(invoices.status, [...openInvoiceStatuses])))
+    .for('update');
+  for (const inv of open) {
+    await tx.update(invoices).set({ debtor: withContactChange(inv.debtor, change), updatedAt: new Date() }).where(eq(invoices.id, inv.id));
+  }
+  const account = (await withBalances(tx, [updated!]))[0]!;
+  const changed = Object.keys(change);
+  await appendEvents(tx, [
+    { type: 'debtor.updated', partnerId: current.partnerId, companyId: current.companyId, data: { debtor_id: current.id, ...debtorResource(account), ...(via ? { via } : {}) } },
+    ...open.map((inv) => ({
+      type: 'invoice.contact_updated' as const,
+      partnerId: inv.partnerId,
+      companyId: inv.companyId,
+      invoiceId: inv.id,
+      data: { invoice_id: inv.id, debtor_id: current.id, changed, ...(via ? { via } : {}) },
+    })),
+  ]);
+  return { account, invoiceIds: open.map((inv) => inv.id) };
+}
+
+/** An invoice's `debtor` with the change applied: a cleared email or phone is left out. */
+function withContactChange(debtor: Debtor, change: DebtorContactChange): Debtor {
+  const next: Debtor = { ...debtor };
+  for (const [field, value] of Object.entries(change) as Array<[keyof DebtorContactChange, unknown]>) {
+    if (value === undefined) continue;
+    if (value === null) delete next[field];
+    else (next as Record<string, unknown>)[field] = value;
+  }
+  return next;
 }
 
 /**

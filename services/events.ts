@@ -1,5 +1,6 @@
+import { inArray } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { events } from '../db/schema';
+import { events, invoices } from '../db/schema';
 import type { EventType } from '../domain/events';
 import { newId } from './ids';
 
@@ -14,15 +15,19 @@ export interface NewEvent {
   dedupeKey?: string;
 }
 
-type Tx = Pick<Db, 'insert'>;
+type Tx = Pick<Db, 'insert' | 'select'>;
 
-/** Appends events; call inside the transaction of the change they report. */
+/**
+ * Appends events; call inside the transaction of the change they report. An event about an
+ * invoice carries its debtor's id (`data.debtor_id`), looked up here so no writer has to.
+ */
 export async function appendEvents(tx: Tx, list: NewEvent[]): Promise<void> {
   if (list.length === 0) return;
+  const withDebtors = await withDebtorIds(tx, list);
   await tx
     .insert(events)
     .values(
-      list.map((e) => ({
+      withDebtors.map((e) => ({
         id: newId('evt'),
         type: e.type,
         partnerId: e.partnerId,
@@ -33,4 +38,16 @@ export async function appendEvents(tx: Tx, list: NewEvent[]): Promise<void> {
       })),
     )
     .onConflictDoNothing({ target: events.dedupeKey });
+}
+
+/** Adds `debtor_id` to each invoice's event that does not name it yet: one query for all of them. */
+async function withDebtorIds(tx: Tx, list: NewEvent[]): Promise<NewEvent[]> {
+  const invoiceIds = [...new Set(list.flatMap((e) => (e.invoiceId && !('debtor_id' in e.data) ? [e.invoiceId] : [])))];
+  if (invoiceIds.length === 0) return list;
+  const rows = await tx.select({ id: invoices.id, debtorId: invoices.debtorId }).from(invoices).where(inArray(invoices.id, invoiceIds));
+  const debtorOf = new Map(rows.map((r) => [r.id, r.debtorId]));
+  return list.map((e) => {
+    const debtorId = e.invoiceId ? debtorOf.get(e.invoiceId) : undefined;
+    return debtorId && !('debtor_id' in e.data) ? { ...e, data: { ...e.data, debtor_id: debtorId } } : e;
+  });
 }

@@ -2,6 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { invoices, portalContactChanges } from '../db/schema';
+import { changeDebtorDetails, lockDebtor, type DebtorContactChange } from './debtors';
 import { appendEvents } from './events';
 import { newId } from './ids';
 import { startContactChangeConfirmation } from '../workflows/contact-change.client';
@@ -22,21 +23,24 @@ export interface ContactChangeDeps {
 }
 
 /**
- * Stores the debtor's new email and/or phone (already validated), with an `invoice.contact_updated`
- * event, and starts the confirmation to the previous address, which can undo it.
+ * Stores the debtor's new email and/or phone (already validated; a phone in E.164) on the debtor
+ * and every open invoice of theirs (changeDebtorDetails: `debtor.updated`, and
+ * `invoice.contact_updated` per invoice, `via: 'portal'`), and starts the confirmation to the
+ * previous address of the invoice whose portal made it, which can undo it. A new email or phone
+ * that is how another debtor of the company is known is refused (`debtor_contact_taken`).
  */
 export async function changeDebtorContact(deps: ContactChangeDeps, invoice: InvoiceRow, changes: { email?: string; phone?: string }): Promise<void> {
-  const changed = Object.keys(changes);
   await deps.db.transaction(async (tx) => {
-    const [current] = await tx.select({ debtor: invoices.debtor }).from(invoices).where(eq(invoices.id, invoice.id)).for('update');
+    // The debtor first, then its invoices: the order every contact change takes, so none deadlock.
+    const debtor = await lockDebtor(tx, undefined, invoice.debtorId);
+    const [current] = await tx.select({ debtor: invoices.debtor }).from(invoices).where(eq(invoices.id, invoice.id));
     const before = current?.debtor ?? invoice.debtor;
     const changeId = newId('cch');
     const previous: { email?: string | null; phone?: string | null } = {};
     if (changes.email !== undefined) previous.email = before.email ?? null;
     if (changes.phone !== undefined) previous.phone = before.phone ?? null;
     await tx.insert(portalContactChanges).values({ id: changeId, invoiceId: invoice.id, previous, changed: changes });
-    await tx.update(invoices).set({ debtor: { ...before, ...changes }, updatedAt: new Date() }).where(eq(invoices.id, invoice.id));
-    await appendEvents(tx, [{ type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId: invoice.id, data: { invoice_id: invoice.id, changed, via: 'portal' } }]);
+    await changeDebtorDetails(tx, debtor, changes, 'portal');
     // Started before the commit: if Temporal cannot take it, the change is rolled back rather than
     // made without telling the previous address (the activity waits for the commit).
     await startContactChangeConfirmation(deps.temporal, deps.taskQueue, changeId);
@@ -45,29 +49,27 @@ export async function changeDebtorContact(deps: ContactChangeDeps, invoice: Invo
 
 /**
  * Undoes a portal contact change from the link sent to the previous address: the previous values
- * come back whatever was set since (the owner of the old address says it is theirs). False when
- * the change is not this invoice's.
+ * come back, on the debtor and every open invoice of theirs, whatever was set since (the owner of
+ * the old address says it is theirs). False when the change is not this invoice's.
  */
 export async function undoContactChange(db: Db, invoiceId: string, changeId: string): Promise<boolean> {
   return db.transaction(async (tx) => {
-    const [invoice] = await tx.select().from(invoices).where(eq(invoices.id, invoiceId)).for('update');
+    const [invoice] = await tx.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, invoiceId));
+    if (!invoice) return false;
+    // Locked before the change is read: a second undo waits, then finds it undone.
+    const debtor = await lockDebtor(tx, undefined, invoice.debtorId);
     const [change] = await tx
       .select()
       .from(portalContactChanges)
       .where(and(eq(portalContactChanges.id, changeId), eq(portalContactChanges.invoiceId, invoiceId)));
-    if (!invoice || !change) return false;
+    if (!change) return false;
     if (change.undoneAt) return true;
-    const debtor = { ...invoice.debtor };
+    const restore: DebtorContactChange = {};
     for (const field of ['email', 'phone'] as const) {
-      if (!(field in change.previous)) continue;
-      const value = change.previous[field];
-      if (value) debtor[field] = value;
-      else delete debtor[field];
+      if (field in change.previous) restore[field] = change.previous[field] || null;
     }
-    await tx.update(invoices).set({ debtor, updatedAt: new Date() }).where(eq(invoices.id, invoiceId));
+    await changeDebtorDetails(tx, debtor, restore, 'portal_undo');
     await tx.update(portalContactChanges).set({ undoneAt: new Date() }).where(eq(portalContactChanges.id, changeId));
-    const changed = Object.keys(change.previous);
-    await appendEvents(tx, [{ type: 'invoice.contact_updated', partnerId: invoice.partnerId, companyId: invoice.companyId, invoiceId, data: { invoice_id: invoiceId, changed, via: 'portal_undo' } }]);
     return true;
   });
 }

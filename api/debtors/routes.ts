@@ -58,11 +58,10 @@ export const debtorRoutes = [
     body: 'DebtorPatch',
     response: { status: 200, description: 'The debtor', schema: 'DebtorAccount' },
     errors: [{ status: 409, description: '`debtor_contact_taken`: the new email or phone is how another debtor of the company is known' }],
-    handler: async ({ req, res, deps: { db, temporal }, body, param }) => {
-      const scope = partnerFilter(principalOf(req));
-      // Another partner's (or an unknown) debtor is a 404 before its body is looked at.
-      await getDebtor(db, scope, param('id'));
-      res.json(debtorResource(await updateDebtor({ db, temporal }, scope, param('id'), body())));
+    handler: async ({ req, res, deps: { db, temporal }, param }) => {
+      // The service parses the body with the same schema (DebtorPatch), once it has found the
+      // debtor: another partner's (or an unknown) debtor is a 404 before its body is looked at.
+      res.json(debtorResource(await updateDebtor({ db, temporal }, partnerFilter(principalOf(req)), param('id'), req.body)));
     },
   }),
   defineRoute({

@@ -130,5 +130,7 @@ test('a PATCH with an invalid phone or timezone is a 400 naming the field and ch
   }
   const foreign = await stack.request('PATCH', `/api/v2/debtors/${id}`, { key: other.key, body: { email: 'taken@example.org' } });
   expect(foreign.status).toBe(404);
+  // Not found before its body is looked at: a bad body tells another partner nothing either.
+  expect((await stack.request('PATCH', `/api/v2/debtors/${id}`, { key: other.key, body: { timezone: 'Mars/Olympus' } })).status).toBe(404);
   expect((await stack.request('GET', `/api/v2/debtors/${id}`, { key: owner.key })).body).toEqual(account);
 });

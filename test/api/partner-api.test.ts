@@ -281,7 +281,10 @@ describe('invoices', () => {
     const types = events.body.data.map((e: { type: string }) => e.type);
     expect(types).toEqual(expect.arrayContaining(['invoice.transmitted', 'invoice.contact_updated', 'invoice.on_hold', 'invoice.resumed']));
     const contact = events.body.data.find((e: { type: string }) => e.type === 'invoice.contact_updated');
-    expect(contact.data).toEqual({ invoice_id: id, changed: ['email', 'phone', 'address'] });
+    // Every event about an invoice names its debtor.
+    const debtorId = (await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body.debtor_id;
+    expect(debtorId).toMatch(/^dbt_/);
+    expect(contact.data).toEqual({ invoice_id: id, debtor_id: debtorId, changed: ['email', 'phone', 'address'] });
     expect(types.indexOf('invoice.on_hold')).toBeLessThan(types.indexOf('invoice.resumed'));
   });
 });

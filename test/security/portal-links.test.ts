@@ -39,6 +39,7 @@ const expiryOf = (token: string): number => parseInt(token.split('.')[1]!, 36) *
 /** A transmitted invoice due today (on the test server's clock) whose notice has been mailed. */
 async function invoiceWithNotice(email: string, phone?: string, partner = { key, companyId }): Promise<{ id: string; notice: ParsedMail }> {
   const { key, companyId } = partner;
+  const mailsBefore = mailsTo(email).length;
   const today = dateFrom(await stack.env.currentTimeMs(), 0);
   const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
   const inv = await stack.request('POST', '/api/v2/invoices', {
@@ -47,8 +48,8 @@ async function invoiceWithNotice(email: string, phone?: string, partner = { key,
   });
   expect(inv.status).toBe(201);
   expect((await stack.request('POST', `/api/v2/imports/${imp.body.id}/transmit`, { key })).status).toBe(202);
-  await eventually(async () => expect(mailsTo(email)).toHaveLength(1));
-  return { id: inv.body.id, notice: mailsTo(email)[0]! };
+  await eventually(async () => expect(mailsTo(email)).toHaveLength(mailsBefore + 1));
+  return { id: inv.body.id, notice: mailsTo(email)[mailsBefore]! };
 }
 
 test("a message's link is valid for the policy's portal_link_days from that message, and once expired it shows nothing of the invoice", async () => {
@@ -94,21 +95,29 @@ test('every message carries a fresh link: a later reminder has another token tha
   expect(stored.map((m) => m.kind).sort()).toEqual(['invoice_notice', 'reminder']);
 }, 60_000);
 
-test('a contact change in the portal is confirmed to the previous email and number, and the undo link there restores them', async () => {
+test("a contact change in the portal changes the debtor and each open invoice of theirs, is confirmed to the previous email and number, and the undo link there restores them all", async () => {
   const OLD = 'owner@example.org';
   const NEW = 'attacker@example.org';
+  const { id: otherId } = await invoiceWithNotice(OLD, '+31612345678');
   const { id, notice } = await invoiceWithNotice(OLD, '+31612345678');
+  const debtorId: string = (await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body.debtor_id;
+  expect((await stack.request('GET', `/api/v2/invoices/${otherId}`, { key })).body.debtor_id).toBe(debtorId);
+  const debtorOf = async (invoiceId: string) => (await stack.request('GET', `/api/v2/invoices/${invoiceId}`, { key })).body.debtor;
   const portal = `${stack.baseUrl}/pay/${tokenIn(notice)}`;
 
   const page = await getPage(portal);
   const changed = await postForm(`${portal}/contact`, { _csrf: page.csrf, email: NEW, phone: '+31687654321' });
   expect(changed.status).toBe(303);
-  expect((await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body.debtor).toMatchObject({ email: NEW, phone: '+31687654321' });
+  for (const invoiceId of [id, otherId]) expect(await debtorOf(invoiceId)).toMatchObject({ email: NEW, phone: '+31687654321' });
+  expect((await stack.request('GET', `/api/v2/debtors/${debtorId}`, { key })).body).toMatchObject({ email: NEW, phone: '+31687654321' });
+  const debtorUpdates = async () =>
+    ((await stack.request('GET', '/api/v2/events?limit=100', { key })).body.data as { type: string; data: { debtor_id?: string; via?: string } }[]).filter((e) => e.type === 'debtor.updated' && e.data.debtor_id === debtorId);
+  expect((await debtorUpdates()).map((e) => e.data.via)).toEqual(['portal']);
 
-  // The previous address hears of it (the new one does not), with a link that undoes it.
-  await eventually(async () => expect(mailsTo(OLD)).toHaveLength(2));
+  // The previous address hears of it once (the new one does not), with a link that undoes it.
+  await eventually(async () => expect(mailsTo(OLD)).toHaveLength(3));
   expect(mailsTo(NEW)).toHaveLength(0);
-  const confirmation = mailsTo(OLD)[1]!;
+  const confirmation = mailsTo(OLD)[2]!;
   expect(confirmation.subject).toContain('were changed');
   expect(confirmation.text).not.toContain(NEW);
   expect(confirmation.headerLines.find((h) => h.key === 'list-unsubscribe-post')?.line).toBe('List-Unsubscribe-Post: List-Unsubscribe=One-Click');
@@ -126,9 +135,13 @@ test('a contact change in the portal is confirmed to the previous email and numb
   const undone = await postForm(undoUrl, { _csrf: offer.csrf });
   expect(undone.status).toBe(303);
   expect(undone.location).toMatch(/notice=contact_restored$/);
-  expect((await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body.debtor).toMatchObject({ email: OLD, phone: '+31612345678' });
-  const events = (await stack.request('GET', `/api/v2/invoices/${id}/events?limit=100`, { key })).body.data as { type: string; data: { via?: string } }[];
-  expect(events.filter((e) => e.type === 'invoice.contact_updated').map((e) => e.data.via)).toEqual(['portal', 'portal_undo']);
+  for (const invoiceId of [id, otherId]) {
+    expect(await debtorOf(invoiceId)).toMatchObject({ email: OLD, phone: '+31612345678' });
+    const events = (await stack.request('GET', `/api/v2/invoices/${invoiceId}/events?limit=100`, { key })).body.data as { type: string; data: { via?: string } }[];
+    expect(events.filter((e) => e.type === 'invoice.contact_updated').map((e) => e.data.via)).toEqual(['portal', 'portal_undo']);
+  }
+  expect((await stack.request('GET', `/api/v2/debtors/${debtorId}`, { key })).body).toMatchObject({ email: OLD, phone: '+31612345678' });
+  expect((await debtorUpdates()).map((e) => e.data.via)).toEqual(['portal', 'portal_undo']);
 
   // An undo link cannot be forged for another change, nor used on another invoice's link.
   const forged = undoUrl.replace(/\/undo\/([^.]+)\.(.*)$/, '/undo/$1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');

@@ -80,6 +80,29 @@ test('an invoice transmitted by the partner reaches its endpoint, signed per Sta
   expect(Date.parse(log[0]!.attempted_at)).not.toBeNaN();
 }, 60_000);
 
+test("every event about an invoice names the invoice's debtor: the transmission, the notice sent, a payment, in webhooks and the events API", async () => {
+  const { key, companyId } = await stack.newPartner('Debtor ids');
+  await createEndpoint(key, '/debtor-ids');
+  const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
+  const invoice = await stack.request('POST', '/api/v2/invoices', { key, body: invoiceBody(imp.body.id) });
+  const debtorId: string = invoice.body.debtor_id;
+  expect(debtorId).toMatch(/^dbt_/);
+  expect((await stack.request('POST', `/api/v2/imports/${imp.body.id}/transmit`, { key })).status).toBe(202);
+  await receiver.waitFor((r) => r.path === '/debtor-ids' && r.body.type === 'message.sent');
+  const paid = await stack.request('POST', `/api/v2/invoices/${invoice.body.id}/payments`, { key, body: { amount_cents: 2_000, external_id: 'bank-debtor-id-1' } });
+  expect(paid.status).toBe(201);
+
+  const types = ['invoice.transmitted', 'message.sent', 'invoice.payment_received'];
+  for (const type of types) {
+    const [delivery] = await receiver.waitFor((r) => r.path === '/debtor-ids' && r.body.type === type);
+    expect(delivery!.body.data).toMatchObject({ invoice_id: invoice.body.id, debtor_id: debtorId });
+  }
+  const stored = (await stack.request('GET', `/api/v2/events?limit=100`, { key })).body.data as Array<{ type: string; invoice_id: string | null; data: Record<string, unknown> }>;
+  const aboutInvoice = stored.filter((e) => e.invoice_id === invoice.body.id);
+  expect(aboutInvoice.map((e) => e.type)).toEqual(expect.arrayContaining(types));
+  for (const e of aboutInvoice) expect([e.type, e.data.debtor_id]).toEqual([e.type, debtorId]);
+}, 60_000);
+
 test('an endpoint receives only the event types it subscribed to, and only its own partner\'s events', async () => {
   const { key, partnerId } = await stack.newPartner('Filtered');
   const other = await stack.newPartner('Bystander');
