@@ -181,7 +181,13 @@ export const updateContact: PortalAction = async (deps, { portal, body }) => {
     if (e164 !== invoice.debtor.phone) changes.phone = e164;
   }
   if (Object.keys(changes).length === 0) return notice('contact_saved');
-  await changeDebtorContact(deps, invoice, changes);
+  try {
+    await changeDebtorContact(deps, invoice, changes);
+  } catch (err) {
+    // Another debtor of the company is known by that address or number: nothing changed.
+    if (err instanceof DomainError && err.code === 'debtor_contact_taken') return problem(409, 'contact', 'contact_taken');
+    throw err;
+  }
   return notice('contact_saved');
 };
 

@@ -51,6 +51,7 @@ export type ProblemCode =
   | 'email_invalid'
   | 'phone_invalid'
   | 'contact_empty'
+  | 'contact_taken'
   | 'provider_unavailable'
   | 'invoices_none'
   | 'invoice_not_in_account'
@@ -196,6 +197,7 @@ const en: PortalTexts = {
     email_invalid: () => 'Enter a valid email address.',
     phone_invalid: () => 'Enter a valid mobile number, such as +31 6 12345678.',
     contact_empty: () => 'Enter an email address or a phone number.',
+    contact_taken: () => 'This email address or phone number belongs to another customer of this company. Contact the company to change it.',
     provider_unavailable: () => 'Paying online is not possible right now. Please try again later.',
     invoices_none: () => 'Choose at least one invoice.',
     invoice_not_in_account: () => 'One of the chosen invoices is not an open invoice of yours at this company. Nothing was changed.',
@@ -314,6 +316,7 @@ const nl: PortalTexts = {
     email_invalid: () => 'Vul een geldig e-mailadres in.',
     phone_invalid: () => 'Vul een geldig mobiel nummer in, zoals 06 12345678.',
     contact_empty: () => 'Vul een e-mailadres of telefoonnummer in.',
+    contact_taken: () => 'Dit e-mailadres of telefoonnummer hoort bij een andere klant van dit bedrijf. Neem contact op met het bedrijf om het te wijzigen.',
     provider_unavailable: () => 'Online betalen is op dit moment niet mogelijk. Probeer het later opnieuw.',
     invoices_none: () => 'Kies minstens één factuur.',
     invoice_not_in_account: () => 'Een van de gekozen facturen is geen openstaande factuur van u bij dit bedrijf. Er is niets gewijzigd.',
@@ -432,6 +435,7 @@ const de: PortalTexts = {
     email_invalid: () => 'Geben Sie eine gültige E-Mail-Adresse ein.',
     phone_invalid: () => 'Geben Sie eine gültige Mobilnummer ein, zum Beispiel +49 151 23456789.',
     contact_empty: () => 'Geben Sie eine E-Mail-Adresse oder eine Telefonnummer ein.',
+    contact_taken: () => 'Diese E-Mail-Adresse oder Telefonnummer gehört zu einem anderen Kunden dieses Unternehmens. Wenden Sie sich an das Unternehmen, um sie zu ändern.',
     provider_unavailable: () => 'Online bezahlen ist im Moment nicht möglich. Bitte versuchen Sie es später erneut.',
     invoices_none: () => 'Wählen Sie mindestens eine Rechnung.',
     invoice_not_in_account: () => 'Eine der gewählten Rechnungen ist keine offene Rechnung von Ihnen bei diesem Unternehmen. Es wurde nichts geändert.',
@@ -550,6 +554,7 @@ const fr: PortalTexts = {
     email_invalid: () => 'Saisissez une adresse e-mail valide.',
     phone_invalid: () => 'Saisissez un numéro de mobile valide, par exemple +33 6 12 34 56 78.',
     contact_empty: () => 'Saisissez une adresse e-mail ou un numéro de téléphone.',
+    contact_taken: () => 'Cette adresse e-mail ou ce numéro de téléphone appartient à un autre client de cette entreprise. Contactez l’entreprise pour le modifier.',
     provider_unavailable: () => 'Le paiement en ligne est impossible pour le moment. Veuillez réessayer plus tard.',
     invoices_none: () => 'Choisissez au moins une facture.',
     invoice_not_in_account: () => 'Une des factures choisies n’est pas une de vos factures ouvertes auprès de cette entreprise. Rien n’a été modifié.',

@@ -308,6 +308,18 @@ test('new contact details are saved with an invoice.contact_updated event; inval
   expect(updated.map((e) => e.data)).toEqual([expect.objectContaining({ changed: ['email', 'phone'], via: 'portal' })]);
 });
 
+test('an email another debtor of the company is known by is refused (409) with a message, and nothing changes', async () => {
+  const mine = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Mine', email: 'mine@example.nl', locale: 'en' } });
+  await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Theirs', email: 'theirs@example.nl', locale: 'en' } });
+  const { url } = portalLink(stack, mine);
+  const { csrf } = await getPage(url);
+  const taken = await postForm(`${url}/contact`, { _csrf: csrf, email: 'theirs@example.nl', phone: '' });
+  expect(taken.status).toBe(409);
+  expect(testId(taken.html, 'problem')).toBe(portalTexts.en.problems.contact_taken({}));
+  expect((await invoiceOf(mine)).debtor.email).toBe('mine@example.nl');
+  expect((await eventsOf(mine)).filter((e) => e.type === 'invoice.contact_updated')).toEqual([]);
+});
+
 test('the messages switches turn email and SMS off and on again for the debtor, with debtor.opted_out / debtor.opted_in, once each', async () => {
   const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Jansen', phone: '+31612345678', locale: 'nl' } });
   const debtorId = (await invoiceOf(id)).debtor_id as string;
