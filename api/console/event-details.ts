@@ -44,8 +44,8 @@ export function eventLabel(type: string): string {
   return labels[type] ?? labelOf(type.slice(type.lastIndexOf('.') + 1));
 }
 
-/** Ids the page shows elsewhere (the invoice and case it is on, the message's own row). */
-const hidden = new Set(['invoice_id', 'debt_collection_case_id', 'message_id', 'currency']);
+/** Ids the page shows elsewhere (the invoice, its debtor and the case it is on, the message's own row). */
+const hidden = new Set(['invoice_id', 'debtor_id', 'debt_collection_case_id', 'message_id', 'currency']);
 
 const words: Record<string, string> = {
   quiet_hours: 'quiet hours',
