@@ -13,6 +13,7 @@ import { webhookActivities } from './webhooks';
 import { batchFileActivities } from './batch-file';
 import { eventsExtractActivities } from './events-extract';
 import { contactChangeActivities } from './contact-change';
+import { debtorContactActivities } from './debtor-contact';
 
 export type { ActivityDeps } from './deps';
 
@@ -37,6 +38,7 @@ export function createActivities(given: ActivityDeps) {
     ...batchFileActivities(deps),
     ...eventsExtractActivities(deps),
     ...contactChangeActivities(deps),
+    ...debtorContactActivities(deps),
   });
 }
 

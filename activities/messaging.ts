@@ -43,7 +43,7 @@ export type SendMessageResult =
  * unsubscribed number). A 5xx to AUTH or MAIL FROM, Twilio's 401 (credentials) and 429 (rate
  * limit) are ours to fix or wait out, so they are retried like 4xx replies and lost connections.
  */
-function isPermanent(err: unknown): boolean {
+export function isPermanent(err: unknown): boolean {
   const e = err as { responseCode?: number; command?: string; status?: number };
   const smtpRefused = e.responseCode !== undefined && e.responseCode >= 500 && (e.command === 'RCPT TO' || e.command === 'DATA');
   const twilioRefused = e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 429;
@@ -51,7 +51,7 @@ function isPermanent(err: unknown): boolean {
 }
 
 /** The headers of every invoice email: one-click unsubscribe (RFC 8058) through the portal link, and the invoice it is about. */
-function emailHeaders(portalLink: string, invoiceId: string): Record<string, string> {
+export function emailHeaders(portalLink: string, invoiceId: string): Record<string, string> {
   return { 'List-Unsubscribe': `<${portalLink}?unsubscribe=email>`, 'X-Recoup-Invoice': invoiceId };
 }
 
