@@ -1,3 +1,6 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
@@ -9,7 +12,7 @@ import { wikFeeCents } from '../../domain/fees';
 import { createMailer, type Mailer } from '../../messaging/mailer';
 import { createSmsSender } from '../../messaging/sms';
 import { debtorContactState, debtorWorkflowId } from '../../workflows/debtor.messages';
-import { invoiceState } from '../../workflows/invoice.messages';
+import { invoiceState, invoiceWorkflowId } from '../../workflows/invoice.messages';
 import { eventually } from '../support/eventually';
 import { silentLogger } from '../support/logger';
 import { dateFrom, seedInvoice } from '../support/seed';
@@ -28,6 +31,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.close();
 });
+
+/** `RECORD_HISTORIES=1` keeps a run's history for the replay test. */
+async function keepHistory(workflowId: string, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await t.env.client.workflow.getHandle(workflowId).fetchHistory();
+  writeFileSync(path.join(__dirname, '..', 'histories', `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
+}
 
 const day = async (n: number) => dateFrom(await t.env.currentTimeMs(), n);
 const emailsTo = (address: string) => t.smtp.messages.filter((m) => m.to && !Array.isArray(m.to) && m.to.value[0]?.address === address);
@@ -52,7 +62,7 @@ test('three invoices of one debtor through the default policy: one digest per st
   }
   expect(received[0]!.text).toContain('sent you invoice');
   // The dunning digests state each invoice's announced fee and the day to pay by (level 2: the statutory fee).
-  expect(received[4]!.text.match(/If you do not pay by \d{4}-\d\d-\d\d, a fee of €5\.00 will be charged/g)).toHaveLength(3);
+  expect(received[4]!.text!.match(/If you do not pay by \d{4}-\d\d-\d\d, a fee of €5\.00 will be charged/g) ?? []).toHaveLength(3);
   expect(received[5]!.text).toMatch(/by \d{4}-\d\d-\d\d at the latest, collection costs of €/);
 
   for (const [i, input] of inputs.entries()) {
@@ -75,6 +85,8 @@ test('three invoices of one debtor through the default policy: one digest per st
   const rows = (await Promise.all(inputs.map((i) => t.messagesOf(i.invoiceId)))).flat().filter((m) => m.channel === 'email');
   expect(rows).toHaveLength(18);
   expect(new Set(rows.map((m) => m.digestId)).size).toBe(6);
+  await keepHistory(debtorWorkflowId((await t.invoiceRow(inputs[0]!.invoiceId)).debtorId), 'debtor-three-invoices-digests');
+  await keepHistory(invoiceWorkflowId(inputs[0]!.invoiceId), 'invoice-covered-by-digests');
 });
 
 test('a limit of 2 contacts per 7 days holds over three invoices of one debtor, whose steps come due on different days', async () => {
