@@ -1,21 +1,19 @@
 import { Context } from '@temporalio/activity';
-import { and, eq, inArray, ne, notInArray } from 'drizzle-orm';
-import { companies, debtors, dunningPolicies, invoices, messages, optOuts } from '../db/schema';
-import { amountDue } from '../domain/amounts';
+import { and, eq, inArray, ne, notInArray, or } from 'drizzle-orm';
+import { companies, debtors, dunningPolicies, imports, invoices, messages, optOuts } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
 import { finalInvoiceStatuses, isFinalStatus } from '../domain/invoice-status';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import { abandonClaim, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
-import { messageIdForSendKey } from '../messaging/mailer';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import { twilioWebhookPaths } from '../messaging/sms';
-import { formatMoney, renderDigestEmail, renderDigestSms, type Locale, type MessageContext } from '../messaging/templates';
+import { renderDigestEmail, renderDigestSms } from '../messaging/templates';
 import { requestContact } from '../workflows/debtor.client';
 import type { ContactChannel, ContactRequest } from '../workflows/debtor.messages';
 import type { ActivityDeps } from './deps';
 import { resumeInterruptedSend } from './interrupted-send';
-import { emailHeaders, isPermanent, messagingActivities, type SendMessageResult } from './messaging';
+import { callProvider, emailHeaders, isPermanent, messageContextOf, messagingActivities, type SendMessageResult } from './messaging';
 
 export interface DebtorContactSendInput {
   debtorId: string;
@@ -123,11 +121,20 @@ export function debtorContactActivities(deps: ActivityDeps) {
     async requestDebtorContact(request: Omit<ContactRequest, 'gather'>): Promise<{ requested: boolean }> {
       const [inv] = await db.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, request.invoiceId));
       if (!inv?.debtorId) return { requested: false };
-      // Other open invoices of the debtor may ask within moments: only then is it worth waiting for them.
+      // Other invoices of the debtor that run or are being transmitted may ask within moments: only
+      // then is it worth waiting for them (a draft of an import not transmitted yet will not).
       const others = await db
         .select({ id: invoices.id })
         .from(invoices)
-        .where(and(eq(invoices.debtorId, inv.debtorId), ne(invoices.id, request.invoiceId), notInArray(invoices.status, [...finalInvoiceStatuses])))
+        .innerJoin(imports, eq(imports.id, invoices.importId))
+        .where(
+          and(
+            eq(invoices.debtorId, inv.debtorId),
+            ne(invoices.id, request.invoiceId),
+            notInArray(invoices.status, [...finalInvoiceStatuses]),
+            or(ne(invoices.status, 'draft'), ne(imports.status, 'draft')),
+          ),
+        )
         .limit(1);
       await requestContact(temporal, config.TEMPORAL_TASK_QUEUE, inv.debtorId, { ...request, gather: others.length > 0 });
       return { requested: true };
@@ -189,28 +196,9 @@ export function debtorContactActivities(deps: ActivityDeps) {
         return order(input, out);
       }
 
-      const locale = (debtor.locale ?? 'en') as Locale;
-      const contexts: MessageContext[] = included.map((r) => {
+      const contexts = included.map((r) => {
         const { invoice, policy } = byId.get(r.invoiceId)!;
-        const e = r.extra;
-        return {
-          kind: r.kind,
-          locale,
-          companyName: first.companyName,
-          debtorName: [debtor.first_name, debtor.last_name].filter(Boolean).join(' ') || debtor.organization_name || '',
-          invoiceNumber: invoice.invoiceNumber,
-          paymentReference: invoice.paymentReference,
-          amountDue: formatMoney(amountDue(invoice), invoice.currency, locale),
-          dueDate: invoice.dueDate,
-          portalUrl: linkOf(invoice.id, policy),
-          dunningLevel: e.dunningLevel,
-          fee: e.feeCents ? formatMoney(e.feeCents, invoice.currency, locale) : undefined,
-          announcedFee: e.announcedFeeCents ? formatMoney(e.announcedFeeCents, invoice.currency, locale) : undefined,
-          feePayBy: e.feePayBy,
-          statutoryFee: e.statutoryFee,
-          installmentAmount: e.installment ? formatMoney(e.installment.amountCents, invoice.currency, locale) : undefined,
-          installmentDueDate: e.installment?.dueDate,
-        };
+        return messageContextOf(invoice, first.companyName, linkOf(invoice.id, policy), { kind: r.kind, ...r.extra });
       });
       const email = channel === 'email' ? renderDigestEmail(contexts) : null;
       const bodyText = email ? email.text : renderDigestSms(contexts);
@@ -243,21 +231,10 @@ export function debtorContactActivities(deps: ActivityDeps) {
       const lead = contexts[0]!;
       let providerMessageId: string | null;
       try {
-        if (email) {
-          const result = await mailer.send({
-            to: recipient,
-            subject: email.subject,
-            text: email.text,
-            html: email.html,
-            messageId: messageIdForSendKey(digestSendKey(input)),
-            headers: emailHeaders(lead.portalUrl, included[0]!.invoiceId),
-            portalUrl: lead.portalUrl,
-          });
-          providerMessageId = result.providerMessageId;
-        } else {
-          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: statusCallback(), portalUrl: lead.portalUrl });
-          providerMessageId = result.providerMessageId;
-        }
+        providerMessageId = await callProvider(
+          { mailer, sms },
+          { to: recipient, email, bodyText, sendKey: digestSendKey(input), headers: emailHeaders(lead.portalUrl, included[0]!.invoiceId), statusCallback: statusCallback(), portalUrl: lead.portalUrl },
+        );
       } catch (err) {
         const claimedRows = await db.select().from(messages).where(eq(messages.digestId, input.digestId));
         if (isPermanent(err)) return order(input, [...out, ...(await markFailed(input, claimedRows.filter((m) => m.channel === channel), (err as Error).message))]);
