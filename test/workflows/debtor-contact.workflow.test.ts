@@ -5,8 +5,8 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
-import type { CoveredSend } from '../../activities/debtor-contact';
-import { messages } from '../../db/schema';
+import type { CoveredSend, DebtorContactSendInput } from '../../activities/debtor-contact';
+import { invoices, messages } from '../../db/schema';
 import { defaultDunningPolicy, dunningPolicySchema } from '../../domain/dunning-policy';
 import { wikFeeCents } from '../../domain/fees';
 import { createMailer, type Mailer } from '../../messaging/mailer';
@@ -38,6 +38,20 @@ async function keepHistory(workflowId: string, name: string): Promise<void> {
   const history = await t.env.client.workflow.getHandle(workflowId).fetchHistory();
   writeFileSync(path.join(__dirname, '..', 'histories', `${name}.history.bin`), temporal.api.history.v1.History.encode(history).finish());
 }
+
+/** One attempt of the debtor workflow's send activity, outside a workflow, with the given mailer and timeout. */
+function sendAttempt(mailer: Mailer, startToCloseTimeoutMs: number, input: DebtorContactSendInput): Promise<CoveredSend[]> {
+  const activities = createActivities({
+    db: t.database.db,
+    mailer,
+    sms: createSmsSender({ logger: silentLogger }),
+    temporal: t.env.client,
+    config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: 'invoice-workflow-test' },
+    logger: silentLogger,
+  });
+  return new MockActivityEnvironment({ startToCloseTimeoutMs }, { logger: new DefaultLogger('ERROR') }).run(activities.sendDebtorContact, input);
+}
+const smtpMailer = () => createMailer({ smtpUrl: t.smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger });
 
 const day = async (n: number) => dateFrom(await t.env.currentTimeMs(), n);
 const emailsTo = (address: string) => t.smtp.messages.filter((m) => m.to && !Array.isArray(m.to) && m.to.value[0]?.address === address);
@@ -123,27 +137,17 @@ test('a digest whose first attempt died between the grant and the send (its rows
   const inputs = [];
   for (let i = 0; i < 2; i++) inputs.push(await seedInvoice(t.database.db, t.seed, { dueDate: await day(10), policy: defaultDunningPolicy, debtor: { email } }));
   const debtorId = (await t.invoiceRow(inputs[0]!.invoiceId)).debtorId;
-  const real = createMailer({ smtpUrl: t.smtp.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger });
+  const real = smtpMailer();
   let provided = 0;
   // The first worker dies inside the provider call, before anything reaches the SMTP server.
   const dying: Mailer = { transport: real.transport, close: () => real.close(), send: () => new Promise(() => (provided += 1)) };
-  const activitiesWith = (mailer: Mailer) =>
-    createActivities({
-      db: t.database.db,
-      mailer,
-      sms: createSmsSender({ logger: silentLogger }),
-      temporal: t.env.client,
-      config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: 'invoice-workflow-test' },
-      logger: silentLogger,
-    });
   const request = {
     debtorId,
     digestId: `${debtorId}:run1:digest1`,
     channel: 'email' as const,
     requests: inputs.map((i) => ({ invoiceId: i.invoiceId, purpose: 'transmit', kind: 'invoice_notice' as const, extra: {} })),
   };
-  const attempt = (mailer: Mailer, startToCloseTimeoutMs: number): Promise<CoveredSend[]> =>
-    new MockActivityEnvironment({ startToCloseTimeoutMs }, { logger: new DefaultLogger('ERROR') }).run(activitiesWith(mailer).sendDebtorContact, request);
+  const attempt = (mailer: Mailer, startToCloseTimeoutMs: number) => sendAttempt(mailer, startToCloseTimeoutMs, request);
 
   void attempt(dying, 60_000);
   await eventually(async () => expect(provided).toBe(1));
@@ -164,4 +168,25 @@ test('a digest whose first attempt died between the grant and the send (its rows
   expect(received[0]!.messageId).toBe(`<${debtorId}.run1.digest1.email@recoup>`);
   const rows = await t.database.db.select().from(messages).where(eq(messages.digestId, request.digestId));
   expect(rows.map((m) => m.status)).toEqual(['sent', 'sent']);
+});
+
+test('an invoice paid before the grant is left out: the other goes alone, as its own message', async () => {
+  const email = 'one-paid@example.nl';
+  const inputs = [];
+  for (let i = 0; i < 2; i++) inputs.push(await seedInvoice(t.database.db, t.seed, { dueDate: await day(10), debtor: { email } }));
+  await t.database.db.update(invoices).set({ status: 'paid' }).where(eq(invoices.id, inputs[0]!.invoiceId));
+  const debtorId = (await t.invoiceRow(inputs[0]!.invoiceId)).debtorId;
+  const answers = await sendAttempt(smtpMailer(), 60_000, {
+    debtorId,
+    digestId: `${debtorId}:run1:digest1`,
+    channel: 'email',
+    requests: inputs.map((i) => ({ invoiceId: i.invoiceId, purpose: 'step0', kind: 'reminder', extra: {} })),
+  });
+  expect(answers.map((a) => [a.result?.status ?? null, a.digest])).toEqual([
+    [null, false],
+    ['sent', false],
+  ]);
+  await eventually(async () => expect(emailsTo(email)).toHaveLength(1));
+  expect(emailsTo(email)[0]!.messageId).toBe(`<${inputs[1]!.invoiceId}.step0.email@recoup>`);
+  expect(await t.messagesOf(inputs[0]!.invoiceId)).toEqual([]);
 });
