@@ -268,10 +268,14 @@ ${lines.map((l) => `<li><p>${escapeHtml(l.text)}</p><p>${escapeHtml(l.reference)
   return { subject, text, html };
 }
 
-/** A digest by SMS: short, the count and the (first invoice's) portal link. */
+/**
+ * A digest by SMS: short, the count and the (first invoice's) portal link; an announced fee with its
+ * date for each invoice whose step announces one, since the SMS may be the notice that reached the debtor.
+ */
 export function renderDigestSms(items: readonly MessageContext[]): string {
   const first = items[0]!;
-  return digestTexts[first.locale].sms(items.length, first.companyName, first.portalUrl);
+  const fees = items.filter((c) => c.announcedFee && c.feePayBy).map((c) => ` ${c.invoiceNumber}: ${payByFeeText[c.locale].sms(c)}`);
+  return `${digestTexts[first.locale].sms(items.length, first.companyName, first.portalUrl)}${fees.join('')}`;
 }
 
 export function renderSms(c: MessageContext): string {

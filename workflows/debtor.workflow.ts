@@ -37,12 +37,14 @@ export async function debtorWorkflow(input: DebtorWorkflowInput): Promise<void> 
   let timezone: string | null = input.carry?.timezone ?? null;
   let guardrails: ContactGuardrails | null = input.carry?.guardrails ?? null;
 
+  /** Requests answered in this run: a request signalled again (its activity ran twice) is not a new contact. */
+  const served = new Set<string>();
   setHandler(contactRequested, (r) => {
     // The newest request knows the debtor's current timezone (a contact change reaches the invoices first).
     timezone = r.timezone;
     guardrails = r.guardrails;
-    // A retried request (its activity ran twice) joins once.
-    if (!pending.some((p) => p.invoiceId === r.invoiceId && p.purpose === r.purpose)) pending.push(r);
+    if (served.has(key(r)) || pending.some((p) => key(p) === key(r))) return;
+    pending.push(r);
   });
   setHandler(debtorContactState, () => ({ pending: pending.map((p) => ({ invoiceId: p.invoiceId, purpose: p.purpose })), contacts, digestSeq, timezone }));
 
@@ -68,6 +70,7 @@ export async function debtorWorkflow(input: DebtorWorkflowInput): Promise<void> 
     }
     const batch = pending;
     pending = [];
+    for (const r of batch) served.add(key(r));
     digestSeq += 1;
     const digestId = digestIdOf(debtorId, workflowInfo().firstExecutionRunId, digestSeq);
 
