@@ -427,14 +427,14 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       results.push({ channel, ...(await sendInvoiceMessage({ invoiceId: input.invoiceId, purpose, channel, kind, ...extra })) });
     }
     // On the step's event: the digest that covered it, and the debtor-level checks the contact waited for.
-    const debtor = answer
+    const coverage = answer
       ? { debtor_guardrails: answer.guardrails, ...(answer.digestId ? { digest_id: answer.digestId, covered_with: answer.coveredInvoiceIds.filter((id) => id !== input.invoiceId) } : {}) }
       : {};
     const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox' || r.status === 'queued' || r.status === 'posted').length;
     const skips: GuardrailCheck[] = results
       .filter((r) => r.status === 'skipped')
       .map((r) => ({ check: r.status === 'skipped' ? skipCheck[r.reason] : 'no_contact_details', result: 'skipped', channel: r.channel }));
-    return { results, contacted, skips, debtor };
+    return { results, contacted, skips, coverage };
   }
 
   type Sent = Awaited<ReturnType<typeof send>>;
@@ -484,7 +484,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         await commit({ ...state, nextActionAt: null }, key, [
           {
             type: 'invoice.reminder_sent',
-            data: { ...stepData, guardrails: [...action.guardrails, ...sent.skips, ...(fallback?.skips ?? [])], messages: [...sent.results, ...(fallback?.results ?? [])], ...sent.debtor },
+            data: { ...stepData, guardrails: [...action.guardrails, ...sent.skips, ...(fallback?.skips ?? [])], messages: [...sent.results, ...(fallback?.results ?? [])], ...sent.coverage },
           },
         ]);
         return { contacted: sent.contacted + (fallback?.contacted ?? 0), letterQueued: queued(sent, fallback) };
@@ -512,7 +512,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
                 announced_fee_cents: action.announcedFeeCents,
                 ...(action.feePayBy ? { fee_pay_by: action.feePayBy } : {}),
                 messages: [...sent.results, ...(fallback?.results ?? [])],
-                ...sent.debtor,
+                ...sent.coverage,
               },
             },
           ]);
