@@ -14,6 +14,7 @@ import { batchFileActivities } from './batch-file';
 import { eventsExtractActivities } from './events-extract';
 import { contactChangeActivities } from './contact-change';
 import { accountPlanActivities } from './account-plan';
+import { debtorContactActivities } from './debtor-contact';
 
 export type { ActivityDeps } from './deps';
 
@@ -39,6 +40,7 @@ export function createActivities(given: ActivityDeps) {
     ...eventsExtractActivities(deps),
     ...contactChangeActivities(deps),
     ...accountPlanActivities(deps),
+    ...debtorContactActivities(deps),
   });
 }
 

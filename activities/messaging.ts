@@ -12,7 +12,7 @@ import { newId } from '../services/ids';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import { twilioWebhookPaths } from '../messaging/sms';
 import { unsubscribeUrl } from '../messaging/unsubscribe-link';
-import { formatMoney, renderEmail, renderSms, type MessageKind } from '../messaging/templates';
+import { formatMoney, renderEmail, renderSms, type MessageContext, type MessageKind, type RenderedEmail } from '../messaging/templates';
 import type { ActivityDeps } from './deps';
 import { letterMessages, type LetterSendResult } from './letter-messages';
 
@@ -44,7 +44,7 @@ export type SendMessageResult =
  * unsubscribed number). A 5xx to AUTH or MAIL FROM, Twilio's 401 (credentials) and 429 (rate
  * limit) are ours to fix or wait out, so they are retried like 4xx replies and lost connections.
  */
-function isPermanent(err: unknown): boolean {
+export function isPermanent(err: unknown): boolean {
   const e = err as { responseCode?: number; command?: string; status?: number };
   const smtpRefused = e.responseCode !== undefined && e.responseCode >= 500 && (e.command === 'RCPT TO' || e.command === 'DATA');
   const twilioRefused = e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 401 && e.status !== 429;
@@ -63,6 +63,48 @@ export function emailHeaders(o: { unsubscribeUrl: string; invoiceId?: string }):
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     ...(o.invoiceId ? { 'X-Recoup-Invoice': o.invoiceId } : {}),
   };
+}
+
+type InvoiceRow = typeof invoices.$inferSelect;
+
+/** What a message about one invoice says (its templates' context), for a single message or a digest's line. */
+export function messageContextOf(invoice: InvoiceRow, companyName: string, portalLink: string, input: Pick<SendMessageInput, 'kind' | 'dunningLevel' | 'feeCents' | 'announcedFeeCents' | 'feePayBy' | 'statutoryFee' | 'installment'>): MessageContext {
+  const debtor = invoice.debtor;
+  const locale = debtor.locale ?? 'en';
+  return {
+    kind: input.kind,
+    locale,
+    companyName,
+    debtorName: [debtor.first_name, debtor.last_name].filter(Boolean).join(' ') || debtor.organization_name || '',
+    invoiceNumber: invoice.invoiceNumber,
+    paymentReference: invoice.paymentReference,
+    amountDue: formatMoney(amountDue(invoice), invoice.currency, locale),
+    dueDate: invoice.dueDate,
+    portalUrl: portalLink,
+    dunningLevel: input.dunningLevel,
+    fee: input.feeCents ? formatMoney(input.feeCents, invoice.currency, locale) : undefined,
+    announcedFee: input.announcedFeeCents ? formatMoney(input.announcedFeeCents, invoice.currency, locale) : undefined,
+    feePayBy: input.feePayBy,
+    statutoryFee: input.statutoryFee,
+    installmentAmount: input.installment ? formatMoney(input.installment.amountCents, invoice.currency, locale) : undefined,
+    installmentDueDate: input.installment?.dueDate,
+  };
+}
+
+/**
+ * Hands a claimed message to its provider: the email (its Message-ID from `sendKey`) or else the
+ * SMS. Answers the provider's message id; throws what the provider throws.
+ */
+export async function callProvider(
+  { mailer, sms }: Pick<ActivityDeps, 'mailer' | 'sms'>,
+  m: { to: string; email: RenderedEmail | null; bodyText: string; sendKey: string; headers: Record<string, string>; statusCallback: string; portalUrl: string },
+): Promise<string | null> {
+  if (m.email) {
+    const result = await mailer.send({ to: m.to, subject: m.email.subject, text: m.email.text, html: m.email.html, messageId: messageIdForSendKey(m.sendKey), headers: m.headers, portalUrl: m.portalUrl });
+    return result.providerMessageId;
+  }
+  const result = await sms.send({ to: m.to, body: m.bodyText, statusCallback: m.statusCallback, portalUrl: m.portalUrl });
+  return result.providerMessageId;
 }
 
 export function messagingActivities(deps: ActivityDeps) {
@@ -104,25 +146,7 @@ export function messagingActivities(deps: ActivityDeps) {
       // Production without Twilio: the step goes on without SMS, and its event says why.
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
-      const locale = debtor.locale ?? 'en';
-      const context = {
-        kind: input.kind,
-        locale,
-        companyName: target.companyName,
-        debtorName: [debtor.first_name, debtor.last_name].filter(Boolean).join(' ') || debtor.organization_name || '',
-        invoiceNumber: invoice.invoiceNumber,
-        paymentReference: invoice.paymentReference,
-        amountDue: formatMoney(amountDue(invoice), invoice.currency, locale),
-        dueDate: invoice.dueDate,
-        portalUrl: portalLink,
-        dunningLevel: input.dunningLevel,
-        fee: input.feeCents ? formatMoney(input.feeCents, invoice.currency, locale) : undefined,
-        announcedFee: input.announcedFeeCents ? formatMoney(input.announcedFeeCents, invoice.currency, locale) : undefined,
-        feePayBy: input.feePayBy,
-        statutoryFee: input.statutoryFee,
-        installmentAmount: input.installment ? formatMoney(input.installment.amountCents, invoice.currency, locale) : undefined,
-        installmentDueDate: input.installment?.dueDate,
-      };
+      const context = messageContextOf(invoice, target.companyName, portalLink, input);
       const email = input.channel === 'email' ? renderEmail(context) : null;
       const bodyText = email ? email.text : renderSms(context);
       const id = newId('msg');
@@ -151,22 +175,8 @@ export function messagingActivities(deps: ActivityDeps) {
 
       let providerMessageId: string | null;
       try {
-        if (email) {
-          const result = await mailer.send({
-            to: recipient,
-            subject: email.subject,
-            text: email.text,
-            html: email.html,
-            // From the send key, not the row: a retry or a resumed send keeps the same Message-ID.
-            messageId: messageIdForSendKey(sendKey),
-            headers: emailHeaders({ unsubscribeUrl: target.unsubscribeUrl, invoiceId: invoice.id }),
-            portalUrl: portalLink,
-          });
-          providerMessageId = result.providerMessageId;
-        } else {
-          const result = await sms.send({ to: recipient, body: bodyText, statusCallback: statusCallbackUrl(), portalUrl: portalLink });
-          providerMessageId = result.providerMessageId;
-        }
+        // From the send key, not the row: a retry or a resumed send keeps the same Message-ID.
+        providerMessageId = await callProvider({ mailer, sms }, { to: recipient, email, bodyText, sendKey, headers: emailHeaders({ unsubscribeUrl: target.unsubscribeUrl, invoiceId: invoice.id }), statusCallback: statusCallbackUrl(), portalUrl: portalLink });
       } catch (err) {
         if (isPermanent(err)) return markFailed(id, (err as Error).message);
         // Temporary: nothing went out, so release the key and let the activity retry.

@@ -257,10 +257,16 @@ export const messages = pgTable(
     resentAt: timestamp('resent_at', { withTimezone: true, mode: 'date' }),
     /** When the provider reported it delivered (an SMS delivery report). */
     deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
+    /**
+     * Set when the message was one digest covering several invoices of a debtor: every covered
+     * invoice has its own row (its own send key) with the same body and provider message.
+     */
+    digestId: text('digest_id'),
   },
   (t) => [
     uniqueIndex('messages_send_key').on(t.sendKey),
     index('messages_invoice').on(t.invoiceId),
+    index('messages_digest').on(t.digestId),
     // An SMS reply looks up the messages sent to its number.
     index('messages_recipient').on(t.channel, t.recipient),
   ],

@@ -209,6 +209,75 @@ export function renderEmail(c: MessageContext): RenderedEmail {
   return { subject, text, html };
 }
 
+/** One invoice's line in a digest: what its own message would say (with an announced fee and its date). */
+function digestLine(c: MessageContext): string {
+  const announced = announcement(c);
+  return announced ? `${texts[c.locale][c.kind].intro(c)} ${announced}` : texts[c.locale][c.kind].intro(c);
+}
+
+const digestTexts: Record<Locale, { subject: (n: number, company: string) => string; intro: (n: number, company: string) => string; cta: string; sms: (n: number, company: string, url: string) => string }> = {
+  en: {
+    subject: (n, co) => `${n} open invoices from ${co}`,
+    intro: (n, co) => `You have ${n} open invoices from ${co}:`,
+    cta: 'View and pay your invoices',
+    sms: (n, co, url) => `${co}: ${n} invoices are open. View and pay: ${url}`,
+  },
+  nl: {
+    subject: (n, co) => `${n} openstaande facturen van ${co}`,
+    intro: (n, co) => `U heeft ${n} openstaande facturen van ${co}:`,
+    cta: 'Bekijk en betaal uw facturen',
+    sms: (n, co, url) => `${co}: ${n} facturen staan open. Bekijk en betaal: ${url}`,
+  },
+  de: {
+    subject: (n, co) => `${n} offene Rechnungen von ${co}`,
+    intro: (n, co) => `Sie haben ${n} offene Rechnungen von ${co}:`,
+    cta: 'Rechnungen ansehen und bezahlen',
+    sms: (n, co, url) => `${co}: ${n} Rechnungen sind offen. Ansehen und zahlen: ${url}`,
+  },
+  fr: {
+    subject: (n, co) => `${n} factures ouvertes de ${co}`,
+    intro: (n, co) => `Vous avez ${n} factures ouvertes de ${co} :`,
+    cta: 'Voir et payer vos factures',
+    sms: (n, co, url) => `${co} : ${n} factures sont ouvertes. Voir et payer : ${url}`,
+  },
+};
+
+/**
+ * One message for several invoices of one debtor (a digest): every invoice with its amount due and
+ * what its step says (reminder, dunning notice with its announced fee and pay-by date, ...), each
+ * with its portal link and payment reference. `items` share the locale, company and debtor.
+ */
+export function renderDigestEmail(items: readonly MessageContext[]): RenderedEmail {
+  const first = items[0]!;
+  const lang = texts[first.locale];
+  const d = digestTexts[first.locale];
+  const lines = items.map((c) => ({ text: digestLine(c), reference: paymentReferenceText[c.locale].email(printedPaymentReference(c.paymentReference)), url: c.portalUrl }));
+  const subject = d.subject(items.length, first.companyName);
+  const list = lines.map((l) => `- ${l.text}\n  ${l.reference}\n  ${lang.cta}: ${l.url}`).join('\n\n');
+  const text = `${lang.greeting(first.debtorName)}\n\n${d.intro(items.length, first.companyName)}\n\n${list}\n\n${first.companyName}\n\n--\n${lang.unsubscribe}\n`;
+  const html = `<!doctype html><html lang="${first.locale}"><body style="font-family:sans-serif;max-width:560px;margin:auto">
+<p>${escapeHtml(lang.greeting(first.debtorName))}</p>
+<p>${escapeHtml(d.intro(items.length, first.companyName))}</p>
+<ul>
+${lines.map((l) => `<li><p>${escapeHtml(l.text)}</p><p>${escapeHtml(l.reference)}</p><p><a href="${escapeHtml(l.url)}">${escapeHtml(lang.cta)}</a></p></li>`).join('\n')}
+</ul>
+<p><a href="${escapeHtml(first.portalUrl)}" style="display:inline-block;padding:12px 20px;background:#0a5;color:#fff;text-decoration:none;border-radius:6px">${escapeHtml(d.cta)}</a></p>
+<p>${escapeHtml(first.companyName)}</p>
+<hr><p style="color:#666;font-size:12px">${escapeHtml(lang.unsubscribe)}</p>
+</body></html>`;
+  return { subject, text, html };
+}
+
+/**
+ * A digest by SMS: short, the count and the (first invoice's) portal link; an announced fee with its
+ * date for each invoice whose step announces one, since the SMS may be the notice that reached the debtor.
+ */
+export function renderDigestSms(items: readonly MessageContext[]): string {
+  const first = items[0]!;
+  const fees = items.filter((c) => c.announcedFee && c.feePayBy).map((c) => ` ${c.invoiceNumber}: ${payByFeeText[c.locale].sms(c)}`);
+  return `${digestTexts[first.locale].sms(items.length, first.companyName, first.portalUrl)}${fees.join('')}`;
+}
+
 export function renderSms(c: MessageContext): string {
   // An SMS can be the notice that reached the debtor: it states an announced fee and its date too.
   const announced = c.announcedFee && c.feePayBy ? ` ${payByFeeText[c.locale].sms(c)}` : '';

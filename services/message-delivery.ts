@@ -66,6 +66,8 @@ export interface SentMessage {
   sentAt: Date;
   /** Set when this send resumed an interrupted one: which attempt it was and how it was resolved. */
   resumed?: ResumedSend;
+  /** One digest covering several invoices of the debtor: its id and the other invoices, for this invoice's timeline. */
+  digest?: { id: string; coveredWith: string[] };
 }
 
 export interface ResumedSend {
@@ -97,6 +99,7 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
           channel: message.channel,
           kind: message.kind,
           transport: message.transport,
+          ...(message.digest ? { digest_id: message.digest.id, covered_with: message.digest.coveredWith } : {}),
           ...(message.resumed ? { attempt: message.resumed.attempt, resent: message.resumed.how === 'resent', ...(message.resumed.how === 'found_in_provider_log' ? { found_in_provider_log: true } : {}) } : {}),
         },
         dedupeKey: `message.sent:${message.id}`,

@@ -7,3 +7,4 @@ export { debtCaseWorkflow } from './debt-case.workflow';
 export { batchFileWorkflow } from './batch-file.workflow';
 export { eventsExtractWorkflow } from './events-extract.workflow';
 export { contactChangeConfirmationWorkflow } from './contact-change.workflow';
+export { debtorWorkflow } from './debtor.workflow';

@@ -1,4 +1,6 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { SendMessageResult } from '../activities/messaging';
+import type { GuardrailCheck } from '../domain/guardrails';
 import type { InvoiceStatus } from '../domain/invoice-status';
 import type { DunningPolicy } from '../domain/dunning-policy';
 
@@ -35,6 +37,8 @@ export interface InvoiceResumeState {
   heldSince: number | null;
   /** The run paces its notices (see PlanContext.paced); absent in state handed over before pacing existed. */
   paced?: boolean;
+  /** The run asks its debtor's workflow for contact (one budget per debtor); absent in state from before. */
+  debtorBudget?: boolean;
 }
 
 export interface PromiseState {
@@ -142,6 +146,22 @@ export interface ContactChange {
   timezone: string;
 }
 
+/**
+ * The debtor's workflow answers a request for contact (`contactRequested`, debtor.messages.ts): what
+ * went out for the step on each channel, and whether it was one digest covering several invoices.
+ */
+export interface ContactCovered {
+  purpose: string;
+  /** Per channel, as a direct send answers (`sendInvoiceMessage`). */
+  results: Array<{ channel: 'email' | 'sms' } & SendMessageResult>;
+  /** The digest that carried this invoice's message on some channel; null when it went alone. */
+  digestId: string | null;
+  /** Every invoice the digest covered (this one included); empty when it went alone. */
+  coveredInvoiceIds: string[];
+  /** The debtor-level checks (quiet hours, contact limit, gap over all the debtor's invoices) the contact waited for. */
+  guardrails: GuardrailCheck[];
+}
+
 export const registerPayment = defineUpdate<InvoiceSnapshot, [PaymentRequest]>('registerPayment');
 export const creditInvoice = defineUpdate<InvoiceSnapshot, [CreditRequest]>('creditInvoice');
 export const retractInvoice = defineUpdate<InvoiceSnapshot, [RetractRequest]>('retractInvoice');
@@ -156,6 +176,7 @@ export const closeByCollection = defineUpdate<InvoiceSnapshot, [CollectionOutcom
 export const contactChanged = defineUpdate<InvoiceSnapshot, [ContactChange]>('contactChanged');
 /** A sibling invoice's account plan broke (see PaymentPlanRequest.accountPlan); answers whether this invoice's plan ended. */
 export const endPaymentPlan = defineUpdate<InvoiceSnapshot, [EndPaymentPlanRequest]>('endPaymentPlan');
+export const contactCovered = defineSignal<[ContactCovered]>('contactCovered');
 export const invoiceState = defineQuery<InvoiceSnapshot>('invoiceState');
 
 /** Failure types a validator or handler raises; the API maps them to HTTP statuses. */

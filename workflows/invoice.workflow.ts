@@ -31,7 +31,7 @@ import {
   type PlanState,
   type PlannedAction,
 } from '../domain/dunning-plan';
-import { feeNoticeDays } from '../domain/dunning-policy';
+import { feeNoticeDays, minDaysBetweenContacts } from '../domain/dunning-policy';
 import { nextActionNote, type NextActionNote } from '../domain/next-action';
 import { feeNoticePeriod, type GuardrailCheck } from '../domain/guardrails';
 import { amountDue, fitsAmountColumn, MAX_AMOUNT_CENTS } from '../domain/amounts';
@@ -55,6 +55,7 @@ import { AmountDueCents, DunningLevel, InvoiceStatus, NextActionAt } from '../te
 import {
   closeByCollection,
   contactChanged,
+  contactCovered,
   createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
@@ -67,6 +68,7 @@ import {
   resumeInvoice,
   retractInvoice,
   reversePayment,
+  type ContactCovered,
   type InvoiceSnapshot,
   type ReversePaymentRequest,
   type InvoiceWorkflowInput,
@@ -85,6 +87,10 @@ const { noticeDelivery } = proxyActivities<Activities>({
 const { sendInvoiceMessage } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes', backoffCoefficient: 2 },
+});
+const { requestDebtorContact } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
 
 type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice' | 'installment_reminder';
@@ -117,6 +123,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   const resume = input.resume;
   // Decided once per invoice: a run handed over by continue-as-new keeps what its first run decided.
   const paced = resume ? (resume.paced ?? false) : patched('notice-pacing');
+  // Decided once per invoice too: email and SMS go through the debtor's workflow (one contact budget per debtor).
+  const debtorBudget = resume ? (resume.debtorBudget ?? false) : patched('debtor-contact-budget');
   // The debtor's timezone: a contact change (contactChanged) moves it, and every later time is read in the new one.
   let timezone = input.timezone;
   let ctx: PlanContext = { policy: input.policy, dueDate: input.dueDate, timezone, consumer: input.consumer ?? true, ...(paced ? { paced } : {}) };
@@ -180,6 +188,12 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   }
 
   setHandler(invoiceState, () => snapshotOf(state));
+
+  /** The debtor workflow's answers to this invoice's requests for contact, by purpose. */
+  const covered = new Map<string, ContactCovered>();
+  setHandler(contactCovered, (c) => {
+    covered.set(c.purpose, c);
+  });
 
   setHandler(
     contactChanged,
@@ -398,16 +412,56 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     }
   }
 
+  /**
+   * Asks the debtor's workflow to contact the debtor on `channels` for this step, and waits for its
+   * answer: the step's own message, or one digest covering the debtor's other invoices too. Null
+   * when the invoice has no debtor account (the step sends directly); no results when the invoice
+   * closed while it waited.
+   */
+  async function contactThroughDebtor(purpose: string, kind: MessageKind, channels: Array<'email' | 'sms'>, extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]>): Promise<ContactCovered | null> {
+    const g = input.policy.guardrails;
+    const { requested } = await requestDebtorContact({
+      invoiceId: input.invoiceId,
+      purpose,
+      kind,
+      channels,
+      extra: { dunningLevel: extra.dunningLevel, feeCents: extra.feeCents, announcedFeeCents: extra.announcedFeeCents, feePayBy: extra.feePayBy, statutoryFee: extra.statutoryFee, installment: extra.installment },
+      requestedAt: Date.now(),
+      timezone,
+      guardrails: {
+        maxContactsPer7Days: g.max_contacts_per_7_days,
+        minDaysBetweenContacts: paced ? minDaysBetweenContacts(input.policy) : 0,
+        quietStart: g.quiet_hours_start,
+        quietEnd: g.quiet_hours_end,
+        sendHour: input.policy.send_hour,
+      },
+    });
+    if (!requested) return null;
+    await condition(() => covered.has(purpose) || isClosed(state));
+    const answer = covered.get(purpose) ?? { purpose, results: [], digestId: null, coveredInvoiceIds: [], guardrails: [] };
+    covered.delete(purpose);
+    return answer;
+  }
+
   async function send(purpose: string, kind: MessageKind, channels: readonly Channel[], extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]> = {}) {
     const results: Array<{ channel: Channel } & SendMessageResult> = [];
+    // Letters stay per invoice; email and SMS share the debtor's budget.
+    const remote = debtorBudget ? channels.filter((c): c is 'email' | 'sms' => c !== 'letter') : [];
+    const answer = remote.length > 0 ? await contactThroughDebtor(purpose, kind, remote, extra) : null;
+    if (answer) results.push(...answer.results);
     for (const channel of channels) {
+      if (answer && channel !== 'letter') continue;
       results.push({ channel, ...(await sendInvoiceMessage({ invoiceId: input.invoiceId, purpose, channel, kind, ...extra })) });
     }
+    // On the step's event: the digest that covered it, and the debtor-level checks the contact waited for.
+    const coverage = answer
+      ? { debtor_guardrails: answer.guardrails, ...(answer.digestId ? { digest_id: answer.digestId, covered_with: answer.coveredInvoiceIds.filter((id) => id !== input.invoiceId) } : {}) }
+      : {};
     const contacted = results.filter((r) => r.status === 'sent' || r.status === 'outbox' || r.status === 'queued' || r.status === 'posted').length;
     const skips: GuardrailCheck[] = results
       .filter((r) => r.status === 'skipped')
       .map((r) => ({ check: r.status === 'skipped' ? skipCheck[r.reason] : 'no_contact_details', result: 'skipped', channel: r.channel }));
-    return { results, contacted, skips };
+    return { results, contacted, skips, coverage };
   }
 
   type Sent = Awaited<ReturnType<typeof send>>;
@@ -457,7 +511,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         await commit({ ...state, nextActionAt: null }, key, [
           {
             type: 'invoice.reminder_sent',
-            data: { ...stepData, guardrails: [...action.guardrails, ...sent.skips, ...(fallback?.skips ?? [])], messages: [...sent.results, ...(fallback?.results ?? [])] },
+            data: { ...stepData, guardrails: [...action.guardrails, ...sent.skips, ...(fallback?.skips ?? [])], messages: [...sent.results, ...(fallback?.results ?? [])], ...sent.coverage },
           },
         ]);
         return { contacted: sent.contacted + (fallback?.contacted ?? 0), letterQueued: queued(sent, fallback) };
@@ -485,6 +539,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
                 announced_fee_cents: action.announcedFeeCents,
                 ...(action.feePayBy ? { fee_pay_by: action.feePayBy } : {}),
                 messages: [...sent.results, ...(fallback?.results ?? [])],
+                ...sent.coverage,
               },
             },
           ]);
@@ -570,7 +625,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const limit = input.continueAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
     if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < limit) return;
     await condition(allHandlersFinished);
-    await continueAsNew<typeof invoiceWorkflow>({ ...input, timezone, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced } });
+    await continueAsNew<typeof invoiceWorkflow>({ ...input, timezone, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced, debtorBudget } });
   }
 
   /** A promise to pay: reminders pause until the date plus grace; unpaid then, the policy continues where it was. */

@@ -90,9 +90,9 @@ test('an invoice transmitted at night in the debtor’s timezone shows its notic
   });
   if (after.next_action_at !== null) expect(Date.parse(after.next_action_at as string)).toBeGreaterThan(morning);
 
-  // When the workflow sent it, on the server's clock: 08:00 in Auckland, not before.
+  // When the workflow asked its debtor's workflow for it (which sends at once: the debtor has no other invoice), on the server's clock: 08:00 in Auckland, not before.
   const history = await stack.env.client.workflow.getHandle(invoiceWorkflowId(id)).fetchHistory();
-  const sendScheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendInvoiceMessage')!;
+  const sendScheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestDebtorContact')!;
   const sentAtMs = Number(sendScheduled.eventTime!.seconds) * 1000 + Math.floor((sendScheduled.eventTime!.nanos ?? 0) / 1e6);
   expect(sentAtMs).toBeGreaterThanOrEqual(morning);
   expect(sentAtMs).toBeLessThan(morning + 120_000);

@@ -4,6 +4,7 @@ import { dunningPolicySchema } from '../../domain/dunning-policy';
 import { DomainError } from '../../domain/errors';
 import { addDays, localTimeToUtc } from '../../domain/local-time';
 import { updateDebtor } from '../../services/debtors';
+import { debtorContactState, debtorWorkflowId } from '../../workflows/debtor.messages';
 import { invoiceState, registerPayment } from '../../workflows/invoice.messages';
 import { eventually } from '../support/eventually';
 import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
@@ -35,6 +36,8 @@ async function threeOpenInvoices(email: string) {
   for (let i = 0; i < 3; i++) inputs.push(await seedInvoice(t.database.db, t.seed, { dueDate: due, policy: weekLater, debtor: { email, phone: '+31600000001' } }));
   const handles = [];
   for (const input of inputs) handles.push(await t.start(input));
+  // The debtor's workflow gathers the three notices for a minute (one digest).
+  await t.env.sleep('2 minutes');
   // Transmitted: each run sent its notice and shows its next step, in Amsterdam time.
   for (const input of inputs) {
     await eventually(async () => expect((await t.invoiceRow(input.invoiceId)).nextActionAt?.getTime()).toBe(localTimeToUtc(addDays(due, 7), 10, 0, 'Europe/Amsterdam')));
@@ -66,7 +69,9 @@ test('updateDebtor changes email, phone and timezone of the debtor and of every 
     expect(contact.map((e) => e.data)).toEqual([expect.objectContaining({ debtor_id: debtorId, changed: ['email', 'phone', 'timezone'] })]);
   }
 
-  await t.env.sleep(newYorkAt - (await t.env.currentTimeMs()) + 60_000);
+  // The three reminders meet in the debtor's workflow (a minute's gathering) and go as one digest, by email and SMS.
+  await t.env.sleep(newYorkAt - (await t.env.currentTimeMs()) + 5 * 60_000);
+  const digests = new Set<string | null>();
   for (const [i, input] of inputs.entries()) {
     await handles[i]!.query(invoiceState); // lets the workflow finish the step
     const reminders = (await t.messagesOf(input.invoiceId)).filter((m) => m.kind === 'reminder');
@@ -74,7 +79,15 @@ test('updateDebtor changes email, phone and timezone of the debtor and of every 
       ['email', 'Moved@Example.com'],
       ['sms', '+31612345678'],
     ]);
+    for (const m of reminders) digests.add(m.digestId);
+    const step = (await t.eventsOf(input.invoiceId)).find((e) => e.type === 'invoice.reminder_sent')!;
+    // The debtor's workflow read quiet hours in the new zone: 10:00 in New York is daytime there.
+    expect(step.data.debtor_guardrails).toEqual(expect.arrayContaining([expect.objectContaining({ check: 'quiet_hours', result: 'passed' })]));
   }
+  // One digest, on both channels.
+  expect(digests.size).toBe(1);
+  expect([...digests][0]).toEqual(expect.stringMatching(/:digest\d+$/));
+  expect((await t.env.client.workflow.getHandle(debtorWorkflowId(debtorId)).query(debtorContactState)).timezone).toBe('America/New_York');
   for (const [i, input] of inputs.entries()) await handles[i]!.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: `paid-${input.invoiceId}`, source: 'partner' }] });
 });
 

@@ -4,11 +4,12 @@ import { asc, eq } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import type { SendMessageResult } from '../../activities/messaging';
 import type { Database } from '../../db/client';
-import { events, messages } from '../../db/schema';
+import { events, invoices, messages } from '../../db/schema';
 import { dunningPolicySchema } from '../../domain/dunning-policy';
 import { createMailer } from '../../messaging/mailer';
 import { createSmsSender } from '../../messaging/sms';
 import { registerSearchAttributes } from '../../temporal/search-attributes';
+import { debtorWorkflowId } from '../../workflows/debtor.messages';
 import { invoiceWorkflowId, registerPayment, type InvoiceWorkflowInput } from '../../workflows/invoice.messages';
 import type { invoiceWorkflow } from '../../workflows/invoice.workflow';
 import { createTestDatabase } from '../support/database';
@@ -162,7 +163,9 @@ describe('a temporary failure is retried by the activity and the email arrives e
     expect(types.filter((t) => t === 'message.sent')).toHaveLength(1);
     expect(types).not.toContain('message.failed');
 
-    const history = await env.client.workflow.getHandle(invoiceWorkflowId(input.invoiceId)).fetchHistory();
+    // The send's attempts are in the history of the debtor's workflow, which sends for the invoice.
+    const [row] = await database.db.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, input.invoiceId));
+    const history = await env.client.workflow.getHandle(debtorWorkflowId(row!.debtorId)).fetchHistory();
     const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
     expect(started.some((e) => e.activityTaskStartedEventAttributes!.attempt === 4)).toBe(true);
     await payAndFinish(input.invoiceId);

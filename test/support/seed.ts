@@ -30,8 +30,11 @@ export interface SeedInvoiceOptions {
 /** An invoice row and the input its workflow starts with, as the import fan-out would build it. */
 export async function seedInvoice(db: Db, seed: Awaited<ReturnType<typeof seedCompany>>, o: SeedInvoiceOptions): Promise<InvoiceWorkflowInput> {
   const amount = o.amountCents ?? 10_000;
-  const debtor: Debtor = { first_name: 'Anna', last_name: 'de Vries', email: 'anna@example.nl', locale: 'en', timezone: 'Europe/Amsterdam', ...o.debtor };
   const id = newId('inv');
+  // Each invoice its own debtor account unless the test names the debtor's email or external id:
+  // invoices of one debtor share a contact budget (the debtor workflow), which tests opt into.
+  const ownAccount = o.debtor?.email === undefined && o.debtor?.external_id === undefined ? { external_id: `seed-${id}` } : {};
+  const debtor: Debtor = { first_name: 'Anna', last_name: 'de Vries', email: 'anna@example.nl', locale: 'en', timezone: 'Europe/Amsterdam', ...ownAccount, ...o.debtor };
   const account = await findOrCreateDebtor(db, seed.company, debtor);
   await db.insert(invoices).values({
     id,

@@ -1,5 +1,5 @@
 import { createPortalToken, verifyPortalToken } from '../../messaging/portal-link';
-import { renderEmail, renderSms, formatMoney, type Locale } from '../../messaging/templates';
+import { renderDigestEmail, renderDigestSms, renderEmail, renderSms, formatMoney, type Locale } from '../../messaging/templates';
 import { parseConfig } from '../../config/config';
 
 describe('portal links', () => {
@@ -31,6 +31,17 @@ describe('message templates', () => {
     portalUrl: 'https://pay.example/pay/tok',
     paymentReference: 'RF18539007547034',
   };
+  test('a digest lists each invoice with what its own message says; its SMS states an announced fee and the day to pay by', () => {
+    const dunning = { ...base, kind: 'dunning_notice' as const, locale: 'nl' as const, invoiceNumber: '2026-002', dunningLevel: 1, announcedFee: '€ 5,00', feePayBy: '2027-01-02' };
+    const items = [{ ...base, locale: 'nl' as const }, dunning];
+    const email = renderDigestEmail(items);
+    expect(email.subject).toBe('2 openstaande facturen van HC Groen-Wit');
+    expect(email.text).toContain('Een vriendelijke herinnering: factuur 2026-001');
+    expect(email.text).toContain('Betaalt u niet uiterlijk 2027-01-02, dan worden kosten van € 5,00 in rekening gebracht.');
+    expect(email.html).toContain('2026-002');
+    expect(renderDigestSms(items)).toBe('HC Groen-Wit: 2 facturen staan open. Bekijk en betaal: https://pay.example/pay/tok 2026-002: Na 2027-01-02 onbetaald: € 5,00 kosten.');
+  });
+
   test.each([
     ['en', 'Reminder'],
     ['nl', 'Herinnering'],

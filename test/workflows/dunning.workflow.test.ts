@@ -200,9 +200,9 @@ describe('guardrails', () => {
     }
     await t.env.sleep('1 day');
     expect((await t.messagesOf(input.invoiceId)).map((m) => m.kind)).toEqual(['invoice_notice']);
-    // The time the workflow asked for the send, on the server's (skipped) clock.
+    // The time the workflow asked its debtor's workflow for the send (alone, at once), on the server's (skipped) clock.
     const history = await handle.fetchHistory();
-    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendInvoiceMessage')!;
+    const scheduled = history.events!.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestDebtorContact')!;
     const sentAt = new Date(Number(scheduled.eventTime!.seconds) * 1000);
     const sentHour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Pacific/Auckland', hour: 'numeric', hourCycle: 'h23' }).format(sentAt));
     expect(sentHour).toBeGreaterThanOrEqual(8);

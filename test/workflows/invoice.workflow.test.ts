@@ -207,9 +207,9 @@ describe('a debtor who moves to another timezone mid-life', () => {
     await eventually(async () => expect((await invoiceRow(input.invoiceId)).nextActionAt?.getTime()).toBe(newYorkAt));
 
     await expectReminderAt(handle, input.invoiceId, newYorkAt);
-    // The time the workflow asked for the send, on the server's (skipped) clock.
+    // The time the workflow asked its debtor's workflow for the send (alone, the debtor is contacted at once), on the server's (skipped) clock.
     const history = await handle.fetchHistory();
-    const sends = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendInvoiceMessage');
+    const sends = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestDebtorContact');
     const reminderSentAt = Number(sends[1]!.eventTime!.seconds) * 1000;
     expect(hourIn('America/New_York', reminderSentAt)).toBe(10);
     expect(reminderSentAt).toBeGreaterThanOrEqual(newYorkAt);

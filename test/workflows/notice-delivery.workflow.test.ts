@@ -77,7 +77,7 @@ describe('pacing', () => {
     const reminders = (await t.eventsOf(input.invoiceId)).filter((e) => e.type === 'invoice.reminder_sent' || (e.type === 'invoice.dunning_level_changed' && e.data.step));
     const history = await handle.fetchHistory();
     const sendTimes = history
-      .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'sendInvoiceMessage')
+      .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestDebtorContact')
       .map((e) => Number(e.eventTime!.seconds) * 1000);
     const distinct = [...new Set(sendTimes.map((ms) => Math.floor(ms / 60_000)))].map((m) => m * 60_000);
     for (let i = 1; i < distinct.length; i++) expect(distinct[i]! - distinct[i - 1]!).toBeGreaterThanOrEqual(2.5 * DAY);
@@ -181,8 +181,8 @@ describe('no fee without a delivered notice', () => {
     const names = scheduled.map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
     const at = (i: number) => Number(scheduled[i]!.eventTime!.seconds) * 1000;
     const letterAt = names.lastIndexOf('sendInvoiceMessage');
-    // SMS, then (an hour later) the delivery check that found nothing, then the letter.
-    expect(names.slice(letterAt - 2, letterAt + 1)).toEqual(['sendInvoiceMessage', 'noticeDelivery', 'sendInvoiceMessage']);
+    // Email and SMS (through the debtor's workflow), then (an hour later) the delivery check that found nothing, then the letter.
+    expect(names.slice(letterAt - 2, letterAt + 1)).toEqual(['requestDebtorContact', 'noticeDelivery', 'sendInvoiceMessage']);
     expect(at(letterAt - 1) - at(letterAt - 2)).toBeGreaterThanOrEqual(3_600_000);
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 10_000, externalId: 'p', source: 'partner' }] });
   });
