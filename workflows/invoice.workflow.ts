@@ -97,6 +97,9 @@ type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice' | 'installme
 type Ledger = Parameters<Activities['persistInvoiceChange']>[0]['ledgerEntry'];
 type NewEvent = { type: EventType; data?: Record<string, unknown> };
 
+/** How long a step waits for its debtor's workflow to answer before it asks again. */
+const DEBTOR_CONTACT_REASK_MS = 24 * 60 * 60 * 1000;
+
 /** Continue as new well before the history limits, carrying the state. */
 const HISTORY_EVENTS_BEFORE_CONTINUE = 5_000;
 
@@ -420,7 +423,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
    */
   async function contactThroughDebtor(purpose: string, kind: MessageKind, channels: Array<'email' | 'sms'>, extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]>): Promise<ContactCovered | null> {
     const g = input.policy.guardrails;
-    const { requested } = await requestDebtorContact({
+    const request: Parameters<Activities['requestDebtorContact']>[0] = {
       invoiceId: input.invoiceId,
       purpose,
       kind,
@@ -435,9 +438,17 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         quietEnd: g.quiet_hours_end,
         sendHour: input.policy.send_hour,
       },
-    });
+    };
+    const { requested } = await requestDebtorContact(request);
     if (!requested) return null;
-    await condition(() => covered.has(purpose) || isClosed(state));
+    const answered = () => covered.has(purpose) || isClosed(state);
+    if (patched('debtor-contact-reask')) {
+      // Asked again each day without an answer (the debtor's workflow was terminated or reset): it
+      // starts again with this request; a request it holds already is not counted twice.
+      while (!(await condition(answered, DEBTOR_CONTACT_REASK_MS))) await requestDebtorContact(request);
+    } else {
+      await condition(answered);
+    }
     const answer = covered.get(purpose) ?? { purpose, results: [], digestId: null, coveredInvoiceIds: [], guardrails: [] };
     covered.delete(purpose);
     return answer;

@@ -190,3 +190,21 @@ test('an invoice paid before the grant is left out: the other goes alone, as its
   expect(emailsTo(email)[0]!.messageId).toBe(`<${inputs[1]!.invoiceId}.step0.email@recoup>`);
   expect(await t.messagesOf(inputs[0]!.invoiceId)).toEqual([]);
 });
+
+test('a debtor workflow terminated before it answered: each invoice asks again a day later, and its notice still goes out', async () => {
+  const email = 'terminated@example.nl';
+  const inputs = [];
+  for (let i = 0; i < 2; i++) inputs.push(await seedInvoice(t.database.db, t.seed, { dueDate: await day(20), debtor: { email } }));
+  const debtorId = (await t.invoiceRow(inputs[0]!.invoiceId)).debtorId;
+  for (const input of inputs) await t.start(input);
+  // Both notices asked; the debtor's workflow is gathering them when an operator terminates it.
+  const debtor = t.env.client.workflow.getHandle(debtorWorkflowId(debtorId));
+  await eventually(async () => expect((await debtor.query(debtorContactState)).pending).toHaveLength(2));
+  await debtor.terminate('operator terminated it');
+  await t.env.sleep('2 hours');
+  expect(emailsTo(email)).toHaveLength(0);
+  await t.env.sleep('1 day');
+  // Asked again, a new run of the debtor's workflow sends both notices, once.
+  expect(emailsTo(email)).toHaveLength(1);
+  for (const input of inputs) expect((await t.messagesOf(input.invoiceId)).map((m) => [m.sendKey, m.status])).toEqual([[`${input.invoiceId}:transmit:email`, 'sent']]);
+});
