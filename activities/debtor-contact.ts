@@ -12,6 +12,7 @@ import { renderDigestEmail, renderDigestSms } from '../messaging/templates';
 import { requestContact } from '../workflows/debtor.client';
 import type { ContactChannel, ContactRequest } from '../workflows/debtor.messages';
 import type { ActivityDeps } from './deps';
+import { GATHERING_WINDOW_MS } from '../domain/debtor-contact';
 import { resumeInterruptedSend } from './interrupted-send';
 import { unsubscribeUrl } from '../messaging/unsubscribe-link';
 import { callProvider, emailHeaders, isPermanent, messageContextOf, messagingActivities, type SendMessageResult } from './messaging';
@@ -114,7 +115,7 @@ export function debtorContactActivities(deps: ActivityDeps) {
      * An invoice workflow's request for contact goes to its debtor's workflow, which owns the
      * debtor's contact budget. False when the invoice has no debtor (the workflow sends directly).
      */
-    async requestDebtorContact(request: Omit<ContactRequest, 'gather'>): Promise<{ requested: boolean }> {
+    async requestDebtorContact(request: Omit<ContactRequest, 'gather' | 'gatherMs'>): Promise<{ requested: boolean }> {
       const [inv] = await db.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, request.invoiceId));
       if (!inv?.debtorId) return { requested: false };
       // Other invoices of the debtor that run or are being transmitted may ask within moments: only
@@ -132,7 +133,7 @@ export function debtorContactActivities(deps: ActivityDeps) {
           ),
         )
         .limit(1);
-      await requestContact(temporal, config.TEMPORAL_TASK_QUEUE, inv.debtorId, { ...request, gather: others.length > 0 });
+      await requestContact(temporal, config.TEMPORAL_TASK_QUEUE, inv.debtorId, { ...request, gather: others.length > 0, gatherMs: config.RECOUP_DEBTOR_GATHERING_WINDOW_MS ?? GATHERING_WINDOW_MS });
       return { requested: true };
     },
 

@@ -123,6 +123,11 @@ export const configSchema = z.object({
   RECOUP_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** Loopback port where the Temporal SDK exports its metrics, appended to the worker's `/metrics`; 0 → not collected. */
   RECOUP_WORKER_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
+  /**
+   * How long a debtor's workflow waits, after a request for contact, for the requests of the
+   * debtor's other open invoices, so they go out as one digest (docs/debtors.md#one-contact-budget).
+   */
+  RECOUP_DEBTOR_GATHERING_WINDOW_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
   /** API shutdown: how long in-flight requests may take after SIGTERM before the process exits anyway. */
   RECOUP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(25_000),
   /** Worker tuning; unset → the Temporal SDK's defaults, except the cache (memory per cached workflow: BENCHMARKS.md). */

@@ -24,6 +24,8 @@ export interface ContactRequest {
   guardrails: ContactGuardrails;
   /** The debtor has other open invoices: wait the gathering window for their requests. */
   gather: boolean;
+  /** That window in ms (`RECOUP_DEBTOR_GATHERING_WINDOW_MS`); absent in requests of earlier versions: `GATHERING_WINDOW_MS`. */
+  gatherMs?: number;
 }
 
 export interface DebtorWorkflowInput {

@@ -57,7 +57,8 @@ export async function debtorWorkflow(input: DebtorWorkflowInput): Promise<void> 
       continue;
     }
     // Requests that come together (one import, steps due at the same hour) meet in one message.
-    if (pending.some((p) => p.gather)) await sleep(GATHERING_WINDOW_MS);
+    const gatherMs = Math.max(0, ...pending.filter((p) => p.gather).map((p) => p.gatherMs ?? GATHERING_WINDOW_MS));
+    if (gatherMs > 0) await sleep(gatherMs);
 
     let waited: ReturnType<typeof nextDebtorContactAt>;
     for (;;) {
