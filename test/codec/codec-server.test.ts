@@ -8,6 +8,7 @@ import { createApp } from '../../api/app';
 import { createApiKey } from '../../services/api-keys';
 import { createConsoleSession, createConsoleUser } from '../../services/console-users';
 import { holdInvoice, invoiceWorkflowId } from '../../workflows/invoice.messages';
+import { debtorWorkflowId } from '../../workflows/debtor.messages';
 import { eventually } from '../support/eventually';
 import { silentLogger } from '../support/logger';
 import { invoiceBody, OPS_KEY, startStack, type Stack } from '../support/stack';
@@ -166,12 +167,12 @@ describe('with RECOUP_PAYLOAD_KEYS set', () => {
   });
 
   test('a failure’s message is encrypted too: the SMTP answer naming the debtor is not in what the server keeps, and the codec reads it', async () => {
-    // What the server keeps of the retrying email activity: its last failure.
+    // What the server keeps of the retrying email activity (the debtor's workflow sends it): its last failure.
     const plainClient = new Client({ connection: stack.env.connection });
-    const describe = () =>
-      plainClient.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: invoiceWorkflowId(busyInvoiceId) } });
+    const debtorId = (await stack.request('GET', `/api/v2/invoices/${busyInvoiceId}`, { key: partner.key })).body.debtor_id as string;
+    const describe = () => plainClient.workflowService.describeWorkflowExecution({ namespace: 'default', execution: { workflowId: debtorWorkflowId(debtorId) } });
     const pending = await eventually(async () => {
-      const activity = (await describe()).pendingActivities?.find((a) => a.activityType?.name === 'sendInvoiceMessage' && a.lastFailure);
+      const activity = (await describe()).pendingActivities?.find((a) => a.activityType?.name === 'sendDebtorContact' && a.lastFailure);
       expect(activity).toBeDefined();
       return activity!;
     }, 60_000);

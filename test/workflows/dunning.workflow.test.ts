@@ -180,7 +180,7 @@ describe('guardrails', () => {
     const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(0), policy, debtor: { email: 'no-sms@example.nl', phone: '+31612345678' } });
     await optOutDebtorOf(t.database.db, input.invoiceId, ['sms']);
     const handle = await t.start(input);
-    await t.env.sleep('3 days');
+    await t.env.sleep('4 days');
     const reminder = (await t.eventsOf(input.invoiceId)).find((e) => e.type === 'invoice.reminder_sent')!;
     expect(reminder.data.guardrails).toContainEqual({ check: 'opt_out', result: 'skipped', channel: 'sms' });
     expect((await t.messagesOf(input.invoiceId)).map((m) => m.channel)).toEqual(['email', 'email']);
