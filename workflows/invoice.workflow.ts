@@ -749,6 +749,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       continue;
     }
     await continueAsNewIfLong();
+    // The contact changes this action was computed with: one applied while its next step is stored below still counts.
+    const changesComputed = contactChanges;
     const action = nextPlannedAction(ctx, plan, principal());
     const nextAt = Math.min(action?.at ?? Number.POSITIVE_INFINITY, state.pastDue ? Number.POSITIVE_INFINITY : pastDueAt() + plan.shiftMs);
     if (nextAt === Number.POSITIVE_INFINITY) {
@@ -764,7 +766,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       const delayed: NewEvent[] = note.guardrails.length > 0 ? [{ type: 'invoice.next_action_delayed', data: { next_action: note } }] : [];
       await commit({ ...state, nextActionAt: action.at }, `next:${action.kind}${action.stepIndex}`, delayed, undefined, note);
     }
-    const changesSeen = contactChanges;
+    // Runs from before this fix waited on, missing a timezone change that came while the step was stored.
+    const changesSeen = patched('contact-change-while-storing') ? changesComputed : contactChanges;
     if (!(await waitUntil(nextAt, () => interrupted() || contactChanges !== changesSeen))) continue;
     if (!state.pastDue && nextAt === pastDueAt() + plan.shiftMs) {
       await commit(applyPastDue(state), 'past_due', []);
