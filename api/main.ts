@@ -4,6 +4,7 @@ import { createProcessLogger } from '../bootstrap/logger';
 import { openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom } from '../temporal/connection';
 import { createApp } from './app';
+import { listenHttp } from './http-server';
 import { drainHttpServer } from './shutdown';
 import { startSftpService } from '../files/sftp-service';
 
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
     secrets: infra.secrets,
     observability: { metricsToken: config.RECOUP_METRICS_TOKEN, isDraining: () => draining },
   });
-  const server: Server = app.listen(config.PORT, () => logger.info({ port: config.PORT }, 'API listening'));
+  const server: Server = await listenHttp(app, config.PORT);
+  logger.info({ port: config.PORT }, 'API listening');
   // Partners' batch files over SFTP, when RECOUP_SFTP_PORT is set.
   const sftp =
     config.RECOUP_SFTP_PORT === undefined

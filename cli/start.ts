@@ -15,6 +15,7 @@ import { portsInUse, type PortNeed } from '../bootstrap/port-holder';
 import { runDatabaseCommand } from './commands';
 import { startProcessWorker } from '../worker/process-worker';
 import { createApp } from '../api/app';
+import { listenHttp } from '../api/http-server';
 import { startSftpService } from '../files/sftp-service';
 
 /** The dev server this process started, stopped again should the start fail after it. */
@@ -68,10 +69,7 @@ async function main(): Promise<void> {
   // The ops CLI's commands come here while this process holds the embedded database (api/admin-channel.ts).
   const adminChannel = lock ? { secret: randomBytes(32).toString('base64url'), run: (command: string, values: Record<string, string | string[] | undefined>) => runDatabaseCommand({ db, config }, command, values) } : undefined;
   const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets, adminChannel });
-  const server: Server = await new Promise((resolve, reject) => {
-    // Express 5 hands a listen error (the port taken since it was checked) to this callback.
-    const s = app.listen(config.PORT, (err?: Error) => (err ? reject(err) : resolve(s)));
-  });
+  const server: Server = await listenHttp(app, config.PORT);
   if (adminChannel) lock!.advertise({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret: adminChannel.secret });
   // Never in production: a verified demo company, its key and an SFTP password would be ways in.
   const demo = config.production ? null : await ensureDemoData(db, config.RECOUP_DATA_DIR);

@@ -46,7 +46,9 @@ test('an email’s List-Unsubscribe one-click POST opts its debtor out of email 
   expect((await stack.request('GET', `/api/v2/invoices/${ids[1]}`, { key: partner.key })).body.debtor_id).toBe(debtorId);
   expect((await stack.request('POST', `/api/v2/imports/${imp.body.id}/transmit`, { key: partner.key })).status).toBe(202);
 
-  // The notice as the debtor's mailbox got it: both RFC 8058 headers, an https-shaped URL of this debtor.
+  // The notice (one digest of both, after the debtor's gathering window) as the debtor's mailbox
+  // got it: both RFC 8058 headers, an https-shaped URL of this debtor.
+  await stack.env.sleep('2 minutes');
   await stack.smtp.waitFor(1);
   const [mail] = emailsTo(EMAIL);
   const listUnsubscribe = header(mail!, 'list-unsubscribe')!;

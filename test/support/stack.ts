@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
+import { listenHttp } from '../../api/http-server';
 import { parseConfig, type Config } from '../../config/config';
 import type { Database } from '../../db/client';
 import { companies } from '../../db/schema';
@@ -125,9 +126,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const documents = documentStoreFor(config.RECOUP_DATA_DIR);
   const outbound = createOutboundGuard({ allowPrivateUrls: config.RECOUP_ALLOW_PRIVATE_URLS, resolve: options.resolveHost ?? loopbackResolver() });
   const app = createApp({ db: database.db, temporal: env.client, config, logger, documents, outbound });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
+  const server: Server = await listenHttp(app, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   config.publicBaseUrl = baseUrl;
   const worker = await Worker.create({
