@@ -611,7 +611,12 @@ export const debtCollectionCollectedAmounts = pgTable(
 export const consoleUsers = pgTable('console_users', {
   id: text('id').primaryKey(),
   email: text('email').notNull().unique(),
-  role: text('role').$type<'reviewer' | 'ops'>().notNull(),
+  role: text('role').$type<'reviewer' | 'agent' | 'ops'>().notNull(),
+  /**
+   * The partner a reviewer or agent works for: they see only that partner's companies, cases and
+   * conversations. Null: a global user (ops).
+   */
+  partnerId: text('partner_id').references(() => partners.id),
   passwordHash: text('password_hash').notNull(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -863,4 +868,63 @@ export const paymentAllocations = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.providerPaymentId, t.invoiceId] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Conversations (services/conversations.ts): one thread per debtor. What Recoup sent lives in
+// `messages`; this table holds everything else on the thread — the debtor's replies (email, SMS),
+// portal actions, agents' notes — and the thread's state for the agents' queue.
+// ---------------------------------------------------------------------------------------------
+export const conversations = pgTable(
+  'conversations',
+  {
+    debtorId: text('debtor_id').primaryKey().references(() => debtors.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    status: text('status').$type<'open' | 'closed'>().notNull().default('open'),
+    /**
+     * The console user working the thread (an agent), or null while unassigned. No foreign key:
+     * revoking a user deletes their row (services/console-users.ts), which unassigns their threads.
+     */
+    assignedUserId: text('assigned_user_id'),
+    /** The oldest of the debtor's entries nobody has answered yet: the thread's SLA age. Null: nothing waits. */
+    awaitingSince: timestamp('awaiting_since', { withTimezone: true, mode: 'date' }),
+    lastEntryAt: timestamp('last_entry_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('conversations_queue').on(t.partnerId, t.status, t.awaitingSince)],
+);
+
+export const conversationEntries = pgTable(
+  'conversation_entries',
+  {
+    id: text('id').primaryKey(),
+    debtorId: text('debtor_id').notNull().references(() => debtors.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    /** The invoice the entry is about, when one is known (a reply to one invoice's message). */
+    invoiceId: text('invoice_id').references(() => invoices.id),
+    /** `in`: from the debtor; `out`: to the debtor (an agent's reply, whose `messages` row is `message_id`); `internal`: a note. */
+    direction: text('direction').$type<'in' | 'out' | 'internal'>().notNull(),
+    channel: text('channel').$type<'email' | 'sms' | 'portal' | 'note'>().notNull(),
+    /** What happened: `reply`, `bounce`, `note`, or a portal action (`dispute`, `promise_to_pay`, …). */
+    kind: text('kind').notNull(),
+    /**
+     * The console user who wrote it (agent replies and notes); null for the debtor and the system.
+     * No foreign key: the record outlives a revoked user; `author_email` keeps who it was.
+     */
+    authorUserId: text('author_user_id'),
+    authorEmail: text('author_email'),
+    /** From whom (an email address or E.164 number) for entries that came in. */
+    sender: text('sender'),
+    subject: text('subject'),
+    body: text('body').notNull(),
+    /** The `messages` row of an outgoing entry. */
+    messageId: text('message_id').references(() => messages.id),
+    /** Makes a redelivered reply (same provider id / Message-ID) one entry. */
+    dedupeKey: text('dedupe_key').unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('conversation_entries_debtor').on(t.debtorId, t.createdAt)],
 );
