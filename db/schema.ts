@@ -15,6 +15,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { InvoiceStatus } from '../domain/invoice-status';
+import type { DebtorVulnerability, VulnerabilityCategory } from '../domain/debtor-vulnerability';
+import type { DisputeOutcome, DisputeVia } from '../domain/dispute';
 import type { DunningPolicy } from '../domain/dunning-policy';
 import type { NextActionNote } from '../domain/next-action';
 import type { Debtor, CompanyContact, BankAccount } from '../domain/schemas';
@@ -115,6 +117,12 @@ export const debtors = pgTable(
     timezone: text('timezone').notNull(),
     /** The channels the debtor opted out of, for all their invoices (services/debtor-opt-outs.ts). */
     optOuts: jsonb('opt_outs').$type<Array<'email' | 'sms'>>().notNull().default([]),
+    /**
+     * Set while an agent has flagged the debtor vulnerable (services/debtor-vulnerability.ts):
+     * automated contact and fees stop for all their invoices. Who, when and why are audited in
+     * `debtor_vulnerability_audit`.
+     */
+    vulnerability: jsonb('vulnerability').$type<DebtorVulnerability>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -927,4 +935,53 @@ export const conversationEntries = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('conversation_entries_debtor').on(t.debtorId, t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Disputes (services/disputes.ts): a debtor contests an invoice, from the API, the portal or by
+// an agent on a reply. While one is open the invoice is `disputed` and its workflow paused.
+// ---------------------------------------------------------------------------------------------
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id').notNull().references(() => invoices.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    debtorId: text('debtor_id').references(() => debtors.id),
+    reason: text('reason').notNull(),
+    details: text('details'),
+    via: text('via').$type<DisputeVia>().notNull(),
+    /** The console user who opened it for the debtor (via `agent`). */
+    openedByUserId: text('opened_by_user_id'),
+    status: text('status').$type<'open' | DisputeOutcome>().notNull().default('open'),
+    openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    /** Who resolved it: `partner:<key id>`, `ops:<key id>` or a console user's email. */
+    resolvedBy: text('resolved_by'),
+    resolutionReason: text('resolution_reason'),
+    creditCents: integer('credit_cents'),
+  },
+  (t) => [
+    // One open dispute per invoice: a second is refused (409) by this index as well as by the workflow.
+    uniqueIndex('disputes_one_open_per_invoice').on(t.invoiceId).where(sql`status = 'open'`),
+    index('disputes_partner_status').on(t.partnerId, t.status, t.openedAt),
+  ],
+);
+
+/** Every flag and lift of a debtor's vulnerability: who (id and email, kept if the user is revoked), when, why. */
+export const debtorVulnerabilityAudit = pgTable(
+  'debtor_vulnerability_audit',
+  {
+    id: text('id').primaryKey(),
+    debtorId: text('debtor_id').notNull().references(() => debtors.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    action: text('action').$type<'flag' | 'lift'>().notNull(),
+    category: text('category').$type<VulnerabilityCategory>(),
+    note: text('note'),
+    userId: text('user_id').notNull(),
+    userEmail: text('user_email').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('debtor_vulnerability_audit_debtor').on(t.debtorId, t.createdAt)],
 );
