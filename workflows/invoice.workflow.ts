@@ -849,7 +849,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     if (nextAt === Number.POSITIVE_INFINITY) {
       // Every step has run: the invoice stays open to payments and arrangements.
       await condition(interrupted);
-      if (!isClosed(state) && !onHold() && !promise && !paymentPlan) await condition(() => isClosed(state));
+      if (!isClosed(state) && !onHold() && !paused() && !promise && !paymentPlan) await condition(() => isClosed(state));
       continue;
     }
     // Shown even while the due date passes first (a policy whose first step comes after it).
