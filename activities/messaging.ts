@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
-import { automatedContactBlocked } from '../domain/debtor-vulnerability';
+import { automatedContactBlocked, isPersonSent } from '../domain/debtor-vulnerability';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
 import { abandonClaim, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
@@ -146,7 +146,7 @@ export function messagingActivities(deps: ActivityDeps) {
       if (target.debtorOptOuts.includes(channel)) return { status: 'skipped', reason: 'opted_out' };
       // Stopped while the debtor is flagged vulnerable (only a person writes to them) or the invoice is disputed.
       if (automatedContactBlocked(target.debtorVulnerability, input.kind)) return { status: 'skipped', reason: 'vulnerable' };
-      if (invoice.status === 'disputed') return { status: 'skipped', reason: 'disputed' };
+      if (invoice.status === 'disputed' && !isPersonSent(input.kind)) return { status: 'skipped', reason: 'disputed' };
       // Production without Twilio: the step goes on without SMS, and its event says why.
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
