@@ -152,7 +152,7 @@ export function debtorContactActivities(deps: ActivityDeps) {
 
       const ids = input.requests.map((r) => r.invoiceId);
       const rows = await db
-        .select({ invoice: invoices, companyName: companies.name, policy: dunningPolicies.policy, debtorOptOuts: debtors.optOuts })
+        .select({ invoice: invoices, companyName: companies.name, policy: dunningPolicies.policy, debtorOptOuts: debtors.optOuts, debtorVulnerability: debtors.vulnerability })
         .from(invoices)
         .innerJoin(companies, eq(companies.id, invoices.companyId))
         .leftJoin(debtors, eq(debtors.id, invoices.debtorId))
@@ -169,6 +169,8 @@ export function debtorContactActivities(deps: ActivityDeps) {
         const closed = !row || isFinalStatus(row.invoice.status);
         // Settled or claimed before (by a single send): its own path answers what happened.
         if (sentBefore.has(sendKeyOf(r, channel)) || closed) out.push(await sendAlone(r, channel, closed && !sentBefore.has(sendKeyOf(r, channel))));
+        // Disputed while the request waited: nothing about it goes until the dispute is resolved.
+        else if (row.invoice.status === 'disputed') out.push({ invoiceId: r.invoiceId, purpose: r.purpose, result: { status: 'skipped', reason: 'disputed' }, digest: false });
         else digestable.push(r);
       }
       if (digestable.length <= 1) {
@@ -183,6 +185,8 @@ export function debtorContactActivities(deps: ActivityDeps) {
       if (!recipient) return order(input, [...out, ...digestable.map(skip(channel === 'email' ? 'no_email' : 'no_phone'))]);
       // Opted out: on the debtor, so for every invoice of theirs.
       if ((first.debtorOptOuts ?? []).includes(channel)) return order(input, [...out, ...digestable.map(skip('opted_out'))]);
+      // Flagged vulnerable while the digest waited: no automated contact at all.
+      if (first.debtorVulnerability) return order(input, [...out, ...digestable.map(skip('vulnerable'))]);
       if (channel === 'sms' && sms.transport === 'not-configured') return order(input, [...out, ...digestable.map(skip('sms_not_configured'))]);
       const included = digestable;
       if (included.length <= 1) {

@@ -6,6 +6,7 @@ import { appendEvents } from '../services/events';
 import { currentDunningPolicy } from '../services/dunning-policies';
 import { startInvoiceWorkflow } from '../workflows/invoice.client';
 import { invoiceWorkflowInput } from '../services/invoice-workflow-input';
+import { vulnerableDebtorIds } from '../services/debtor-vulnerability';
 import type { ActivityDeps } from './deps';
 
 export interface TransmitPage {
@@ -38,8 +39,10 @@ export function importTransmissionActivities({ db, temporal, config, clock = () 
       // An invoice closed before transmission (a draft retracted) must stay closed: starting its
       // workflow would reopen it. Started invoices are not final, so a retried page still counts them.
       const queue = rows.filter((inv) => !isFinalStatus(inv.status));
+      // Invoices of a debtor flagged vulnerable start paused (services/debtor-vulnerability.ts).
+      const vulnerable = await vulnerableDebtorIds(db, rows.map((inv) => inv.debtorId));
       const startOne = async (inv: (typeof rows)[number]): Promise<void> => {
-        const input = invoiceWorkflowInput(inv, policy, version);
+        const input = invoiceWorkflowInput(inv, policy, version, inv.debtorId !== null && vulnerable.has(inv.debtorId));
         try {
           await startInvoiceWorkflow(temporal, config.TEMPORAL_TASK_QUEUE, input);
           started++;

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
+import { automatedContactBlocked, isPersonSent } from '../domain/debtor-vulnerability';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
 import { abandonClaim, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
@@ -34,7 +35,7 @@ export interface SendMessageInput {
 
 export type SendMessageResult =
   | { status: 'sent' | 'outbox'; messageId: string }
-  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' }
+  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' | 'vulnerable' | 'disputed' }
   | { status: 'failed'; reason: string; messageId: string }
   | LetterSendResult;
 
@@ -143,6 +144,9 @@ export function messagingActivities(deps: ActivityDeps) {
       const recipient = input.channel === 'email' ? debtor.email : debtor.phone;
       if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
       if (target.debtorOptOuts.includes(channel)) return { status: 'skipped', reason: 'opted_out' };
+      // Stopped while the debtor is flagged vulnerable (only a person writes to them) or the invoice is disputed.
+      if (automatedContactBlocked(target.debtorVulnerability, input.kind)) return { status: 'skipped', reason: 'vulnerable' };
+      if (invoice.status === 'disputed' && !isPersonSent(input.kind)) return { status: 'skipped', reason: 'disputed' };
       // Production without Twilio: the step goes on without SMS, and its event says why.
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
@@ -192,7 +196,7 @@ export function messagingActivities(deps: ActivityDeps) {
       /** The invoice, its company's name, its debtor's opt-outs and a fresh portal link, in one round trip (one per message of a bulk run). */
       async function loadTarget() {
         const [row] = await db
-          .select({ invoice: invoices, companyName: companies.name, debtorOptOuts: debtors.optOuts, policy: dunningPolicies.policy })
+          .select({ invoice: invoices, companyName: companies.name, debtorOptOuts: debtors.optOuts, debtorVulnerability: debtors.vulnerability, policy: dunningPolicies.policy })
           .from(invoices)
           .innerJoin(companies, eq(companies.id, invoices.companyId))
           // Opt-outs are the debtor's: a STOP or an unsubscribe holds for every invoice of theirs.

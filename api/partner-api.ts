@@ -3,6 +3,7 @@ import { companyRoutes } from './companies/routes';
 import { debtCaseRoutes } from './debt-cases/routes';
 import { debtCollectorRoutes } from './debt-collectors/routes';
 import { debtorRoutes } from './debtors/routes';
+import { disputeRoutes } from './disputes/routes';
 import { documentRoutes } from './documents/routes';
 import { dunningPolicyRoutes } from './dunning-policy/routes';
 import { eventRoutes } from './events/routes';
@@ -32,6 +33,7 @@ export const partnerApiDefinitions: readonly RouteDefinition[] = [
   ...importRoutes,
   ...batchFileRoutes,
   ...invoiceRoutes,
+  ...disputeRoutes,
   ...invoiceMessageRoutes,
   ...debtorRoutes,
   ...eventRoutes,

@@ -15,6 +15,8 @@ import {
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
 import type { InvoiceStatus } from '../domain/invoice-status';
+import type { DebtorVulnerability, VulnerabilityCategory } from '../domain/debtor-vulnerability';
+import type { DisputeOutcome, DisputeVia } from '../domain/dispute';
 import type { DunningPolicy } from '../domain/dunning-policy';
 import type { NextActionNote } from '../domain/next-action';
 import type { Debtor, CompanyContact, BankAccount } from '../domain/schemas';
@@ -115,6 +117,12 @@ export const debtors = pgTable(
     timezone: text('timezone').notNull(),
     /** The channels the debtor opted out of, for all their invoices (services/debtor-opt-outs.ts). */
     optOuts: jsonb('opt_outs').$type<Array<'email' | 'sms'>>().notNull().default([]),
+    /**
+     * Set while an agent has flagged the debtor vulnerable (services/debtor-vulnerability.ts):
+     * automated contact and fees stop for all their invoices. Who, when and why are audited in
+     * `debtor_vulnerability_audit`.
+     */
+    vulnerability: jsonb('vulnerability').$type<DebtorVulnerability>(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -611,7 +619,12 @@ export const debtCollectionCollectedAmounts = pgTable(
 export const consoleUsers = pgTable('console_users', {
   id: text('id').primaryKey(),
   email: text('email').notNull().unique(),
-  role: text('role').$type<'reviewer' | 'ops'>().notNull(),
+  role: text('role').$type<'reviewer' | 'agent' | 'ops'>().notNull(),
+  /**
+   * The partner a reviewer or agent works for: they see only that partner's companies, cases and
+   * conversations. Null: a global user (ops).
+   */
+  partnerId: text('partner_id').references(() => partners.id),
   passwordHash: text('password_hash').notNull(),
   createdAt: createdAt(),
   updatedAt: updatedAt(),
@@ -863,4 +876,112 @@ export const paymentAllocations = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.providerPaymentId, t.invoiceId] })],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Conversations (services/conversations.ts): one thread per debtor. What Recoup sent lives in
+// `messages`; this table holds everything else on the thread — the debtor's replies (email, SMS),
+// portal actions, agents' notes — and the thread's state for the agents' queue.
+// ---------------------------------------------------------------------------------------------
+export const conversations = pgTable(
+  'conversations',
+  {
+    debtorId: text('debtor_id').primaryKey().references(() => debtors.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    status: text('status').$type<'open' | 'closed'>().notNull().default('open'),
+    /**
+     * The console user working the thread (an agent), or null while unassigned. No foreign key:
+     * revoking a user deletes their row (services/console-users.ts), which unassigns their threads.
+     */
+    assignedUserId: text('assigned_user_id'),
+    /** The oldest of the debtor's entries nobody has answered yet: the thread's SLA age. Null: nothing waits. */
+    awaitingSince: timestamp('awaiting_since', { withTimezone: true, mode: 'date' }),
+    lastEntryAt: timestamp('last_entry_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index('conversations_queue').on(t.partnerId, t.status, t.awaitingSince)],
+);
+
+export const conversationEntries = pgTable(
+  'conversation_entries',
+  {
+    id: text('id').primaryKey(),
+    debtorId: text('debtor_id').notNull().references(() => debtors.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    /** The invoice the entry is about, when one is known (a reply to one invoice's message). */
+    invoiceId: text('invoice_id').references(() => invoices.id),
+    /** `in`: from the debtor; `out`: to the debtor (an agent's reply, whose `messages` row is `message_id`); `internal`: a note. */
+    direction: text('direction').$type<'in' | 'out' | 'internal'>().notNull(),
+    channel: text('channel').$type<'email' | 'sms' | 'portal' | 'note'>().notNull(),
+    /** What happened: `reply`, `bounce`, `note`, or a portal action (`dispute`, `promise_to_pay`, …). */
+    kind: text('kind').notNull(),
+    /**
+     * The console user who wrote it (agent replies and notes); null for the debtor and the system.
+     * No foreign key: the record outlives a revoked user; `author_email` keeps who it was.
+     */
+    authorUserId: text('author_user_id'),
+    authorEmail: text('author_email'),
+    /** From whom (an email address or E.164 number) for entries that came in. */
+    sender: text('sender'),
+    subject: text('subject'),
+    body: text('body').notNull(),
+    /** The `messages` row of an outgoing entry. */
+    messageId: text('message_id').references(() => messages.id),
+    /** Makes a redelivered reply (same provider id / Message-ID) one entry. */
+    dedupeKey: text('dedupe_key').unique(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('conversation_entries_debtor').on(t.debtorId, t.createdAt)],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Disputes (services/disputes.ts): a debtor contests an invoice, from the API, the portal or by
+// an agent on a reply. While one is open the invoice is `disputed` and its workflow paused.
+// ---------------------------------------------------------------------------------------------
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: text('id').primaryKey(),
+    invoiceId: text('invoice_id').notNull().references(() => invoices.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    companyId: text('company_id').notNull().references(() => companies.id),
+    debtorId: text('debtor_id').references(() => debtors.id),
+    reason: text('reason').notNull(),
+    details: text('details'),
+    via: text('via').$type<DisputeVia>().notNull(),
+    /** The console user who opened it for the debtor (via `agent`). */
+    openedByUserId: text('opened_by_user_id'),
+    status: text('status').$type<'open' | DisputeOutcome>().notNull().default('open'),
+    openedAt: timestamp('opened_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    /** Who resolved it: `partner:<key id>`, `ops:<key id>` or a console user's email. */
+    resolvedBy: text('resolved_by'),
+    resolutionReason: text('resolution_reason'),
+    creditCents: integer('credit_cents'),
+  },
+  (t) => [
+    // One open dispute per invoice: a second is refused (409) by this index as well as by the workflow.
+    uniqueIndex('disputes_one_open_per_invoice').on(t.invoiceId).where(sql`status = 'open'`),
+    index('disputes_partner_status').on(t.partnerId, t.status, t.openedAt),
+  ],
+);
+
+/** Every flag and lift of a debtor's vulnerability: who (id and email, kept if the user is revoked), when, why. */
+export const debtorVulnerabilityAudit = pgTable(
+  'debtor_vulnerability_audit',
+  {
+    id: text('id').primaryKey(),
+    debtorId: text('debtor_id').notNull().references(() => debtors.id),
+    partnerId: text('partner_id').notNull().references(() => partners.id),
+    action: text('action').$type<'flag' | 'lift'>().notNull(),
+    category: text('category').$type<VulnerabilityCategory>(),
+    note: text('note'),
+    userId: text('user_id').notNull(),
+    userEmail: text('user_email').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('debtor_vulnerability_audit_debtor').on(t.debtorId, t.createdAt)],
 );

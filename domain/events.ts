@@ -18,6 +18,8 @@ export const eventTypes = [
   'invoice.promise_to_pay_broken',
   'invoice.payment_plan_created',
   'invoice.payment_plan_broken',
+  'invoice.disputed',
+  'invoice.dispute_resolved',
   'message.sent',
   'message.delivered',
   'message.failed',

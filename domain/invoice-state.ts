@@ -69,6 +69,11 @@ export function applyResume(s: CollectionState): CollectionState {
   return { ...s, status: s.statusBeforeHold ?? runningStatus(s), statusBeforeHold: null };
 }
 
+/** The debtor contests the invoice: everything automated pauses until the dispute is resolved. */
+export function applyDispute(s: CollectionState): CollectionState {
+  return { ...s, status: 'disputed', statusBeforeHold: s.status };
+}
+
 export function isClosed(s: CollectionState): boolean {
   return isFinalStatus(s.status);
 }

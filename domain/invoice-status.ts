@@ -6,6 +6,7 @@ export const invoiceStatuses = [
   'promise_to_pay',
   'payment_plan',
   'on_hold',
+  'disputed',
   'in_debt_collection',
   'paid',
   'credited',

@@ -5,23 +5,39 @@ import { consoleSessions, consoleUsers } from '../db/schema';
 import { newId } from './ids';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './password-hashing';
 
-/** People who sign in to `/console`: reviewers decide debt cases, ops also verify companies and read the outbox. */
-export type ConsoleRole = 'reviewer' | 'ops';
-export const consoleRoles: readonly ConsoleRole[] = ['reviewer', 'ops'];
+/**
+ * People who sign in to `/console`: reviewers decide debt cases, agents work the debtors'
+ * conversations, ops also verify companies and read the outbox.
+ */
+export type ConsoleRole = 'reviewer' | 'agent' | 'ops';
+export const consoleRoles: readonly ConsoleRole[] = ['reviewer', 'agent', 'ops'];
 export type ConsoleUser = typeof consoleUsers.$inferSelect;
+
+/**
+ * What a console user may see: a user bound to a partner sees only that partner's companies,
+ * cases and conversations (`partnerId`); a global user (ops) sees every partner's (`null`).
+ */
+export interface ConsoleScope {
+  partnerId: string | null;
+}
+
+export const consoleScope = (user: Pick<ConsoleUser, 'partnerId'>): ConsoleScope => ({ partnerId: user.partnerId ?? null });
 
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
 export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
 
-export async function createConsoleUser(db: Db, input: { email: string; role: ConsoleRole; password: string }): Promise<ConsoleUser> {
+export async function createConsoleUser(
+  db: Db,
+  input: { email: string; role: ConsoleRole; password: string; partnerId?: string | null },
+): Promise<ConsoleUser> {
   if (!consoleRoles.includes(input.role)) throw new Error(`role must be one of ${consoleRoles.join(', ')}`);
   if (input.password.length < 10) throw new Error('the password must have at least 10 characters');
   const email = normaliseEmail(input.email);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new Error('the email is not valid');
   const [row] = await db
     .insert(consoleUsers)
-    .values({ id: newId('usr'), email, role: input.role, passwordHash: await hashPassword(input.password) })
+    .values({ id: newId('usr'), email, role: input.role, partnerId: input.partnerId ?? null, passwordHash: await hashPassword(input.password) })
     .returning();
   return row!;
 }

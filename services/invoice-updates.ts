@@ -24,6 +24,8 @@ const failureKind: Record<string, 'conflict' | 'unprocessable'> = {
   [InvoiceFailure.arrangementInPlace]: 'conflict',
   [InvoiceFailure.notAllowedByPolicy]: 'unprocessable',
   [InvoiceFailure.amountOutOfRange]: 'unprocessable',
+  [InvoiceFailure.disputeOpen]: 'conflict',
+  [InvoiceFailure.notDisputed]: 'conflict',
 };
 
 /** Turns a rejected invoice workflow update into a domain error; anything else comes back as it is. */

@@ -7,6 +7,7 @@ import { defaultDunningPolicy } from '../domain/dunning-policy';
 import { invoiceClient, refusedAsClosed, startInvoiceWorkflow } from '../workflows/invoice.client';
 import { type InvoiceSnapshot, type InvoiceWorkflowInput, type ReversePaymentRequest } from '../workflows/invoice.messages';
 import { invoiceWorkflowInput } from './invoice-workflow-input';
+import { vulnerableDebtorIds } from './debtor-vulnerability';
 
 /**
  * A chargeback, refund or reversed payment reported by a payment provider or bank. A running
@@ -37,6 +38,7 @@ export async function reverseInvoicePayment(
   const version = inv.policyVersion ?? 0;
   const [stored] = version > 0 ? await deps.db.select().from(dunningPolicies).where(and(eq(dunningPolicies.companyId, inv.companyId), eq(dunningPolicies.version, version))) : [];
   const policy = stored?.policy ?? defaultDunningPolicy;
+  const vulnerable = (await vulnerableDebtorIds(deps.db, [inv.debtorId])).size > 0;
   const input: InvoiceWorkflowInput = {
     ...invoiceWorkflowInput(inv, policy, version),
     reopen: request,
@@ -59,6 +61,8 @@ export async function reverseInvoicePayment(
       paymentPlan: null,
       heldSince: null,
       paced: true,
+      // A debtor flagged vulnerable stays paused in the reopened run (services/debtor-vulnerability.ts).
+      ...(vulnerable ? { vulnerable, pausedSince: Date.now() } : {}),
     },
   };
   await startInvoiceWorkflow(deps.temporal, deps.taskQueue, input);

@@ -10,7 +10,10 @@ import {
   creditAndRetractInvoice,
   endPaymentPlan,
   creditInvoice,
+  disputeInvoice,
   holdInvoice,
+  resolveDispute,
+  vulnerabilityChanged,
   InvoiceFailure,
   invoiceWorkflowId,
   promiseToPay,
@@ -21,6 +24,8 @@ import {
   type CollectionOutcomeRequest,
   type ContactChange,
   type CreditRequest,
+  type DisputeRequest,
+  type ResolveDisputeRequest,
   type EndPaymentPlanRequest,
   type HoldRequest,
   type InvoiceSnapshot,
@@ -58,6 +63,11 @@ export function invoiceClient(temporal: Client, invoiceId: string) {
     closeByCollection: (request: CollectionOutcomeRequest, updateId?: string): Promise<InvoiceSnapshot> =>
       handle.executeUpdate(closeByCollection, { args: [request], ...id(updateId) }),
     endPaymentPlan: (request: EndPaymentPlanRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(endPaymentPlan, { args: [request], ...id(updateId) }),
+    dispute: (request: DisputeRequest): Promise<InvoiceSnapshot> => handle.executeUpdate(disputeInvoice, { args: [request], updateId: `dispute-${request.disputeId}` }),
+    resolveDispute: (request: ResolveDisputeRequest): Promise<InvoiceSnapshot> =>
+      handle.executeUpdate(resolveDispute, { args: [request], updateId: `resolve-${request.disputeId}` }),
+    /** A signal: the flag is the debtor's, and an invoice that ended meanwhile has nothing to pause. */
+    vulnerabilityChanged: (vulnerable: boolean): Promise<void> => handle.signal(vulnerabilityChanged, { vulnerable }),
     contactChanged: (change: ContactChange, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(contactChanged, { args: [change], ...id(updateId) }),
   };
 }

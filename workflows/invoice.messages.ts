@@ -25,6 +25,8 @@ export interface InvoiceWorkflowInput {
   continueAfterEvents?: number;
   /** Set when a closed invoice is reopened (a chargeback on a paid invoice). */
   reopen?: ReversePaymentRequest;
+  /** The debtor is flagged vulnerable as the invoice starts: it starts paused (see `vulnerabilityChanged`). */
+  vulnerable?: boolean;
 }
 
 /** Everything a run hands to the next when it continues as new (plain data). */
@@ -39,6 +41,10 @@ export interface InvoiceResumeState {
   paced?: boolean;
   /** The run asks its debtor's workflow for contact (one budget per debtor); absent in state from before. */
   debtorBudget?: boolean;
+  /** The open dispute, the debtor's vulnerability flag, and since when the policy's clock stands still for them (absent before disputes existed). */
+  disputeId?: string | null;
+  vulnerable?: boolean;
+  pausedSince?: number | null;
 }
 
 export interface PromiseState {
@@ -140,6 +146,27 @@ export interface HoldRequest {
   reason?: string;
 }
 
+/** The debtor contests the invoice (contract: `POST /invoices/{id}/disputes`); the dispute's row is written by the service. */
+export interface DisputeRequest {
+  disputeId: string;
+  reason: string;
+  details?: string | null;
+  via: 'api' | 'portal' | 'agent';
+}
+
+/** The dispute's outcome: `upheld` credits `creditCents` (default: everything due); `rejected` resumes collection. */
+export interface ResolveDisputeRequest {
+  disputeId: string;
+  outcome: 'upheld' | 'rejected';
+  reason: string;
+  creditCents?: number;
+}
+
+/** The debtor was flagged vulnerable (or the flag was lifted): automated contact and fees pause for all their invoices. */
+export interface VulnerabilityChange {
+  vulnerable: boolean;
+}
+
 /** New contact details of the debtor, for a running invoice: what the workflow itself computes with. */
 export interface ContactChange {
   /** The debtor's IANA timezone from now on: send hours, quiet hours and dates are read in it from the next step on. */
@@ -176,6 +203,9 @@ export const closeByCollection = defineUpdate<InvoiceSnapshot, [CollectionOutcom
 export const contactChanged = defineUpdate<InvoiceSnapshot, [ContactChange]>('contactChanged');
 /** A sibling invoice's account plan broke (see PaymentPlanRequest.accountPlan); answers whether this invoice's plan ended. */
 export const endPaymentPlan = defineUpdate<InvoiceSnapshot, [EndPaymentPlanRequest]>('endPaymentPlan');
+export const disputeInvoice = defineUpdate<InvoiceSnapshot, [DisputeRequest]>('disputeInvoice');
+export const resolveDispute = defineUpdate<InvoiceSnapshot, [ResolveDisputeRequest]>('resolveDispute');
+export const vulnerabilityChanged = defineSignal<[VulnerabilityChange]>('vulnerabilityChanged');
 export const contactCovered = defineSignal<[ContactCovered]>('contactCovered');
 export const invoiceState = defineQuery<InvoiceSnapshot>('invoiceState');
 
@@ -192,6 +222,10 @@ export const InvoiceFailure = {
   amountOutOfRange: 'amount_out_of_range',
   /** A contact change naming a timezone the workflow cannot read (the services validate first). */
   invalidTimezone: 'invalid_timezone',
+  /** A second dispute while one is open. */
+  disputeOpen: 'dispute_open',
+  /** A resolution for a dispute that is not the invoice's open one. */
+  notDisputed: 'invoice_not_disputed',
 } as const;
 
 export function invoiceWorkflowId(invoiceId: string): string {

@@ -40,6 +40,7 @@ import { paymentPlanProblem, promiseToPayProblem, schedulePaymentPlan } from '..
 import {
   applyCredit,
   applyDebtCollection,
+  applyDispute,
   applyFee,
   applyHold,
   applyPastDue,
@@ -59,15 +60,18 @@ import {
   createPaymentPlan,
   creditAndRetractInvoice,
   creditInvoice,
+  disputeInvoice,
   endPaymentPlan,
   holdInvoice,
   InvoiceFailure,
   invoiceState,
   promiseToPay,
   registerPayment,
+  resolveDispute,
   resumeInvoice,
   retractInvoice,
   reversePayment,
+  vulnerabilityChanged,
   type ContactCovered,
   type InvoiceSnapshot,
   type ReversePaymentRequest,
@@ -110,6 +114,8 @@ const skipCheck: Record<Extract<SendMessageResult, { status: 'skipped' }>['reaso
   opted_out: 'opt_out',
   sms_not_configured: 'channel_not_configured',
   no_address: 'no_contact_details',
+  vulnerable: 'vulnerable',
+  disputed: 'disputed',
 };
 
 function fail(type: string, message: string): never {
@@ -137,6 +143,11 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   let promise: PromiseState | null = resume?.promise ?? null;
   let paymentPlan: PaymentPlanState | null = resume?.paymentPlan ?? null;
   let heldSince: number | null = resume?.heldSince ?? null;
+  /** The open dispute (status `disputed`) and the debtor's vulnerability flag: either pauses every automated step and fee. */
+  let disputeId: string | null = resume?.disputeId ?? null;
+  let vulnerable = resume ? (resume.vulnerable ?? false) : (input.vulnerable ?? false);
+  /** Since when the policy's clock stands still for a dispute or the flag: later steps move by that time when both end. */
+  let pausedSince: number | null = resume ? (resume.pausedSince ?? null) : vulnerable ? Date.now() : null;
   /** Counts applied timezone changes: a wait computed in the old zone ends early and is computed again. */
   let contactChanges = 0;
   /** Another invoice of this invoice's account plan broke it (endPaymentPlan): the plan ends here too. */
@@ -178,6 +189,20 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   /** The status an unpaid invoice returns to when an arrangement ends. */
   const runningStatus = (): CollectionState['status'] => (state.pastDue ? 'overdue' : 'open');
   const onHold = (): boolean => state.status === 'on_hold';
+  const paused = (): boolean => disputeId !== null || vulnerable;
+
+  function startPause(): void {
+    if (pausedSince === null) pausedSince = Date.now();
+  }
+
+  /** Ends the pause once neither a dispute nor the flag holds it: the policy's clock moves on, later steps by the paused time. */
+  function endPause(): number {
+    if (paused() || pausedSince === null) return 0;
+    const pausedMs = Date.now() - pausedSince;
+    pausedSince = null;
+    plan = { ...plan, shiftMs: plan.shiftMs + pausedMs };
+    return pausedMs;
+  }
 
   function rejectIfClosed(): void {
     if (isClosed(state)) fail(InvoiceFailure.closed, `invoice is ${state.status}`);
@@ -186,6 +211,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   function rejectArrangement(): void {
     rejectIfClosed();
     if (state.status === 'on_hold') fail(InvoiceFailure.alreadyOnHold, 'invoice is on hold');
+    if (state.status === 'disputed') fail(InvoiceFailure.disputeOpen, 'the invoice is disputed');
     if (promise || paymentPlan) fail(InvoiceFailure.arrangementInPlace, 'a promise to pay or payment plan is already in place');
     if (state.status === 'in_debt_collection') fail(InvoiceFailure.notAllowedByPolicy, 'the invoice is in debt collection');
   }
@@ -285,6 +311,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       validator: (_h) => {
         rejectIfClosed();
         if (state.status === 'on_hold') fail(InvoiceFailure.alreadyOnHold, 'invoice is already on hold');
+        // A hold would overwrite the status the dispute returns to; the dispute pauses everything already.
+        if (state.status === 'disputed') fail(InvoiceFailure.disputeOpen, 'the invoice is disputed');
       },
     },
   );
@@ -305,6 +333,60 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       },
     },
   );
+
+  setHandler(
+    disputeInvoice,
+    async (d) => {
+      // Marks the runs that took a dispute (a new path of commands).
+      patched('invoice-dispute');
+      disputeId = d.disputeId;
+      startPause();
+      return commit(applyDispute(state), `dispute:${d.disputeId}`, [
+        { type: 'invoice.disputed', data: { dispute_id: d.disputeId, reason: d.reason, details: d.details ?? null, via: d.via } },
+      ]);
+    },
+    {
+      validator: (_d) => {
+        rejectIfClosed();
+        if (state.status === 'disputed') fail(InvoiceFailure.disputeOpen, 'the invoice is already disputed');
+        if (state.status === 'on_hold') fail(InvoiceFailure.alreadyOnHold, 'the invoice is on hold');
+        // The status a dispute returns to must be the running one: an arrangement or a collector's case is ended first.
+        if (promise || paymentPlan) fail(InvoiceFailure.arrangementInPlace, 'a promise to pay or payment plan is in place');
+        if (state.status === 'in_debt_collection') fail(InvoiceFailure.notAllowedByPolicy, 'the invoice is in debt collection');
+      },
+    },
+  );
+
+  setHandler(
+    resolveDispute,
+    async (r) => {
+      const credit = r.outcome === 'upheld' ? (r.creditCents ?? amountDue(state)) : 0;
+      disputeId = null;
+      // Rejected, or upheld with something left: collection resumes where it paused, every later step moved by the paused time.
+      const pausedMs = endPause();
+      const resumed = applyResume(state);
+      const next = credit > 0 ? applyCredit(resumed, credit) : resumed;
+      const events: NewEvent[] = [];
+      if (credit > 0) events.push({ type: 'invoice.credited', data: { credit_cents: credit, reason: r.reason, dispute_id: r.disputeId } });
+      events.push({ type: 'invoice.dispute_resolved', data: { dispute_id: r.disputeId, outcome: r.outcome, reason: r.reason, credit_cents: credit, paused_ms: pausedMs } });
+      return commit(next, `dispute_resolved:${r.disputeId}`, events, credit > 0 ? { kind: 'credit', amountCents: credit, reason: r.reason } : undefined);
+    },
+    {
+      validator: (r) => {
+        rejectIfClosed();
+        if (disputeId !== r.disputeId) fail(InvoiceFailure.notDisputed, `dispute ${r.disputeId} is not open on this invoice`);
+        const due = amountDue(state);
+        if (r.outcome === 'upheld' && r.creditCents !== undefined && r.creditCents > due) fail(InvoiceFailure.creditExceedsDue, `credit of ${r.creditCents} exceeds the amount due of ${due}`);
+      },
+    },
+  );
+
+  setHandler(vulnerabilityChanged, (v) => {
+    if (v.vulnerable === vulnerable) return;
+    vulnerable = v.vulnerable;
+    if (vulnerable) startPause();
+    else endPause();
+  });
 
   /** A chargeback or reversed payment reopens the amount; per policy a debt case follows at once. */
   async function reopen(r: ReversePaymentRequest): Promise<InvoiceSnapshot> {
@@ -403,7 +485,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     { validator: (_e) => rejectIfClosed() },
   );
 
-  const interrupted = (): boolean => isClosed(state) || state.status === 'on_hold' || promise !== null || paymentPlan !== null;
+  const interrupted = (): boolean => isClosed(state) || state.status === 'on_hold' || paused() || promise !== null || paymentPlan !== null;
 
   /** Waits until `at`; false when something (payment, hold, arrangement) interrupted first. */
   async function waitUntil(at: number, stop: () => boolean = interrupted): Promise<boolean> {
@@ -583,6 +665,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const { fee } = action;
     const why = { policy_version: input.policyVersion, step_index: action.stepIndex, fee_type: fee.feeType, announced_fee_cents: fee.announcedCents };
     const delivery = await noticeDelivery({ invoiceId: input.invoiceId, purposes: fee.purposes });
+    // Disputed or flagged vulnerable while the delivery was read: no fee now; it is considered again after the pause.
+    if (paused()) return;
     if (!delivery) {
       const waiting = feeAwaitingLetter(plan, fee, Date.now(), fee.periodEndedAt ?? Date.now());
       if (waiting) {
@@ -636,7 +720,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const limit = input.continueAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
     if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < limit) return;
     await condition(allHandlersFinished);
-    await continueAsNew<typeof invoiceWorkflow>({ ...input, timezone, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced, debtorBudget } });
+    await continueAsNew<typeof invoiceWorkflow>({ ...input, timezone, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced, debtorBudget, disputeId, vulnerable, pausedSince } });
   }
 
   /** A promise to pay: reminders pause until the date plus grace; unpaid then, the policy continues where it was. */
@@ -719,7 +803,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     let noticeAt = notice.at;
     for (;;) {
       const changesSeen = contactChanges;
-      if (await waitUntil(noticeAt, () => isClosed(state) || contactChanges !== changesSeen)) {
+      if (await waitUntil(noticeAt, () => isClosed(state) || paused() || contactChanges !== changesSeen)) {
         const sent = await send('transmit', 'invoice_notice', ['email']);
         // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
         plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
@@ -727,6 +811,11 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         break;
       }
       if (isClosed(state)) break;
+      if (paused()) {
+        // Disputed or flagged vulnerable before the notice went: it goes when the pause ends.
+        await condition(() => !paused() || isClosed(state));
+        continue;
+      }
       // The timezone changed while the notice waited for the debtor's morning: it waits for the morning in the new zone.
       const moved = allowedSendTime(ctx, Date.now(), [], 1);
       if (noticeWaits && moved.at !== noticeAt) await commit({ ...state, nextActionAt: moved.at }, 'notice_moved', [], undefined, nextActionNote(moved.at, 'invoice_notice', moved.guardrails));
@@ -738,6 +827,10 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   while (!isClosed(state)) {
     if (onHold()) {
       await condition(() => state.status !== 'on_hold' || isClosed(state));
+      continue;
+    }
+    if (paused()) {
+      await condition(() => !paused() || isClosed(state));
       continue;
     }
     if (promise) {
@@ -756,7 +849,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     if (nextAt === Number.POSITIVE_INFINITY) {
       // Every step has run: the invoice stays open to payments and arrangements.
       await condition(interrupted);
-      if (!isClosed(state) && !onHold() && !promise && !paymentPlan) await condition(() => isClosed(state));
+      if (!isClosed(state) && !onHold() && !paused() && !promise && !paymentPlan) await condition(() => isClosed(state));
       continue;
     }
     // Shown even while the due date passes first (a policy whose first step comes after it).

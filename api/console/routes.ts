@@ -13,6 +13,8 @@ import { smsReplyConsoleRoutes } from './sms-replies';
 import { waitingNotices } from '../../services/waiting-notices';
 import { waitingNoticesSection } from './waiting-notices';
 import { printBatchConsoleRoutes } from './print-batches';
+import { disputeConsoleRoutes } from './disputes';
+import { vulnerabilityConsoleRoutes } from './vulnerability';
 import { consoleCss } from './stylesheet';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
@@ -234,6 +236,8 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
   r.use('/reconciliation', reconciliationConsoleRoutes({ db, temporal, secret }));
   r.use('/sms-replies', smsReplyConsoleRoutes({ db, secret }));
   r.use('/print-batches', printBatchConsoleRoutes({ db, secret }));
+  r.use('/disputes', disputeConsoleRoutes({ db, temporal, secret }));
+  r.use('/debtors', vulnerabilityConsoleRoutes({ db, temporal, secret }));
 
   r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
   const onError: ErrorRequestHandler = (err, req, res, next) => {

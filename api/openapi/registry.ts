@@ -37,6 +37,8 @@ import { bankTransactionDismissSchema, bankTransactionResolveSchema } from '../.
 import { bankStatementFileSchema, bankStatementSchema, bankTransactionSchema } from '../statements/resources';
 import { printBatchSchema, printBatchSummarySchema } from '../print-batches/resources';
 import { debtorAccountSchema } from '../debtors/resources';
+import { disputeWithInvoiceSchema } from '../disputes/resources';
+import { disputeCreateSchema, disputeResolveSchema } from '../../domain/dispute';
 import { invoiceMessagePageSchema, portalLinkSchema } from '../invoice-messages/resources';
 import * as resource from './resources';
 
@@ -98,6 +100,8 @@ export const components = {
   DebtorPatch: debtorPatchSchema,
   PromiseToPay: promiseToPaySchema,
   PaymentPlan: paymentPlanSchema,
+  DisputeCreate: disputeCreateSchema,
+  DisputeResolve: disputeResolveSchema,
   WebhookEndpointCreate: webhookEndpointCreateSchema,
   PullSourcePut: pullSourcePutSchema,
   DebtCollectionCaseCreate: debtCaseCreateSchema,
@@ -127,6 +131,7 @@ export const components = {
   InvoiceLineResource: resource.invoiceLineResourceSchema,
   InvoiceLinePage: resource.pageOf(resource.invoiceLineResourceSchema),
   CreditNote: resource.creditNoteSchema,
+  DisputeWithInvoice: disputeWithInvoiceSchema,
   PaymentReceived: resource.paymentReceivedSchema,
   Event: resource.eventSchema,
   EventPage: resource.pageOf(resource.eventSchema),

@@ -17,6 +17,7 @@ import { fromWorkflowError } from '../../services/invoice-updates';
 import { field, fieldList, parseAmountInput, parseCountInput, parseDateInput } from './form-input';
 import type { AccountInvoice, PortalInvoice } from '../../services/portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
+import { disputeFromPortal } from './dispute';
 import { arrangeableInvoices, arrangementPossible, collectible, formatDate, isAccount, money, payableInvoices, type Section } from './views';
 
 export interface ActionDeps {
@@ -288,4 +289,5 @@ export const portalActions: Record<string, { section: Section; run: PortalAction
   contact: { section: 'contact', run: updateContact },
   opt_out: { section: 'messages', run: optOutOfChannel },
   opt_in: { section: 'messages', run: optInToChannel },
+  dispute: { section: 'dispute', run: disputeFromPortal },
 };

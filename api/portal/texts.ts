@@ -31,6 +31,7 @@ export const noticeCodes = [
   'opted_out_sms',
   'opted_in_email',
   'opted_in_sms',
+  'dispute_opened',
 ] as const;
 export type NoticeCode = (typeof noticeCodes)[number];
 
@@ -56,6 +57,10 @@ export type ProblemCode =
   | 'invoices_none'
   | 'invoice_not_in_account'
   | 'arrangement_partly'
+  | 'dispute_reason_missing'
+  | 'dispute_too_long'
+  | 'dispute_open'
+  | 'dispute_not_possible'
   | 'unavailable';
 
 export interface PortalTexts {
@@ -75,6 +80,7 @@ export interface PortalTexts {
   closedNote: string;
   debtCollectionNote: string;
   onHoldNote: T;
+  disputedNote: T;
   promiseInPlace: T;
   planInPlace: string;
   installment: T;
@@ -85,6 +91,8 @@ export interface PortalTexts {
   plan: { heading: string; intro: T; count: string; firstDate: string; button: string };
   budget: { heading: string; intro: string; income: string; expenses: string; button: string; proposal: T; accept: string };
   contact: { heading: string; intro: string; email: string; phone: string; button: string };
+  /** Contest an invoice (services/disputes.ts): its reminders pause until the company answers. */
+  dispute: { heading: string; intro: T; invoice: string; reason: string; details: string; button: string };
   /** The debtor's switches per channel (for all their invoices at the company). */
   messages: { heading: string; intro: T; channels: Record<'email' | 'sms', string>; on: string; off: string; turnOff: Record<'email' | 'sms', string>; turnOn: Record<'email' | 'sms', string> };
   notices: Record<NoticeCode, T>;
@@ -116,6 +124,7 @@ const en: PortalTexts = {
     promise_to_pay: 'Promise to pay',
     payment_plan: 'Payment plan',
     on_hold: 'On hold',
+    disputed: 'Disputed',
     in_debt_collection: 'In debt collection',
     paid: 'Paid',
     credited: 'Credited',
@@ -125,6 +134,7 @@ const en: PortalTexts = {
   },
   closedNote: 'Nothing is due on this invoice any more.',
   debtCollectionNote: 'This invoice has been handed over for debt collection. You can still pay it here.',
+  disputedNote: (p) => `You disputed this invoice: you get no reminders about it while ${p.company} looks into it.`,
   onHoldNote: (p) => `This invoice is on hold: you will get no reminders for now. Questions? Contact ${p.company}.`,
   promiseInPlace: (p) => `You have promised to pay the full amount by ${p.date}. Reminders are paused until then.`,
   planInPlace: 'You have a payment plan:',
@@ -155,6 +165,7 @@ const en: PortalTexts = {
     proposal: (p) => `Our proposal: ${p.count} monthly installments of about ${p.amount}, the first on ${p.date}.`,
     accept: 'Accept this plan',
   },
+  dispute: { heading: 'Dispute this invoice', intro: (p) => `Something wrong with the invoice? Tell ${p.company} what; its reminders stop until they have answered.`, invoice: 'Invoice', reason: 'What is wrong?', details: 'Details (optional)', button: 'Send dispute' },
   contact: { heading: 'Your contact details', intro: 'Where should we reach you about this invoice?', email: 'Email', phone: 'Mobile phone', button: 'Save' },
   messages: {
     heading: 'Messages',
@@ -174,6 +185,7 @@ const en: PortalTexts = {
     plan_proposed: () => 'We have a proposal for you below.',
     plan_none: (p) => `We could not find installments that fit this budget. Please contact ${p.company} to talk about a solution.`,
     contact_saved: () => 'Your contact details have been saved.',
+    dispute_opened: (p) => `Your dispute has been sent to ${p.company}. You get no reminders about this invoice until it has been answered.`,
     contact_restored: () => 'Your previous contact details are back. Messages go there again.',
     opted_out_email: (p) => `You will no longer receive email from ${p.company} about your invoices.`,
     opted_out_sms: (p) => `You will no longer receive text messages from ${p.company} about your invoices.`,
@@ -202,6 +214,10 @@ const en: PortalTexts = {
     invoices_none: () => 'Choose at least one invoice.',
     invoice_not_in_account: () => 'One of the chosen invoices is not an open invoice of yours at this company. Nothing was changed.',
     arrangement_partly: (p) => `This could not be arranged for invoice ${p.invoices}; it was for the others.`,
+    dispute_reason_missing: () => 'Please tell us what is wrong with the invoice.',
+    dispute_too_long: () => 'That is too long: at most 500 characters for what is wrong and 4000 for the details.',
+    dispute_open: (p) => `This invoice is disputed already: ${p.company} will answer you.`,
+    dispute_not_possible: (p) => `This invoice cannot be disputed here. Questions? Contact ${p.company}.`,
     unavailable: () => 'Something went wrong on our side. Please try again later.',
   },
   footer: (p) => `Questions about this invoice? Contact ${p.company}. This page is personal: do not share its link.`,
@@ -235,6 +251,7 @@ const nl: PortalTexts = {
     promise_to_pay: 'Betaalbelofte',
     payment_plan: 'Betalingsregeling',
     on_hold: 'Gepauzeerd',
+    disputed: 'Betwist',
     in_debt_collection: 'Uit handen gegeven',
     paid: 'Betaald',
     credited: 'Gecrediteerd',
@@ -244,6 +261,7 @@ const nl: PortalTexts = {
   },
   closedNote: 'Op deze factuur staat niets meer open.',
   debtCollectionNote: 'Deze factuur is uit handen gegeven voor incasso. U kunt hem hier nog steeds betalen.',
+  disputedNote: (p) => `U heeft deze factuur betwist: u krijgt er geen herinneringen over zolang ${p.company} het uitzoekt.`,
   onHoldNote: (p) => `Deze factuur is gepauzeerd: u krijgt voorlopig geen herinneringen. Vragen? Neem contact op met ${p.company}.`,
   promiseInPlace: (p) => `U heeft beloofd het hele bedrag uiterlijk ${p.date} te betalen. Tot dan sturen wij geen herinneringen.`,
   planInPlace: 'U heeft een betalingsregeling:',
@@ -274,6 +292,7 @@ const nl: PortalTexts = {
     proposal: (p) => `Ons voorstel: ${p.count} maandelijkse termijnen van ongeveer ${p.amount}, de eerste op ${p.date}.`,
     accept: 'Dit voorstel accepteren',
   },
+  dispute: { heading: 'Deze factuur betwisten', intro: (p) => `Klopt er iets niet aan de factuur? Laat ${p.company} weten wat; de herinneringen stoppen tot u antwoord heeft.`, invoice: 'Factuur', reason: 'Wat klopt er niet?', details: 'Toelichting (optioneel)', button: 'Betwisting versturen' },
   contact: { heading: 'Uw contactgegevens', intro: 'Waar kunnen wij u bereiken over deze factuur?', email: 'E-mail', phone: 'Mobiel nummer', button: 'Opslaan' },
   messages: {
     heading: 'Berichten',
@@ -293,6 +312,7 @@ const nl: PortalTexts = {
     plan_proposed: () => 'Hieronder staat ons voorstel.',
     plan_none: (p) => `Wij konden geen termijnen vinden die bij dit budget passen. Neem contact op met ${p.company} om samen een oplossing te zoeken.`,
     contact_saved: () => 'Uw contactgegevens zijn opgeslagen.',
+    dispute_opened: (p) => `Uw betwisting is naar ${p.company} gestuurd. U krijgt geen herinneringen over deze factuur tot er antwoord is.`,
     contact_restored: () => 'Uw vorige contactgegevens zijn hersteld. Berichten gaan weer daarheen.',
     opted_out_email: (p) => `U ontvangt geen e-mail meer van ${p.company} over uw facturen.`,
     opted_out_sms: (p) => `U ontvangt geen sms-berichten meer van ${p.company} over uw facturen.`,
@@ -321,6 +341,10 @@ const nl: PortalTexts = {
     invoices_none: () => 'Kies minstens één factuur.',
     invoice_not_in_account: () => 'Een van de gekozen facturen is geen openstaande factuur van u bij dit bedrijf. Er is niets gewijzigd.',
     arrangement_partly: (p) => `Voor factuur ${p.invoices} kon dit niet worden afgesproken; voor de andere wel.`,
+    dispute_reason_missing: () => 'Laat ons weten wat er niet klopt aan de factuur.',
+    dispute_too_long: () => 'Dat is te lang: hoogstens 500 tekens voor wat er niet klopt en 4000 voor de toelichting.',
+    dispute_open: (p) => `Deze factuur is al betwist: ${p.company} geeft u antwoord.`,
+    dispute_not_possible: (p) => `Deze factuur kan hier niet worden betwist. Vragen? Neem contact op met ${p.company}.`,
     unavailable: () => 'Er ging bij ons iets mis. Probeer het later opnieuw.',
   },
   footer: (p) => `Vragen over deze factuur? Neem contact op met ${p.company}. Deze pagina is persoonlijk: deel de link niet.`,
@@ -354,6 +378,7 @@ const de: PortalTexts = {
     promise_to_pay: 'Zahlungszusage',
     payment_plan: 'Ratenzahlung',
     on_hold: 'Pausiert',
+    disputed: 'Bestritten',
     in_debt_collection: 'Im Inkasso',
     paid: 'Bezahlt',
     credited: 'Gutgeschrieben',
@@ -363,6 +388,7 @@ const de: PortalTexts = {
   },
   closedNote: 'Auf diese Rechnung ist nichts mehr offen.',
   debtCollectionNote: 'Diese Rechnung wurde an ein Inkassobüro übergeben. Sie können sie hier weiterhin bezahlen.',
+  disputedNote: (p) => `Sie haben diese Rechnung bestritten: Sie erhalten keine Erinnerungen dazu, solange ${p.company} den Fall prüft.`,
   onHoldNote: (p) => `Diese Rechnung ist pausiert: Sie erhalten vorerst keine Erinnerungen. Fragen? Wenden Sie sich an ${p.company}.`,
   promiseInPlace: (p) => `Sie haben zugesagt, den gesamten Betrag bis zum ${p.date} zu bezahlen. Bis dahin senden wir keine Erinnerungen.`,
   planInPlace: 'Sie haben eine Ratenzahlung:',
@@ -393,6 +419,7 @@ const de: PortalTexts = {
     proposal: (p) => `Unser Vorschlag: ${p.count} Monatsraten von etwa ${p.amount}, die erste am ${p.date}.`,
     accept: 'Diesen Vorschlag annehmen',
   },
+  dispute: { heading: 'Diese Rechnung bestreiten', intro: (p) => `Stimmt etwas an der Rechnung nicht? Teilen Sie ${p.company} mit, was; die Erinnerungen ruhen bis zur Antwort.`, invoice: 'Rechnung', reason: 'Was stimmt nicht?', details: 'Einzelheiten (optional)', button: 'Einspruch senden' },
   contact: { heading: 'Ihre Kontaktdaten', intro: 'Wie erreichen wir Sie zu dieser Rechnung?', email: 'E-Mail', phone: 'Mobilnummer', button: 'Speichern' },
   messages: {
     heading: 'Nachrichten',
@@ -412,6 +439,7 @@ const de: PortalTexts = {
     plan_proposed: () => 'Unten finden Sie unseren Vorschlag.',
     plan_none: (p) => `Wir konnten keine Raten finden, die zu diesem Budget passen. Bitte wenden Sie sich an ${p.company}, um eine Lösung zu finden.`,
     contact_saved: () => 'Ihre Kontaktdaten wurden gespeichert.',
+    dispute_opened: (p) => `Ihr Einspruch wurde an ${p.company} gesendet. Bis zur Antwort erhalten Sie keine Erinnerungen zu dieser Rechnung.`,
     contact_restored: () => 'Ihre bisherigen Kontaktdaten sind wiederhergestellt. Nachrichten gehen wieder dorthin.',
     opted_out_email: (p) => `Sie erhalten keine E-Mails mehr von ${p.company} zu Ihren Rechnungen.`,
     opted_out_sms: (p) => `Sie erhalten keine SMS mehr von ${p.company} zu Ihren Rechnungen.`,
@@ -440,6 +468,10 @@ const de: PortalTexts = {
     invoices_none: () => 'Wählen Sie mindestens eine Rechnung.',
     invoice_not_in_account: () => 'Eine der gewählten Rechnungen ist keine offene Rechnung von Ihnen bei diesem Unternehmen. Es wurde nichts geändert.',
     arrangement_partly: (p) => `Für Rechnung ${p.invoices} konnte das nicht vereinbart werden; für die anderen schon.`,
+    dispute_reason_missing: () => 'Bitte teilen Sie uns mit, was an der Rechnung nicht stimmt.',
+    dispute_too_long: () => 'Das ist zu lang: höchstens 500 Zeichen für den Grund und 4000 für die Einzelheiten.',
+    dispute_open: (p) => `Diese Rechnung ist bereits bestritten: ${p.company} antwortet Ihnen.`,
+    dispute_not_possible: (p) => `Diese Rechnung kann hier nicht bestritten werden. Fragen? Wenden Sie sich an ${p.company}.`,
     unavailable: () => 'Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es später erneut.',
   },
   footer: (p) => `Fragen zu dieser Rechnung? Wenden Sie sich an ${p.company}. Diese Seite ist persönlich: Teilen Sie den Link nicht.`,
@@ -473,6 +505,7 @@ const fr: PortalTexts = {
     promise_to_pay: 'Promesse de paiement',
     payment_plan: 'Échéancier',
     on_hold: 'Suspendue',
+    disputed: 'Contestée',
     in_debt_collection: 'En recouvrement',
     paid: 'Payée',
     credited: 'Créditée',
@@ -482,6 +515,7 @@ const fr: PortalTexts = {
   },
   closedNote: 'Plus rien n’est dû sur cette facture.',
   debtCollectionNote: 'Cette facture a été transmise au recouvrement. Vous pouvez toujours la payer ici.',
+  disputedNote: (p) => `Vous avez contesté cette facture : vous ne recevez pas de rappel à son sujet pendant que ${p.company} l’examine.`,
   onHoldNote: (p) => `Cette facture est suspendue : vous ne recevrez pas de rappel pour le moment. Des questions ? Contactez ${p.company}.`,
   promiseInPlace: (p) => `Vous avez promis de payer la totalité avant le ${p.date}. Nous n’enverrons pas de rappel d’ici là.`,
   planInPlace: 'Vous avez un échéancier :',
@@ -512,6 +546,7 @@ const fr: PortalTexts = {
     proposal: (p) => `Notre proposition : ${p.count} mensualités d’environ ${p.amount}, la première le ${p.date}.`,
     accept: 'Accepter cet échéancier',
   },
+  dispute: { heading: 'Contester cette facture', intro: (p) => `Un problème avec la facture ? Indiquez à ${p.company} lequel ; les rappels s’arrêtent jusqu’à leur réponse.`, invoice: 'Facture', reason: 'Qu’est-ce qui ne va pas ?', details: 'Précisions (facultatif)', button: 'Envoyer la contestation' },
   contact: { heading: 'Vos coordonnées', intro: 'Où pouvons-nous vous joindre au sujet de cette facture ?', email: 'E-mail', phone: 'Téléphone mobile', button: 'Enregistrer' },
   messages: {
     heading: 'Messages',
@@ -531,6 +566,7 @@ const fr: PortalTexts = {
     plan_proposed: () => 'Voici notre proposition ci-dessous.',
     plan_none: (p) => `Nous n’avons pas trouvé de mensualités adaptées à ce budget. Contactez ${p.company} pour trouver une solution.`,
     contact_saved: () => 'Vos coordonnées ont été enregistrées.',
+    dispute_opened: (p) => `Votre contestation a été envoyée à ${p.company}. Vous ne recevrez pas de rappel pour cette facture avant leur réponse.`,
     contact_restored: () => 'Vos coordonnées précédentes sont rétablies. Les messages y seront de nouveau envoyés.',
     opted_out_email: (p) => `Vous ne recevrez plus d’e-mails de ${p.company} au sujet de vos factures.`,
     opted_out_sms: (p) => `Vous ne recevrez plus de SMS de ${p.company} au sujet de vos factures.`,
@@ -559,6 +595,10 @@ const fr: PortalTexts = {
     invoices_none: () => 'Choisissez au moins une facture.',
     invoice_not_in_account: () => 'Une des factures choisies n’est pas une de vos factures ouvertes auprès de cette entreprise. Rien n’a été modifié.',
     arrangement_partly: (p) => `Cela n’a pas pu être convenu pour la facture ${p.invoices} ; pour les autres, si.`,
+    dispute_reason_missing: () => 'Indiquez-nous ce qui ne va pas avec la facture.',
+    dispute_too_long: () => 'C’est trop long : 500 caractères au plus pour le motif et 4000 pour les précisions.',
+    dispute_open: (p) => `Cette facture est déjà contestée : ${p.company} vous répondra.`,
+    dispute_not_possible: (p) => `Cette facture ne peut pas être contestée ici. Des questions ? Contactez ${p.company}.`,
     unavailable: () => 'Un problème est survenu de notre côté. Veuillez réessayer plus tard.',
   },
   footer: (p) => `Des questions sur cette facture ? Contactez ${p.company}. Cette page est personnelle : ne partagez pas son lien.`,

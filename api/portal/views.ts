@@ -7,10 +7,11 @@ import { printedPaymentReference } from '../../domain/payment-reference';
 import { amountInputValue } from './form-input';
 import type { PortalInvoice } from '../../services/portal-invoice';
 import { portalTexts, type NoticeCode, type TextParams, type ProblemCode } from './texts';
+import { disputableInvoices, disputeForm } from './dispute';
 
 /** The debtor portal's HTML: one server-rendered page, inline CSS, no script, nothing loaded from elsewhere. */
 
-export type Section = 'pay' | 'promise' | 'plan' | 'budget' | 'contact' | 'messages';
+export type Section = 'pay' | 'promise' | 'plan' | 'budget' | 'contact' | 'messages' | 'dispute';
 
 export interface Problem {
   section: Section;
@@ -223,6 +224,7 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
   if (!collectible(status)) notes.push(t.closedNote);
   if (status === 'in_debt_collection') notes.push(t.debtCollectionNote);
   if (status === 'on_hold') notes.push(t.onHoldNote({ company }));
+  if (status === 'disputed') notes.push(t.disputedNote({ company }));
   if (status === 'promise_to_pay' && portal.promiseDate) notes.push(t.promiseInPlace({ date: formatDate(portal.promiseDate, locale) }));
   let arrangement = notes.map((n) => `<p>${escapeHtml(n)}</p>`).join('');
   if (status === 'payment_plan' && portal.installments.length > 0) {
@@ -297,6 +299,9 @@ function invoicePage({ portal, token, formToken, state }: PageInput): string {
       ),
     );
   }
+  if (disputableInvoices(portal).length > 0) {
+    actions.push(section('dispute', t.dispute.heading, `<p class="muted">${escapeHtml(t.dispute.intro({ company }))}</p>${form('dispute', disputeForm(portal, (name) => value(name)), t.dispute.button)}`));
+  }
   // The debtor's switches per channel, for all their invoices at the company (a closed invoice's link too).
   actions.push(section('messages', t.messages.heading, `<p class="muted">${escapeHtml(t.messages.intro({ company }))}</p>${messageSwitches(portal, form)}`));
 
@@ -338,7 +343,7 @@ tr.sum td{color:var(--muted);font-size:.95rem}
 .due strong{font-size:1.75rem}
 .muted{color:var(--muted);font-size:.92rem;margin:.25rem 0}
 label{display:block;font-weight:600;margin:.8rem 0 .3rem}
-input{display:block;width:100%;font:inherit;padding:.7rem .75rem;border:1px solid #aeb5bd;border-radius:8px;background:#fff;color:var(--ink);min-height:2.9rem}
+input,select,textarea{display:block;width:100%;font:inherit;padding:.7rem .75rem;border:1px solid #aeb5bd;border-radius:8px;background:#fff;color:var(--ink);min-height:2.9rem}
 button{display:block;width:100%;font:inherit;font-weight:600;padding:.8rem;margin-top:1rem;border:1px solid var(--accent);border-radius:8px;background:var(--accent);color:var(--accent-ink);cursor:pointer;min-height:3rem}
 button.secondary{background:#fff;color:var(--accent)}
 details>summary{padding:1rem;font-weight:600;cursor:pointer;list-style:none;display:flex;justify-content:space-between}
@@ -356,7 +361,7 @@ fieldset.choices legend{font-weight:600;margin:.8rem 0 .3rem;padding:0}
 label.choice{display:flex;gap:.6rem;align-items:flex-start;font-weight:400;margin:.4rem 0}
 label.choice input{display:inline-block;width:1.4rem;min-height:1.4rem;height:1.4rem;flex:none;margin:.1rem 0 0}
 footer{padding:0 1rem 2rem;color:var(--muted);font-size:.85rem}
-input:focus,button:focus,summary:focus{outline:3px solid #7cc4a8;outline-offset:2px}`;
+input:focus,select:focus,textarea:focus,button:focus,summary:focus{outline:3px solid #7cc4a8;outline-offset:2px}`;
 
 function layout(locale: Locale, title: string, body: string): string {
   return `<!doctype html>

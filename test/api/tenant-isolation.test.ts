@@ -131,6 +131,8 @@ const probes: Probe[] = [
   ['retract a draft invoice', 'POST', () => `/api/v2/invoices/${ids.draftInvoice}/retract`, () => ({ reason: 'x' })],
   ['credit and retract an invoice', 'POST', () => `/api/v2/invoices/${ids.openInvoice}/credit_and_retract`, () => ({ reason: 'x' })],
   ['register a payment', 'POST', () => `/api/v2/invoices/${ids.openInvoice}/payments`, () => ({ amount_cents: 100, external_id: 'probe' })],
+  ['dispute an invoice', 'POST', () => `/api/v2/invoices/${ids.openInvoice}/disputes`, () => ({ reason: 'probe' })],
+  ['resolve a dispute', 'POST', () => `/api/v2/invoices/${ids.openInvoice}/disputes/dsp_probe/resolve`, () => ({ outcome: 'upheld', reason: 'probe' })],
   ['patch the debtor', 'PATCH', () => `/api/v2/invoices/${ids.openInvoice}/debtor`, () => ({ email: 'intruder@example.com' })],
   ['hold an invoice', 'POST', () => `/api/v2/invoices/${ids.openInvoice}/hold`, () => ({ reason: 'x' })],
   ['resume an invoice', 'POST', () => `/api/v2/invoices/${ids.openInvoice}/resume`],
