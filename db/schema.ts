@@ -115,6 +115,13 @@ export const debtors = pgTable(
     timezone: text('timezone').notNull(),
     /** The channels the debtor opted out of, for all their invoices (services/debtor-opt-outs.ts). */
     optOuts: jsonb('opt_outs').$type<Array<'email' | 'sms'>>().notNull().default([]),
+    /**
+     * The address a hard bounce marked undeliverable (lower-cased) and when: while it is the
+     * debtor's email, email steps are skipped (`email_undeliverable`) and go by the other
+     * channels. A change of the debtor's email clears it.
+     */
+    emailUndeliverableAddress: text('email_undeliverable_address'),
+    emailUndeliverableAt: timestamp('email_undeliverable_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -233,8 +240,11 @@ export const messages = pgTable(
     subject: text('subject'),
     bodyText: text('body_text').notNull(),
     bodyHtml: text('body_html'),
-    /** A letter is `queued` in the print queue until it is `posted` (its `sent_at` is when it was posted). */
-    status: text('status').$type<'sending' | 'sent' | 'delivered' | 'failed' | 'outbox' | 'queued' | 'posted'>().notNull(),
+    /**
+     * A letter is `queued` in the print queue until it is `posted` (its `sent_at` is when it was
+     * posted). An email whose delivery failed for good (a hard bounce) is `bounced`.
+     */
+    status: text('status').$type<'sending' | 'sent' | 'delivered' | 'failed' | 'outbox' | 'queued' | 'posted' | 'bounced'>().notNull(),
     transport: text('transport').notNull(),
     /**
      * Our side of an SMS: the sender number or messaging service SID it went from. A debtor's

@@ -51,6 +51,9 @@ export function createMailer(options: { smtpUrl?: string; from: string; logger: 
   return {
     transport: 'smtp',
     async send(mail) {
+      // The envelope sender (Return-Path) is the message's signed reply address too: a bounce is
+      // sent there, so it reaches the inbound SMTP server naming the message that bounced.
+      const replyTo = mail.headers?.['Reply-To'];
       const info = await transporter.sendMail({
         from: options.from,
         to: mail.to,
@@ -59,6 +62,7 @@ export function createMailer(options: { smtpUrl?: string; from: string; logger: 
         html: mail.html,
         messageId: mail.messageId,
         headers: mail.headers,
+        ...(replyTo ? { envelope: { from: replyTo, to: mail.to } } : {}),
       });
       return { providerMessageId: info.messageId ?? mail.messageId };
     },
