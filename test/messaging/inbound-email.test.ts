@@ -2,6 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { and, asc, eq } from 'drizzle-orm';
+import { debtorContactActivities, type CoveredSend, type DebtorContactSendInput } from '../../activities/debtor-contact';
 import { messagingActivities, type SendMessageInput, type SendMessageResult } from '../../activities/messaging';
 import { noticeDeliveryActivities } from '../../activities/notice-delivery';
 import type { Database } from '../../db/client';
@@ -29,13 +30,14 @@ let outgoing: TestSmtpServer;
 let inbound: InboundSmtpServer;
 let seed: Awaited<ReturnType<typeof seedCompany>>;
 let send: (input: SendMessageInput) => Promise<SendMessageResult>;
+let sendDigest: (input: DebtorContactSendInput) => Promise<CoveredSend[]>;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   seed = await seedCompany(database.db);
   outgoing = await startSmtpServer();
   inbound = await startInboundSmtpServer({ db: database.db, key, port: 0, host: '127.0.0.1', logger: silentLogger });
-  const activities = messagingActivities({
+  const deps = {
     db: database.db,
     mailer: createMailer({ smtpUrl: outgoing.url, from: 'Recoup <noreply@recoup.test>', logger: silentLogger }),
     sms: createSmsSender({ logger: silentLogger }),
@@ -43,9 +45,12 @@ beforeAll(async () => {
     temporal: undefined as unknown as Client,
     config: { publicBaseUrl: 'http://portal.test', portalSecret: 'test-portal-secret-123456', TEMPORAL_TASK_QUEUE: 'unused', inboundEmail: key },
     logger: silentLogger,
-  });
+  };
+  const activities = messagingActivities(deps);
+  const digests = debtorContactActivities(deps);
   const env = new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
   send = (input) => env.run(activities.sendInvoiceMessage, input);
+  sendDigest = (input) => env.run(digests.sendDebtorContact, input);
 }, 60_000);
 
 afterAll(async () => {
@@ -213,6 +218,31 @@ test('a non-standard bounce with a 4.x.x code is a soft bounce: recorded, the ad
   const [bounced] = await eventsOf(sent.invoiceId, 'message.bounced');
   expect(bounced!.data).toMatchObject({ status: '4.2.2', hard: false, recipient: sent.debtorEmail });
   expect(await send({ invoiceId: sent.invoiceId, purpose: 'step1', channel: 'email', kind: 'reminder' })).toMatchObject({ status: 'sent' });
+});
+
+test("a digest's reply address names its first message; after a hard bounce the debtor's digest skips email", async () => {
+  const sent = await emailedReminder();
+  const second = await seedInvoice(database.db, seed, { dueDate: '2026-01-01', debtor: { email: sent.debtorEmail } });
+  const [{ debtorId }] = (await database.db.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, sent.invoiceId))) as [{ debtorId: string }];
+  const digest = (n: number): DebtorContactSendInput => ({
+    debtorId,
+    digestId: `${debtorId}:run:digest${n}`,
+    channel: 'email',
+    requests: [sent.invoiceId, second.invoiceId].map((invoiceId) => ({ invoiceId, purpose: `step${n}`, kind: 'reminder' as const, extra: {} })),
+  });
+  const covered = await sendDigest(digest(1));
+  expect(covered.map((c) => [c.digest, c.result?.status])).toEqual([[true, 'sent'], [true, 'sent']]);
+  const mail = outgoing.messages.find((m) => m.messageId === `<${debtorId}.run.digest1.email@recoup>`)!;
+  const replyTo = mail.replyTo!.value[0]!.address!;
+  const named = covered.map((c) => (c.result && 'messageId' in c.result ? replyAddressFor(key, c.result.messageId) : null));
+  expect(named).toContain(replyTo);
+
+  const dsn = rfc822({ from: 'MAILER-DAEMON@mx.example.nl', to: replyTo, subject: 'Undelivered Mail Returned to Sender', messageId: '<dsn-digest@mx.example.nl>', body: `<${sent.debtorEmail}>: host mx.example.nl said: 550 5.1.1 User unknown` });
+  expect(await smtpTransaction(inbound.port, { from: '', to: replyTo, data: dsn })).toMatchObject({ end: 250 });
+  expect((await sendDigest(digest(2))).map((c) => c.result)).toEqual([
+    { status: 'skipped', reason: 'email_undeliverable' },
+    { status: 'skipped', reason: 'email_undeliverable' },
+  ]);
 });
 
 describe('refused at SMTP time, nothing recorded', () => {
