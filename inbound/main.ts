@@ -11,12 +11,18 @@ async function main(): Promise<void> {
   const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config), { holder: 'npm run inbound-smtp' });
   const inbound = await startInboundEmail({ config, port: config.RECOUP_INBOUND_SMTP_PORT ?? 2525, db: infra.database.db, logger });
   logger.info({ port: inbound.port, domain: config.inboundEmail.domain }, 'inbound SMTP listening');
-  const stop = () => void inbound.close().then(() => infra.close()).then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Stopping closes the listener first: a sending server mid-transaction gets no 250 and retries elsewhere.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void inbound
+        .close()
+        .then(() => infra.close())
+        .finally(() => process.exit(0));
+    });
+  }
 }
 
-main().catch((err) => {
+main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -45,6 +45,11 @@ export function mayReplyTo(message: RepliedMessage, sender: string): boolean {
   return from === message.recipient.trim().toLowerCase() || (message.debtorEmail !== null && from === message.debtorEmail.trim().toLowerCase());
 }
 
+/** An incoming email entry on the thread of the message's debtor, about the message's invoice. */
+function fromDebtorAbout(message: RepliedMessage) {
+  return { debtorId: message.debtorId, partnerId: message.partnerId, companyId: message.companyId, invoiceId: message.invoiceId, direction: 'in' as const, channel: 'email' as const, messageId: message.id };
+}
+
 export interface EmailReply {
   /** The envelope sender, else the From header's address. */
   from: string;
@@ -63,20 +68,7 @@ export interface EmailReply {
 export async function recordEmailReply(db: Db, message: RepliedMessage, reply: EmailReply): Promise<boolean> {
   const key = `email-reply:${message.id}:${reply.providerMessageId}`;
   return db.transaction(async (tx) => {
-    const entry = await recordConversationEntry(tx, {
-      debtorId: message.debtorId,
-      partnerId: message.partnerId,
-      companyId: message.companyId,
-      invoiceId: message.invoiceId,
-      direction: 'in',
-      channel: 'email',
-      kind: 'reply',
-      body: reply.text,
-      subject: reply.subject,
-      sender: reply.from,
-      messageId: message.id,
-      dedupeKey: key,
-    });
+    const entry = await recordConversationEntry(tx, { ...fromDebtorAbout(message), kind: 'reply', body: reply.text, subject: reply.subject, sender: reply.from, dedupeKey: key });
     if (!entry) return false;
     await appendEvents(tx, [
       {
@@ -113,19 +105,8 @@ export async function recordEmailBounce(db: Db, message: RepliedMessage, bounce:
   const recipient = bounce.recipient.trim().toLowerCase();
   return db.transaction(async (tx) => {
     if (bounce.hard) {
-      const entry = await recordConversationEntry(tx, {
-        debtorId: message.debtorId,
-        partnerId: message.partnerId,
-        companyId: message.companyId,
-        invoiceId: message.invoiceId,
-        direction: 'in',
-        channel: 'email',
-        kind: 'bounce',
-        body: `Email to ${recipient} could not be delivered${bounce.status ? ` (${bounce.status})` : ''}${bounce.diagnostic ? `: ${bounce.diagnostic}` : ''}`,
-        sender: null,
-        messageId: message.id,
-        dedupeKey: key,
-      });
+      const body = `Email to ${recipient} could not be delivered${bounce.status ? ` (${bounce.status})` : ''}${bounce.diagnostic ? `: ${bounce.diagnostic}` : ''}`;
+      const entry = await recordConversationEntry(tx, { ...fromDebtorAbout(message), kind: 'bounce', body, dedupeKey: key });
       if (!entry) return false;
       await tx
         .update(messages)
