@@ -49,6 +49,11 @@ export async function startInboundSmtpServer(options: { db: Db; key: ReplyAddres
     // An MX takes mail from other servers: nobody signs in. No certificate is configured (see docs/conversations.md).
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
+    onMailFrom(_address, session: Session, callback) {
+      // A new transaction on the same connection names its own message.
+      delete session.repliedMessage;
+      callback();
+    },
     async onRcptTo(address, session: Session, callback) {
       try {
         // One message per transaction: what a reply answers is decided by its one recipient.

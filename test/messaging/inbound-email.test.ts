@@ -2,6 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { and, asc, eq } from 'drizzle-orm';
+import nodemailer from 'nodemailer';
 import { debtorContactActivities, type CoveredSend, type DebtorContactSendInput } from '../../activities/debtor-contact';
 import { messagingActivities, type SendMessageInput, type SendMessageResult } from '../../activities/messaging';
 import { noticeDeliveryActivities } from '../../activities/notice-delivery';
@@ -243,6 +244,22 @@ test("a digest's reply address names its first message; after a hard bounce the 
     { status: 'skipped', reason: 'email_undeliverable' },
     { status: 'skipped', reason: 'email_undeliverable' },
   ]);
+});
+
+test('replies that a sending server passes over one connection each join the message they answer', async () => {
+  const first = await emailedReminder();
+  const second = await emailedReminder();
+  // One pooled connection, two transactions: as a mail server delivers a queue to one MX.
+  const relay = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, pool: true, maxConnections: 1, ignoreTLS: true });
+  try {
+    for (const [n, sent] of [first, second].entries()) {
+      await relay.sendMail({ from: sent.debtorEmail, to: sent.replyTo, subject: 'Re: Reminder', text: `Answer ${n}`, messageId: `<pooled-${n}@mail.example.nl>` });
+    }
+  } finally {
+    relay.close();
+  }
+  expect((await eventsOf(first.invoiceId, 'message.received')).map((e) => e.data.text)).toEqual(['Answer 0']);
+  expect((await eventsOf(second.invoiceId, 'message.received')).map((e) => e.data.text)).toEqual(['Answer 1']);
 });
 
 describe('refused at SMTP time, nothing recorded', () => {
