@@ -7,7 +7,7 @@ import { createPortalToken, portalLinkExpiry, portalUrl, signContactUndo } from 
 import { messageIdForSendKey } from '../messaging/mailer';
 import { abandonClaim, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim } from '../services/message-delivery';
 import { resumeInterruptedSend } from './interrupted-send';
-import { emailHeaders } from './messaging';
+import { emailHeaders, replyAddressOf } from './messaging';
 import { unsubscribeUrl } from '../messaging/unsubscribe-link';
 import { newId } from '../services/ids';
 import type { ActivityDeps } from './deps';
@@ -38,7 +38,7 @@ export function contactChangeActivities({ db, mailer, sms, config, logger, clock
       if (!row) throw ApplicationFailure.retryable(`contact change ${input.changeId} not (yet) recorded`, 'ContactChangeNotFound');
       const { change, invoice } = row;
       // Every email carries the one-click unsubscribe of the contract, this one too.
-      const headers = () => emailHeaders({ unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, invoice.debtorId), invoiceId: invoice.id });
+      const headers = (messageId: string) => emailHeaders({ unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, invoice.debtorId), invoiceId: invoice.id, replyTo: replyAddressOf(config, messageId) });
       const field = input.channel === 'email' ? 'email' : 'phone';
       if (!(field in change.changed)) return { status: 'skipped', reason: 'unchanged' };
       const recipient = change.previous[field];
@@ -54,7 +54,7 @@ export function contactChangeActivities({ db, mailer, sms, config, logger, clock
         if (!resumed) throw new Error(`message ${sendKey} is being sent by another attempt`);
         let call: Awaited<ReturnType<typeof resumeInterruptedSend>>;
         try {
-          call = await resumeInterruptedSend({ mailer, sms }, resumed, { emailHeaders: headers() });
+          call = await resumeInterruptedSend({ mailer, sms }, resumed, { emailHeaders: headers(resumed.id) });
         } catch (err) {
           await abandonClaim(db, resumed.id);
           throw err;
@@ -95,7 +95,7 @@ export function contactChangeActivities({ db, mailer, sms, config, logger, clock
       let providerMessageId: string | null;
       try {
         providerMessageId = email
-          ? (await mailer.send({ to: recipient, subject: email.subject, text: email.text, html: email.html, messageId: messageIdForSendKey(sendKey), headers: headers() })).providerMessageId
+          ? (await mailer.send({ to: recipient, subject: email.subject, text: email.text, html: email.html, messageId: messageIdForSendKey(sendKey), headers: headers(id) })).providerMessageId
           : (await sms.send({ to: recipient, body: renderContactChangeSms(context) })).providerMessageId;
       } catch (err) {
         await releaseMessageClaim(db, id);

@@ -15,7 +15,7 @@ import type { ActivityDeps } from './deps';
 import { GATHERING_WINDOW_MS } from '../domain/debtor-contact';
 import { resumeInterruptedSend } from './interrupted-send';
 import { unsubscribeUrl } from '../messaging/unsubscribe-link';
-import { callProvider, emailHeaders, isPermanent, messageContextOf, messagingActivities, type SendMessageResult } from './messaging';
+import { callProvider, emailHeaders, emailUndeliverable, isPermanent, replyAddressOf, messageContextOf, messagingActivities, type SendMessageResult } from './messaging';
 
 export interface DebtorContactSendInput {
   debtorId: string;
@@ -59,7 +59,7 @@ export function debtorContactActivities(deps: ActivityDeps) {
       let call: Awaited<ReturnType<typeof resumeInterruptedSend>>;
       try {
         // The digest's own send key: the same Message-ID as the first attempt's, so a mailbox that has it drops the copy.
-        call = await resumeInterruptedSend({ mailer, sms }, { ...resumed, sendKey: digestSendKey(input) }, { emailHeaders: emailHeaders({ unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, input.debtorId) }), statusCallback: statusCallback() });
+        call = await resumeInterruptedSend({ mailer, sms }, { ...resumed, sendKey: digestSendKey(input) }, { emailHeaders: emailHeaders({ unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, input.debtorId), replyTo: replyAddressOf(config, lead.id) }), statusCallback: statusCallback() });
       } catch (err) {
         if (isPermanent(err)) return markFailed(input, sending, (err as Error).message);
         await abandonClaim(db, lead.id);
@@ -152,7 +152,7 @@ export function debtorContactActivities(deps: ActivityDeps) {
 
       const ids = input.requests.map((r) => r.invoiceId);
       const rows = await db
-        .select({ invoice: invoices, companyName: companies.name, policy: dunningPolicies.policy, debtorOptOuts: debtors.optOuts, debtorVulnerability: debtors.vulnerability })
+        .select({ invoice: invoices, companyName: companies.name, policy: dunningPolicies.policy, debtorOptOuts: debtors.optOuts, debtorVulnerability: debtors.vulnerability, emailUndeliverable: debtors.emailUndeliverableAddress })
         .from(invoices)
         .innerJoin(companies, eq(companies.id, invoices.companyId))
         .leftJoin(debtors, eq(debtors.id, invoices.debtorId))
@@ -187,6 +187,7 @@ export function debtorContactActivities(deps: ActivityDeps) {
       if ((first.debtorOptOuts ?? []).includes(channel)) return order(input, [...out, ...digestable.map(skip('opted_out'))]);
       // Flagged vulnerable while the digest waited: no automated contact at all.
       if (first.debtorVulnerability) return order(input, [...out, ...digestable.map(skip('vulnerable'))]);
+      if (channel === 'email' && emailUndeliverable(recipient, first.emailUndeliverable)) return order(input, [...out, ...digestable.map(skip('email_undeliverable'))]);
       if (channel === 'sms' && sms.transport === 'not-configured') return order(input, [...out, ...digestable.map(skip('sms_not_configured'))]);
       const included = digestable;
       if (included.length <= 1) {
@@ -231,7 +232,7 @@ export function debtorContactActivities(deps: ActivityDeps) {
       try {
         providerMessageId = await callProvider(
           { mailer, sms },
-          { to: recipient, email, bodyText, sendKey: digestSendKey(input), headers: emailHeaders({ unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, input.debtorId) }), statusCallback: statusCallback(), portalUrl: lead.portalUrl },
+          { to: recipient, email, bodyText, sendKey: digestSendKey(input), headers: emailHeaders({ unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, input.debtorId), replyTo: replyAddressOf(config, claim[0]!.id) }), statusCallback: statusCallback(), portalUrl: lead.portalUrl },
         );
       } catch (err) {
         const claimedRows = await db.select().from(messages).where(eq(messages.digestId, input.digestId));

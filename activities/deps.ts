@@ -17,7 +17,7 @@ export interface ActivityDeps {
   sms: SmsSender;
   temporal: Client;
   config: Pick<Config, 'publicBaseUrl' | 'portalSecret' | 'TEMPORAL_TASK_QUEUE'> &
-    Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR' | 'RECOUP_FILES_DIR' | 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_MAX_BATCH_LINE_BYTES' | 'RECOUP_SECRET_KEYS' | 'PRINT_MAIL_API_URL' | 'PRINT_MAIL_API_KEY' | 'RECOUP_DEBTOR_GATHERING_WINDOW_MS'>>;
+    Partial<Pick<Config, 'RECOUP_DATA_DIR' | 'RECOUP_COLLECTOR_OUTBOX_DIR' | 'RECOUP_FILES_DIR' | 'RECOUP_ALLOW_PRIVATE_URLS' | 'RECOUP_MAX_BATCH_LINE_BYTES' | 'RECOUP_SECRET_KEYS' | 'PRINT_MAIL_API_URL' | 'PRINT_MAIL_API_KEY' | 'RECOUP_DEBTOR_GATHERING_WINDOW_MS' | 'inboundEmail'>>;
   logger: Logger;
   clock?: () => Date;
   /** Where debt case documents are kept; default: the store of `config.RECOUP_DATA_DIR` (memory when unset). */

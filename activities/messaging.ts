@@ -16,6 +16,7 @@ import { unsubscribeUrl } from '../messaging/unsubscribe-link';
 import { formatMoney, renderEmail, renderSms, type MessageContext, type MessageKind, type RenderedEmail } from '../messaging/templates';
 import type { ActivityDeps } from './deps';
 import { letterMessages, type LetterSendResult } from './letter-messages';
+import { replyAddressFor } from '../inbound/reply-address';
 
 export interface SendMessageInput {
   invoiceId: string;
@@ -35,7 +36,7 @@ export interface SendMessageInput {
 
 export type SendMessageResult =
   | { status: 'sent' | 'outbox'; messageId: string }
-  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' | 'vulnerable' | 'disputed' }
+  | { status: 'skipped'; reason: 'no_email' | 'no_phone' | 'opted_out' | 'sms_not_configured' | 'vulnerable' | 'disputed' | 'email_undeliverable' }
   | { status: 'failed'; reason: string; messageId: string }
   | LetterSendResult;
 
@@ -53,17 +54,38 @@ export function isPermanent(err: unknown): boolean {
 }
 
 /**
- * The headers of every email to a debtor (invoice messages and digests): one-click unsubscribe
- * (RFC 8058: the https URL, and `List-Unsubscribe-Post` so a mail client may POST to it without
- * showing the page; `unsubscribeUrl` of messaging/unsubscribe-link.ts makes the debtor's URL),
- * and the invoice it is about when it is about one.
+ * The headers of every email to a debtor (invoice messages, digests, contact-change
+ * confirmations): one-click unsubscribe (RFC 8058: the https URL, and `List-Unsubscribe-Post` so
+ * a mail client may POST to it without showing the page; `unsubscribeUrl` of
+ * messaging/unsubscribe-link.ts makes the debtor's URL), the invoice it is about when it is about
+ * one, and the signed reply address of the message (`replyTo`, replyAddressOf): a reply, and a
+ * bounce (the mailer makes it the envelope sender too), reach the inbound SMTP server naming the
+ * message they answer.
  */
-export function emailHeaders(o: { unsubscribeUrl: string; invoiceId?: string }): Record<string, string> {
+export function emailHeaders(o: { unsubscribeUrl: string; invoiceId?: string; replyTo?: string }): Record<string, string> {
   return {
     'List-Unsubscribe': `<${o.unsubscribeUrl}>`,
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     ...(o.invoiceId ? { 'X-Recoup-Invoice': o.invoiceId } : {}),
+    ...(o.replyTo ? { 'Reply-To': o.replyTo } : {}),
   };
+}
+
+/**
+ * The signed reply address of a message row (inbound/reply-address.ts). Every process is given
+ * `inboundEmail` by its configuration; only activities built by hand without it (some tests) send
+ * without one.
+ */
+export function replyAddressOf(config: Pick<ActivityDeps, 'config'>['config'], messageId: string): string | undefined {
+  return config.inboundEmail ? replyAddressFor(config.inboundEmail, messageId) : undefined;
+}
+
+/**
+ * An address a hard bounce marked undeliverable (inbound/, services/email-replies.ts) counts as no
+ * address until the debtor's email changes: the step goes by its other channels.
+ */
+export function emailUndeliverable(recipient: string, markedAddress: string | null | undefined): boolean {
+  return Boolean(markedAddress) && recipient.trim().toLowerCase() === markedAddress;
 }
 
 type InvoiceRow = typeof invoices.$inferSelect;
@@ -147,6 +169,7 @@ export function messagingActivities(deps: ActivityDeps) {
       // Stopped while the debtor is flagged vulnerable (only a person writes to them) or the invoice is disputed.
       if (automatedContactBlocked(target.debtorVulnerability, input.kind)) return { status: 'skipped', reason: 'vulnerable' };
       if (invoice.status === 'disputed' && !isPersonSent(input.kind)) return { status: 'skipped', reason: 'disputed' };
+      if (channel === 'email' && emailUndeliverable(recipient, target.emailUndeliverable)) return { status: 'skipped', reason: 'email_undeliverable' };
       // Production without Twilio: the step goes on without SMS, and its event says why.
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
@@ -180,7 +203,7 @@ export function messagingActivities(deps: ActivityDeps) {
       let providerMessageId: string | null;
       try {
         // From the send key, not the row: a retry or a resumed send keeps the same Message-ID.
-        providerMessageId = await callProvider({ mailer, sms }, { to: recipient, email, bodyText, sendKey, headers: emailHeaders({ unsubscribeUrl: target.unsubscribeUrl, invoiceId: invoice.id }), statusCallback: statusCallbackUrl(), portalUrl: portalLink });
+        providerMessageId = await callProvider({ mailer, sms }, { to: recipient, email, bodyText, sendKey, headers: emailHeaders({ unsubscribeUrl: target.unsubscribeUrl, invoiceId: invoice.id, replyTo: replyAddressOf(config, id) }), statusCallback: statusCallbackUrl(), portalUrl: portalLink });
       } catch (err) {
         if (isPermanent(err)) return markFailed(id, (err as Error).message);
         // Temporary: nothing went out, so release the key and let the activity retry.
@@ -196,7 +219,7 @@ export function messagingActivities(deps: ActivityDeps) {
       /** The invoice, its company's name, its debtor's opt-outs and a fresh portal link, in one round trip (one per message of a bulk run). */
       async function loadTarget() {
         const [row] = await db
-          .select({ invoice: invoices, companyName: companies.name, debtorOptOuts: debtors.optOuts, debtorVulnerability: debtors.vulnerability, policy: dunningPolicies.policy })
+          .select({ invoice: invoices, companyName: companies.name, debtorOptOuts: debtors.optOuts, debtorVulnerability: debtors.vulnerability, emailUndeliverable: debtors.emailUndeliverableAddress, policy: dunningPolicies.policy })
           .from(invoices)
           .innerJoin(companies, eq(companies.id, invoices.companyId))
           // Opt-outs are the debtor's: a STOP or an unsubscribe holds for every invoice of theirs.
@@ -217,7 +240,7 @@ export function messagingActivities(deps: ActivityDeps) {
       async function resume(row: MessageRow, unsubscribeLink: string): Promise<SendMessageResult> {
         let call: Awaited<ReturnType<typeof resumeInterruptedSend>>;
         try {
-          call = await resumeInterruptedSend({ mailer, sms }, row, { emailHeaders: emailHeaders({ unsubscribeUrl: unsubscribeLink, invoiceId: row.invoiceId }), statusCallback: statusCallbackUrl() });
+          call = await resumeInterruptedSend({ mailer, sms }, row, { emailHeaders: emailHeaders({ unsubscribeUrl: unsubscribeLink, invoiceId: row.invoiceId, replyTo: replyAddressOf(config, row.id) }), statusCallback: statusCallbackUrl() });
         } catch (err) {
           if (isPermanent(err)) return markFailed(row.id, (err as Error).message);
           // Temporary: the claim stays (the first attempt may have sent it), free for the next retry to resume.

@@ -7,6 +7,7 @@ import { createApp } from './app';
 import { listenHttp } from './http-server';
 import { drainHttpServer } from './shutdown';
 import { startSftpService } from '../files/sftp-service';
+import { startInboundEmail } from '../inbound/service';
 
 /** `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS. Stateless: run as many as needed. */
 async function main(): Promise<void> {
@@ -29,6 +30,9 @@ async function main(): Promise<void> {
     config.RECOUP_SFTP_PORT === undefined
       ? null
       : await startSftpService({ config, port: config.RECOUP_SFTP_PORT, db: infra.database.db, temporal: infra.temporal, logger });
+  // Replies and bounces by SMTP, when RECOUP_INBOUND_SMTP_PORT is set (docs/conversations.md: Inbound email).
+  const inbound = config.RECOUP_INBOUND_SMTP_PORT === undefined ? null : await startInboundEmail({ config, port: config.RECOUP_INBOUND_SMTP_PORT, db: infra.database.db, logger });
+  if (inbound) logger.info({ port: inbound.port, domain: config.inboundEmail.domain }, 'inbound SMTP listening');
   // SIGTERM/SIGINT: /readyz answers 503, no new connections, requests in flight are answered
   // (for at most RECOUP_SHUTDOWN_GRACE_MS), then the connections close and the process exits 0.
   const stop = async () => {
@@ -37,6 +41,7 @@ async function main(): Promise<void> {
     logger.info({ graceMs: config.RECOUP_SHUTDOWN_GRACE_MS }, 'shutting down: finishing requests in flight');
     await drainHttpServer(server, config.RECOUP_SHUTDOWN_GRACE_MS, logger);
     await sftp?.close();
+    await inbound?.close();
     await infra.close();
     logger.info('API stopped');
     process.exit(0);

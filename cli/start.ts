@@ -17,6 +17,7 @@ import { startProcessWorker } from '../worker/process-worker';
 import { createApp } from '../api/app';
 import { listenHttp } from '../api/http-server';
 import { startSftpService } from '../files/sftp-service';
+import { startInboundEmail } from '../inbound/service';
 
 /** The dev server this process started, stopped again should the start fail after it. */
 let startedDevServer: DevServer | undefined;
@@ -79,6 +80,11 @@ async function main(): Promise<void> {
     return null;
   });
   const sftpLogin = sftp && demo ? await ensureDemoSftpLogin(db, config.RECOUP_DATA_DIR) : null;
+  // Replies and bounces on RECOUP_INBOUND_SMTP_PORT, else 2525; a port in use costs only this server.
+  const inbound = await startInboundEmail({ config, port: config.RECOUP_INBOUND_SMTP_PORT ?? 2525, db, logger }).catch((err: unknown) => {
+    logger.warn({ err }, 'inbound SMTP server not started');
+    return null;
+  });
 
   // The port really listened on (PORT=0 picks one), unless a public URL was configured.
   const listening = (server.address() as AddressInfo).port;
@@ -90,6 +96,7 @@ Recoup is running.
   Database:     ${infra.database.kind === 'pglite' ? `embedded PGlite in ${path.resolve(config.RECOUP_DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}
   Batch files:  ${worker.filesRoot ? `${worker.filesRoot}/<partner id>/inbox (docs/batch-files.md)` : 'off'}
   Email/SMS:    ${infra.mailer.transport === 'smtp' ? 'SMTP' : 'dev outbox (kept in the messages table, shown at /console/outbox)'} / ${infra.sms.transport}
+  Inbound SMTP: ${inbound ? `port ${inbound.port}, replies to *@${config.inboundEmail.domain} (docs/conversations.md)` : 'off (port in use)'}
 ${demo ? `  Demo API key: ${demo.partnerKey}\n  Demo company: ${demo.companyId} (verified)\n\n  To try the API in another terminal, paste this line first (README: See an invoice paid):\n  export KEY=${demo.partnerKey} COMPANY=${demo.companyId} API=${apiUrl}\n` : ''}
 ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/{inbox,processed,outbox}\n` : ''}${sftp && sftpLogin ? `  Demo SFTP:    sftp -P ${sftp.port} ${sftpLogin.username}@localhost   (password ${sftpLogin.password})\n` : ''}Press Ctrl-C to stop.
 `);
@@ -101,6 +108,7 @@ ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/
     logger.info('stopping');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await sftp?.close();
+    await inbound?.close();
     await worker.stop();
     await infra.close();
     await startedDevServer?.stop();

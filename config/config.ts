@@ -6,6 +6,10 @@ import { parsePayloadKeys } from '../temporal/payload-codec';
 // Development defaults, written here once so production mode can refuse each of them by name.
 /** Signs portal links when RECOUP_PORTAL_SECRET is unset: public, so `npm start` only. */
 const DEV_PORTAL_SECRET = 'recoup-dev-portal-secret-change-me';
+/** Signs reply addresses when RECOUP_REPLY_SECRET is unset: public, so `npm start` only. */
+const DEV_REPLY_SECRET = 'recoup-dev-reply-secret-change-me';
+/** The Reply-To domain when RECOUP_INBOUND_EMAIL_DOMAIN is unset: mail clients on this machine only. */
+const DEV_INBOUND_EMAIL_DOMAIN = 'reply.localhost';
 /** A well-known test IBAN (and its bank's BIC): statements and exports work out of the box; production must name its own. */
 const DEV_COLLECTION_IBAN = 'NL91ABNA0417164300';
 const DEV_COLLECTION_BIC = 'ABNANL2A';
@@ -64,6 +68,21 @@ export const configSchema = z.object({
   STRIPE_API_BASE_URL: z.url().default('https://api.stripe.com'),
   /** Signs the test provider's webhooks; unset → a random one kept in `$RECOUP_DATA_DIR` (payments/test-provider-secret.ts). */
   PAYMENT_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /**
+   * Inbound email (replies and bounces, docs/conversations.md: Inbound email): the SMTP port
+   * (unset → off; `npm start` uses 2525; 0 → any free port), the address it listens on, the
+   * domain of every email's Reply-To (its MX record points at this server) and the key that
+   * signs each reply address.
+   */
+  RECOUP_INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  RECOUP_INBOUND_SMTP_HOST: z.string().min(1).default('0.0.0.0'),
+  RECOUP_INBOUND_EMAIL_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/, 'must be a domain name such as reply.example.com')
+    .optional(),
+  RECOUP_REPLY_SECRET: z.string().min(16).optional(),
   /** Off where a separate `npm run db:migrate` step runs first (docker-compose). */
   RECOUP_MIGRATE_ON_START: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -150,6 +169,8 @@ export type EnvConfig = z.infer<typeof configSchema>;
 export interface Config extends EnvConfig {
   publicBaseUrl: string;
   portalSecret: string;
+  /** Reply addresses (inbound/reply-address.ts): their domain and signing key. */
+  inboundEmail: { domain: string; secret: string };
   /** NODE_ENV=production: start-up refuses development defaults; SMS without Twilio is skipped, never put in the dev outbox. */
   production: boolean;
   /**
@@ -190,6 +211,7 @@ export function parseConfig(env: Record<string, string | undefined>, runtime: Co
     publicBaseUrl: (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
     // A dev-only fallback keeps `npm start` at zero setup; production has none (productionProblems refuses it unset).
     portalSecret: c.RECOUP_PORTAL_SECRET ?? (production ? '' : DEV_PORTAL_SECRET),
+    inboundEmail: { domain: c.RECOUP_INBOUND_EMAIL_DOMAIN ?? (production ? '' : DEV_INBOUND_EMAIL_DOMAIN), secret: c.RECOUP_REPLY_SECRET ?? (production ? '' : DEV_REPLY_SECRET) },
   };
 }
 
@@ -203,6 +225,9 @@ export function productionProblems(config: Config): string[] {
   const refuse = (variable: string, why: string) => problems.push(`${variable}: ${why}`);
   if (!config.RECOUP_PORTAL_SECRET) refuse('RECOUP_PORTAL_SECRET', 'unset; portal links and console forms would be signed with a development default (set a long random string)');
   else if (config.RECOUP_PORTAL_SECRET === DEV_PORTAL_SECRET) refuse('RECOUP_PORTAL_SECRET', 'is the development default written in the source (set a long random string)');
+  if (!config.RECOUP_REPLY_SECRET) refuse('RECOUP_REPLY_SECRET', 'unset; reply addresses would be signed with a development default, so anyone could forge one (set a long random string)');
+  else if (config.RECOUP_REPLY_SECRET === DEV_REPLY_SECRET) refuse('RECOUP_REPLY_SECRET', 'is the development default written in the source (set a long random string)');
+  if (!config.RECOUP_INBOUND_EMAIL_DOMAIN) refuse('RECOUP_INBOUND_EMAIL_DOMAIN', "unset; debtors' replies would go to a domain nobody receives mail for (set the domain whose MX record points at the inbound SMTP server)");
   if (!config.PUBLIC_BASE_URL) refuse('PUBLIC_BASE_URL', `unset; the links in messages to debtors would point at ${config.publicBaseUrl} (set the API's public https URL)`);
   if (config.PAYMENT_PROVIDER === 'test') refuse('PAYMENT_PROVIDER', 'is the built-in `test` provider, which marks invoices paid without moving money (set stripe)');
   if (config.PAYMENT_PROVIDER === 'stripe') {

@@ -123,6 +123,13 @@ export const debtors = pgTable(
      * `debtor_vulnerability_audit`.
      */
     vulnerability: jsonb('vulnerability').$type<DebtorVulnerability>(),
+    /**
+     * The address a hard bounce marked undeliverable (lower-cased) and when: while it is the
+     * debtor's email, email steps are skipped (`email_undeliverable`) and go by the other
+     * channels. A change of the debtor's email clears it.
+     */
+    emailUndeliverableAddress: text('email_undeliverable_address'),
+    emailUndeliverableAt: timestamp('email_undeliverable_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
@@ -241,8 +248,11 @@ export const messages = pgTable(
     subject: text('subject'),
     bodyText: text('body_text').notNull(),
     bodyHtml: text('body_html'),
-    /** A letter is `queued` in the print queue until it is `posted` (its `sent_at` is when it was posted). */
-    status: text('status').$type<'sending' | 'sent' | 'delivered' | 'failed' | 'outbox' | 'queued' | 'posted'>().notNull(),
+    /**
+     * A letter is `queued` in the print queue until it is `posted` (its `sent_at` is when it was
+     * posted). An email whose delivery failed for good (a hard bounce) is `bounced`.
+     */
+    status: text('status').$type<'sending' | 'sent' | 'delivered' | 'failed' | 'outbox' | 'queued' | 'posted' | 'bounced'>().notNull(),
     transport: text('transport').notNull(),
     /**
      * Our side of an SMS: the sender number or messaging service SID it went from. A debtor's

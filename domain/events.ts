@@ -24,6 +24,7 @@ export const eventTypes = [
   'message.delivered',
   'message.failed',
   'message.received',
+  'message.bounced',
   'debtor.updated',
   'debtor.opted_out',
   'debtor.opted_in',

@@ -2,7 +2,7 @@ import { localDateTime, localTimeToUtc, addDays } from './local-time';
 
 /** A check a step passed, waited for, or was changed by; recorded on the step's event. */
 export interface GuardrailCheck {
-  check: 'quiet_hours' | 'contact_limit' | 'contact_gap' | 'opt_out' | 'no_contact_details' | 'channel_not_configured' | 'wik_notice' | 'vulnerable' | 'disputed';
+  check: 'quiet_hours' | 'contact_limit' | 'contact_gap' | 'opt_out' | 'no_contact_details' | 'channel_not_configured' | 'wik_notice' | 'vulnerable' | 'disputed' | 'email_undeliverable';
   result: 'passed' | 'waited' | 'skipped' | 'deferred';
   until?: string;
   channel?: string;

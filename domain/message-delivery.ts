@@ -2,9 +2,10 @@
  * What happened to a message we sent, per channel, in the words the invoice timeline and the API
  * use. A message's stored status is the provider-side fact (`sent`: SMTP 250 or Twilio took it;
  * `delivered`: Twilio's delivery report; `queued`/`posted`: a letter in a print batch / handed to
- * the post; `outbox`: the dev outbox kept it); its delivery status says what it means for the debtor.
+ * the post; `outbox`: the dev outbox kept it; `bounced`: an email whose delivery failed for good
+ * after the mail server took it); its delivery status says what it means for the debtor.
  */
-export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'failed' | 'outbox' | 'queued' | 'posted';
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'failed' | 'outbox' | 'queued' | 'posted' | 'bounced';
 export type MessageChannel = 'email' | 'sms' | 'letter';
 
 /** `accepted`: the provider took it (SMTP 250; Twilio queued it, no delivery report yet; the dev outbox). */
@@ -13,6 +14,8 @@ export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 export function deliveryStatus(status: string): DeliveryStatus {
   if (status === 'sent' || status === 'outbox') return 'accepted';
+  // A hard bounce: the mail server took it, the debtor's never did.
+  if (status === 'bounced') return 'failed';
   return (deliveryStatuses as readonly string[]).includes(status) ? (status as DeliveryStatus) : 'sending';
 }
 

@@ -41,7 +41,9 @@ export function createMailer(options: { smtpUrl?: string; from: string; logger: 
       transport: 'dev-outbox',
       async send(mail) {
         const link = options.showPortalLinks && mail.portalUrl ? { portal_link: mail.portalUrl } : {};
-        options.logger.info({ dev_outbox: 'email', to: mail.to, subject: mail.subject, message_id: mail.messageId, ...link }, 'dev outbox: email kept, not sent (read it at /console/outbox)');
+        // The reply address, so a developer can answer it through the inbound SMTP server `npm start` runs.
+        const replyTo = mail.headers?.['Reply-To'] ? { reply_to: mail.headers['Reply-To'] } : {};
+        options.logger.info({ dev_outbox: 'email', to: mail.to, subject: mail.subject, message_id: mail.messageId, ...replyTo, ...link }, 'dev outbox: email kept, not sent (read it at /console/outbox)');
         return { providerMessageId: null };
       },
       close() {},
@@ -51,6 +53,9 @@ export function createMailer(options: { smtpUrl?: string; from: string; logger: 
   return {
     transport: 'smtp',
     async send(mail) {
+      // The envelope sender (Return-Path) is the message's signed reply address too: a bounce is
+      // sent there, so it reaches the inbound SMTP server naming the message that bounced.
+      const replyTo = mail.headers?.['Reply-To'];
       const info = await transporter.sendMail({
         from: options.from,
         to: mail.to,
@@ -59,6 +64,7 @@ export function createMailer(options: { smtpUrl?: string; from: string; logger: 
         html: mail.html,
         messageId: mail.messageId,
         headers: mail.headers,
+        ...(replyTo ? { envelope: { from: replyTo, to: mail.to } } : {}),
       });
       return { providerMessageId: info.messageId ?? mail.messageId };
     },

@@ -258,6 +258,8 @@ export async function changeDebtorDetails(
     .update(debtors)
     .set({
       ...(email !== undefined ? { email } : {}),
+      // A new address has not bounced: email steps use it again.
+      ...(email !== undefined && email !== current.email ? { emailUndeliverableAddress: null, emailUndeliverableAt: null } : {}),
       ...(change.phone !== undefined ? { phone: change.phone } : {}),
       ...(change.locale ? { locale: change.locale } : {}),
       ...(change.timezone ? { timezone: change.timezone } : {}),

@@ -112,6 +112,7 @@ const skipCheck: Record<Extract<SendMessageResult, { status: 'skipped' }>['reaso
   no_email: 'no_contact_details',
   no_phone: 'no_contact_details',
   opted_out: 'opt_out',
+  email_undeliverable: 'email_undeliverable',
   sms_not_configured: 'channel_not_configured',
   no_address: 'no_contact_details',
   vulnerable: 'vulnerable',

@@ -13,7 +13,7 @@ export const invoiceMessageSchema = z.object({
   channel: z.enum(['email', 'sms', 'letter']),
   kind: z.string().describe('`invoice_notice`, `reminder`, `dunning_notice`, `installment_reminder`, `contact_change_confirmation`'),
   purpose: z.string().describe('Which send of the invoice it is: `transmit` (the invoice notice), `step<n>` (policy step n), `step<n>:fallback` (its fallback letter), `plan<n>:installment<m>`, …'),
-  status: z.enum(['sending', 'sent', 'delivered', 'failed', 'outbox', 'queued', 'posted']).describe('The provider-side fact; `outbox`: the development outbox kept it'),
+  status: z.enum(['sending', 'sent', 'delivered', 'failed', 'outbox', 'queued', 'posted', 'bounced']).describe('The provider-side fact; `outbox`: the development outbox kept it; `bounced`: an email that bounced for good'),
   delivery_status: z.enum(deliveryStatuses).describe('What it means for the debtor, as on the timeline'),
   recipient: z.string().describe("The debtor's email address, phone number or postal address it went to (the partner's own debtor data)"),
   subject: z.string().nullable(),

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { LOCK_FILE } from '../../db/data-folder-lock';
@@ -33,6 +33,7 @@ async function startEnv(dataDir: string): Promise<Record<string, string>> {
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
     RECOUP_SFTP_PORT: '0',
+    RECOUP_INBOUND_SMTP_PORT: '0',
   };
 }
 
@@ -61,6 +62,20 @@ describe('the ops CLI beside a running npm start', () => {
     const file = path.join(dataDir, LOCK_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ pid: recoup.child.pid, command: 'npm start', started_at: expect.any(String), admin: { url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:/) } });
+  });
+
+  test('the banner names the inbound SMTP port, and the inbound mail server answers there', async () => {
+    const port = Number(/Inbound SMTP: port (\d+), replies to \*@reply\.localhost/.exec(recoup.stdout())?.[1]);
+    expect(port).toBeGreaterThan(0);
+    const greeting = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('data', (chunk) => {
+        socket.end();
+        resolve(chunk.toString());
+      });
+      socket.once('error', reject);
+    });
+    expect(greeting).toMatch(/^220 /);
   });
 
   test('a key made with the CLI works against the running API at once, and a revoked one stops working at once', async () => {

@@ -58,6 +58,7 @@ if (missing.length) console.warn(`README snippet test skipped: ${missing.join(' 
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       RECOUP_SFTP_PORT: '0',
+      RECOUP_INBOUND_SMTP_PORT: '0',
     });
     recoup = started;
     if ((await ready) !== 'running') throw new Error(`npm start did not start:\n${recoup.stdout()}\n${recoup.stderr()}`);

@@ -28,6 +28,8 @@ const goodProduction: Record<string, string> = {
   NODE_ENV: 'production',
   PUBLIC_BASE_URL: 'https://recoup.example.com',
   RECOUP_PORTAL_SECRET: randomBytes(32).toString('hex'),
+  RECOUP_REPLY_SECRET: randomBytes(32).toString('hex'),
+  RECOUP_INBOUND_EMAIL_DOMAIN: 'reply.recoup.example.com',
   RECOUP_METRICS_TOKEN: randomBytes(32).toString('hex'),
   PAYMENT_PROVIDER: 'stripe',
   STRIPE_SECRET_KEY: `sk_live_${randomBytes(12).toString('hex')}`,
@@ -94,13 +96,14 @@ function runEntryPoint(file: string, env: Record<string, string>, args: string[]
 }
 
 describe('a process started with NODE_ENV=production', () => {
-  const everyDefault = ['PUBLIC_BASE_URL', 'RECOUP_PORTAL_SECRET', 'PAYMENT_PROVIDER', 'SMTP_URL', 'RECOUP_METRICS_TOKEN', 'RECOUP_COLLECTION_IBAN'];
+  const everyDefault = ['PUBLIC_BASE_URL', 'RECOUP_PORTAL_SECRET', 'RECOUP_REPLY_SECRET', 'RECOUP_INBOUND_EMAIL_DOMAIN', 'PAYMENT_PROVIDER', 'SMTP_URL', 'RECOUP_METRICS_TOKEN', 'RECOUP_COLLECTION_IBAN'];
 
   test.each([
     ['npm run api', 'api/main.ts', []],
     ['npm run worker', 'worker/main.ts', []],
     ['npm start', 'cli/start.ts', []],
     ['npm run sftp', 'files/sftp-main.ts', []],
+    ['npm run inbound-smtp', 'inbound/main.ts', []],
     ['npm run db:migrate', 'db/migrate.ts', []],
     ['npm run recoup', 'cli/recoup.ts', ['partners:create', '--name', 'Nobody']],
   ])('%s refuses to start on an empty environment: exit code 2, one line naming each variable', async (_name, file, args) => {
@@ -119,12 +122,13 @@ describe('a process started with NODE_ENV=production', () => {
     const { code, stderr } = await runEntryPoint('api/main.ts', {
       ...goodProduction,
       RECOUP_PORTAL_SECRET: 'recoup-dev-portal-secret-change-me',
+      RECOUP_REPLY_SECRET: 'recoup-dev-reply-secret-change-me',
       PAYMENT_PROVIDER: 'test',
       PAYMENT_WEBHOOK_SECRET: randomBytes(16).toString('hex'),
       RECOUP_COLLECTION_IBAN: 'NL91 ABNA 0417 1643 00',
     });
     expect(code).toBe(2);
-    expect(namedVariables(stderr).sort()).toEqual(['PAYMENT_PROVIDER', 'RECOUP_COLLECTION_IBAN', 'RECOUP_PORTAL_SECRET']);
+    expect(namedVariables(stderr).sort()).toEqual(['PAYMENT_PROVIDER', 'RECOUP_COLLECTION_IBAN', 'RECOUP_PORTAL_SECRET', 'RECOUP_REPLY_SECRET']);
     expect(stderr).toMatch(/RECOUP_PORTAL_SECRET: is the development default/);
     expect(stderr).toMatch(/PAYMENT_PROVIDER: is the built-in `test` provider/);
     // The secrets themselves never reach the output.
@@ -153,7 +157,7 @@ describe('a process started with NODE_ENV=production', () => {
     });
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'recoup-prod-start-'));
     try {
-      const { stdout, stderr } = await startUntilBanner({ ...goodProduction, TEMPORAL_ADDRESS: temporal.address, RECOUP_DATA_DIR: dataDir, PORT: '0', RECOUP_SFTP_PORT: '0' });
+      const { stdout, stderr } = await startUntilBanner({ ...goodProduction, TEMPORAL_ADDRESS: temporal.address, RECOUP_DATA_DIR: dataDir, PORT: '0', RECOUP_SFTP_PORT: '0', RECOUP_INBOUND_SMTP_PORT: '0' });
       expect(stdout).toContain('Recoup is running.');
       expect(stderr).not.toContain('Refusing');
       expect(stdout).not.toMatch(/Demo API key|Demo SFTP|export KEY=/);
@@ -192,18 +196,18 @@ describe('.env.example', () => {
     return [...block.matchAll(/^([A-Z0-9_]+)=$/gm)].map((m) => m[1]!);
   })();
   /** The other settings an operator must fill in, with a value of the right shape. */
-  const requiredSettings = { PUBLIC_BASE_URL: 'https://recoup.example.com', SMTP_URL: 'smtp://recoup:pw@smtp.example.com:587', RECOUP_COLLECTION_IBAN: 'NL02RABO0123456789', RECOUP_COLLECTION_BIC: 'RABONL2U' };
+  const requiredSettings = { RECOUP_INBOUND_EMAIL_DOMAIN: 'reply.recoup.example.com', PUBLIC_BASE_URL: 'https://recoup.example.com', SMTP_URL: 'smtp://recoup:pw@smtp.example.com:587', RECOUP_COLLECTION_IBAN: 'NL02RABO0123456789', RECOUP_COLLECTION_BIC: 'RABONL2U' };
 
   test('is a production example: with its secrets and required settings filled in, it passes the production check', () => {
     expect(example.NODE_ENV ?? 'production').toBe('production');
-    expect(requiredSecrets.sort()).toEqual(['POSTGRES_PASSWORD', 'RECOUP_METRICS_TOKEN', 'RECOUP_PORTAL_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+    expect(requiredSecrets.sort()).toEqual(['POSTGRES_PASSWORD', 'RECOUP_METRICS_TOKEN', 'RECOUP_PORTAL_SECRET', 'RECOUP_REPLY_SECRET', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
     const filled = { ...example, ...Object.fromEntries(requiredSecrets.map((name) => [name, randomBytes(32).toString('hex')])), ...requiredSettings, NODE_ENV: 'production' };
     expect(productionProblems(parseConfig(filled))).toEqual([]);
   });
 
   test('as it stands, the production check names each placeholder still to fill in', () => {
     const problems = productionProblems(parseConfig({ ...example, NODE_ENV: 'production' }));
-    expect(problems.map((p) => p.split(': ')[0]).sort()).toEqual(['PUBLIC_BASE_URL', 'RECOUP_COLLECTION_IBAN', 'RECOUP_METRICS_TOKEN', 'RECOUP_PORTAL_SECRET', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+    expect(problems.map((p) => p.split(': ')[0]).sort()).toEqual(['PUBLIC_BASE_URL', 'RECOUP_COLLECTION_IBAN', 'RECOUP_INBOUND_EMAIL_DOMAIN', 'RECOUP_METRICS_TOKEN', 'RECOUP_PORTAL_SECRET', 'RECOUP_REPLY_SECRET', 'SMTP_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
   });
 });
 

@@ -91,6 +91,8 @@ export const envExample: Record<string, string> = parseDotEnv(readFileSync(path.
 export const filledInEnv: Record<string, string> = {
   ...envExample,
   RECOUP_PORTAL_SECRET: 'a-long-random-portal-secret-0123',
+  RECOUP_REPLY_SECRET: 'a-long-random-reply-secret-01234',
+  RECOUP_INBOUND_EMAIL_DOMAIN: 'reply.recoup.example.com',
   RECOUP_METRICS_TOKEN: 'a-long-random-metrics-token-0123',
   POSTGRES_PASSWORD: 'a-long-random-db-password',
   STRIPE_SECRET_KEY: 'sk_live_x',

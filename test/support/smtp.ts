@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface TestSmtpServer {
   url: string;
   messages: ParsedMail[];
+  /** Each message's envelope sender (MAIL FROM, '' for the null sender), in the order of `messages`. */
+  envelopeSenders: string[];
   /** Resolves once `n` messages have arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<ParsedMail[]>;
   close(): Promise<void>;
@@ -22,6 +24,7 @@ export interface SmtpServerOptions {
 /** A real SMTP server in the test process: the mailer speaks the whole protocol to it. */
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
   const messages: ParsedMail[] = [];
+  const envelopeSenders: string[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -31,10 +34,11 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
       if (!refusal) return cb();
       cb(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
     },
-    onData(stream, _session, cb) {
+    onData(stream, session, cb) {
       simpleParser(stream)
         .then(async (mail) => {
           messages.push(mail);
+          envelopeSenders.push(session.envelope.mailFrom ? session.envelope.mailFrom.address : '');
           await options.beforeAccept?.(mail);
           cb();
         })
@@ -48,6 +52,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
   return {
     url: `smtp://test:test@127.0.0.1:${port}`,
     messages,
+    envelopeSenders,
     async waitFor(n, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       while (messages.length < n) {

@@ -9,6 +9,7 @@ import { defaultDunningPolicy, dunningPolicySchema } from '../../domain/dunning-
 import { initialCollectionState } from '../../domain/invoice-state';
 import { wikFeeCents } from '../../domain/fees';
 import { markPrintBatchPosted } from '../../services/print-batches';
+import { findRepliedMessage, recordEmailBounce } from '../../services/email-replies';
 import { invoiceState, registerPayment } from '../../workflows/invoice.messages';
 import { dateFrom, optOutDebtorOf, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
@@ -137,6 +138,32 @@ describe('no fee without a delivered notice', () => {
       }),
     ]);
     expect((await t.invoiceRow(input.invoiceId)).feesCents).toBe(0);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 100_000, externalId: 'p', source: 'partner' }] });
+  });
+
+  test('after a hard bounce of the invoice notice the step skips email (email_undeliverable), texts the debtor and falls back to a letter', async () => {
+    await t.daytime();
+    const input = await seedInvoice(t.database.db, t.seed, { dueDate: await day(0), amountCents: 100_000, policy: wikPolicy, debtor: { email: 'bounces@example.nl', phone: '+31612345670', address } });
+    const handle = await t.start(input);
+    await t.env.sleep('1 day');
+    const [notice] = await t.messagesOf(input.invoiceId);
+    expect(notice).toMatchObject({ kind: 'invoice_notice', channel: 'email', status: 'sent' });
+    // What the inbound server records for a DSN (test/messaging/inbound-email.test.ts speaks the SMTP).
+    await recordEmailBounce(t.database.db, (await findRepliedMessage(t.database.db, notice!.id))!, { recipient: 'bounces@example.nl', status: '5.1.1', diagnostic: '550 5.1.1 User unknown', hard: true, providerMessageId: '<dsn@mx.example.nl>' });
+
+    await t.env.sleep('3 days'); // the level-1 step (day 3), and the hour it waits for an SMS delivery report
+    const step = (await t.eventsOf(input.invoiceId)).find((e) => e.type === 'invoice.dunning_level_changed' && e.data.step)!;
+    expect(step.data.guardrails).toContainEqual({ check: 'email_undeliverable', result: 'skipped', channel: 'email' });
+    const sent = (await t.messagesOf(input.invoiceId)).map((m) => [m.kind, m.channel, m.status]);
+    expect(sent).toEqual([
+      ['invoice_notice', 'email', 'bounced'],
+      ['dunning_notice', 'sms', 'outbox'],
+      ['dunning_notice', 'letter', 'queued'],
+    ]);
+    // Its print batch posted, so the next test's letter starts a batch of its own.
+    const letter = (await t.messagesOf(input.invoiceId)).find((m) => m.channel === 'letter')!;
+    const [queued] = await t.database.db.select().from(letters).where(eq(letters.messageId, letter.id));
+    await markPrintBatchPosted(t.database.db, queued!.batchId!, new Date(await t.env.currentTimeMs()));
     await handle.executeUpdate(registerPayment, { args: [{ amountCents: 100_000, externalId: 'p', source: 'partner' }] });
   });
 
