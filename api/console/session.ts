@@ -71,10 +71,10 @@ export const requireSignedIn: RequestHandler = (req, res, next) => {
   next();
 };
 
-export function requireConsoleRole(role: ConsoleRole): RequestHandler {
+export function requireConsoleRole(...roles: ConsoleRole[]): RequestHandler {
   return (req, res, next) => {
-    if (req.consoleUser?.role !== role) {
-      sendConsoleError(res, 403, `This page is for ${role} users.`, req.consoleUser);
+    if (!req.consoleUser || !roles.includes(req.consoleUser.role)) {
+      sendConsoleError(res, 403, `This page is for ${roles.join(' and ')} users.`, req.consoleUser);
       return;
     }
     next();
