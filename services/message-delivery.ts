@@ -68,6 +68,8 @@ export interface SentMessage {
   resumed?: ResumedSend;
   /** One digest covering several invoices of the debtor: its id and the other invoices, for this invoice's timeline. */
   digest?: { id: string; coveredWith: string[] };
+  /** More on the `message.sent` event: an agent's reply says who wrote it and why the guardrails let it go (`guardrail_note`). */
+  extraData?: Record<string, unknown>;
 }
 
 export interface ResumedSend {
@@ -99,6 +101,7 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
           channel: message.channel,
           kind: message.kind,
           transport: message.transport,
+          ...(message.extraData ?? {}),
           ...(message.digest ? { digest_id: message.digest.id, covered_with: message.digest.coveredWith } : {}),
           ...(message.resumed ? { attempt: message.resumed.attempt, resent: message.resumed.how === 'resent', ...(message.resumed.how === 'found_in_provider_log' ? { found_in_provider_log: true } : {}) } : {}),
         },

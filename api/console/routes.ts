@@ -13,6 +13,7 @@ import { smsReplyConsoleRoutes } from './sms-replies';
 import { waitingNotices } from '../../services/waiting-notices';
 import { waitingNoticesSection } from './waiting-notices';
 import { printBatchConsoleRoutes } from './print-batches';
+import { conversationConsoleRoutes } from './conversations';
 import { consoleCss } from './stylesheet';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
@@ -27,7 +28,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
  * `POST /debt_collection_cases/{id}/review` does, audited with the user's email), and for ops the
  * company verification queue and the message outbox.
  */
-export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle'>): Router {
+export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle' | 'clock'>): Router {
   const { db, temporal, taskQueue } = deps;
   /** Keys the forms' CSRF tokens (with a purpose prefix of their own). */
   const secret = deps.config.portalSecret;
@@ -249,6 +250,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
   r.use('/reconciliation', reconciliationConsoleRoutes({ db, temporal, secret }));
   r.use('/sms-replies', smsReplyConsoleRoutes({ db, secret }));
   r.use('/print-batches', printBatchConsoleRoutes({ db, secret }));
+  r.use('/conversations', conversationConsoleRoutes({ db, temporal, taskQueue, clock: deps.clock, secret }));
 
   r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
   const onError: ErrorRequestHandler = (err, req, res, next) => {
