@@ -133,7 +133,7 @@ browserTest.each([
     expect(decide.input).not.toEqual(browserDefault.input);
     expect(decide.button).not.toEqual(browserDefault.button);
 
-    // Ops: six links in the nav, which wraps rather than running off a phone's screen.
+    // Ops: seven links (with Conversations) in the nav, which wraps rather than running off a phone's screen.
     await createConsoleUser(database.db, { email: `${width}-ops-${USER.email}`, password: USER.password, role: 'ops' });
     await page.click('header button:has-text("Sign out")');
     await page.waitForURL(`${baseUrl}/console/sign-in`);
@@ -142,7 +142,7 @@ browserTest.each([
     await shoot(page, `print-batches-${width}`);
     expect(await overflow(page)).toBeLessThanOrEqual(width);
     const links = await page.locator('header nav a').evaluateAll((as) => as.map((a) => a.getBoundingClientRect().right));
-    expect(links).toHaveLength(6);
+    expect(links).toHaveLength(7);
     for (const right of links) expect(right).toBeLessThanOrEqual(width);
   } finally {
     await context.close();
