@@ -8,7 +8,7 @@ import { unsubscribeUrl } from '../messaging/unsubscribe-link';
 import type { AgentReplySend } from '../workflows/agent-reply.messages';
 import { recordConversationEntry } from '../services/conversations';
 import { newId } from '../services/ids';
-import { recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
+import { claimMessageSend, recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
 import type { ActivityDeps } from './deps';
 import { callProvider, emailHeaders, isPermanent } from './messaging';
 
@@ -59,28 +59,10 @@ export function agentReplyActivities(deps: ActivityDeps) {
           : null;
       const id = newId('msg');
       const transport = input.channel === 'email' ? mailer.transport : sms.transport;
-      const inserted = await db
-        .insert(messages)
-        .values({
-          id,
-          invoiceId: invoice.id,
-          partnerId: invoice.partnerId,
-          companyId: invoice.companyId,
-          channel: input.channel,
-          kind: 'agent_reply',
-          sendKey,
-          recipient,
-          subject: email?.subject ?? null,
-          bodyText: email ? email.text : input.body,
-          bodyHtml: email?.html ?? null,
-          status: 'sending',
-          transport,
-          // The number the debtor's next SMS comes back to, which routes it to this thread.
-          sender: input.channel === 'sms' ? sms.sender : null,
-        })
-        .onConflictDoNothing()
-        .returning({ id: messages.id });
-      if (inserted.length === 0) throw new Error(`agent reply ${sendKey} is being sent by another attempt`);
+      const bodyText = email ? email.text : input.body;
+      // The sender: the number the debtor's next SMS comes back to, which routes it to this thread.
+      const claimed = await claimMessageSend(db, { id, invoice, channel: input.channel, kind: 'agent_reply', sendKey, recipient, email, bodyText, transport, sender: input.channel === 'sms' ? sms.sender : null });
+      if (!claimed) throw new Error(`agent reply ${sendKey} is being sent by another attempt`);
 
       let providerMessageId: string | null;
       try {
@@ -89,7 +71,7 @@ export function agentReplyActivities(deps: ActivityDeps) {
           {
             to: recipient,
             email,
-            bodyText: email ? email.text : input.body,
+            bodyText,
             sendKey,
             headers: emailHeaders({ unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, debtor.id), invoiceId: invoice.id }),
             statusCallback: `${config.publicBaseUrl}${twilioWebhookPaths.status}`,

@@ -4,7 +4,7 @@ import { companies, debtors, dunningPolicies, invoices, messages } from '../db/s
 import { portalLinkDays } from '../domain/dunning-policy';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
-import { abandonClaim, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
+import { abandonClaim, claimMessageSend, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
 import { messageIdForSendKey } from '../messaging/mailer';
 import { twilioOutcomes } from '../messaging/sms';
 import { resumeInterruptedSend } from './interrupted-send';
@@ -151,27 +151,19 @@ export function messagingActivities(deps: ActivityDeps) {
       const bodyText = email ? email.text : renderSms(context);
       const id = newId('msg');
       const transport = input.channel === 'email' ? mailer.transport : sms.transport;
-      const inserted = await db
-        .insert(messages)
-        .values({
-          id,
-          invoiceId: invoice.id,
-          partnerId: invoice.partnerId,
-          companyId: invoice.companyId,
-          channel: input.channel,
-          kind: input.kind,
-          sendKey,
-          recipient,
-          subject: email?.subject ?? null,
-          bodyText,
-          bodyHtml: email?.html ?? null,
-          status: 'sending',
-          transport,
-          sender: input.channel === 'sms' ? sms.sender : null,
-        })
-        .onConflictDoNothing()
-        .returning({ id: messages.id });
-      if (inserted.length === 0) throw new Error(`message ${sendKey} is being sent by another attempt`);
+      const claimed = await claimMessageSend(db, {
+        id,
+        invoice,
+        channel,
+        kind: input.kind,
+        sendKey,
+        recipient,
+        email,
+        bodyText,
+        transport,
+        sender: input.channel === 'sms' ? sms.sender : null,
+      });
+      if (!claimed) throw new Error(`message ${sendKey} is being sent by another attempt`);
 
       let providerMessageId: string | null;
       try {

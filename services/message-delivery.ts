@@ -112,6 +112,49 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
   return status;
 }
 
+/** A message to claim under its send key: the invoice it is on and what it says. */
+export interface MessageClaim {
+  id: string;
+  invoice: { id: string; partnerId: string; companyId: string };
+  channel: 'email' | 'sms';
+  kind: string;
+  sendKey: string;
+  recipient: string;
+  email: { subject: string; html?: string } | null;
+  bodyText: string;
+  transport: string;
+  /** Our SMS sender (a reply comes back to it); null for email. */
+  sender: string | null;
+}
+
+/**
+ * Writes the message as `sending` under its send key before the provider is called: true when this
+ * attempt holds the claim, false when another attempt wrote it first.
+ */
+export async function claimMessageSend(db: Pick<Db, 'insert'>, m: MessageClaim): Promise<boolean> {
+  const inserted = await db
+    .insert(messages)
+    .values({
+      id: m.id,
+      invoiceId: m.invoice.id,
+      partnerId: m.invoice.partnerId,
+      companyId: m.invoice.companyId,
+      channel: m.channel,
+      kind: m.kind,
+      sendKey: m.sendKey,
+      recipient: m.recipient,
+      subject: m.email?.subject ?? null,
+      bodyText: m.bodyText,
+      bodyHtml: m.email?.html ?? null,
+      status: 'sending',
+      transport: m.transport,
+      sender: m.sender,
+    })
+    .onConflictDoNothing()
+    .returning({ id: messages.id });
+  return inserted.length > 0;
+}
+
 /** Nothing went out: frees the send key for a retry, unless a later attempt has settled the row meanwhile. */
 export async function releaseMessageClaim(db: Db, messageId: string): Promise<void> {
   await db.delete(messages).where(and(eq(messages.id, messageId), eq(messages.status, 'sending')));

@@ -81,7 +81,7 @@ export function sendConsoleError(res: Response, status: number, message: string,
 export function signInPage(csrf: string, problem?: string, email = ''): string {
   return layout(
     'Sign in',
-    `<div class="card"><h1>Sign in</h1><p class="muted">Review debt collection cases and, for ops, run the day’s work: companies, outbox, reconciliation, SMS replies and print batches.</p>${problemHtml(problem)}
+    `<div class="card"><h1>Sign in</h1><p class="muted">Review debt collection cases, answer debtors’ conversations and, for ops, run the day’s work: companies, outbox, reconciliation, SMS replies and print batches.</p>${problemHtml(problem)}
 <form method="post" action="/console/sign-in">${csrfField(csrf)}
 <label for="email">Email</label><input type="email" id="email" name="email" autocomplete="username" required value="${e(email)}">
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { conversations, debtors, events, invoices, messages } from '../../db/schema';
 import { createSmsSender } from '../../messaging/sms';
@@ -7,7 +6,7 @@ import { daytimeTimezone, timezoneAtLocalHour } from '../support/daytime';
 import { silentLogger } from '../support/logger';
 import { dateFrom } from '../support/seed';
 import { invoiceBody, startStack, type Stack } from '../support/stack';
-import { startTwilioApi, type TwilioApi } from '../support/twilio-api';
+import { postInboundSms, startTwilioApi, type TwilioApi } from '../support/twilio-api';
 import { ConsoleClient } from './browser-session';
 
 /**
@@ -68,25 +67,11 @@ afterAll(async () => {
   await api?.close();
 });
 
-function twilioSignature(url: string, params: Record<string, string>): string {
-  const payload = Object.keys(params)
-    .sort()
-    .reduce((acc, name) => acc + name + params[name], url);
-  return createHmac('sha1', AUTH_TOKEN).update(Buffer.from(payload, 'utf-8')).digest('base64');
-}
-
 let sids = 0;
 /** The debtor texts back, as Twilio posts it to the inbound webhook, signed. */
 async function textBack(from: string, body: string): Promise<void> {
   const sid = `SM${(++sids).toString(16).padStart(32, 'c')}`;
-  const params = { AccountSid: ACCOUNT_SID, ApiVersion: '2010-04-01', Body: body, From: from, To: FROM, MessageSid: sid, SmsSid: sid, SmsStatus: 'received', NumMedia: '0' };
-  const url = `${stack.baseUrl}/webhooks/twilio/inbound`;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(url, params) },
-    body: new URLSearchParams(params).toString(),
-  });
-  expect(res.status).toBe(200);
+  expect(await postInboundSms(stack.baseUrl, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { from, to: FROM, body, sid })).toBe(200);
 }
 
 async function signedIn(user: { email: string; password: string }): Promise<ConsoleClient> {
