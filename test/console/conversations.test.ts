@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import { conversations, debtors, events, invoices, messages } from '../../db/schema';
+import { conversations, debtors, dunningPolicies, events, invoices, messages } from '../../db/schema';
+import { defaultDunningPolicy } from '../../domain/dunning-policy';
 import { createSmsSender } from '../../messaging/sms';
 import { createConsoleUser } from '../../services/console-users';
 import { daytimeTimezone, timezoneAtLocalHour } from '../support/daytime';
@@ -150,9 +151,15 @@ test('the two-way SMS thread: the debtor texts back, the agent of that partner s
   // The debtor's answer to the agent comes back to the same thread (routed by the sender number).
   await textBack(PHONE_A, 'Thanks!');
   expect(queueRow((await agent.get('/console/conversations')).html, a.debtorId)).toContain('data-waiting="yes"');
+
+  // Closed, the thread leaves the queue; the debtor writing again opens it.
+  expect((await agent.post(`/console/conversations/${a.debtorId}/close`, { _csrf: token })).status).toBe(303);
+  expect(queueRow((await agent.get('/console/conversations')).html, a.debtorId)).toBeUndefined();
+  await textBack(PHONE_A, 'One more question');
+  expect(queueRow((await agent.get('/console/conversations')).html, a.debtorId)).toContain('data-waiting="yes"');
 }, 120_000);
 
-test('quiet hours and opt-outs hold for agents: a reply at night or to an opted-out channel is refused with the reason and nothing is sent', async () => {
+test('quiet hours, opt-outs and the contact limit hold for agents: a reply at night, to an opted-out channel, or one nobody asked for beyond the limit is refused with the reason and nothing is sent; an answer is the limit’s exception', async () => {
   await textBack(PHONE_B, 'Who is this?');
   const agent = await signedIn(AGENT_B);
   const token = await agent.csrf(`/console/conversations/${b.debtorId}`);
@@ -179,4 +186,19 @@ test('quiet hours and opt-outs hold for agents: a reply at night or to an opted-
   expect(byEmail.status).toBe(303);
   const mail = stack.smtp.messages.find((m) => m.subject === 'Your question');
   expect(mail?.text).toContain('We are Beta Club.');
+
+  // The contact limit: a message the agent starts (nothing waits) counts against it; an answer does not.
+  const [invoice] = await stack.database.db.select().from(invoices).where(eq(invoices.id, b.invoiceId));
+  await stack.database.db.insert(dunningPolicies).values({ companyId: invoice!.companyId, version: 99, policy: { ...defaultDunningPolicy, guardrails: { ...defaultDunningPolicy.guardrails, max_contacts_per_7_days: 1 } } });
+  await stack.database.db.update(invoices).set({ policyVersion: 99 }).where(eq(invoices.id, b.invoiceId));
+  const unasked = await agent.post(`/console/conversations/${b.debtorId}/reply`, { _csrf: token, channel: 'email', subject: 'Another thing', body: 'Did you see our letter?' });
+  expect(unasked.status).toBe(422);
+  expect(unasked.html).toContain('the limit is 1');
+  expect(stack.smtp.messages.find((m) => m.subject === 'Another thing')).toBeUndefined();
+  await textBack(PHONE_B, 'What letter?');
+  const answer = await agent.post(`/console/conversations/${b.debtorId}/reply`, { _csrf: token, channel: 'email', subject: 'Another thing', body: 'The one of last week.' });
+  expect(answer.status).toBe(303);
+  const [answered] = await stack.database.db.select().from(messages).where(and(eq(messages.invoiceId, b.invoiceId), eq(messages.subject, 'Another thing')));
+  const [answerEvent] = await stack.database.db.select().from(events).where(eq(events.dedupeKey, `message.sent:${answered!.id}`));
+  expect(answerEvent!.data).toMatchObject({ kind: 'agent_reply', guardrail_note: 'answer_to_inbound' });
 }, 120_000);
