@@ -1,5 +1,5 @@
 import { and, eq } from 'drizzle-orm';
-import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
+import { messages } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
 import { escapeHtml } from '../messaging/templates';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
@@ -8,7 +8,7 @@ import { unsubscribeUrl } from '../messaging/unsubscribe-link';
 import type { AgentReplySend } from '../workflows/agent-reply.messages';
 import { recordConversationEntry } from '../services/conversations';
 import { newId } from '../services/ids';
-import { claimMessageSend, recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
+import { claimMessageSend, messageTarget, recordMessageSent, releaseMessageClaim } from '../services/message-delivery';
 import type { ActivityDeps } from './deps';
 import { callProvider, emailHeaders, isPermanent } from './messaging';
 
@@ -27,13 +27,7 @@ export function agentReplyActivities(deps: ActivityDeps) {
   return {
     async sendAgentReply(input: AgentReplySend): Promise<AgentReplyResult> {
       const sendKey = `${input.invoiceId}:agent-reply-${input.replyId}:${input.channel}`;
-      const [row] = await db
-        .select({ invoice: invoices, debtor: debtors, companyName: companies.name, policy: dunningPolicies.policy })
-        .from(invoices)
-        .innerJoin(debtors, eq(debtors.id, invoices.debtorId))
-        .innerJoin(companies, eq(companies.id, invoices.companyId))
-        .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
-        .where(eq(invoices.id, input.invoiceId));
+      const row = await messageTarget(db, input.invoiceId);
       if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
       const { invoice, debtor } = row;
       const subject = input.channel === 'email' ? (input.subject ?? `Re: invoice ${invoice.invoiceNumber} (${row.companyName})`) : null;

@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
-import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
+import { invoices, messages } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
-import { abandonClaim, claimMessageSend, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
+import { abandonClaim, claimMessageSend, messageTarget, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
 import { messageIdForSendKey } from '../messaging/mailer';
 import { twilioOutcomes } from '../messaging/sms';
 import { resumeInterruptedSend } from './interrupted-send';
@@ -183,18 +183,12 @@ export function messagingActivities(deps: ActivityDeps) {
 
       /** The invoice, its company's name, its debtor's opt-outs and a fresh portal link, in one round trip (one per message of a bulk run). */
       async function loadTarget() {
-        const [row] = await db
-          .select({ invoice: invoices, companyName: companies.name, debtorOptOuts: debtors.optOuts, policy: dunningPolicies.policy })
-          .from(invoices)
-          .innerJoin(companies, eq(companies.id, invoices.companyId))
-          // Opt-outs are the debtor's: a STOP or an unsubscribe holds for every invoice of theirs.
-          .innerJoin(debtors, eq(debtors.id, invoices.debtorId))
-          .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
-          .where(eq(invoices.id, input.invoiceId));
+        // Opt-outs are the debtor's: a STOP or an unsubscribe holds for every invoice of theirs.
+        const row = await messageTarget(db, input.invoiceId);
         if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
         // A fresh link with every message, valid for the policy's period from this message.
         const token = createPortalToken(config.portalSecret, row.invoice.id, portalLinkExpiry(clock(), portalLinkDays(row.policy)));
-        return { ...row, portalUrl: portalUrl(config.publicBaseUrl, token), unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, row.invoice.debtorId) };
+        return { ...row, debtorOptOuts: row.debtor.optOuts, portalUrl: portalUrl(config.publicBaseUrl, token), unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, row.invoice.debtorId) };
       }
 
       /**

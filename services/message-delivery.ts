@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { messages } from '../db/schema';
+import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
 import { appendEvents } from './events';
 
 export type DeliveryOutcome = 'delivered' | 'failed';
@@ -110,6 +110,22 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
     ]);
   });
   return status;
+}
+
+/**
+ * What a message about an invoice is made from: the invoice, its debtor (contact details and
+ * opt-outs are the debtor's), its company's name and the policy version it runs under (null: the
+ * default policy). Undefined for an unknown invoice.
+ */
+export async function messageTarget(db: Pick<Db, 'select'>, invoiceId: string) {
+  const [row] = await db
+    .select({ invoice: invoices, debtor: debtors, companyName: companies.name, policy: dunningPolicies.policy })
+    .from(invoices)
+    .innerJoin(companies, eq(companies.id, invoices.companyId))
+    .innerJoin(debtors, eq(debtors.id, invoices.debtorId))
+    .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
+    .where(eq(invoices.id, invoiceId));
+  return row;
 }
 
 /** A message to claim under its send key: the invoice it is on and what it says. */
