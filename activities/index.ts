@@ -15,6 +15,7 @@ import { eventsExtractActivities } from './events-extract';
 import { contactChangeActivities } from './contact-change';
 import { accountPlanActivities } from './account-plan';
 import { debtorContactActivities } from './debtor-contact';
+import { agentReplyActivities } from './agent-replies';
 
 export type { ActivityDeps } from './deps';
 
@@ -41,6 +42,7 @@ export function createActivities(given: ActivityDeps) {
     ...contactChangeActivities(deps),
     ...accountPlanActivities(deps),
     ...debtorContactActivities(deps),
+    ...agentReplyActivities(deps),
   });
 }
 

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
-import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
+import { invoices, messages } from '../db/schema';
 import { portalLinkDays } from '../domain/dunning-policy';
 import { automatedContactBlocked, isPersonSent } from '../domain/debtor-vulnerability';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';
-import { abandonClaim, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
+import { abandonClaim, claimMessageSend, messageTarget, recordDeliveryReport, recordMessageSent, releaseMessageClaim, resumeAbandonedClaim, type MessageRow } from '../services/message-delivery';
 import { messageIdForSendKey } from '../messaging/mailer';
 import { twilioOutcomes } from '../messaging/sms';
 import { resumeInterruptedSend } from './interrupted-send';
@@ -167,9 +167,9 @@ export function messagingActivities(deps: ActivityDeps) {
       if (!recipient) return { status: 'skipped', reason: input.channel === 'email' ? 'no_email' : 'no_phone' };
       if (target.debtorOptOuts.includes(channel)) return { status: 'skipped', reason: 'opted_out' };
       // Stopped while the debtor is flagged vulnerable (only a person writes to them) or the invoice is disputed.
-      if (automatedContactBlocked(target.debtorVulnerability, input.kind)) return { status: 'skipped', reason: 'vulnerable' };
+      if (automatedContactBlocked(target.debtor.vulnerability, input.kind)) return { status: 'skipped', reason: 'vulnerable' };
       if (invoice.status === 'disputed' && !isPersonSent(input.kind)) return { status: 'skipped', reason: 'disputed' };
-      if (channel === 'email' && emailUndeliverable(recipient, target.emailUndeliverable)) return { status: 'skipped', reason: 'email_undeliverable' };
+      if (channel === 'email' && emailUndeliverable(recipient, target.debtor.emailUndeliverableAddress)) return { status: 'skipped', reason: 'email_undeliverable' };
       // Production without Twilio: the step goes on without SMS, and its event says why.
       if (input.channel === 'sms' && sms.transport === 'not-configured') return { status: 'skipped', reason: 'sms_not_configured' };
 
@@ -178,27 +178,19 @@ export function messagingActivities(deps: ActivityDeps) {
       const bodyText = email ? email.text : renderSms(context);
       const id = newId('msg');
       const transport = input.channel === 'email' ? mailer.transport : sms.transport;
-      const inserted = await db
-        .insert(messages)
-        .values({
-          id,
-          invoiceId: invoice.id,
-          partnerId: invoice.partnerId,
-          companyId: invoice.companyId,
-          channel: input.channel,
-          kind: input.kind,
-          sendKey,
-          recipient,
-          subject: email?.subject ?? null,
-          bodyText,
-          bodyHtml: email?.html ?? null,
-          status: 'sending',
-          transport,
-          sender: input.channel === 'sms' ? sms.sender : null,
-        })
-        .onConflictDoNothing()
-        .returning({ id: messages.id });
-      if (inserted.length === 0) throw new Error(`message ${sendKey} is being sent by another attempt`);
+      const claimed = await claimMessageSend(db, {
+        id,
+        invoice,
+        channel,
+        kind: input.kind,
+        sendKey,
+        recipient,
+        email,
+        bodyText,
+        transport,
+        sender: input.channel === 'sms' ? sms.sender : null,
+      });
+      if (!claimed) throw new Error(`message ${sendKey} is being sent by another attempt`);
 
       let providerMessageId: string | null;
       try {
@@ -218,18 +210,12 @@ export function messagingActivities(deps: ActivityDeps) {
 
       /** The invoice, its company's name, its debtor's opt-outs and a fresh portal link, in one round trip (one per message of a bulk run). */
       async function loadTarget() {
-        const [row] = await db
-          .select({ invoice: invoices, companyName: companies.name, debtorOptOuts: debtors.optOuts, debtorVulnerability: debtors.vulnerability, emailUndeliverable: debtors.emailUndeliverableAddress, policy: dunningPolicies.policy })
-          .from(invoices)
-          .innerJoin(companies, eq(companies.id, invoices.companyId))
-          // Opt-outs are the debtor's: a STOP or an unsubscribe holds for every invoice of theirs.
-          .innerJoin(debtors, eq(debtors.id, invoices.debtorId))
-          .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
-          .where(eq(invoices.id, input.invoiceId));
+        // Opt-outs are the debtor's: a STOP or an unsubscribe holds for every invoice of theirs.
+        const row = await messageTarget(db, input.invoiceId);
         if (!row) throw new Error(`invoice ${input.invoiceId} not found`);
         // A fresh link with every message, valid for the policy's period from this message.
         const token = createPortalToken(config.portalSecret, row.invoice.id, portalLinkExpiry(clock(), portalLinkDays(row.policy)));
-        return { ...row, portalUrl: portalUrl(config.publicBaseUrl, token), unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, row.invoice.debtorId) };
+        return { ...row, debtorOptOuts: row.debtor.optOuts, portalUrl: portalUrl(config.publicBaseUrl, token), unsubscribeUrl: unsubscribeUrl(config.publicBaseUrl, config.portalSecret, row.invoice.debtorId) };
       }
 
       /**

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../config/config';
 import type { Db } from '../db/client';
 import { createApiKey, createPartner, listPartners, revokeApiKey, type Role } from '../services/api-keys';
-import { consoleRoles, createConsoleUser, listConsoleUsers, revokeConsoleUser, type ConsoleRole } from '../services/console-users';
+import { bindConsoleUser, consoleRoles, ConsoleUserRefused, createConsoleUser, listConsoleUsers, revokeConsoleUser, type ConsoleRole } from '../services/console-users';
 import { secretBoxFor } from '../services/secret-box';
 import { sealStoredSecrets } from '../services/stored-secrets';
 import { createSftpCredential, listSftpCredentials, revokeSftpCredential, SftpCredentialError } from '../services/sftp-credentials';
@@ -105,28 +105,51 @@ export const databaseCommands: readonly DatabaseCommand[] = [
   },
   {
     name: 'users:create',
-    summary: 'Create a console user (a /console sign-in) and print its id.',
+    summary: 'Create a console user (a /console sign-in) and print its id. Reviewers and agents work for one partner (--partner); ops are global.',
     options: {
       email: { value: '<email>', description: 'the person\'s email, used to sign in', required: true },
-      role: { value: '<role>', description: 'reviewers decide debt cases; ops also verify companies and read the outbox', required: true, choices: consoleRoles },
+      role: { value: '<role>', description: 'reviewers decide debt cases, agents answer debtors\' conversations (both of one partner); ops see every partner and also verify companies and read the outbox', required: true, choices: consoleRoles },
       password: { value: '<password>', description: 'at least 10 characters', required: true },
+      partner: { value: '<partner id>', description: 'the partner a reviewer or agent works for (required for them; refused for ops)' },
     },
+    check: (v) => (one(v.role) === 'ops' ? (one(v.partner) ? 'ops users are global: no --partner' : null) : one(v.partner) ? null : `a ${one(v.role) ?? 'reviewer'} works for one partner: --partner <partner id> is required`),
     async run({ db }, v) {
       try {
-        const user = await createConsoleUser(db, { email: one(v.email)!, role: one(v.role) as ConsoleRole, password: one(v.password)! });
-        return ok(json({ id: user.id, email: user.email, role: user.role }));
+        const user = await createConsoleUser(db, { email: one(v.email)!, role: one(v.role) as ConsoleRole, password: one(v.password)!, partnerId: one(v.partner) ?? null }, { requireBinding: true });
+        return ok(json({ id: user.id, email: user.email, role: user.role, partner_id: user.partnerId }));
       } catch (err) {
-        // A rule of the input (password length, email shape) or the email already taken.
+        // A rule of the input (password length, email shape, partner binding) or the email already taken.
         return failed(isUniqueViolation(err) ? `a console user with email ${one(v.email)} exists already` : (err as Error).message);
       }
     },
   },
   {
     name: 'users:list',
-    summary: 'List the console users, one JSON line each (no password hashes).',
+    summary: 'List the console users, one JSON line each (no password hashes); partner_id null on a reviewer or agent: they see nothing until bound.',
     options: {},
     async run({ db }) {
-      return ok(...(await listConsoleUsers(db)).map((u) => json({ id: u.id, email: u.email, role: u.role, created_at: u.createdAt })));
+      return ok(...(await listConsoleUsers(db)).map((u) => json({ id: u.id, email: u.email, role: u.role, partner_id: u.partnerId, created_at: u.createdAt })));
+    },
+  },
+  {
+    name: 'users:bind',
+    summary: 'Bind a reviewer or agent to the partner they work for (a reviewer made before partners were bound sees nothing until then).',
+    options: {
+      email: { value: '<email>', description: 'the user\'s email' },
+      id: { value: '<user id>', description: 'or the user\'s id (usr_…)' },
+      partner: { value: '<partner id>', description: 'the partner', required: true },
+    },
+    check: (v) => (one(v.email) || one(v.id) ? null : 'missing --email <email> or --id <user id>'),
+    async run({ db }, v) {
+      const id = one(v.id);
+      const email = one(v.email);
+      try {
+        const user = await bindConsoleUser(db, id ? { id } : { email: email! }, one(v.partner)!);
+        return user ? ok(json({ id: user.id, email: user.email, role: user.role, partner_id: user.partnerId })) : failed(`no console user ${id ?? email}`);
+      } catch (err) {
+        if (!(err instanceof ConsoleUserRefused)) throw err;
+        return failed(err.message);
+      }
     },
   },
   {

@@ -632,7 +632,8 @@ export const consoleUsers = pgTable('console_users', {
   role: text('role').$type<'reviewer' | 'agent' | 'ops'>().notNull(),
   /**
    * The partner a reviewer or agent works for: they see only that partner's companies, cases and
-   * conversations. Null: a global user (ops).
+   * conversations. Null: a global user when ops; a reviewer or agent bound to none sees nothing
+   * (services/console-users.ts `consoleScope`) until ops bind them (`users:bind`).
    */
   partnerId: text('partner_id').references(() => partners.id),
   passwordHash: text('password_hash').notNull(),

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, gt, lte } from 'drizzle-orm';
+import { and, eq, gt, lte, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
-import { consoleSessions, consoleUsers } from '../db/schema';
+import { consoleSessions, consoleUsers, partners } from '../db/schema';
 import { newId } from './ids';
 import { hashPassword, verifyAgainstDecoy, verifyPassword } from './password-hashing';
 
@@ -16,12 +17,44 @@ export type ConsoleUser = typeof consoleUsers.$inferSelect;
 /**
  * What a console user may see: a user bound to a partner sees only that partner's companies,
  * cases and conversations (`partnerId`); a global user (ops) sees every partner's (`null`).
+ *
+ * A reviewer or agent bound to no partner (accounts made before partners were bound) sees
+ * nothing: their scope is `UNBOUND_SCOPE`, a partner id no partner has, so every filter on it
+ * matches no row. Ops bind them with `users:bind`. Fail closed: an unbound account seeing every
+ * partner's data was the hole this closes.
  */
 export interface ConsoleScope {
   partnerId: string | null;
 }
 
-export const consoleScope = (user: Pick<ConsoleUser, 'partnerId'>): ConsoleScope => ({ partnerId: user.partnerId ?? null });
+/** The partner id of an unbound reviewer's or agent's scope: no partner has it (ids are `ptn_…`). */
+export const UNBOUND_SCOPE = '(unbound)';
+
+export const consoleScope = (user: Pick<ConsoleUser, 'partnerId' | 'role'>): ConsoleScope => ({
+  partnerId: user.role === 'ops' ? null : (user.partnerId ?? UNBOUND_SCOPE),
+});
+
+/** The condition that keeps a query to the scope's partner (`undefined`: global, no condition). */
+export function inScope(scope: ConsoleScope, partnerColumn: AnyPgColumn): SQL | undefined {
+  return scope.partnerId === null ? undefined : eq(partnerColumn, scope.partnerId);
+}
+
+/** Whether a row of partner `partnerId` is within the scope. */
+export const isInScope = (scope: ConsoleScope, partnerId: string): boolean => scope.partnerId === null || scope.partnerId === partnerId;
+
+/** Why a console user's partner binding is refused (the CLI prints `message`). */
+export class ConsoleUserRefused extends Error {}
+
+/** Reviewers and agents work for one partner; ops are global. Checks the partner exists. */
+async function checkBinding(db: Pick<Db, 'select'>, role: ConsoleRole, partnerId: string | null | undefined): Promise<void> {
+  if (role === 'ops') {
+    if (partnerId) throw new ConsoleUserRefused('ops users are global: no --partner');
+    return;
+  }
+  if (!partnerId) throw new ConsoleUserRefused(`a ${role} works for one partner: --partner <partner id> is required`);
+  const [p] = await db.select({ id: partners.id }).from(partners).where(eq(partners.id, partnerId));
+  if (!p) throw new ConsoleUserRefused(`no partner ${partnerId}`);
+}
 
 export const SESSION_TTL_MS = 12 * 3_600_000;
 
@@ -30,8 +63,12 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
 export async function createConsoleUser(
   db: Db,
   input: { email: string; role: ConsoleRole; password: string; partnerId?: string | null },
+  options: { requireBinding?: boolean } = {},
 ): Promise<ConsoleUser> {
   if (!consoleRoles.includes(input.role)) throw new Error(`role must be one of ${consoleRoles.join(', ')}`);
+  if (input.role === 'ops' && input.partnerId) throw new ConsoleUserRefused('ops users are global: no --partner');
+  // The CLI always checks; callers inside the code (tests, seeds) may make an unbound reviewer, who sees nothing.
+  if (options.requireBinding) await checkBinding(db, input.role, input.partnerId);
   if (input.password.length < 10) throw new Error('the password must have at least 10 characters');
   const email = normaliseEmail(input.email);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new Error('the email is not valid');
@@ -75,6 +112,18 @@ export async function findConsoleSession(db: Db, id: string, now = new Date()): 
 
 export async function deleteConsoleSession(db: Db, id: string): Promise<void> {
   await db.delete(consoleSessions).where(eq(consoleSessions.idHash, hashSessionId(id)));
+}
+
+/** Binds a reviewer or agent to a partner (or moves them to another); their open sessions see the new scope at once. */
+export async function bindConsoleUser(db: Db, user: { id: string } | { email: string }, partnerId: string): Promise<ConsoleUser | null> {
+  const [row] = await db
+    .select()
+    .from(consoleUsers)
+    .where('id' in user ? eq(consoleUsers.id, user.id) : eq(consoleUsers.email, normaliseEmail(user.email)));
+  if (!row) return null;
+  await checkBinding(db, row.role, partnerId);
+  const [updated] = await db.update(consoleUsers).set({ partnerId, updatedAt: sql`now()` }).where(eq(consoleUsers.id, row.id)).returning();
+  return updated!;
 }
 
 export async function listConsoleUsers(db: Db): Promise<ConsoleUser[]> {

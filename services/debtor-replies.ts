@@ -5,6 +5,7 @@ import { finalInvoiceStatuses } from '../domain/invoice-status';
 import { smsReplyIntent, type SmsReplyIntent } from '../domain/sms-reply';
 import { optIn, optOut } from './debtor-opt-outs';
 import { appendEvents } from './events';
+import { recordConversationEntry } from './conversations';
 import { newId } from './ids';
 
 export interface SmsReply {
@@ -141,9 +142,13 @@ async function queueForOps(tx: Tx, reply: SmsReply, reason: 'several_companies' 
   return row!.id;
 }
 
-/** `message.received` on each invoice; the dedupe key makes a redelivered webhook write it once. */
+/**
+ * `message.received` on each invoice, and the reply on the thread of each debtor of those invoices
+ * (STOP and START too: the agent sees why the channel went quiet); the dedupe keys make a
+ * redelivered webhook write them once.
+ */
 export async function recordReceived(
-  tx: Pick<Db, 'insert' | 'select'>,
+  tx: Pick<Db, 'insert' | 'select' | 'update'>,
   reply: SmsReply,
   targets: Array<{ id: string; partnerId: string; companyId: string }>,
   intent: SmsReplyIntent,
@@ -168,4 +173,29 @@ export async function recordReceived(
       dedupeKey: `message.received:${reply.providerMessageId}:${invoice.id}`,
     })),
   );
+  if (!targets.length) return;
+  const withDebtor = await tx
+    .select({ id: invoices.id, debtorId: invoices.debtorId, partnerId: invoices.partnerId, companyId: invoices.companyId })
+    .from(invoices)
+    .where(inArray(invoices.id, targets.map((t) => t.id)));
+  // One entry per debtor, on the first of their invoices the reply was recorded on.
+  const firstOfDebtor = new Map<string, (typeof withDebtor)[number]>();
+  for (const t of targets) {
+    const row = withDebtor.find((w) => w.id === t.id);
+    if (row && !firstOfDebtor.has(row.debtorId)) firstOfDebtor.set(row.debtorId, row);
+  }
+  for (const [debtorId, invoice] of firstOfDebtor) {
+    await recordConversationEntry(tx, {
+      debtorId,
+      partnerId: invoice.partnerId,
+      companyId: invoice.companyId,
+      invoiceId: invoice.id,
+      direction: 'in',
+      channel: 'sms',
+      kind: intent === 'message' ? 'reply' : intent,
+      body: reply.text,
+      sender: reply.from,
+      dedupeKey: `sms:${reply.providerMessageId}:${debtorId}`,
+    });
+  }
 }

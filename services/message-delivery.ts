@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { messages } from '../db/schema';
+import { companies, debtors, dunningPolicies, invoices, messages } from '../db/schema';
 import { appendEvents } from './events';
 
 export type DeliveryOutcome = 'delivered' | 'failed';
@@ -68,6 +68,8 @@ export interface SentMessage {
   resumed?: ResumedSend;
   /** One digest covering several invoices of the debtor: its id and the other invoices, for this invoice's timeline. */
   digest?: { id: string; coveredWith: string[] };
+  /** More on the `message.sent` event: an agent's reply says who wrote it and why the guardrails let it go (`guardrail_note`). */
+  extraData?: Record<string, unknown>;
 }
 
 export interface ResumedSend {
@@ -99,6 +101,7 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
           channel: message.channel,
           kind: message.kind,
           transport: message.transport,
+          ...(message.extraData ?? {}),
           ...(message.digest ? { digest_id: message.digest.id, covered_with: message.digest.coveredWith } : {}),
           ...(message.resumed ? { attempt: message.resumed.attempt, resent: message.resumed.how === 'resent', ...(message.resumed.how === 'found_in_provider_log' ? { found_in_provider_log: true } : {}) } : {}),
         },
@@ -107,6 +110,65 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
     ]);
   });
   return status;
+}
+
+/**
+ * What a message about an invoice is made from: the invoice, its debtor (contact details and
+ * opt-outs are the debtor's), its company's name and the policy version it runs under (null: the
+ * default policy). Undefined for an unknown invoice.
+ */
+export async function messageTarget(db: Pick<Db, 'select'>, invoiceId: string) {
+  const [row] = await db
+    .select({ invoice: invoices, debtor: debtors, companyName: companies.name, policy: dunningPolicies.policy })
+    .from(invoices)
+    .innerJoin(companies, eq(companies.id, invoices.companyId))
+    .innerJoin(debtors, eq(debtors.id, invoices.debtorId))
+    .leftJoin(dunningPolicies, and(eq(dunningPolicies.companyId, invoices.companyId), eq(dunningPolicies.version, invoices.policyVersion)))
+    .where(eq(invoices.id, invoiceId));
+  return row;
+}
+
+/** A message to claim under its send key: the invoice it is on and what it says. */
+export interface MessageClaim {
+  id: string;
+  invoice: { id: string; partnerId: string; companyId: string };
+  channel: 'email' | 'sms';
+  kind: string;
+  sendKey: string;
+  recipient: string;
+  email: { subject: string; html?: string } | null;
+  bodyText: string;
+  transport: string;
+  /** Our SMS sender (a reply comes back to it); null for email. */
+  sender: string | null;
+}
+
+/**
+ * Writes the message as `sending` under its send key before the provider is called: true when this
+ * attempt holds the claim, false when another attempt wrote it first.
+ */
+export async function claimMessageSend(db: Pick<Db, 'insert'>, m: MessageClaim): Promise<boolean> {
+  const inserted = await db
+    .insert(messages)
+    .values({
+      id: m.id,
+      invoiceId: m.invoice.id,
+      partnerId: m.invoice.partnerId,
+      companyId: m.invoice.companyId,
+      channel: m.channel,
+      kind: m.kind,
+      sendKey: m.sendKey,
+      recipient: m.recipient,
+      subject: m.email?.subject ?? null,
+      bodyText: m.bodyText,
+      bodyHtml: m.email?.html ?? null,
+      status: 'sending',
+      transport: m.transport,
+      sender: m.sender,
+    })
+    .onConflictDoNothing()
+    .returning({ id: messages.id });
+  return inserted.length > 0;
 }
 
 /** Nothing went out: frees the send key for a retry, unless a later attempt has settled the row meanwhile. */

@@ -8,3 +8,4 @@ export { batchFileWorkflow } from './batch-file.workflow';
 export { eventsExtractWorkflow } from './events-extract.workflow';
 export { contactChangeConfirmationWorkflow } from './contact-change.workflow';
 export { debtorWorkflow } from './debtor.workflow';
+export { agentReplyWorkflow } from './agent-reply.workflow';

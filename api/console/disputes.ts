@@ -10,7 +10,7 @@ import { resolveDispute } from '../../services/disputes';
 import { statusOf } from '../errors';
 import { createCsrfToken } from './csrf';
 import { money, timeHtml } from './display';
-import { requireConsoleRoles } from './session';
+import { requireConsoleRole } from './session';
 import { csrfField, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
 
 /** How long a dispute has waited, e.g. `3 d 4 h`, `5 h 10 min`. */
@@ -37,7 +37,7 @@ export function centsOf(typed: string): number | null {
  */
 export function disputeConsoleRoutes({ db, temporal, secret }: { db: Db; temporal: Client; secret: string }): Router {
   const r = Router();
-  r.use(requireConsoleRoles('agent', 'ops'));
+  r.use(requireConsoleRole('agent', 'ops'));
   const viewer = (req: Request): Viewer => ({ user: req.consoleUser!, csrf: createCsrfToken(secret, req.consoleSessionId!) });
   const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
 

@@ -2,7 +2,7 @@ import express, { Router, type ErrorRequestHandler, type Request, type Response 
 import { and, asc, desc, eq } from 'drizzle-orm';
 import { companies, debtCollectionCases, events, invoiceLines, invoices, messages } from '../../db/schema';
 import { invoiceLineOrder } from '../../services/invoice-lines';
-import { authenticateConsoleUser, createConsoleSession, deleteConsoleSession, normaliseEmail } from '../../services/console-users';
+import { authenticateConsoleUser, consoleScope, createConsoleSession, deleteConsoleSession, inScope, isInScope, normaliseEmail } from '../../services/console-users';
 import type { ApiDeps } from '../deps';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import { caseParts, findCase, updateCase } from '../../services/debt-case-access';
@@ -15,6 +15,7 @@ import { waitingNoticesSection } from './waiting-notices';
 import { printBatchConsoleRoutes } from './print-batches';
 import { disputeConsoleRoutes } from './disputes';
 import { vulnerabilityConsoleRoutes } from './vulnerability';
+import { conversationConsoleRoutes } from './conversations';
 import { consoleCss } from './stylesheet';
 import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
@@ -29,7 +30,7 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v : v === undefined ?
  * `POST /debt_collection_cases/{id}/review` does, audited with the user's email), and for ops the
  * company verification queue and the message outbox.
  */
-export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle'>): Router {
+export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle' | 'clock'>): Router {
   const { db, temporal, taskQueue } = deps;
   /** Keys the forms' CSRF tokens (with a purpose prefix of their own). */
   const secret = deps.config.portalSecret;
@@ -85,7 +86,21 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
     res.redirect(303, '/console/sign-in');
   });
 
-  r.get('/', async (req, res) => {
+  // Debt cases: reviewers and ops. An agent's home is the conversations queue.
+  const reviewers = requireConsoleRole('reviewer', 'ops');
+  r.get('/', async (req, res, next) => {
+    if (req.consoleUser!.role === 'agent') return res.redirect(303, '/console/conversations');
+    next();
+  });
+
+  /** The case, when the viewer's scope holds it; another partner's case is as absent as an unknown one. */
+  async function findScopedCase(req: Request, id: string): Promise<DebtCaseRow | undefined> {
+    const kase = await findCase(db, id);
+    return kase && isInScope(consoleScope(req.consoleUser!), kase.partnerId) ? kase : undefined;
+  }
+
+  r.get('/', reviewers, async (req, res) => {
+    const scope = consoleScope(req.consoleUser!);
     const company = text(req.query.company);
     const environment = text(req.query.environment);
     const reviewing = eq(debtCollectionCases.state, 'reviewing');
@@ -96,6 +111,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
       .where(
         and(
           reviewing,
+          inScope(scope, debtCollectionCases.partnerId),
           company ? eq(debtCollectionCases.companyId, company) : undefined,
           environment === 'test' || environment === 'production' ? eq(debtCollectionCases.environment, environment) : undefined,
         ),
@@ -106,7 +122,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
       .selectDistinct({ id: companies.id, name: companies.name })
       .from(companies)
       .innerJoin(debtCollectionCases, eq(debtCollectionCases.companyId, companies.id))
-      .where(reviewing)
+      .where(and(reviewing, inScope(scope, debtCollectionCases.partnerId)))
       .orderBy(asc(companies.name));
     const approved = Number(req.query.approved ?? 0);
     const failed = list(req.query.failed);
@@ -128,7 +144,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
     await updateCase({ temporal, taskQueue }, row, (c) => c.review({ decision, reason, reviewedBy: user.email, reviewedAt: new Date().toISOString() }));
   }
 
-  r.post('/cases/bulk-review', async (req, res) => {
+  r.post('/cases/bulk-review', reviewers, async (req, res) => {
     const ids = list(req.body?.case_ids).slice(0, 200);
     const reason = text(req.body?.reason);
     if (!ids.length) return res.redirect(303, `/console?problem=${encodeURIComponent('Select at least one case.')}`);
@@ -136,7 +152,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
     let approved = 0;
     const failed: string[] = [];
     for (const id of ids) {
-      const row = await findCase(db, id);
+      const row = await findScopedCase(req, id);
       try {
         if (!row) throw new DomainError('not_found', 'not_found', 'not found');
         await review(req, row, 'approve', reason);
@@ -153,7 +169,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
   });
 
   async function renderCase(req: Request, res: Response, id: string, status: number, extra: { notice?: string; problem?: string; reason?: string } = {}) {
-    const kase = await findCase(db, id);
+    const kase = await findScopedCase(req, id);
     if (!kase) throw new DomainError('not_found', 'not_found', `No debt collection case ${id}`);
     const [company] = await db.select().from(companies).where(eq(companies.id, kase.companyId));
     const invoiceId = kase.invoiceId;
@@ -183,18 +199,18 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
     );
   }
 
-  r.get('/cases/:id', async (req, res) => {
+  r.get('/cases/:id', reviewers, async (req, res) => {
     const decided = text(req.query.decided);
     await renderCase(req, res, String(req.params.id), 200, { notice: decided === 'approve' ? 'Approved.' : decided === 'reject' ? 'Rejected.' : undefined });
   });
 
-  r.post('/cases/:id/review', async (req, res) => {
+  r.post('/cases/:id/review', reviewers, async (req, res) => {
     const id = String(req.params.id);
     const decision = text(req.body?.decision);
     const reason = text(req.body?.reason);
     if (decision !== 'approve' && decision !== 'reject') return renderCase(req, res, id, 400, { problem: 'Choose approve or reject.', reason });
     if (!reason || reason.length > 1000) return renderCase(req, res, id, 422, { problem: 'A reason (at most 1000 characters) is required.', reason });
-    const row = await findCase(db, id);
+    const row = await findScopedCase(req, id);
     if (!row) throw new DomainError('not_found', 'not_found', `No debt collection case ${id}`);
     try {
       await review(req, row, decision, reason);
@@ -238,6 +254,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
   r.use('/print-batches', printBatchConsoleRoutes({ db, secret }));
   r.use('/disputes', disputeConsoleRoutes({ db, temporal, secret }));
   r.use('/debtors', vulnerabilityConsoleRoutes({ db, temporal, secret }));
+  r.use('/conversations', conversationConsoleRoutes({ db, temporal, taskQueue, clock: deps.clock, secret }));
 
   r.use((req, res) => sendConsoleError(res, 404, 'There is no such page.', req.consoleUser));
   const onError: ErrorRequestHandler = (err, req, res, next) => {

@@ -71,21 +71,10 @@ export const requireSignedIn: RequestHandler = (req, res, next) => {
   next();
 };
 
-/** A page for any of these roles (agents' pages are ops' too). */
-export function requireConsoleRoles(...roles: ConsoleRole[]): RequestHandler {
+export function requireConsoleRole(...roles: ConsoleRole[]): RequestHandler {
   return (req, res, next) => {
     if (!req.consoleUser || !roles.includes(req.consoleUser.role)) {
       sendConsoleError(res, 403, `This page is for ${roles.join(' and ')} users.`, req.consoleUser);
-      return;
-    }
-    next();
-  };
-}
-
-export function requireConsoleRole(role: ConsoleRole): RequestHandler {
-  return (req, res, next) => {
-    if (req.consoleUser?.role !== role) {
-      sendConsoleError(res, 403, `This page is for ${role} users.`, req.consoleUser);
       return;
     }
     next();

@@ -50,6 +50,7 @@ export const noticeHtml = (notice?: string): string => (notice ? `<p class="noti
 export const problemHtml = (problem?: string, attrs = ''): string => (problem ? `<p class="problem" role="alert" data-testid="problem"${attrs ? ` ${attrs}` : ''}>${e(problem)}</p>` : '');
 
 const reviewerLinks: Array<[string, string]> = [['/console', 'Review queue']];
+const agentLinks: Array<[string, string]> = [['/console/conversations', 'Conversations']];
 const opsLinks: Array<[string, string]> = [
   ['/console/companies', 'Companies'],
   ['/console/outbox', 'Outbox'],
@@ -60,7 +61,7 @@ const opsLinks: Array<[string, string]> = [
 
 export function layout(title: string, body: string, viewer?: Viewer | { user?: ConsoleUser; csrf?: undefined }, options: { narrow?: boolean; current?: string } = {}): string {
   const user = viewer?.user;
-  const links = user ? [...reviewerLinks, ...(user.role === 'ops' ? opsLinks : [])] : [];
+  const links = !user ? [] : user.role === 'agent' ? agentLinks : user.role === 'ops' ? [...reviewerLinks, ...agentLinks, ...opsLinks] : reviewerLinks;
   const nav = user
     ? `<nav aria-label="Console">${links.map(([href, label]) => `<a href="${href}"${options.current === href ? ' aria-current="page"' : ''}>${e(label)}</a>`).join('')}</nav>
 <div class="me"><span data-testid="me">${e(user.email)} (${e(user.role)})</span>${viewer?.csrf ? `<form method="post" action="/console/sign-out">${csrfField(viewer.csrf)}<button type="submit">Sign out</button></form>` : ''}</div>`
@@ -73,21 +74,21 @@ export function sendConsoleError(res: Response, status: number, message: string,
   sendConsolePage(
     res,
     status,
-    layout('Error', `<div class="card"><h1>${status === 403 ? 'Forbidden' : 'Something is wrong'}</h1>${problemHtml(message)}<p><a href="/console">Back to the review queue</a></p></div>`, { user }, { narrow: true }),
+    layout('Error', `<div class="card"><h1>${status === 403 ? 'Forbidden' : 'Something is wrong'}</h1>${problemHtml(message)}<p><a href="/console">Back to the console</a></p></div>`, { user }, { narrow: true }),
   );
 }
 
 export function signInPage(csrf: string, problem?: string, email = ''): string {
   return layout(
     'Sign in',
-    `<div class="card"><h1>Sign in</h1><p class="muted">Review debt collection cases and, for ops, run the day’s work: companies, outbox, reconciliation, SMS replies and print batches.</p>${problemHtml(problem)}
+    `<div class="card"><h1>Sign in</h1><p class="muted">Review debt collection cases, answer debtors’ conversations and, for ops, run the day’s work: companies, outbox, reconciliation, SMS replies and print batches.</p>${problemHtml(problem)}
 <form method="post" action="/console/sign-in">${csrfField(csrf)}
 <label for="email">Email</label><input type="email" id="email" name="email" autocomplete="username" required value="${e(email)}">
 <label for="password">Password</label><input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" class="block">Sign in</button></form></div>
 <div class="card help" data-testid="sign-in-help"><h2>No account yet?</h2><p>Accounts are made by your Recoup operator (ops), on the server, with the command line:</p>
-<code class="command">npm run recoup -- users:create --email you@example.org --role reviewer --password '…'</code>
-<p class="muted">Role <strong>reviewer</strong> decides debt collection cases; <strong>ops</strong> also sees the ops pages. Ask ops for an account, or, on your own development machine, run it yourself.</p>
+<code class="command">npm run recoup -- users:create --email you@example.org --role reviewer --password '…' --partner prt_…</code>
+<p class="muted">Role <strong>reviewer</strong> decides debt collection cases and <strong>agent</strong> answers debtors’ conversations, both for one partner (<code>--partner</code>); <strong>ops</strong> see every partner and the ops pages. Ask ops for an account, or, on your own development machine, run it yourself.</p>
 <h2>Looking for the Temporal Web UI?</h2><p class="muted">It is a separate app: the workflow histories of invoices and cases. In development <code>npm start</code> prints its address (<span class="mono">http://localhost:8233</span> unless <span class="mono">TEMPORAL_UI_PORT</span> says otherwise).</p></div>`,
     undefined,
     { narrow: true },

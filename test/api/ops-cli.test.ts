@@ -128,8 +128,10 @@ describe('help and usage errors (issue 15, item 7)', () => {
     ['a missing flag', ['users:create', '--email', 'a@example.org', '--role', 'ops'], 'users:create: missing --password <password>'],
     ['a flag the command does not know', ['users:list', '--all'], "users:list: Unknown option '--all'"],
     ['a flag without its value', ['keys:revoke', '--key'], "keys:revoke: Option '--key <value>' argument missing"],
-    ['a value outside the choices', ['users:create', '--email', 'a@example.org', '--role', 'admin', '--password', '0123456789'], 'users:create: --role must be one of reviewer, ops (got "admin")'],
+    ['a value outside the choices', ['users:create', '--email', 'a@example.org', '--role', 'admin', '--password', '0123456789'], 'users:create: --role must be one of reviewer, agent, ops (got "admin")'],
     ['neither of two alternatives', ['users:revoke'], 'users:revoke: missing --email <email> or --id <user id>'],
+    ['a reviewer without the partner they work for', ['users:create', '--email', 'a@example.org', '--role', 'reviewer', '--password', '0123456789'], 'users:create: a reviewer works for one partner: --partner <partner id> is required'],
+    ['an ops user bound to a partner', ['users:create', '--email', 'a@example.org', '--role', 'ops', '--password', '0123456789', '--partner', 'prt_x'], 'users:create: ops users are global: no --partner'],
   ])('%s: a message saying so on stderr, nothing on stdout, exit 2', async (_name, args, message) => {
     const res = await recoup(...args);
     expect(res).toMatchObject({ code: 2, stdout: '' });
@@ -137,18 +139,25 @@ describe('help and usage errors (issue 15, item 7)', () => {
   }, 60_000);
 });
 
-test('console users made, listed and revoked with the CLI; a revoked user can no longer sign in', async () => {
-  const made = await recoup('users:create', '--email', 'Reviewer@Example.org', '--role', 'reviewer', '--password', 'a long enough password');
+test('console users made, listed, bound and revoked with the CLI; a reviewer works for one partner; a revoked user can no longer sign in', async () => {
+  const partner = printed<{ id: string }>((await recoup('partners:create', '--name', 'Reviewed Partner')).stdout);
+  const other = printed<{ id: string }>((await recoup('partners:create', '--name', 'Other Partner')).stdout);
+  const unknown = await recoup('users:create', '--email', 'Reviewer@Example.org', '--role', 'reviewer', '--password', 'a long enough password', '--partner', 'prt_nobody');
+  expect(unknown).toMatchObject({ code: 1 });
+  expect(unknown.stderr).toContain('no partner prt_nobody');
+  const made = await recoup('users:create', '--email', 'Reviewer@Example.org', '--role', 'reviewer', '--password', 'a long enough password', '--partner', partner.id);
   expect(made.code).toBe(0);
   const user = printed<{ id: string; email: string; role: string }>(made.stdout);
-  expect(user).toEqual({ id: expect.stringMatching(/^usr_/), email: 'reviewer@example.org', role: 'reviewer' });
+  expect(user).toEqual({ id: expect.stringMatching(/^usr_/), email: 'reviewer@example.org', role: 'reviewer', partner_id: partner.id });
   const again = await recoup('users:create', '--email', 'reviewer@example.org', '--role', 'ops', '--password', 'a long enough password');
   expect(again).toMatchObject({ code: 1 });
   expect(again.stderr).toContain('a console user with email reviewer@example.org exists already');
 
+  const bound = await recoup('users:bind', '--email', 'reviewer@example.org', '--partner', other.id);
+  expect(bound.code).toBe(0);
   const listed = await recoup('users:list');
   expect(listed.code).toBe(0);
-  expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([{ id: user.id, email: 'reviewer@example.org', role: 'reviewer', created_at: expect.any(String) }]);
+  expect(listed.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([{ id: user.id, email: 'reviewer@example.org', role: 'reviewer', partner_id: other.id, created_at: expect.any(String) }]);
   expect(listed.stdout).not.toContain('password');
 
   await withDatabase(async ({ db }) => {

@@ -7,11 +7,11 @@ const { browserTest, stack: theStack, browser: theBrowser } = useBrowserStack('c
 
 browserTest('a reviewer signs in, finds the case in the queue, reads its timeline, approves it with a reason; the API shows it processing', async () => {
   const { request, baseUrl } = theStack();
-  const { key, companyId } = await theStack().newPartner('Browser');
+  const { key, companyId, partnerId } = await theStack().newPartner('Browser');
   await configure(theStack(), key, companyId, [{ name: 'reviewed in house', collector: 'in_house', review_required: true, conditions: {} }]);
   const created = await createCase(theStack(), key, caseBody(companyId, { amountCents: 42_000 }));
   expect((await request('POST', `/api/v2/debt_collection_cases/${created.id}/mark_prepared`, { key })).body.state).toBe('reviewing');
-  await createConsoleUser(theStack().database.db, { email: 'rita@recoup.test', role: 'reviewer', password: 'rita has a long password' });
+  await createConsoleUser(theStack().database.db, { email: 'rita@recoup.test', role: 'reviewer', password: 'rita has a long password', partnerId });
 
   const { context, foreign } = await loopbackOnlyContext(theBrowser(), baseUrl, { viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

@@ -20,7 +20,7 @@ const OPS = { email: 'ops@recoup.test', password: 'another long password' };
 beforeAll(async () => {
   stack = await startStack();
   ({ key, companyId, partnerId } = await stack.newPartner('Console'));
-  await createConsoleUser(stack.database.db, { ...REVIEWER, role: 'reviewer' });
+  await createConsoleUser(stack.database.db, { ...REVIEWER, role: 'reviewer', partnerId });
   await createConsoleUser(stack.database.db, { ...OPS, role: 'ops' });
   await configure(stack, key, companyId, [{ name: 'everything reviewed', collector: 'in_house', review_required: true, conditions: {} }]);
 }, 120_000);
@@ -180,6 +180,40 @@ test('bulk approve: one reason for every checked case', async () => {
   expect(res.location).toContain('approved=2');
   expect(res.location).toContain('dcc_unknown');
   for (const id of [a, b]) expect(await apiCase(id)).toMatchObject({ state: 'processing', review: { reason: 'batch checked', reviewed_by: 'reviewer@recoup.test' } });
+});
+
+test('a reviewer bound to partner A sees only A’s cases: B’s case is 404 to open, to decide and in bulk, and stays undecided; an unbound reviewer sees nothing; ops see both', async () => {
+  const mine = await reviewingCase();
+  const b = await stack.newPartner('Other Console');
+  await configure(stack, b.key, b.companyId, [{ name: 'everything reviewed', collector: 'in_house', review_required: true, conditions: {} }]);
+  const theirs = await createCase(stack, b.key, caseBody(b.companyId, { amountCents: 31_000 }));
+  expect((await stack.request('POST', `/api/v2/debt_collection_cases/${theirs.id}/mark_prepared`, { key: b.key })).body.state).toBe('reviewing');
+
+  const reviewer = await signedIn(REVIEWER);
+  const queue = await reviewer.get('/console');
+  expect(queue.html).toContain(`data-case-id="${mine}"`);
+  expect(queue.html).not.toContain(theirs.id);
+  expect(queue.html).not.toContain('Other Console Club');
+  expect((await reviewer.get(`/console/cases/${theirs.id}`)).status).toBe(404);
+  const token = await reviewer.csrf('/console');
+  expect((await reviewer.post(`/console/cases/${theirs.id}/review`, { _csrf: token, decision: 'reject', reason: 'not mine to decide' })).status).toBe(404);
+  const bulk = await reviewer.post('/console/cases/bulk-review', { _csrf: token, case_ids: [theirs.id], decision: 'approve', reason: 'not mine either' });
+  expect(bulk.location).toContain('approved=0');
+  const after = (await stack.request('GET', `/api/v2/debt_collection_cases/${theirs.id}`, { key: b.key })).body;
+  expect(after).toMatchObject({ state: 'reviewing' });
+  expect(after.review ?? null).toBeNull();
+
+  const unbound = { email: 'unbound-reviewer@recoup.test', password: 'an unbound long password' };
+  await createConsoleUser(stack.database.db, { ...unbound, role: 'reviewer' });
+  const nobody = await signedIn(unbound);
+  const empty = await nobody.get('/console');
+  expect(empty.html).toContain('data-testid="queue-empty"');
+  expect((await nobody.get(`/console/cases/${mine}`)).status).toBe(404);
+
+  const ops = await signedIn(OPS);
+  const all = await ops.get('/console');
+  expect(all.html).toContain(`data-case-id="${mine}"`);
+  expect(all.html).toContain(`data-case-id="${theirs.id}"`);
 });
 
 test('the console’s one stylesheet reaches a signed-out browser (the sign-in page needs it) and pages allow no other style', async () => {

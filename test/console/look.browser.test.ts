@@ -19,9 +19,9 @@ const SHOTS = join(tmpdir(), `recoup-console-look-${process.pid}`);
 const USER = { email: 'lena@recoup.test', password: 'lena has a long password' };
 
 /** A case in review for an invoice that was sent and partly paid (€40.00 of €120.00). */
-async function caseWithPaidInvoice(): Promise<{ caseId: string }> {
+async function caseWithPaidInvoice(): Promise<{ caseId: string; partnerId: string }> {
   const stack = theStack();
-  const { key, companyId } = await stack.newPartner('Looks');
+  const { key, companyId, partnerId } = await stack.newPartner('Looks');
   await configure(stack, key, companyId, [{ name: 'reviewed in house', collector: 'in_house', review_required: true, conditions: {} }]);
   const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
   const debtor = {
@@ -40,7 +40,7 @@ async function caseWithPaidInvoice(): Promise<{ caseId: string }> {
   expect(paid.status).toBeLessThan(300);
   const created = await createCase(stack, key, caseBody(companyId, { amountCents: 8_000, invoiceId: invoice.body.id }));
   expect((await stack.request('POST', `/api/v2/debt_collection_cases/${created.id}/mark_prepared`, { key })).body.state).toBe('reviewing');
-  return { caseId: created.id };
+  return { caseId: created.id, partnerId };
 }
 
 /** What Chromium gives an unstyled input and button, to tell styled controls from default ones. */
@@ -82,8 +82,8 @@ browserTest.each([
 ])('on a %s (%i px wide) the sign-in, queue, case and ops pages are styled, fit the width and read as words', async (_, width) => {
   const { baseUrl, database } = theStack();
   await mkdir(SHOTS, { recursive: true });
-  const { caseId } = await caseWithPaidInvoice();
-  await createConsoleUser(database.db, { ...USER, email: `${width}-${USER.email}`, role: 'reviewer' });
+  const { caseId, partnerId } = await caseWithPaidInvoice();
+  await createConsoleUser(database.db, { ...USER, email: `${width}-${USER.email}`, role: 'reviewer', partnerId });
 
   const { context, foreign } = await loopbackOnlyContext(theBrowser(), baseUrl, { viewport: { width, height: 900 } });
   const browserDefault = await defaultControlStyle(context);
@@ -133,7 +133,7 @@ browserTest.each([
     expect(decide.input).not.toEqual(browserDefault.input);
     expect(decide.button).not.toEqual(browserDefault.button);
 
-    // Ops: six links in the nav, which wraps rather than running off a phone's screen.
+    // Ops: seven links (with Conversations) in the nav, which wraps rather than running off a phone's screen.
     await createConsoleUser(database.db, { email: `${width}-ops-${USER.email}`, password: USER.password, role: 'ops' });
     await page.click('header button:has-text("Sign out")');
     await page.waitForURL(`${baseUrl}/console/sign-in`);
@@ -142,7 +142,7 @@ browserTest.each([
     await shoot(page, `print-batches-${width}`);
     expect(await overflow(page)).toBeLessThanOrEqual(width);
     const links = await page.locator('header nav a').evaluateAll((as) => as.map((a) => a.getBoundingClientRect().right));
-    expect(links).toHaveLength(6);
+    expect(links).toHaveLength(7);
     for (const right of links) expect(right).toBeLessThanOrEqual(width);
   } finally {
     await context.close();

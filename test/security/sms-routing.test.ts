@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { smsReplies } from '../../db/schema';
 import { createSmsSender } from '../../messaging/sms';
@@ -7,7 +6,7 @@ import { ConsoleClient } from '../console/browser-session';
 import { dateFrom, debtorOptOuts } from '../support/seed';
 import { silentLogger } from '../support/logger';
 import { invoiceBody, startStack, type Stack } from '../support/stack';
-import { startTwilioApi, type TwilioApi } from '../support/twilio-api';
+import { postInboundSms, startTwilioApi, type TwilioApi } from '../support/twilio-api';
 
 /**
  * A debtor's SMS reply reaches one creditor only when the debtor's number and the sender number
@@ -64,24 +63,10 @@ afterAll(async () => {
   await api?.close();
 });
 
-function twilioSignature(url: string, params: Record<string, string>): string {
-  const payload = Object.keys(params)
-    .sort()
-    .reduce((acc, name) => acc + name + params[name], url);
-  return createHmac('sha1', AUTH_TOKEN).update(Buffer.from(payload, 'utf-8')).digest('base64');
-}
-
 let sids = 0;
 /** A debtor's reply as Twilio posts it, signed. */
 async function reply(from: string, body: string, to = FROM, sid = `SM${(++sids).toString(16).padStart(32, 'b')}`): Promise<string> {
-  const params = { AccountSid: ACCOUNT_SID, ApiVersion: '2010-04-01', Body: body, From: from, To: to, MessageSid: sid, SmsSid: sid, SmsStatus: 'received', NumMedia: '0' };
-  const url = `${stack.baseUrl}/webhooks/twilio/inbound`;
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignature(url, params) },
-    body: new URLSearchParams(params).toString(),
-  });
-  expect(res.status).toBe(200);
+  expect(await postInboundSms(stack.baseUrl, { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }, { from, to, body, sid })).toBe(200);
   return sid;
 }
 

@@ -26,7 +26,12 @@ export async function skipToDaytime(env: TestWorkflowEnvironment): Promise<void>
  * (`Etc/GMT±n`) where it is early afternoon now, so quiet hours never hold a message back.
  */
 export function daytimeTimezone(now = Date.now()): string {
-  const offset = ((13 - new Date(now).getUTCHours() + 36) % 24) - 12;
+  return timezoneAtLocalHour(13, now);
+}
+
+/** A fixed-offset timezone (`Etc/GMT±n`) where it is `hour` o'clock (give or take the minutes) now. */
+export function timezoneAtLocalHour(hour: number, now = Date.now()): string {
+  const offset = ((hour - new Date(now).getUTCHours() + 36) % 24) - 12;
   // POSIX sign: Etc/GMT-2 is two hours ahead of UTC.
   return offset === 0 ? 'Etc/GMT' : offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 }

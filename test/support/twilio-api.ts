@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 
 export interface TwilioApiRequest {
   method: string;
@@ -180,4 +180,28 @@ async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
   let body = '';
   for await (const chunk of req) body += String(chunk);
   return Object.fromEntries(new URLSearchParams(body));
+}
+
+/** Twilio's `X-Twilio-Signature` of a webhook: HMAC-SHA1 of the URL and the sorted form fields, keyed by the auth token. */
+export function twilioWebhookSignature(authToken: string, url: string, params: Record<string, string>): string {
+  const payload = Object.keys(params)
+    .sort()
+    .reduce((acc, name) => acc + name + params[name], url);
+  return createHmac('sha1', authToken).update(Buffer.from(payload, 'utf-8')).digest('base64');
+}
+
+/** A debtor's SMS as Twilio posts it to Recoup's inbound webhook, signed; answers the HTTP status. */
+export async function postInboundSms(
+  baseUrl: string,
+  account: { accountSid: string; authToken: string },
+  sms: { from: string; to: string; body: string; sid: string },
+): Promise<number> {
+  const params = { AccountSid: account.accountSid, ApiVersion: '2010-04-01', Body: sms.body, From: sms.from, To: sms.to, MessageSid: sms.sid, SmsSid: sms.sid, SmsStatus: 'received', NumMedia: '0' };
+  const url = `${baseUrl}/webhooks/twilio/inbound`;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioWebhookSignature(account.authToken, url, params) },
+    body: new URLSearchParams(params).toString(),
+  });
+  return res.status;
 }
