@@ -49,7 +49,26 @@ export function conversationQueuePage(viewer: Viewer, input: { rows: QueueRow[];
 
 const channelNames: Record<string, string> = { email: 'Email', sms: 'SMS', letter: 'Letter', portal: 'Portal', note: 'Note' };
 
-function itemHtml(item: ThreadItem): string {
+interface ItemContext {
+  base: string;
+  csrf: string;
+  openInvoices: Thread['openInvoices'];
+}
+
+/** Under a debtor's reply: record the dispute it makes, on one of their open invoices (the reply's own first). */
+function disputeForm(entry: { id: string }, invoiceId: string | null, ctx: ItemContext): string {
+  if (ctx.openInvoices.length === 0) return '';
+  const options = ctx.openInvoices
+    .map((i) => `<option value="${e(i.id)}"${i.id === invoiceId ? ' selected' : ''}>${e(i.invoiceNumber)}</option>`)
+    .join('');
+  const id = `dispute-${e(entry.id)}`;
+  return `<details><summary>Record a dispute from this message</summary><form method="post" action="${ctx.base}/disputes" class="stacked" data-testid="dispute-form">${ctx.csrf}<input type="hidden" name="entry_id" value="${e(entry.id)}">
+<label for="${id}-invoice">Invoice</label><select id="${id}-invoice" name="invoice_id">${options}</select>
+<label for="${id}-reason">Reason</label><input type="text" id="${id}-reason" name="reason" maxlength="500" required>
+<button type="submit" class="secondary">Open the dispute</button></form></details>`;
+}
+
+function itemHtml(item: ThreadItem, ctx: ItemContext): string {
   if (item.source === 'message') {
     const m = item.message;
     const agent = m.kind === 'agent_reply';
@@ -65,7 +84,7 @@ ${m.subject ? `<p><strong>${e(m.subject)}</strong></p>` : ''}<pre>${e(m.bodyText
   return `<li class="card${en.direction === 'internal' ? ' note' : ''}" data-testid="thread-item" data-source="entry" data-direction="${e(en.direction)}" data-kind="${e(en.kind)}" data-channel="${e(en.channel)}">
 <p class="muted">${timeHtml(item.at)} · ${e(channelNames[en.channel] ?? en.channel)} ${who} · ${e(kind)}${item.invoiceNumber ? ` · invoice ${e(item.invoiceNumber)}` : ''}</p>
 ${en.subject ? `<p><strong>${e(en.subject)}</strong></p>` : ''}<pre>${e(en.body)}</pre>
-${en.direction === 'in' ? `<!-- Open a dispute on this reply: the button to helper B's openDispute goes here (data-entry-id="${e(en.id)}"). -->` : ''}</li>`;
+${en.direction === 'in' && en.kind === 'reply' ? disputeForm(en, item.entry.invoiceId, ctx) : ''}</li>`;
 }
 
 export interface ThreadPageInput {
@@ -97,12 +116,13 @@ export function threadPage(viewer: Viewer, input: ThreadPageInput): string {
           .join('')}</tbody></table>`,
       )
     : '<p class="muted">No open invoices.</p>';
-  const items = thread.items.map(itemHtml).filter(Boolean).join('');
+
   const draft = input.draft ?? {};
   const channelOption = (value: string, label: string, disabled: boolean) =>
     `<option value="${value}"${draft.channel === value ? ' selected' : ''}${disabled ? ' disabled' : ''}>${e(label)}</option>`;
   const optedOut = (ch: 'email' | 'sms') => (d.optOuts.includes(ch) ? ' (opted out)' : '');
   const csrf = csrfField(viewer.csrf);
+  const items = thread.items.map((item) => itemHtml(item, { base, csrf, openInvoices: thread.openInvoices })).filter(Boolean).join('');
   const assignForm = c
     ? `<form method="post" action="${base}/assign" class="stacked">${csrf}<label for="assignee">Agent</label><select id="assignee" name="assignee"><option value="me">Me (${e(viewer.user.email)})</option><option value="">Nobody</option>${input.agents
         .filter((a) => a.id !== viewer.user.id)

@@ -3,6 +3,7 @@ import type { ApiDeps } from '../deps';
 import { assignableUsers, assignConversation, closeConversation, listConversationQueue, type QueueFilter } from '../../services/conversation-queue';
 import { addNote, checkAgentReply, loadThread } from '../../services/conversation-thread';
 import { consoleScope } from '../../services/console-users';
+import { openDisputeFromReply } from '../../services/agent-disputes';
 import { sendAgentReplyDurably } from '../../workflows/agent-reply.client';
 import { unprocessable } from '../../domain/errors';
 import { httpRefusal } from '../errors';
@@ -18,6 +19,7 @@ const sentNotices: Record<string, string> = {
   outbox: 'Reply kept in the outbox (development: no provider configured).',
   sending: 'The reply is being sent; it shows here once it went out.',
   note: 'Note added.',
+  disputed: 'Dispute opened: the invoice’s reminders, fees and escalation wait until it is resolved.',
   assigned: 'Assignment saved.',
   closed: 'Thread closed.',
 };
@@ -86,6 +88,13 @@ export function conversationConsoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' 
 
   r.post('/:debtorId/notes', async (req, res) => {
     await act(req, res, 'note', () => addNote(db, consoleScope(req.consoleUser!), String(req.params.debtorId), req.consoleUser!, text(req.body?.body)));
+  });
+
+  r.post('/:debtorId/disputes', async (req, res) => {
+    await act(req, res, 'disputed', async () => {
+      const input = { entryId: text(req.body?.entry_id), invoiceId: text(req.body?.invoice_id), reason: text(req.body?.reason) };
+      await openDisputeFromReply({ db, temporal }, consoleScope(req.consoleUser!), req.consoleUser!, String(req.params.debtorId), input);
+    });
   });
 
   r.post('/:debtorId/assign', async (req, res) => {

@@ -202,3 +202,30 @@ test('quiet hours, opt-outs and the contact limit hold for agents: a reply at ni
   const [answerEvent] = await stack.database.db.select().from(events).where(eq(events.dedupeKey, `message.sent:${answered!.id}`));
   expect(answerEvent!.data).toMatchObject({ kind: 'agent_reply', guardrail_note: 'answer_to_inbound' });
 }, 120_000);
+
+test('an agent records the dispute a debtor’s reply makes: the invoice is disputed with the reply as its details and the agent’s note on the thread; a reason is required; the other partner’s agent gets 404', async () => {
+  await textBack(PHONE_A, 'I never ordered this, I will not pay it.');
+  const agent = await signedIn(AGENT_A);
+  const thread = await agent.get(`/console/conversations/${a.debtorId}`);
+  const form = /data-testid="dispute-form">[^]*?name="entry_id" value="([^"]+)"[^]*?<\/form>/g;
+  const forms = [...thread.html.matchAll(form)];
+  const last = forms.at(-1)!;
+  expect(last[0]).toContain(`<option value="${a.invoiceId}" selected>`);
+  const entryId = last[1]!;
+  const token = /name="_csrf" value="([^"]+)"/.exec(thread.html)![1]!;
+
+  const other = await signedIn(AGENT_B);
+  const otherToken = await other.csrf('/console/conversations');
+  expect((await other.post(`/console/conversations/${a.debtorId}/disputes`, { _csrf: otherToken, entry_id: entryId, invoice_id: a.invoiceId, reason: 'not yours' })).status).toBe(404);
+  const noReason = await agent.post(`/console/conversations/${a.debtorId}/disputes`, { _csrf: token, entry_id: entryId, invoice_id: a.invoiceId, reason: ' ' });
+  expect(noReason.status).toBe(400);
+  expect(noReason.html).toContain('reason: Say why');
+  expect((await stack.request('GET', `/api/v2/invoices/${a.invoiceId}`, { key: a.key })).body.status).not.toBe('disputed');
+
+  const opened = await agent.post(`/console/conversations/${a.debtorId}/disputes`, { _csrf: token, entry_id: entryId, invoice_id: a.invoiceId, reason: 'Says it was never ordered' });
+  expect(opened).toMatchObject({ status: 303, location: `/console/conversations/${a.debtorId}?done=disputed` });
+  expect((await stack.request('GET', `/api/v2/invoices/${a.invoiceId}`, { key: a.key })).body.status).toBe('disputed');
+  const [disputed] = await stack.database.db.select().from(events).where(and(eq(events.invoiceId, a.invoiceId), eq(events.type, 'invoice.disputed')));
+  expect(disputed!.data).toMatchObject({ reason: 'Says it was never ordered', details: 'I never ordered this, I will not pay it.', via: 'agent' });
+  expect((await agent.get(`/console/conversations/${a.debtorId}`)).html).toMatch(/data-direction="internal"[^>]*>[\s\S]*Says it was never ordered/);
+}, 120_000);
