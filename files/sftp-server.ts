@@ -3,6 +3,7 @@ import { lstat, open, readdir, realpath, rename, stat, unlink, type FileHandle }
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { generateEd25519KeyPair } from './ssh-keys';
 import { Server, utils, type Attributes, type AuthContext, type Connection, type FileEntry, type SFTPWrapper } from 'ssh2';
 import type { Db } from '../db/client';
 import { batchFileLimitDefaults } from '../domain/batch-file';
@@ -64,12 +65,12 @@ export function loadOrCreateSftpHostKey(options: { file?: string; dataDir: strin
   if (options.file) return readFileSync(options.file, 'utf8');
   if (options.dataDir === 'memory://') {
     options.logger?.warn('no RECOUP_SFTP_HOST_KEY_FILE with an in-memory data dir: the SFTP host key changes at every start');
-    return utils.generateKeyPairSync('ed25519').private;
+    return generateEd25519KeyPair().private;
   }
   const file = path.resolve(options.dataDir, 'sftp_host_ed25519_key');
   if (existsSync(file)) return readFileSync(file, 'utf8');
   mkdirSync(path.dirname(file), { recursive: true });
-  const pair = utils.generateKeyPairSync('ed25519', { comment: 'recoup sftp host key' });
+  const pair = generateEd25519KeyPair('recoup sftp host key');
   try {
     writeFileSync(file, pair.private, { mode: 0o600, flag: 'wx' });
   } catch (err) {

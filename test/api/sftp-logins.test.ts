@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, utils } from 'ssh2';
+import { Client } from 'ssh2';
+import { generateEd25519KeyPair } from '../../files/ssh-keys';
 import { startSftpServer, type SftpServer } from '../../files/sftp-server';
 import { silentLogger } from '../support/logger';
 import { OPS_KEY, startStack, type Stack } from '../support/stack';
@@ -19,7 +20,7 @@ beforeAll(async () => {
   stack = await startStack();
   partner = await stack.newPartner('Files Club');
   root = mkdtempSync(path.join(tmpdir(), 'recoup-sftp-api-'));
-  sftp = await startSftpServer({ db: stack.database.db, root, port: 0, host: '127.0.0.1', hostKeys: [utils.generateKeyPairSync('ed25519').private], logger: silentLogger, revocationCheckMs: 250 });
+  sftp = await startSftpServer({ db: stack.database.db, root, port: 0, host: '127.0.0.1', hostKeys: [generateEd25519KeyPair().private], logger: silentLogger, revocationCheckMs: 250 });
 }, 120_000);
 
 afterAll(async () => {
@@ -65,14 +66,14 @@ test('a login made over the API signs in with the password shown once; listed wi
   const after = await stack.request('GET', `/api/v2/partners/${partner.partnerId}/sftp_logins`, { key: OPS_KEY });
   expect(after.body.data[0].revoked_at).toEqual(expect.any(String));
   // The name is free again once revoked.
-  expect((await create({ username: 'club-host', public_keys: [utils.generateKeyPairSync('ed25519').public] })).body).toMatchObject({ username: 'club-host', password: null });
+  expect((await create({ username: 'club-host', public_keys: [generateEd25519KeyPair().public] })).body).toMatchObject({ username: 'club-host', password: null });
 });
 
 test.each<[string, unknown, number, string]>([
   ['a username with a space', { username: 'club host' }, 400, 'username'],
   ['a one-letter username', { username: 'c' }, 400, 'username'],
   ['a short password', { username: 'club-short', password: 'short' }, 400, 'password'],
-  ['a private key as a public key', { username: 'club-key', public_keys: [utils.generateKeyPairSync('ed25519').private] }, 422, 'public_keys'],
+  ['a private key as a public key', { username: 'club-key', public_keys: [generateEd25519KeyPair().private] }, 422, 'public_keys'],
   ['text that is no key', { username: 'club-key2', public_keys: ['ssh-ed25519 not-a-key'] }, 422, 'public_keys'],
 ])('%s is refused with the field, and no login is made', async (_name, body, status, field) => {
   const res = await create(body);

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, utils, type ConnectConfig } from 'ssh2';
+import { Client, type ConnectConfig } from 'ssh2';
+import { generateEd25519KeyPair } from '../../files/ssh-keys';
 import { ensureDemoData, ensureDemoSftpLogin } from '../../bootstrap/demo-data';
 import { createDb, type Database } from '../../db/client';
 import { sftpCredentials } from '../../db/schema';
@@ -84,7 +85,7 @@ function signIn(port: number, login: Pick<ConnectConfig, 'username' | 'password'
 
 test('logins made with the CLI sign in by key and by generated password, until revoked; the host key survives a restart', async () => {
   const partner = await withServer((_port, database) => createPartner(database.db, { name: 'Club Software BV' }));
-  const key = utils.generateKeyPairSync('ed25519', { comment: 'host@club' });
+  const key = generateEd25519KeyPair('host@club');
   const keyFile = path.join(dataDir, 'club.pub');
   writeFileSync(keyFile, `# the billing host\n${key.public}\n`);
 
@@ -129,7 +130,7 @@ describe('logins refused', () => {
   test.each([
     ['a username taken', { username: 'Club-1', password: 'another long password' }, 'the username club-1 is taken'],
     ['a short password', { username: 'club-2', password: 'short' }, 'the password must have at least 12 characters'],
-    ['a private key', { username: 'club-3', publicKeys: [utils.generateKeyPairSync('ed25519').private] }, 'a private key; give the public key (.pub)'],
+    ['a private key', { username: 'club-3', publicKeys: [generateEd25519KeyPair().private] }, 'a private key; give the public key (.pub)'],
     ['something else as a key', { username: 'club-4', publicKeys: ['ssh-ed25519 not-base64'] }, 'line 1: not an OpenSSH public key'],
     ['a username with a slash', { username: '../club', password: 'a long enough password' }, expect.stringContaining('the username must be')],
     ['an unknown partner', { partnerId: 'prt_nope', username: 'club-5' }, 'no partner prt_nope'],

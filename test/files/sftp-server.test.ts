@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, utils, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
+import { generateEd25519KeyPair } from '../../files/ssh-keys';
 import type { Database } from '../../db/client';
 import { startSftpServer, type SftpServer } from '../../files/sftp-server';
 import { createPartner } from '../../services/api-keys';
@@ -23,8 +24,8 @@ let work: string;
 let partnerA: string;
 let partnerB: string;
 const uploads: { partnerId: string; file: string }[] = [];
-const KEY_A = utils.generateKeyPairSync('ed25519');
-const OTHER_KEY = utils.generateKeyPairSync('ed25519');
+const KEY_A = generateEd25519KeyPair();
+const OTHER_KEY = generateEd25519KeyPair();
 const PASSWORD_A = 'a long partner A password';
 const PASSWORD_B = 'a long partner B password';
 
@@ -44,7 +45,7 @@ beforeAll(async () => {
     root,
     port: 0,
     host: '127.0.0.1',
-    hostKeys: [utils.generateKeyPairSync('ed25519').private],
+    hostKeys: [generateEd25519KeyPair().private],
     logger: silentLogger,
     onUploadComplete: (partnerId, file) => {
       uploads.push({ partnerId, file });

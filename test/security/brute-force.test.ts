@@ -2,7 +2,8 @@ import { and, eq } from 'drizzle-orm';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, utils } from 'ssh2';
+import { Client } from 'ssh2';
+import { generateEd25519KeyPair } from '../../files/ssh-keys';
 import { signInAudit } from '../../db/schema';
 import { startSftpServer, type SftpServer } from '../../files/sftp-server';
 import { createPartner } from '../../services/api-keys';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   const partner = await createPartner(stack.database.db, { name: 'SFTP partner' });
   await createSftpCredential(stack.database.db, { partnerId: partner.id, username: 'club-x', password: SFTP_PASSWORD });
   sftpRoot = mkdtempSync(path.join(tmpdir(), 'recoup-bruteforce-sftp-'));
-  sftp = await startSftpServer({ db: stack.database.db, root: sftpRoot, port: 0, host: '127.0.0.1', hostKeys: [utils.generateKeyPairSync('ed25519').private], logger: silentLogger });
+  sftp = await startSftpServer({ db: stack.database.db, root: sftpRoot, port: 0, host: '127.0.0.1', hostKeys: [generateEd25519KeyPair().private], logger: silentLogger });
 }, 120_000);
 
 afterAll(async () => {
