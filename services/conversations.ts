@@ -22,6 +22,11 @@ export interface NewConversationEntry {
   messageId?: string | null;
   /** A redelivered reply with the same key records nothing new. */
   dedupeKey?: string | null;
+  /**
+   * Whether an agent should answer it (starts the thread's SLA age). Default: anything from the
+   * debtor does; the debtor's self-service in the portal (a promise, a plan) need not.
+   */
+  awaitsAnswer?: boolean;
   at?: Date;
 }
 
@@ -31,7 +36,7 @@ export interface NewConversationEntry {
  * recorded before.
  *
  * - Something from the debtor (`in`) opens the thread and starts its SLA age, unless an older
- *   unanswered entry already did.
+ *   unanswered entry already did; the debtor's self-service (`awaitsAnswer: false`) only joins it.
  * - An agent's answer (`out` with an author) stops the age: nothing waits any more.
  * - Notes and Recoup's own messages change neither.
  */
@@ -61,7 +66,7 @@ export async function recordConversationEntry(tx: Tx, entry: NewConversationEntr
     .returning({ id: conversationEntries.id });
   if (!row) return null;
 
-  const fromDebtor = entry.direction === 'in';
+  const awaitsAnswer = entry.awaitsAnswer ?? entry.direction === 'in';
   const answered = entry.direction === 'out' && Boolean(entry.author);
   await tx
     .insert(conversations)
@@ -70,14 +75,14 @@ export async function recordConversationEntry(tx: Tx, entry: NewConversationEntr
       partnerId: entry.partnerId,
       companyId: entry.companyId,
       status: 'open',
-      awaitingSince: fromDebtor ? at : null,
+      awaitingSince: awaitsAnswer ? at : null,
       lastEntryAt: at,
     })
     .onConflictDoUpdate({
       target: conversations.debtorId,
       set: {
         lastEntryAt: sql`greatest(${conversations.lastEntryAt}, excluded.last_entry_at)`,
-        ...(fromDebtor
+        ...(awaitsAnswer
           ? { status: 'open' as const, awaitingSince: sql`coalesce(${conversations.awaitingSince}, excluded.awaiting_since)` }
           : answered
             ? { awaitingSince: null }

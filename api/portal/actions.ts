@@ -281,13 +281,26 @@ function refusalProblem(portal: PortalInvoice, target: AccountInvoice, section: 
   }
 }
 
-export const portalActions: Record<string, { section: Section; run: PortalAction }> = {
+/**
+ * The portal's actions. `thread` says, for an agent, what a done action was: it joins the debtor's
+ * conversation (services/portal-activity.ts). A payment shows as the payment itself; a dispute
+ * records its own entry.
+ */
+export const portalActions: Record<string, { section: Section; run: PortalAction; thread?: (body: unknown) => string }> = {
   payment: { section: 'pay', run: startPayment },
-  promise_to_pay: { section: 'promise', run: makePromiseToPay },
-  payment_plan: { section: 'plan', run: requestPaymentPlan },
-  income_expenditure: { section: 'budget', run: assessAffordability },
-  contact: { section: 'contact', run: updateContact },
-  opt_out: { section: 'messages', run: optOutOfChannel },
-  opt_in: { section: 'messages', run: optInToChannel },
+  promise_to_pay: { section: 'promise', run: makePromiseToPay, thread: (b) => `Promised to pay by ${field(b, 'date')}.` },
+  payment_plan: {
+    section: 'plan',
+    run: requestPaymentPlan,
+    thread: (b) => `Set up a payment plan: ${field(b, 'installment_count')} instalments from ${field(b, 'first_due_date')}.`,
+  },
+  income_expenditure: {
+    section: 'budget',
+    run: assessAffordability,
+    thread: (b) => `Filled in income and expenditure: ${field(b, 'monthly_income')} in, ${field(b, 'monthly_expenses')} out a month.`,
+  },
+  contact: { section: 'contact', run: updateContact, thread: () => 'Changed their contact details.' },
+  opt_out: { section: 'messages', run: optOutOfChannel, thread: (b) => `Opted out of ${field(b, 'channel') === 'sms' ? 'SMS' : 'email'}.` },
+  opt_in: { section: 'messages', run: optInToChannel, thread: (b) => `Opted in to ${field(b, 'channel') === 'sms' ? 'SMS' : 'email'} again.` },
   dispute: { section: 'dispute', run: disputeFromPortal },
 };

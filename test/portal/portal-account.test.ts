@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
-import { ledgerEntries } from '../../db/schema';
+import { conversationEntries, conversations, ledgerEntries } from '../../db/schema';
 import { portalTexts } from '../../api/portal/texts';
 import { formatMoney } from '../../messaging/templates';
 import { eventually } from '../support/eventually';
@@ -151,6 +151,13 @@ test('one promise to pay covers the chosen invoices; one plan over two invoices 
   expect(promised.location).toMatch(/notice=promise_made/);
   expect((await invoiceOf(p1!)).status).toBe('promise_to_pay');
   expect((await invoiceOf(p2!)).status).toBe('promise_to_pay');
+  // The promise is on the debtor's conversation for agents to see; self-service waits for no answer.
+  const debtorId = (await invoiceOf(p1!)).debtor_id as string;
+  const date = await inDays(stack, 10);
+  expect(await stack.database.db.select({ kind: conversationEntries.kind, channel: conversationEntries.channel, body: conversationEntries.body }).from(conversationEntries).where(eq(conversationEntries.debtorId, debtorId))).toEqual([
+    { kind: 'promise_to_pay', channel: 'portal', body: `Promised to pay by ${date}.` },
+  ]);
+  expect((await stack.database.db.select().from(conversations).where(eq(conversations.debtorId, debtorId)))[0]).toMatchObject({ status: 'open', awaitingSince: null });
 
   const [c1, c2] = await account('plan@example.org', [
     ['C-1', 20, 7_000],
