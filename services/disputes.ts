@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { conversationEntries, disputes, invoices } from '../db/schema';
-import { conflict, notFound } from '../domain/errors';
+import { conflict, DomainError, notFound } from '../domain/errors';
 import type { DisputeOutcome, DisputeVia } from '../domain/dispute';
 import { isFinalStatus } from '../domain/invoice-status';
 import { recordConversationEntry } from './conversations';
@@ -44,7 +44,12 @@ function isOneOpenViolation(err: unknown): boolean {
  * `disputed`, event `invoice.disputed`). The caller has checked the invoice is the caller's to see.
  * Refused with 409 when the invoice is closed, not transmitted, or already disputed.
  */
-export async function openDispute({ db, temporal }: { db: Db; temporal: Client }, invoice: InvoiceRow, input: OpenDisputeInput): Promise<{ dispute: DisputeRow; invoice: InvoiceRow }> {
+export async function openDispute(
+  { db, temporal }: { db: Db; temporal: Client },
+  invoice: InvoiceRow,
+  input: OpenDisputeInput,
+  retried = false,
+): Promise<{ dispute: DisputeRow; invoice: InvoiceRow }> {
   refuseDispute(invoice);
   const id = newId('dsp');
   let entryId: string | null = null;
@@ -81,12 +86,19 @@ export async function openDispute({ db, temporal }: { db: Db; temporal: Client }
       }
       return row!;
     })
-    .catch((err: unknown) => {
-      throw isOneOpenViolation(err) ? conflict('dispute_open', 'The invoice already has an open dispute') : err;
+    .catch(async (err: unknown) => {
+      if (!isOneOpenViolation(err)) throw err;
+      if (!retried && (await deliverOpenDispute({ db, temporal }, invoice.id)) === 'removed') return null;
+      throw conflict('dispute_open', 'The invoice already has an open dispute');
     });
+  // A stale dispute the workflow refused is gone: this one is tried once more.
+  if (!dispute) return openDispute({ db, temporal }, await reloadInvoice(db, invoice.id), input, true);
   try {
     await updateInvoiceWorkflow({ temporal }, invoice, (c) => c.dispute({ disputeId: id, reason: input.reason, details: input.details ?? null, via: input.via }));
   } catch (err) {
+    // Temporal unreachable, or no answer in time: the dispute stays open and the next dispute
+    // request delivers it (deliverOpenDispute), as after a process that died here.
+    if (!(err instanceof DomainError)) throw err;
     // The workflow refused (a race with a payment or another change): nothing of the dispute stays.
     await db.transaction(async (tx) => {
       if (entryId) await tx.delete(conversationEntries).where(eq(conversationEntries.id, entryId));
@@ -95,6 +107,28 @@ export async function openDispute({ db, temporal }: { db: Db; temporal: Client }
     throw err;
   }
   return { dispute, invoice: await reloadInvoice(db, invoice.id) };
+}
+
+/**
+ * The open dispute of an invoice, told to its workflow again. A dispute is stored before the
+ * workflow hears of it; a process that died in between left it open while the invoice goes on
+ * being collected, and its one-open-dispute index would refuse every later dispute. The update
+ * carries the dispute's id, so a workflow that heard of it already takes it once.
+ */
+async function deliverOpenDispute({ db, temporal }: { db: Db; temporal: Client }, invoiceId: string): Promise<'delivered' | 'removed'> {
+  const [open] = await db.select().from(disputes).where(and(eq(disputes.invoiceId, invoiceId), eq(disputes.status, 'open')));
+  const invoice = await reloadInvoice(db, invoiceId);
+  if (!open || invoice.status === 'disputed') return 'delivered';
+  try {
+    await updateInvoiceWorkflow({ temporal }, invoice, (c) => c.dispute({ disputeId: open.id, reason: open.reason, details: open.details, via: open.via }));
+    return 'delivered';
+  } catch (err) {
+    // Unreachable now: it stays, for the next try.
+    if (!(err instanceof DomainError)) throw err;
+    // The workflow refuses it now (paid, on hold, an arrangement): as when refused at once, it goes.
+    await db.delete(disputes).where(and(eq(disputes.id, open.id), eq(disputes.status, 'open')));
+    return 'removed';
+  }
 }
 
 export interface ResolveDisputeInput {

@@ -75,4 +75,17 @@ test('a dispute: bad bodies name the field, another partner gets 404, a second o
   const again = await resolve(owner.key, { outcome: 'rejected', reason: 'changed my mind' });
   expect(again.status).toBe(409);
   expect(again.body.error.code).toBe('dispute_not_open');
+
+  // A process that died between storing a dispute and telling the workflow left it open while the
+  // invoice goes on: the next dispute request delivers that one (409: it is open) instead of being
+  // refused for good, and it resolves as any other.
+  await stack.database.db.insert(disputes).values({ id: 'dsp_left_by_a_dead_process', invoiceId, partnerId: row!.partnerId, companyId: owner.companyId, reason: 'Never delivered', via: 'api' });
+  expect((await stack.request('GET', `/api/v2/invoices/${invoiceId}`, { key: owner.key })).body.status).toBe('open');
+  const blocked = await open(owner.key, { reason: 'Still never delivered' });
+  expect([blocked.status, blocked.body.error.code]).toEqual([409, 'dispute_open']);
+  expect((await stack.request('GET', `/api/v2/invoices/${invoiceId}`, { key: owner.key })).body.status).toBe('disputed');
+  const disputedEvents = await stack.database.db.select().from(events).where(and(eq(events.invoiceId, invoiceId), eq(events.type, 'invoice.disputed')));
+  expect(disputedEvents.map((e) => e.data.dispute_id)).toEqual([disputeId, 'dsp_left_by_a_dead_process']);
+  const rejected = await resolve(owner.key, { outcome: 'rejected', reason: 'It was delivered' }, 'dsp_left_by_a_dead_process');
+  expect(rejected.body).toMatchObject({ status: 'rejected', invoice: { status: 'open' } });
 }, 120_000);
