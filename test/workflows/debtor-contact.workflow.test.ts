@@ -101,7 +101,7 @@ test('three invoices of one debtor through the default policy: one digest per st
   expect(new Set(rows.map((m) => m.digestId)).size).toBe(6);
   await keepHistory(debtorWorkflowId((await t.invoiceRow(inputs[0]!.invoiceId)).debtorId), 'debtor-three-invoices-digests');
   await keepHistory(invoiceWorkflowId(inputs[0]!.invoiceId), 'invoice-covered-by-digests');
-});
+}, 180_000);
 
 test('a limit of 2 contacts per 7 days holds over three invoices of one debtor, whose steps come due on different days', async () => {
   const email = 'limited@example.nl';
@@ -130,7 +130,7 @@ test('a limit of 2 contacts per 7 days holds over three invoices of one debtor, 
   const debtorId = (await t.invoiceRow(inputs[0]!.invoiceId)).debtorId;
   const state = await t.env.client.workflow.getHandle(debtorWorkflowId(debtorId)).query(debtorContactState).catch(() => null);
   if (state) expect(state.pending).toEqual([]);
-});
+}, 180_000);
 
 test('a digest whose first attempt died between the grant and the send (its rows claimed, nothing sent) goes out exactly once from the next attempt', async () => {
   const email = 'interrupted@example.nl';
@@ -168,7 +168,7 @@ test('a digest whose first attempt died between the grant and the send (its rows
   expect(received[0]!.messageId).toBe(`<${debtorId}.run1.digest1.email@recoup>`);
   const rows = await t.database.db.select().from(messages).where(eq(messages.digestId, request.digestId));
   expect(rows.map((m) => m.status)).toEqual(['sent', 'sent']);
-});
+}, 180_000);
 
 test('an invoice paid before the grant is left out: the other goes alone, as its own message', async () => {
   const email = 'one-paid@example.nl';
@@ -189,7 +189,7 @@ test('an invoice paid before the grant is left out: the other goes alone, as its
   await eventually(async () => expect(emailsTo(email)).toHaveLength(1));
   expect(emailsTo(email)[0]!.messageId).toBe(`<${inputs[1]!.invoiceId}.step0.email@recoup>`);
   expect(await t.messagesOf(inputs[0]!.invoiceId)).toEqual([]);
-});
+}, 180_000);
 
 test('a debtor workflow terminated before it answered: each invoice asks again a day later, and its notice still goes out', async () => {
   const email = 'terminated@example.nl';
@@ -207,4 +207,4 @@ test('a debtor workflow terminated before it answered: each invoice asks again a
   // Asked again, a new run of the debtor's workflow sends both notices, once.
   expect(emailsTo(email)).toHaveLength(1);
   for (const input of inputs) expect((await t.messagesOf(input.invoiceId)).map((m) => [m.sendKey, m.status])).toEqual([[`${input.invoiceId}:transmit:email`, 'sent']]);
-});
+}, 180_000);
