@@ -7,6 +7,7 @@ import { consolePageHeaders, csrfField } from '../console/views';
 import { createCsrfToken } from '../console/csrf';
 import { dashboardLocale } from './session';
 import { dashboardLocales, fill, frameTexts, localeNames } from './texts';
+import { overviewCss } from './overview-view';
 
 /**
  * The dashboard's frame: server-rendered HTML, no script, one stylesheet (the console's visual
@@ -36,7 +37,7 @@ header.bar .company{font-weight:600}
 .charts{display:grid;gap:1rem;grid-template-columns:repeat(auto-fit,minmax(min(100%,26rem),1fr))}
 .visually-hidden{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 @media (max-width:40rem){header.bar .me{margin-left:0}main{padding:1rem .6rem 2rem}}
-`;
+${overviewCss}`;
 export const DASHBOARD_CSS_PATH = `/dashboard/dashboard.css?v=${createHash('sha256').update(dashboardCss).digest('hex').slice(0, 12)}`;
 
 /** The viewer of a signed-in request (the session middleware has run). */

@@ -2,9 +2,9 @@ import express, { Router, type ErrorRequestHandler, type RequestHandler } from '
 import { httpRefusal } from '../errors';
 import type { ApiDeps } from '../deps';
 import { isValidCsrfToken } from '../console/csrf';
-import { escapeHtml as e } from '../../messaging/templates';
-import { dashboardCss, dashboardPage, sendDashboardError, sendDashboardForbidden, sendDashboardPage, viewerOf } from './layout';
+import { dashboardCss, sendDashboardError, sendDashboardForbidden, viewerOf } from './layout';
 import { dashboardLocale, loadDashboardSession } from './session';
+import { overviewDashboardRoutes } from './overview';
 import { dashboardSignInRoutes } from './sign-in';
 import { frameTexts } from './texts';
 
@@ -49,12 +49,6 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 
   for (const feature of features) r.use(feature(deps));
 
-  r.get('/', (req, res) => {
-    const viewer = viewerOf(req, secret);
-    const t = frameTexts(viewer.locale);
-    sendDashboardPage(res, 200, dashboardPage(viewer, { title: t.overview, current: '/dashboard', body: `<h1>${e(viewer.company.name)}</h1>` }));
-  });
-
   r.use((req, res) => sendDashboardError(req, res, 404, frameTexts(dashboardLocale(req)).notFound, viewerOf(req, secret)));
   // A refused use case is its own 4xx page with the domain's message; anything else a logged 503, never a stack.
   r.use(((err, req, res, _next) => {
@@ -70,7 +64,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 }
 
 /** The dashboard's pages, feature by feature (each file of this folder). */
-const features: Array<(deps: DashboardDeps) => Router> = [];
+const features: Array<(deps: DashboardDeps) => Router> = [overviewDashboardRoutes];
 
 /** Only an `admin` may change anything; a `viewer`'s POST is a 403 page. */
 export function requireDashboardAdmin(secret: string): RequestHandler {

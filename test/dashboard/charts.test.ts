@@ -115,7 +115,7 @@ test('each chart is paired with a table of the same numbers, with a caption and 
   };
   const formats = { nl: '€ 12.345,67', en: '€12,345.67', de: '12.345,67 €', fr: '12 345,67 €' } as const;
   for (const [locale, amount] of Object.entries(formats) as Array<[keyof typeof formats, string]>) {
-    const html = overviewHtml(overview, locale);
+    const html = overviewHtml(overview, locale, 'Overview');
     expect(XMLValidator.validate(`<div>${html}</div>`)).toBe(true);
     // Intl separates with (narrow) no-break spaces; the reader sees plain spaces.
     expect(html.replace(/[\u00a0\u202f]/g, ' ')).toContain(amount);
