@@ -57,11 +57,23 @@ export function columnChart(c: ChartText & { bars: ChartBar[] }): string {
     const cx = side + slot * i + slot / 2;
     return (
       `<g class="bar-group"><rect class="bar" x="${n(cx - barWidth / 2)}" y="${n(baseline - h)}" width="${n(barWidth)}" height="${n(h)}" fill="${BAR}" data-value="${b.value}"/>` +
-      `<text class="value" x="${n(cx)}" y="${n(baseline - h - 8)}" text-anchor="middle" font-size="15" fill="${INK}">${e(b.valueText)}</text>` +
-      `<text class="label" x="${n(cx)}" y="${n(baseline + 24)}" text-anchor="middle" font-size="15" fill="${INK}">${e(b.label)}</text></g>`
+      `<text class="value" x="${n(cx)}" y="${n(baseline - h - 8)}" text-anchor="middle" font-size="16" fill="${INK}">${e(b.valueText)}</text>` +
+      `<text class="label" x="${n(cx)}" y="${n(baseline + 24)}" text-anchor="middle" font-size="16" fill="${INK}">${labelLines(b.label, slot, 16, cx)}</text></g>`
     );
   });
   return `${svgOpen(c, width, height, 'column-chart')}<line x1="${side}" y1="${baseline}" x2="${width - side}" y2="${baseline}" stroke="${GRID}" stroke-width="1"/>${bars.join('')}</svg>`;
+}
+
+/**
+ * A label that would run into its neighbours (about half an em per character) is broken at the
+ * space nearest its middle into two lines, so it stays readable when the chart shrinks to a phone.
+ */
+function labelLines(label: string, room: number, fontSize: number, x: number): string {
+  if (label.length * fontSize * 0.55 <= room * 0.95 || !label.includes(' ')) return e(label);
+  const middle = label.length / 2;
+  const spaces = [...label.matchAll(/ /g)].map((m) => m.index);
+  const cut = spaces.reduce((best, i) => (Math.abs(i - middle) < Math.abs(best - middle) ? i : best));
+  return `<tspan x="${n(x)}">${e(label.slice(0, cut))}</tspan><tspan x="${n(x)}" dy="${fontSize + 2}">${e(label.slice(cut + 1))}</tspan>`;
 }
 
 /** Lying bars, one row per label (policy stages, whose names are long): label, bar, value. */
@@ -78,9 +90,9 @@ export function rowChart(c: ChartText & { bars: ChartBar[] }): string {
     const w = max > 0 ? (Math.max(0, b.value) / max) * plotWidth : 0;
     const y = top + row * i;
     return (
-      `<g class="bar-group"><text class="label" x="${labelWidth - 10}" y="${n(y + row / 2 + 5)}" text-anchor="end" font-size="15" fill="${INK}">${e(b.label)}</text>` +
+      `<g class="bar-group"><text class="label" x="${labelWidth - 10}" y="${n(y + row / 2 + 5)}" text-anchor="end" font-size="16" fill="${INK}">${e(b.label)}</text>` +
       `<rect class="bar" x="${labelWidth}" y="${n(y + 6)}" width="${n(w)}" height="${row - 12}" fill="${BAR}" data-value="${b.value}"/>` +
-      `<text class="value" x="${n(labelWidth + w + 8)}" y="${n(y + row / 2 + 5)}" font-size="15" fill="${INK}">${e(b.valueText)}</text></g>`
+      `<text class="value" x="${n(labelWidth + w + 8)}" y="${n(y + row / 2 + 5)}" font-size="16" fill="${INK}">${e(b.valueText)}</text></g>`
     );
   });
   return `${svgOpen(c, width, height, 'row-chart')}<line x1="${labelWidth}" y1="${top}" x2="${labelWidth}" y2="${height - top}" stroke="${GRID}" stroke-width="1"/>${bars.join('')}</svg>`;
