@@ -101,6 +101,8 @@ export function rowChart(c: ChartText & { bars: ChartBar[] }): string {
 export interface CollectionMonth {
   /** Short month name for the axis. */
   label: string;
+  /** A second line under the label (the year, where a year starts). */
+  subLabel?: string;
   collected: number;
   collectedText: string;
   /** collected / transmitted; null when nothing was transmitted that month (no point drawn). */
@@ -118,7 +120,7 @@ export function collectionChart(c: ChartText & { months: CollectionMonth[]; coll
   const left = 16;
   const right = 56;
   const top = 56;
-  const bottom = 40;
+  const bottom = 56;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
   const baseline = top + plotHeight;
@@ -133,8 +135,10 @@ export function collectionChart(c: ChartText & { months: CollectionMonth[]; coll
     const cx = left + slot * i + slot / 2;
     return (
       `<g class="bar-group"><rect class="bar" x="${n(cx - barWidth / 2)}" y="${n(baseline - h)}" width="${n(barWidth)}" height="${n(h)}" fill="${BAR}" data-value="${m.collected}">` +
-      `<title>${e(`${m.label}: ${m.collectedText}, ${m.rateText}`)}</title></rect>` +
-      `<text class="label" x="${n(cx)}" y="${n(baseline + 22)}" text-anchor="middle" font-size="13" fill="${INK}">${e(m.label)}</text></g>`
+      `<title>${e(`${m.label}${m.subLabel ? ` ${m.subLabel}` : ''}: ${m.collectedText}, ${m.rateText}`)}</title></rect>` +
+      `<text class="label" x="${n(cx)}" y="${n(baseline + 22)}" text-anchor="middle" font-size="16" fill="${INK}">${e(m.label)}` +
+      (m.subLabel ? `<tspan x="${n(cx)}" dy="18">${e(m.subLabel)}</tspan>` : '') +
+      `</text></g>`
     );
   });
   const points = c.months.flatMap((m, i) => (m.rate === null ? [] : [{ x: left + slot * i + slot / 2, y: rateY(m.rate), m }]));

@@ -16,7 +16,7 @@ export function overviewHtml(o: CompanyOverview, locale: Locale, heading: string
   const percent = (r: number | null): string => (r === null ? t.noRate : numberText(r, locale, { style: 'percent', maximumFractionDigits: 1 }));
   // The first day of a month at noon UTC is in that month in every timezone.
   const monthName = (m: string, month: 'short' | 'long'): string =>
-    new Intl.DateTimeFormat(intlLocaleOf(locale), { month, year: month === 'long' ? 'numeric' : '2-digit', timeZone: 'UTC' }).format(new Date(`${m}-01T12:00:00Z`));
+    new Intl.DateTimeFormat(intlLocaleOf(locale), month === 'long' ? { month, year: 'numeric', timeZone: 'UTC' } : { month, timeZone: 'UTC' }).format(new Date(`${m}-01T12:00:00Z`));
   const bucketName: Record<AgingBucket, string> = { not_due: t.notDue, days_0_30: t.days0to30, days_31_60: t.days31to60, days_61_90: t.days61to90, days_90_plus: t.days90plus };
   const stageNames: Record<Exclude<CompanyOverview['stages'][number]['stage'], 'dunning_level'>, string> = {
     open: t.stageOpen,
@@ -49,7 +49,8 @@ export function overviewHtml(o: CompanyOverview, locale: Locale, heading: string
       collectedLegend: t.collectedLegend,
       rateLegend: t.rateLegend,
       maxCollectedText: money(Math.max(0, ...o.months.map((m) => m.collectedCents))),
-      months: o.months.map((m) => ({ label: monthName(m.month, 'short'), collected: m.collectedCents, collectedText: money(m.collectedCents), rate: m.collectionRate, rateText: percent(m.collectionRate) })),
+      // The axis names the month; the year only where it starts (and at the first bar).
+      months: o.months.map((m, i) => ({ label: monthName(m.month, 'short'), subLabel: i === 0 || m.month.endsWith('-01') ? m.month.slice(0, 4) : undefined, collected: m.collectedCents, collectedText: money(m.collectedCents), rate: m.collectionRate, rateText: percent(m.collectionRate) })),
     }),
     dataTable({
       caption: t.collectionTitle,
