@@ -5,6 +5,7 @@ import { isValidCsrfToken } from '../console/csrf';
 import { escapeHtml as e } from '../../messaging/templates';
 import { dashboardCss, dashboardPage, sendDashboardError, sendDashboardForbidden, sendDashboardPage, viewerOf } from './layout';
 import { dashboardLocale, loadDashboardSession } from './session';
+import { dashboardInvoiceRoutes } from './invoices';
 import { dashboardSignInRoutes } from './sign-in';
 import { frameTexts } from './texts';
 
@@ -70,7 +71,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 }
 
 /** The dashboard's pages, feature by feature (each file of this folder). */
-const features: Array<(deps: DashboardDeps) => Router> = [];
+const features: Array<(deps: DashboardDeps) => Router> = [dashboardInvoiceRoutes];
 
 /** Only an `admin` may change anything; a `viewer`'s POST is a 403 page. */
 export function requireDashboardAdmin(secret: string): RequestHandler {
