@@ -106,6 +106,35 @@ export async function retractInvoice({ db, temporal }: { db: Db; temporal: Clien
   return reload(db, invoice.id);
 }
 
+/**
+ * A credit note on a transmitted invoice (a full credit closes it as `credited`); answers the
+ * credit note's id and the invoice after it. The partner API and the company dashboard both credit here.
+ */
+export async function creditInvoice(
+  { db, temporal }: { db: Db; temporal: Client },
+  invoice: InvoiceRow,
+  credit: { amountCents: number; reason: string | undefined },
+): Promise<{ creditId: string; invoice: InvoiceRow }> {
+  requireTransmitted(invoice);
+  const creditId = newId('crd');
+  await updateInvoiceWorkflow({ temporal }, invoice, (c) => c.credit({ amountCents: credit.amountCents, reason: credit.reason, creditId }, creditId));
+  return { creditId, invoice: await reload(db, invoice.id) };
+}
+
+/** Pauses every reminder, fee and escalation of a transmitted invoice (`on_hold`); answers the invoice after it. */
+export async function holdInvoice({ db, temporal }: { db: Db; temporal: Client }, invoice: InvoiceRow, reason: string | undefined): Promise<InvoiceRow> {
+  requireTransmitted(invoice);
+  await updateInvoiceWorkflow({ temporal }, invoice, (c) => c.hold({ reason }));
+  return reload(db, invoice.id);
+}
+
+/** Resumes an invoice on hold; answers the invoice after it. */
+export async function resumeInvoice({ db, temporal }: { db: Db; temporal: Client }, invoice: InvoiceRow): Promise<InvoiceRow> {
+  requireTransmitted(invoice);
+  await updateInvoiceWorkflow({ temporal }, invoice, (c) => c.resume());
+  return reload(db, invoice.id);
+}
+
 /** Credits what is outstanding of a transmitted invoice and retracts it; answers the invoice after it. */
 export async function creditAndRetractInvoice({ db, temporal }: { db: Db; temporal: Client }, invoice: InvoiceRow, reason: string | undefined): Promise<InvoiceRow> {
   requireTransmitted(invoice);

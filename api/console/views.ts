@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import type { companies, debtCollectionCaseDocuments, events, invoiceLines, invoices, messages } from '../../db/schema';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import type { ConsoleUser } from '../../services/console-users';
-import { deliveryStatus, reachedDebtor, reachedDebtorAt } from '../../domain/message-delivery';
+import { deliveryStatus, reachedDebtor, reachedDebtorAt, type DeliveryStatus } from '../../domain/message-delivery';
 import { escapeHtml as e } from '../../messaging/templates';
 import { debtorContact, debtorContactHtml } from './debtor-contact';
 import { dateHtml, money, timeHtml } from './display';
@@ -141,28 +141,60 @@ export interface CaseView {
 const channelNames: Record<string, string> = { email: 'Email', sms: 'SMS', letter: 'Letter' };
 const channelName = (c: string): string => channelNames[c] ?? c;
 
-/** A message's channel and its delivery as it stands now (accepted, delivered, failed, posted), and since when it reached the debtor. */
-function messageDelivery(m: MessageRow): string {
-  const at = reachedDebtor(m.channel, m.status) ? reachedDebtorAt(m) : null;
-  return `${e(channelName(m.channel))}: ${badge(deliveryStatus(m.status))}${at ? ` <span class="muted">${time(at)}</span>` : ''}`;
+/**
+ * The words around an invoice's timeline: its column heads, channel names and delivery statuses,
+ * and how a moment is written. The console's are English in UTC; the company dashboard passes its
+ * reader's language and the company's timezone. The events' own labels and sentences
+ * (./event-details.ts) are written once, in English, for both.
+ */
+export interface TimelineWords {
+  when: string;
+  event: string;
+  details: string;
+  delivery: string;
+  nothing: string;
+  channel: (channel: string) => string;
+  deliveryStatus: (status: DeliveryStatus) => string;
+  time: (d: Date | null | undefined) => string;
 }
 
-/** `messages`: the invoice's messages, so that a message event shows its message's delivery now. */
-const timelineTable = (rows: EventRow[], testid: string, currency: string, messagesById: Map<string, MessageRow> = new Map()): string =>
+const consoleTimelineWords: TimelineWords = {
+  when: 'When',
+  event: 'Event',
+  details: 'Details',
+  delivery: 'Delivery',
+  nothing: 'Nothing yet.',
+  channel: channelName,
+  deliveryStatus: (s) => s.replace(/_/g, ' '),
+  time,
+};
+
+/** A message's channel and its delivery as it stands now (accepted, delivered, failed, posted), and since when it reached the debtor. */
+function messageDelivery(m: MessageRow, words: TimelineWords = consoleTimelineWords): string {
+  const at = reachedDebtor(m.channel, m.status) ? reachedDebtorAt(m) : null;
+  const status = deliveryStatus(m.status);
+  return `${e(words.channel(m.channel))}: <span class="badge badge-${e(status)}">${e(words.deliveryStatus(status))}</span>${at ? ` <span class="muted">${words.time(at)}</span>` : ''}`;
+}
+
+/**
+ * An invoice's (or case's) events as a table: when, what (./event-details.ts), the state after it,
+ * and for a message event its message's delivery now (`messagesById`: the invoice's messages).
+ */
+export const timelineTable = (rows: EventRow[], testid: string, currency: string, messagesById: Map<string, MessageRow> = new Map(), words: TimelineWords = consoleTimelineWords): string =>
   rows.length
     ? scrollTable(
-        `<table class="stack" data-testid="${testid}"><thead><tr><th>When</th><th>Event</th><th>Details</th><th>Delivery</th></tr></thead><tbody>${rows
+        `<table class="stack" data-testid="${testid}"><thead><tr><th>${e(words.when)}</th><th>${e(words.event)}</th><th>${e(words.details)}</th><th>${e(words.delivery)}</th></tr></thead><tbody>${rows
           .map((ev) => {
             const m = typeof ev.data.message_id === 'string' ? messagesById.get(ev.data.message_id) : undefined;
-            const delivery = m ? `<span data-testid="delivery" data-channel="${e(m.channel)}" data-status="${e(deliveryStatus(m.status))}">${messageDelivery(m)}</span>` : '';
+            const delivery = m ? `<span data-testid="delivery" data-channel="${e(m.channel)}" data-status="${e(deliveryStatus(m.status))}">${messageDelivery(m, words)}</span>` : '';
             const details = eventDetails(ev.type, ev.data, currency);
             const after = stateAfterEvent(ev.data, currency);
-            const cell = [details ? `<span data-testid="event-details">${e(details)}</span>` : '', after ? `<span class="muted" data-testid="state-after">${e(after)}</span>` : ''].filter(Boolean).join('<br>');
-            return `<tr data-testid="${testid}-event" data-type="${e(ev.type)}"><td class="when">${time(ev.createdAt)}</td><td data-label="Event"><strong title="${e(ev.type)}">${e(eventLabel(ev.type))}</strong></td><td${cell ? ' data-label="Details"' : ''}>${cell}</td><td${delivery ? ' data-label="Delivery"' : ''}>${delivery}</td></tr>`;
+            const cell = [details ? `<span data-testid="event-details" lang="en">${e(details)}</span>` : '', after ? `<span class="muted" data-testid="state-after" lang="en">${e(after)}</span>` : ''].filter(Boolean).join('<br>');
+            return `<tr data-testid="${testid}-event" data-type="${e(ev.type)}"><td class="when">${words.time(ev.createdAt)}</td><td data-label="${e(words.event)}"><strong title="${e(ev.type)}" lang="en">${e(eventLabel(ev.type))}</strong></td><td${cell ? ` data-label="${e(words.details)}"` : ''}>${cell}</td><td${delivery ? ` data-label="${e(words.delivery)}"` : ''}>${delivery}</td></tr>`;
           })
           .join('')}</tbody></table>`,
       )
-    : '<p class="muted">Nothing yet.</p>';
+    : `<p class="muted">${e(words.nothing)}</p>`;
 
 export function casePage(viewer: Viewer, v: CaseView): string {
   const { kase, invoice } = v;

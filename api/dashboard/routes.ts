@@ -5,6 +5,7 @@ import { isValidCsrfToken } from '../console/csrf';
 import { dashboardCss, sendDashboardError, sendDashboardForbidden, viewerOf } from './layout';
 import { dashboardLocale, loadDashboardSession } from './session';
 import { overviewDashboardRoutes } from './overview';
+import { dashboardInvoiceRoutes } from './invoices';
 import { dashboardSignInRoutes } from './sign-in';
 import { frameTexts } from './texts';
 
@@ -64,7 +65,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 }
 
 /** The dashboard's pages, feature by feature (each file of this folder). */
-const features: Array<(deps: DashboardDeps) => Router> = [overviewDashboardRoutes];
+const features: Array<(deps: DashboardDeps) => Router> = [overviewDashboardRoutes, dashboardInvoiceRoutes];
 
 /** Only an `admin` may change anything; a `viewer`'s POST is a 403 page. */
 export function requireDashboardAdmin(secret: string): RequestHandler {

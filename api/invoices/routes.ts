@@ -11,7 +11,7 @@ import { createDraftInvoices, DraftInvoiceRefused, type DraftInvoiceProblem } fr
 import { withFreshPaymentReference } from '../../services/payment-references';
 import { principalOf } from '../auth';
 import { debtorPhoneE164 } from '../debtor-phone';
-import { addDraftInvoiceLine, creditAndRetractInvoice, requireTransmitted, retractInvoice, updateInvoiceWorkflow } from '../../services/invoice-updates';
+import { addDraftInvoiceLine, creditAndRetractInvoice, creditInvoice, holdInvoice, requireTransmitted, resumeInvoice, retractInvoice, updateInvoiceWorkflow } from '../../services/invoice-updates';
 import { conflict, DomainError, invalidField, unprocessable } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { defineRoute, type RouteDefinition } from '../route-definition';
@@ -172,10 +172,7 @@ export const invoiceRoutes = [
     handler: async ({ req, res, deps: { db, temporal }, body: parsedBody, param }) => {
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
       const body = parsedBody();
-      requireTransmitted(inv);
-      const creditId = newId('crd');
-      await updateInvoiceWorkflow({ temporal }, inv, (c) => c.credit({ amountCents: body.amount_cents, reason: body.reason, creditId }, creditId));
-      const fresh = await reload(db, inv.id);
+      const { creditId, invoice: fresh } = await creditInvoice({ db, temporal }, inv, { amountCents: body.amount_cents, reason: body.reason });
       res.status(201).json({ id: creditId, invoice_id: inv.id, amount_cents: body.amount_cents, reason: body.reason ?? null, invoice: invoiceResource(fresh) });
     },
   }),
@@ -324,10 +321,7 @@ export const invoiceRoutes = [
     errors: [{ status: 409, description: 'Not transmitted, closed, or on hold already' }],
     handler: async ({ req, res, deps: { db, temporal }, body: parsedBody, param }) => {
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
-      const body = parsedBody();
-      requireTransmitted(inv);
-      await updateInvoiceWorkflow({ temporal }, inv, (c) => c.hold({ reason: body.reason }));
-      res.json(invoiceResource(await reload(db, inv.id)));
+      res.json(invoiceResource(await holdInvoice({ db, temporal }, inv, parsedBody().reason)));
     },
   }),
   defineRoute({
@@ -341,9 +335,7 @@ export const invoiceRoutes = [
     errors: [{ status: 409, description: 'Not on hold' }],
     handler: async ({ req, res, deps: { db, temporal }, param }) => {
       const inv = await visibleInvoice(db, principalOf(req), param('id'));
-      requireTransmitted(inv);
-      await updateInvoiceWorkflow({ temporal }, inv, (c) => c.resume());
-      res.json(invoiceResource(await reload(db, inv.id)));
+      res.json(invoiceResource(await resumeInvoice({ db, temporal }, inv)));
     },
   }),
 ];
