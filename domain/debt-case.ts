@@ -199,3 +199,11 @@ export function billingCountryOf(details: Record<string, unknown>): string | nul
   const country = address?.country ?? address?.address?.country;
   return typeof country === 'string' ? country.toUpperCase() : null;
 }
+
+/**
+ * Whether the company's own admins may decide a case's review (in the dashboard): it awaits
+ * review and the configuration chosen at mark-prepared (the case's copy) lets the company review.
+ */
+export function companyMayReview(c: { state: DebtCaseStateName; collector: { company_may_review?: boolean } | null }): boolean {
+  return c.state === 'reviewing' && c.collector?.company_may_review === true;
+}

@@ -26,6 +26,14 @@ export const debtCollectorConfigurationSchema = z
     name: z.string().trim().min(1).max(100),
     collector: z.enum(debtCollectorKinds),
     review_required: z.boolean(),
+    /**
+     * The partner lets the company's own admins approve or reject, in the company dashboard, the
+     * cases this configuration sends to review (reviewers and ops still may). Off when absent.
+     */
+    company_may_review: z
+      .boolean()
+      .optional()
+      .describe("When true, the company's own admins may approve or reject its cases under review in the dashboard (only with review_required)"),
     conditions: collectorConditionsSchema,
     /** Collector-specific settings; `url` is where an `http` collector receives cases. */
     settings: z
@@ -37,6 +45,10 @@ export const debtCollectorConfigurationSchema = z
   .refine((c) => c.collector !== 'http' || c.settings?.url !== undefined, {
     message: 'an http collector needs settings.url',
     path: ['settings', 'url'],
+  })
+  .refine((c) => !c.company_may_review || c.review_required, {
+    message: 'the company can review only cases that go to review: set review_required too',
+    path: ['company_may_review'],
   });
 export type DebtCollectorConfiguration = z.infer<typeof debtCollectorConfigurationSchema>;
 

@@ -8,6 +8,8 @@ import { overviewDashboardRoutes } from './overview';
 import { dashboardInvoiceRoutes } from './invoices';
 import { dashboardSignInRoutes } from './sign-in';
 import { frameTexts } from './texts';
+import { companyDashboardRoutes } from './company';
+import { debtCaseDashboardRoutes } from './debt-cases';
 
 export type DashboardDeps = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle' | 'clock' | 'documents' | 'logger'>;
 
@@ -65,7 +67,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 }
 
 /** The dashboard's pages, feature by feature (each file of this folder). */
-const features: Array<(deps: DashboardDeps) => Router> = [overviewDashboardRoutes, dashboardInvoiceRoutes];
+const features: Array<(deps: DashboardDeps) => Router> = [overviewDashboardRoutes, dashboardInvoiceRoutes, debtCaseDashboardRoutes, companyDashboardRoutes];
 
 /** Only an `admin` may change anything; a `viewer`'s POST is a 403 page. */
 export function requireDashboardAdmin(secret: string): RequestHandler {

@@ -2,13 +2,8 @@ import express from 'express';
 import { asc, eq } from 'drizzle-orm';
 import type { Db } from '../../db/client';
 import { bankStatements, bankTransactions } from '../../db/schema';
-import { writeCamt053 } from '../../domain/statements/camt053-writer';
-import { writeMt940 } from '../../domain/statements/mt940-writer';
 import { bankTransactionListQuerySchema, statementQuerySchema } from '../../domain/statements/schemas';
-import type { CollectionAccount } from '../../domain/statements/statement';
-import { collectionStatements } from '../../services/collection-statements';
 import { principalOf } from '../auth';
-import type { ApiDeps } from '../deps';
 import { AppError } from '../errors';
 import { DomainError, notFound } from '../../domain/errors';
 import { listPage } from '../pagination';
@@ -16,19 +11,14 @@ import { defineRoute, type RouteContext } from '../route-definition';
 import { visibleCompany } from '../scope';
 import { dismissBankTransaction, importBankStatement, resolveBankTransaction, type BankStatementRow, type BankTransactionRow } from '../../services/reconciliation';
 import { statementText } from '../../domain/statements/statement-file';
+import { sendStatementFile, type StatementFormat } from './statement-files';
 
 /** The bodies a statement import accepts: MT940 as text, camt.053 as XML. */
 const statementMediaTypes = ['text/plain', 'application/xml', 'text/xml', 'application/octet-stream'];
 
-/** Recoup's collection account (RECOUP_COLLECTION_IBAN / _BIC / _ACCOUNT_NAME). */
-function collectionAccount(config: ApiDeps['config']): CollectionAccount {
-  return { iban: config.RECOUP_COLLECTION_IBAN, bic: config.RECOUP_COLLECTION_BIC, name: config.RECOUP_COLLECTION_ACCOUNT_NAME };
-}
-
-async function statementsFor({ req, deps: { db, config }, query, param }: RouteContext<undefined, typeof statementQuerySchema>) {
-  const company = await visibleCompany(db, principalOf(req), param('id'));
-  const q = query();
-  return { company, q, statements: await collectionStatements(db, { company, from: q.from, to: q.to, account: collectionAccount(config) }) };
+async function sendStatement({ req, res, deps, query, param }: RouteContext<undefined, typeof statementQuerySchema>, format: StatementFormat) {
+  const company = await visibleCompany(deps.db, principalOf(req), param('id'));
+  await sendStatementFile(res, deps, company, query(), format);
 }
 
 async function statementResource(db: Db, s: BankStatementRow) {
@@ -65,15 +55,7 @@ export const statementRoutes = [
     roles: ['partner', 'ops'],
     query: statementQuerySchema,
     response: { status: 200, description: 'An MT940 file', mediaType: 'text/plain' },
-    handler: async (ctx) => {
-      const { company, q, statements } = await statementsFor(ctx);
-      ctx.res
-        .status(200)
-        // attachment() sets a type from the file name: the type comes after it.
-        .attachment(`${company.id}-${q.from}-${q.to}.mt940`)
-        .type('text/plain; charset=utf-8')
-        .send(writeMt940(statements));
-    },
+    handler: (ctx) => sendStatement(ctx, 'mt940'),
   }),
   defineRoute({
     operationId: 'getCamt053Statement',
@@ -86,15 +68,7 @@ export const statementRoutes = [
     roles: ['partner', 'ops'],
     query: statementQuerySchema,
     response: { status: 200, description: 'A camt.053 XML document', mediaType: 'application/xml' },
-    handler: async (ctx) => {
-      const { company, q, statements } = await statementsFor(ctx);
-      const messageId = `${company.id.slice(-16)}-${q.from.replace(/-/g, '')}-${q.to.replace(/-/g, '')}`;
-      ctx.res
-        .status(200)
-        .attachment(`${company.id}-${q.from}-${q.to}.camt053.xml`)
-        .type('application/xml; charset=utf-8')
-        .send(writeCamt053(statements, messageId, statements[0]!.createdAt));
-    },
+    handler: (ctx) => sendStatement(ctx, 'camt053'),
   }),
   defineRoute({
     operationId: 'importBankStatement',
