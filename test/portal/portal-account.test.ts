@@ -139,12 +139,18 @@ test('one promise to pay covers the chosen invoices; one plan over two invoices 
   expect(promised.location).toMatch(/notice=promise_made/);
   expect((await invoiceOf(stack, partner.key, p1!)).status).toBe('promise_to_pay');
   expect((await invoiceOf(stack, partner.key, p2!)).status).toBe('promise_to_pay');
-  // The promise is on the debtor's conversation for agents to see; self-service waits for no answer.
+  // The promise is on the debtor's conversation for agents to see, once per invoice (each commits with
+  // its invoice's promise); self-service waits for no answer.
   const debtorId = (await invoiceOf(stack, partner.key, p1!)).debtor_id as string;
   const date = await inDays(stack, 10);
-  expect(await stack.database.db.select({ kind: conversationEntries.kind, channel: conversationEntries.channel, body: conversationEntries.body }).from(conversationEntries).where(eq(conversationEntries.debtorId, debtorId))).toEqual([
-    { kind: 'promise_to_pay', channel: 'portal', body: `Promised to pay by ${date}.` },
-  ]);
+  const entries = await stack.database.db
+    .select({ invoiceId: conversationEntries.invoiceId, kind: conversationEntries.kind, channel: conversationEntries.channel, body: conversationEntries.body })
+    .from(conversationEntries)
+    .where(eq(conversationEntries.debtorId, debtorId));
+  expect(entries).toEqual(
+    expect.arrayContaining([p1, p2].map((invoiceId) => ({ invoiceId, kind: 'promise_to_pay', channel: 'portal', body: `Promised to pay by ${date}.` }))),
+  );
+  expect(entries).toHaveLength(2);
   expect((await stack.database.db.select().from(conversations).where(eq(conversations.debtorId, debtorId)))[0]).toMatchObject({ status: 'open', awaitingSince: null });
 
   const [c1, c2] = await account('plan@example.org', [

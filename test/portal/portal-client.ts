@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+import { conversationEntries } from '../../db/schema';
 import { createPortalToken } from '../../messaging/portal-link';
 import { eventually } from '../support/eventually';
 import { invoiceBody, type Stack } from '../support/stack';
@@ -70,4 +72,13 @@ export function signedTestWebhook(secret: string, body: string, t = Math.floor(D
 export async function deliverTestWebhook(stack: Stack, body: string, signature: string): Promise<{ status: number; body: { outcome?: string } }> {
   const res = await fetch(`${stack.baseUrl}/webhooks/payments/test`, { method: 'POST', headers: { 'content-type': 'application/json', 'recoup-test-signature': signature }, body });
   return { status: res.status, body: (await res.json()) as { outcome?: string } };
+}
+
+/** The debtor's conversation as an agent reads it: each entry's kind, channel and text, oldest first. */
+export async function threadOf(stack: Stack, debtorId: string): Promise<Array<{ kind: string; channel: string; body: string }>> {
+  return stack.database.db
+    .select({ kind: conversationEntries.kind, channel: conversationEntries.channel, body: conversationEntries.body })
+    .from(conversationEntries)
+    .where(eq(conversationEntries.debtorId, debtorId))
+    .orderBy(asc(conversationEntries.createdAt));
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { events, ledgerEntries } from '../../db/schema';
 import { formatMoney, type Locale } from '../../messaging/templates';
 import { portalTexts } from '../../api/portal/texts';
@@ -7,7 +7,7 @@ import { localDateTime } from '../../domain/local-time';
 import { eventually } from '../support/eventually';
 import { debtorOptOuts } from '../support/seed';
 import { startStack, type Stack } from '../support/stack';
-import { deliverTestWebhook, eventsOf, getPage, inDays, invoiceOf, portalLink, postForm, signedTestWebhook, testId, transmittedInvoice } from './portal-client';
+import { deliverTestWebhook, eventsOf, getPage, inDays, invoiceOf, portalLink, postForm, signedTestWebhook, testId, threadOf, transmittedInvoice } from './portal-client';
 
 /**
  * The debtor portal over real HTTP, with the built-in `test` payment provider, the real database
@@ -217,6 +217,8 @@ test('a promise to pay within the policy is recorded; a date past its limit is r
   expect(page.html).toContain(t.promiseInPlace({ date: formatDate(date, 'nl') }));
   expect((await invoiceOf(stack, partner.key, id)).status).toBe('promise_to_pay');
   expect((await eventsOf(stack, partner.key, id)).find((e) => e.type === 'invoice.promise_to_pay_made')?.data).toMatchObject({ date, source: 'portal' });
+  // On the debtor's thread once, committed with the promise itself.
+  expect(await threadOf(stack, (await invoiceOf(stack, partner.key, id)).debtor_id)).toEqual([{ kind: 'promise_to_pay', channel: 'portal', body: `Promised to pay by ${date}.` }]);
 
   // The forms for arrangements are gone; a stale form posted anyway meets the workflow's refusal.
   expect(page.html).not.toContain('/promise_to_pay"');
@@ -247,6 +249,7 @@ test('a payment plan within the policy is set up and shown; one past its limits 
   expect(page.html).toContain(t.installment({ date: formatDate(first, 'fr'), amount: formatMoney(4_000, 'EUR', 'fr') }));
   expect((await invoiceOf(stack, partner.key, id)).status).toBe('payment_plan');
   expect((await eventsOf(stack, partner.key, id)).find((e) => e.type === 'invoice.payment_plan_created')?.data).toMatchObject({ source: 'portal' });
+  expect(await threadOf(stack, (await invoiceOf(stack, partner.key, id)).debtor_id)).toEqual([{ kind: 'payment_plan', channel: 'portal', body: `Set up a payment plan: 3 instalments from ${first}.` }]);
 });
 
 test('income and expenditure proposes an affordable plan the debtor accepts with one click, or says none fits', async () => {
@@ -315,6 +318,86 @@ test('an email another debtor of the company is known by is refused (409) with a
   expect((await eventsOf(stack, partner.key, mine)).filter((e) => e.type === 'invoice.contact_updated')).toEqual([]);
 });
 
+/**
+ * Makes the database refuse a write for one debtor or invoice, as a full disk or a dropped
+ * connection would, until the returned undo runs.
+ */
+async function refuseWrites(op: 'INSERT' | 'UPDATE', table: string, condition: string): Promise<() => Promise<void>> {
+  const db = stack.database.db;
+  await db.execute(sql.raw(`CREATE OR REPLACE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'write refused'; END $$`));
+  await db.execute(sql.raw(`CREATE TRIGGER refuse_write BEFORE ${op} ON ${table} FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION refuse_write()`));
+  return async () => {
+    await db.execute(sql.raw(`DROP TRIGGER refuse_write ON ${table}`));
+  };
+}
+
+interface ThreadCase {
+  action: string;
+  /** The form, for the case's own debtor (`tag`). */
+  fields: (tag: string) => Record<string, string>;
+  /** What the action keeps, read as a user would notice it. */
+  kept: (invoiceId: string) => Promise<unknown>;
+  none: unknown;
+  done: unknown;
+  entry: { kind: string; channel: string; body: string };
+}
+
+describe.each<ThreadCase>([
+  {
+    action: 'opt_out',
+    fields: () => ({ channel: 'sms' }),
+    kept: async (id: string) => debtorOptOuts(stack.database.db, id),
+    none: [],
+    done: ['sms'],
+    entry: { kind: 'opt_out', channel: 'portal', body: 'Opted out of SMS.' },
+  },
+  {
+    action: 'income_expenditure',
+    fields: () => ({ monthly_income: '1500', monthly_expenses: '1450' }),
+    kept: async (id: string) => (await eventsOf(stack, partner.key, id)).filter((e) => e.type === 'message.received').map((e) => e.data.monthly_income_cents),
+    none: [],
+    done: [150_000],
+    entry: { kind: 'income_expenditure', channel: 'portal', body: 'Filled in income and expenditure: €1,500.00 in, €1,450.00 out a month.' },
+  },
+  {
+    action: 'contact',
+    fields: (tag) => ({ email: `moved-${tag}@example.nl`, phone: '' }),
+    kept: async (id: string) => ((await invoiceOf(stack, partner.key, id)).debtor.email as string).startsWith('moved-'),
+    none: false,
+    done: true,
+    entry: { kind: 'contact', channel: 'portal', body: 'Changed their contact details.' },
+  },
+])('the portal action $action and its entry on the debtor’s thread', ({ action, fields, kept, none, done, entry }) => {
+  test.each([
+    ['its thread entry', (ids: { debtorId: string; invoiceId: string }) => refuseWrites('INSERT', 'conversation_entries', `NEW.debtor_id = '${ids.debtorId}'`)],
+    ['its own write', (ids: { debtorId: string; invoiceId: string }) =>
+      action === 'income_expenditure' ? refuseWrites('INSERT', 'events', `NEW.invoice_id = '${ids.invoiceId}'`) : refuseWrites('UPDATE', 'debtors', `NEW.id = '${ids.debtorId}'`)],
+  ])('commit together: when %s cannot be written neither is kept; done, it is on the thread once', async (what, refuse) => {
+    // A debtor of its own in each case: the thread is the debtor's.
+    const tag = `${action}-${what.replace(/\W/g, '-')}`;
+    const id = await transmittedInvoice(stack, partner.key, partner.companyId, {
+      debtor: { last_name: 'Visser', external_id: `thread-${tag}`, email: `thread-${tag}@example.nl`, phone: '+31612345678', locale: 'nl' },
+    });
+    const debtorId = (await invoiceOf(stack, partner.key, id)).debtor_id as string;
+    const { url } = portalLink(stack, id);
+    const { csrf } = await getPage(url);
+
+    const allow = await refuse({ debtorId, invoiceId: id });
+    try {
+      expect((await postForm(`${url}/${action}`, { _csrf: csrf, ...fields(tag) })).status).toBe(503);
+    } finally {
+      await allow();
+    }
+    expect(await kept(id)).toEqual(none);
+    expect(await threadOf(stack, debtorId)).toEqual([]);
+
+    // Sent again: done, and on the thread once.
+    expect((await postForm(`${url}/${action}`, { _csrf: csrf, ...fields(tag) })).status).toBe(303);
+    expect(await kept(id)).toEqual(done);
+    expect(await threadOf(stack, debtorId)).toEqual([entry]);
+  });
+});
+
 test('the messages switches turn email and SMS off and on again for the debtor, with debtor.opted_out / debtor.opted_in, once each', async () => {
   const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Jansen', phone: '+31612345678', locale: 'nl' } });
   const debtorId = (await invoiceOf(stack, partner.key, id)).debtor_id as string;
@@ -348,6 +431,8 @@ test('the messages switches turn email and SMS off and on again for the debtor, 
     { type: 'debtor.opted_out', debtor_id: debtorId, channel: 'email', via: 'portal' },
     { type: 'debtor.opted_in', debtor_id: debtorId, channel: 'sms', via: 'portal' },
   ]);
+  // The debtor's thread shows each change once, as the events do: the second click changed nothing.
+  expect((await threadOf(stack, debtorId)).map((e) => e.body)).toEqual(['Opted out of SMS.', 'Opted out of email.', 'Opted in to SMS again.']);
   const partnerEvents = (await stack.request('GET', `/api/v2/events?type=debtor.opted_in&company_id=${partner.companyId}`, { key: partner.key })).body.data;
   expect(partnerEvents.map((e: { data: unknown }) => e.data)).toContainEqual({ debtor_id: debtorId, channel: 'sms', via: 'portal' });
 });
