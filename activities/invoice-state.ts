@@ -3,6 +3,7 @@ import { invoices, ledgerEntries } from '../db/schema';
 import type { EventType } from '../domain/events';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
+import { portalArrangementActivity, recordPortalActivity } from '../services/portal-activity';
 import type { NextActionNote } from '../domain/next-action';
 import type { InvoiceSnapshot } from '../workflows/invoice.messages';
 import type { ActivityDeps } from './deps';
@@ -52,7 +53,10 @@ function paymentSource(change: InvoiceChange): string {
 
 export function invoiceStateActivities({ db, metrics, clock = () => new Date() }: ActivityDeps) {
   return {
-    /** Writes the workflow's new state, its ledger entry and its events in one transaction. */
+    /**
+     * Writes the workflow's new state, its ledger entry and its events in one transaction; a promise
+     * or plan the debtor made in the portal joins their thread in it (never one without the other).
+     */
     async persistInvoiceChange(change: InvoiceChange): Promise<void> {
       const s = change.snapshot;
       let newPayment = false;
@@ -103,6 +107,12 @@ export function invoiceStateActivities({ db, metrics, clock = () => new Date() }
             dedupeKey: `${change.invoiceId}:${change.changeKey}:${i}`,
           })),
         );
+        for (const [i, e] of change.events.entries()) {
+          const activity = portalArrangementActivity(e);
+          if (!activity) continue;
+          const [invoice] = await tx.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, change.invoiceId));
+          if (invoice) await recordPortalActivity(tx, { id: change.invoiceId, partnerId: change.partnerId, companyId: change.companyId, debtorId: invoice.debtorId }, activity, `${change.invoiceId}:${change.changeKey}:${i}:thread`);
+        }
       });
       // Counted once the ledger entry is committed, and only by the attempt that wrote it.
       if (newPayment) metrics?.paymentRecorded(paymentSource(change));

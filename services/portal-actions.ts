@@ -3,14 +3,18 @@ import type { Client } from '@temporalio/client';
 import type { Db } from '../db/client';
 import { invoices, portalContactChanges } from '../db/schema';
 import { changeDebtorDetails, lockDebtor, type DebtorContactChange } from './debtors';
+import { optIn, optOut, type OptOutChannel } from './debtor-opt-outs';
 import { appendEvents } from './events';
 import { newId } from './ids';
+import { portalActivities, recordPortalActivity } from './portal-activity';
 import { startContactChangeConfirmation } from '../workflows/contact-change.client';
 
 /**
  * What a debtor does in the portal that Recoup keeps: new contact details (and their undo from the
- * previous address), an income and expenditure statement (opt-outs: services/debtor-opt-outs.ts). The portal's pages
- * (api/portal/) check the form, call these and show the outcome.
+ * previous address), an income and expenditure statement, the messages switches (the opt-outs
+ * themselves: services/debtor-opt-outs.ts). Each commits with its entry on the debtor's thread
+ * (services/portal-activity.ts). The portal's pages (api/portal/) check the form, call these and
+ * show the outcome.
  */
 
 type InvoiceRow = typeof invoices.$inferSelect;
@@ -41,6 +45,7 @@ export async function changeDebtorContact(deps: ContactChangeDeps, invoice: Invo
     if (changes.phone !== undefined) previous.phone = before.phone ?? null;
     await tx.insert(portalContactChanges).values({ id: changeId, invoiceId: invoice.id, previous, changed: changes });
     await changeDebtorDetails(tx, debtor, changes, 'portal');
+    await recordPortalActivity(tx, invoice, portalActivities.contact());
     // Started before the commit: if Temporal cannot take it, the change is rolled back rather than
     // made without telling the previous address (the activity waits for the commit).
     await startContactChangeConfirmation(deps.temporal, deps.taskQueue, changeId);
@@ -81,21 +86,35 @@ export async function recordIncomeAndExpenditure(
   statement: { incomeCents: number; expensesCents: number; proposal: { installmentCount: number; installmentCents: number } | null },
 ): Promise<void> {
   const { proposal } = statement;
-  await appendEvents(db, [
-    {
-      type: 'message.received',
-      partnerId: invoice.partnerId,
-      companyId: invoice.companyId,
-      invoiceId: invoice.id,
-      data: {
-        invoice_id: invoice.id,
-        channel: 'portal',
-        via: 'portal',
-        kind: 'income_expenditure',
-        monthly_income_cents: statement.incomeCents,
-        monthly_expenses_cents: statement.expensesCents,
-        proposal: proposal ? { installment_count: proposal.installmentCount, installment_cents: proposal.installmentCents } : null,
+  await db.transaction(async (tx) => {
+    await appendEvents(tx, [
+      {
+        type: 'message.received',
+        partnerId: invoice.partnerId,
+        companyId: invoice.companyId,
+        invoiceId: invoice.id,
+        data: {
+          invoice_id: invoice.id,
+          channel: 'portal',
+          via: 'portal',
+          kind: 'income_expenditure',
+          monthly_income_cents: statement.incomeCents,
+          monthly_expenses_cents: statement.expensesCents,
+          proposal: proposal ? { installment_count: proposal.installmentCount, installment_cents: proposal.installmentCents } : null,
+        },
       },
-    },
-  ]);
+    ]);
+    await recordPortalActivity(tx, invoice, portalActivities.incomeExpenditure(statement.incomeCents, statement.expensesCents, invoice.currency));
+  });
+}
+
+/**
+ * The portal's messages switch: the debtor's opt-out (or opt-in) of `channel` and its entry on the
+ * thread, one commit. Switching to the state it is in records neither.
+ */
+export async function switchChannelFromPortal(db: Db, invoice: InvoiceRow, channel: OptOutChannel, optedOut: boolean): Promise<void> {
+  await db.transaction(async (tx) => {
+    const changed = optedOut ? await optOut(tx, invoice.debtorId, channel, 'portal') : await optIn(tx, invoice.debtorId, channel, 'portal');
+    if (changed) await recordPortalActivity(tx, invoice, optedOut ? portalActivities.optOut(channel) : portalActivities.optIn(channel));
+  });
 }

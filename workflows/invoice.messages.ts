@@ -36,12 +36,13 @@ export interface InvoiceResumeState {
   revision: number;
   promise: PromiseState | null;
   paymentPlan: PaymentPlanState | null;
+  /** Since when a hold taken before one pause clock holds (null for a hold on the shared clock, `pausedSince`). */
   heldSince: number | null;
   /** The run paces its notices (see PlanContext.paced); absent in state handed over before pacing existed. */
   paced?: boolean;
   /** The run asks its debtor's workflow for contact (one budget per debtor); absent in state from before. */
   debtorBudget?: boolean;
-  /** The open dispute, the debtor's vulnerability flag, and since when the policy's clock stands still for them (absent before disputes existed). */
+  /** The open dispute, the debtor's vulnerability flag, and since when the policy's clock stands still for them or a hold (absent before disputes existed). */
   disputeId?: string | null;
   vulnerable?: boolean;
   pausedSince?: number | null;

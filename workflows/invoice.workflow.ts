@@ -143,11 +143,12 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   let revision = resume?.revision ?? 0;
   let promise: PromiseState | null = resume?.promise ?? null;
   let paymentPlan: PaymentPlanState | null = resume?.paymentPlan ?? null;
+  /** Set only for a hold taken before one pause clock (patch `one-pause-clock`): it keeps a clock of its own. */
   let heldSince: number | null = resume?.heldSince ?? null;
   /** The open dispute (status `disputed`) and the debtor's vulnerability flag: either pauses every automated step and fee. */
   let disputeId: string | null = resume?.disputeId ?? null;
   let vulnerable = resume ? (resume.vulnerable ?? false) : (input.vulnerable ?? false);
-  /** Since when the policy's clock stands still for a dispute or the flag: later steps move by that time when both end. */
+  /** Since when the policy's clock stands still for a hold, a dispute or the flag: later steps move by that time when the last ends. */
   let pausedSince: number | null = resume ? (resume.pausedSince ?? null) : vulnerable ? Date.now() : null;
   /** Counts applied timezone changes: a wait computed in the old zone ends early and is computed again. */
   let contactChanges = 0;
@@ -191,14 +192,19 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   const runningStatus = (): CollectionState['status'] => (state.pastDue ? 'overdue' : 'open');
   const onHold = (): boolean => state.status === 'on_hold';
   const paused = (): boolean => disputeId !== null || vulnerable;
+  /** Whatever stops the policy's clock: a dispute, the flag, or a hold on the same clock (heldSince marks one on its own). */
+  const clockStopped = (): boolean => paused() || (onHold() && heldSince === null);
 
   function startPause(): void {
     if (pausedSince === null) pausedSince = Date.now();
   }
 
-  /** Ends the pause once neither a dispute nor the flag holds it: the policy's clock moves on, later steps by the paused time. */
+  /**
+   * Ends the pause once nothing holds it (no hold, dispute or flag): the policy's clock moves on,
+   * later steps by the paused time, so overlapping pauses count once.
+   */
   function endPause(): number {
-    if (paused() || pausedSince === null) return 0;
+    if (clockStopped() || pausedSince === null) return 0;
     const pausedMs = Date.now() - pausedSince;
     pausedSince = null;
     plan = { ...plan, shiftMs: plan.shiftMs + pausedMs };
@@ -305,7 +311,10 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   setHandler(
     holdInvoice,
     async (h) => {
-      heldSince = Date.now();
+      // One clock for every pause: a hold overlapping the flag moves later steps once, by the time
+      // anything held. Runs that held before it gave the hold a clock of its own (counted twice).
+      if (patched('one-pause-clock')) startPause();
+      else heldSince = Date.now();
       return commit(applyHold(state), 'hold', [{ type: 'invoice.on_hold', data: { reason: h.reason ?? null } }]);
     },
     {
@@ -321,11 +330,19 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   setHandler(
     resumeInvoice,
     async () => {
-      // The policy's clock stops while on hold: later steps move by the time spent on hold.
-      const heldMs = heldSince === null ? 0 : Date.now() - heldSince;
-      heldSince = null;
-      plan = { ...plan, shiftMs: plan.shiftMs + heldMs };
-      return commit(applyResume(state), 'resume', [{ type: 'invoice.resumed', data: { held_ms: heldMs } }]);
+      const resumed = applyResume(state);
+      let heldMs: number;
+      if (heldSince !== null) {
+        // A hold on its own clock: later steps move by the time spent on hold.
+        heldMs = Date.now() - heldSince;
+        heldSince = null;
+        plan = { ...plan, shiftMs: plan.shiftMs + heldMs };
+      } else {
+        // Off hold first: the clock moves on (and later steps) only if no dispute or flag still holds it.
+        state = resumed;
+        heldMs = endPause();
+      }
+      return commit(resumed, 'resume', [{ type: 'invoice.resumed', data: { held_ms: heldMs } }]);
     },
     {
       validator: () => {

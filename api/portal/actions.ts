@@ -8,8 +8,8 @@ import { addDays } from '../../domain/local-time';
 import { affordablePlan, paymentPlanProblem, promiseToPayProblem, schedulePaymentPlan, splitAccountPlan } from '../../domain/payment-plan';
 import { newId } from '../../services/ids';
 import { PaymentProviderError, type PaymentProvider } from '../../payments/payment-provider';
-import { changeDebtorContact, recordIncomeAndExpenditure } from '../../services/portal-actions';
-import { optIn, optOut, type OptOutChannel } from '../../services/debtor-opt-outs';
+import { changeDebtorContact, recordIncomeAndExpenditure, switchChannelFromPortal } from '../../services/portal-actions';
+import type { OptOutChannel } from '../../services/debtor-opt-outs';
 import { invoiceClient, type InvoiceClient } from '../../workflows/invoice.client';
 import { InvoiceFailure } from '../../workflows/invoice.messages';
 import { debtorPhoneE164 } from '../debtor-phone';
@@ -202,7 +202,7 @@ function switchChannel(body: unknown): OptOutChannel | null {
 export const optOutOfChannel: PortalAction = async (deps, { portal, body }) => {
   const channel = switchChannel(body);
   if (!channel) return problem(422, 'messages', 'unavailable');
-  await optOut(deps.db, portal.invoice.debtorId, channel, 'portal');
+  await switchChannelFromPortal(deps.db, portal.invoice, channel, true);
   return notice(channel === 'email' ? 'opted_out_email' : 'opted_out_sms');
 };
 
@@ -210,7 +210,7 @@ export const optOutOfChannel: PortalAction = async (deps, { portal, body }) => {
 export const optInToChannel: PortalAction = async (deps, { portal, body }) => {
   const channel = switchChannel(body);
   if (!channel) return problem(422, 'messages', 'unavailable');
-  await optIn(deps.db, portal.invoice.debtorId, channel, 'portal');
+  await switchChannelFromPortal(deps.db, portal.invoice, channel, false);
   return notice(channel === 'email' ? 'opted_in_email' : 'opted_in_sms');
 };
 
@@ -282,25 +282,18 @@ function refusalProblem(portal: PortalInvoice, target: AccountInvoice, section: 
 }
 
 /**
- * The portal's actions. `thread` says, for an agent, what a done action was: it joins the debtor's
- * conversation (services/portal-activity.ts). A payment shows as the payment itself; a dispute
+ * The portal's actions. Each that Recoup keeps puts itself on the debtor's conversation for agents
+ * in its own commit (services/portal-activity.ts): a promise or plan when the invoice's workflow
+ * commits it, the others in their transaction. A payment shows as the payment itself; a dispute
  * records its own entry.
  */
-export const portalActions: Record<string, { section: Section; run: PortalAction; thread?: (body: unknown) => string }> = {
+export const portalActions: Record<string, { section: Section; run: PortalAction }> = {
   payment: { section: 'pay', run: startPayment },
-  promise_to_pay: { section: 'promise', run: makePromiseToPay, thread: (b) => `Promised to pay by ${field(b, 'date')}.` },
-  payment_plan: {
-    section: 'plan',
-    run: requestPaymentPlan,
-    thread: (b) => `Set up a payment plan: ${field(b, 'installment_count')} instalments from ${field(b, 'first_due_date')}.`,
-  },
-  income_expenditure: {
-    section: 'budget',
-    run: assessAffordability,
-    thread: (b) => `Filled in income and expenditure: ${field(b, 'monthly_income')} in, ${field(b, 'monthly_expenses')} out a month.`,
-  },
-  contact: { section: 'contact', run: updateContact, thread: () => 'Changed their contact details.' },
-  opt_out: { section: 'messages', run: optOutOfChannel, thread: (b) => `Opted out of ${field(b, 'channel') === 'sms' ? 'SMS' : 'email'}.` },
-  opt_in: { section: 'messages', run: optInToChannel, thread: (b) => `Opted in to ${field(b, 'channel') === 'sms' ? 'SMS' : 'email'} again.` },
+  promise_to_pay: { section: 'promise', run: makePromiseToPay },
+  payment_plan: { section: 'plan', run: requestPaymentPlan },
+  income_expenditure: { section: 'budget', run: assessAffordability },
+  contact: { section: 'contact', run: updateContact },
+  opt_out: { section: 'messages', run: optOutOfChannel },
+  opt_in: { section: 'messages', run: optInToChannel },
   dispute: { section: 'dispute', run: disputeFromPortal },
 };

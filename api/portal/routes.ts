@@ -5,7 +5,6 @@ import type { Db } from '../../db/client';
 import { verifyContactUndo, verifyPortalToken } from '../../messaging/portal-link';
 import type { PaymentProvider } from '../../payments/payment-provider';
 import { portalActions } from './actions';
-import { recordPortalActivity } from '../../services/portal-activity';
 import { undoContactChange } from '../../services/portal-actions';
 import { createFormToken, isValidFormToken } from './form-token';
 import { loadPortalInvoice, type PortalInvoice } from '../../services/portal-invoice';
@@ -70,7 +69,6 @@ export function portalRoutes(deps: PortalDeps): Router {
       const outcome = await action.run({ db: deps.db, temporal: deps.temporal, payments: deps.payments, publicBaseUrl: () => deps.config.publicBaseUrl, taskQueue: deps.config.TEMPORAL_TASK_QUEUE, log: req.log }, { ...opened, body: req.body ?? {} });
       if (outcome.kind === 'redirect') return res.redirect(303, outcome.location);
       if (outcome.kind === 'notice') {
-        if (action.thread) await recordPortalActivity(deps.db, opened.portal.invoice, { kind: path, summary: action.thread(req.body ?? {}) });
         const query = new URLSearchParams({ notice: outcome.notice, ...outcome.query });
         // The notice is at the top; only a proposal sends the debtor down to where it is shown.
         return res.redirect(303, `/pay/${encodeURIComponent(opened.token)}?${query}${outcome.query ? `#${action.section}` : ''}`);

@@ -1,11 +1,10 @@
-import { createHmac } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import { conversationEntries, conversations, ledgerEntries } from '../../db/schema';
 import { portalTexts } from '../../api/portal/texts';
 import { formatMoney } from '../../messaging/templates';
 import { eventually } from '../support/eventually';
 import { startStack, type Stack } from '../support/stack';
-import { getPage, inDays, portalLink, postForm, testId, transmittedInvoice } from './portal-client';
+import { deliverTestWebhook, eventsOf, getPage, inDays, invoiceOf, portalLink, postForm, signedTestWebhook, testId, transmittedInvoice } from './portal-client';
 
 /**
  * The portal as the debtor's account: every open invoice the debtor owes the company, paid in one
@@ -26,9 +25,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const invoiceOf = async (id: string, key = partner.key) => (await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body;
-const eventsOf = async (id: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> =>
-  (await stack.request('GET', `/api/v2/invoices/${id}/events?limit=100`, { key: partner.key })).body.data;
 const paymentsOn = async (id: string) =>
   (await stack.database.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.invoiceId, id), eq(ledgerEntries.kind, 'payment')))).map((e) => ({ amount: e.amountCents, externalId: e.externalId }));
 
@@ -48,15 +44,7 @@ async function account(email: string, invoices: Array<[string, number, number]>,
   return ids;
 }
 
-function signed(body: string): string {
-  const ts = Math.floor(Date.now() / 1000);
-  return `t=${ts},v1=${createHmac('sha256', WEBHOOK_SECRET).update(`${ts}.${body}`).digest('hex')}`;
-}
-
-async function deliverWebhook(body: string): Promise<{ status: number; outcome?: string }> {
-  const res = await fetch(`${stack.baseUrl}/webhooks/payments/test`, { method: 'POST', headers: { 'content-type': 'application/json', 'recoup-test-signature': signed(body) }, body });
-  return { status: res.status, outcome: ((await res.json()) as { outcome?: string }).outcome };
-}
+const deliverWebhook = (body: string) => deliverTestWebhook(stack, body, signedTestWebhook(WEBHOOK_SECRET, body));
 
 const succeeded = (paymentId: string, invoiceIds: string[], cents: number) =>
   JSON.stringify({ id: `evt_${paymentId}`, type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000), data: { payment_id: paymentId, invoice_id: invoiceIds[0], invoice_ids: invoiceIds, amount_cents: cents, currency: 'EUR' } });
@@ -91,8 +79,8 @@ test('the account page lists only this debtor’s open invoices; one checkout ov
   const mixed = new URLSearchParams([['_csrf', page.csrf], ['choice', '1'], ['invoices', oldest!], ['invoices', stranger!]]);
   const refusedMixed = await fetch(`${url}/payment`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: mixed, redirect: 'manual' });
   expect(refusedMixed.status).toBe(422);
-  expect(await invoiceOf(stranger!)).toMatchObject({ amount_paid_cents: 0 });
-  expect(await invoiceOf(foreign!, elsewhere.key)).toMatchObject({ amount_paid_cents: 0 });
+  expect(await invoiceOf(stack, partner.key, stranger!)).toMatchObject({ amount_paid_cents: 0 });
+  expect(await invoiceOf(stack, elsewhere.key, foreign!)).toMatchObject({ amount_paid_cents: 0 });
 
   // €150 over the newer two (chosen in any order): the oldest due is paid in full first, the rest goes to the next.
   const chosen = new URLSearchParams([['_csrf', page.csrf], ['choice', '1'], ['invoices', newer!], ['invoices', oldest!], ['amount', '150']]);
@@ -103,13 +91,13 @@ test('the account page lists only this debtor’s open invoices; one checkout ov
   const paid = await postForm(`${checkout.origin}${checkout.pathname}/complete`, { checkout: checkout.searchParams.get('checkout')!, outcome: 'paid' });
   expect(paid.location).toBe(`${stack.baseUrl}/pay/${token}?payment=success`);
   const paymentId = checkout.pathname.split('/').pop()!;
-  await eventually(async () => expect(await invoiceOf(oldest!)).toMatchObject({ status: 'paid', amount_paid_cents: 10_000 }));
-  expect(await invoiceOf(newer!)).toMatchObject({ status: 'open', amount_paid_cents: 5_000, amount_due_cents: 7_000 });
-  expect(await invoiceOf(newest!)).toMatchObject({ amount_paid_cents: 0 });
+  await eventually(async () => expect(await invoiceOf(stack, partner.key, oldest!)).toMatchObject({ status: 'paid', amount_paid_cents: 10_000 }));
+  expect(await invoiceOf(stack, partner.key, newer!)).toMatchObject({ status: 'open', amount_paid_cents: 5_000, amount_due_cents: 7_000 });
+  expect(await invoiceOf(stack, partner.key, newest!)).toMatchObject({ amount_paid_cents: 0 });
 
   // The provider delivers the same event again: nothing more is recorded.
   const again = succeeded(paymentId, [oldest!, newer!], 15_000);
-  expect(await deliverWebhook(again)).toEqual({ status: 200, outcome: 'already_recorded' });
+  expect(await deliverWebhook(again)).toMatchObject({ status: 200, body: { outcome: 'already_recorded' } });
   expect(await paymentsOn(oldest!)).toEqual([{ amount: 10_000, externalId: `${paymentId}:${oldest}` }]);
   expect(await paymentsOn(newer!)).toEqual([{ amount: 5_000, externalId: `${paymentId}:${newer}` }]);
 
@@ -118,18 +106,18 @@ test('the account page lists only this debtor’s open invoices; one checkout ov
   const outcomes = await Promise.all([deliverWebhook(both), deliverWebhook(both)]);
   expect(outcomes.map((o) => o.status)).toEqual([200, 200]);
   // Both may answer `payment_registered` (the second joined the first's update of the same id); the ledgers below tell.
-  for (const o of outcomes) expect(['payment_registered', 'already_recorded']).toContain(o.outcome);
-  await eventually(async () => expect(await invoiceOf(newest!)).toMatchObject({ status: 'paid', amount_paid_cents: 8_000, overpaid_cents: 3_000 }));
-  expect(await invoiceOf(newer!)).toMatchObject({ status: 'paid', amount_paid_cents: 12_000, overpaid_cents: 0 });
+  for (const o of outcomes) expect(['payment_registered', 'already_recorded']).toContain(o.body.outcome);
+  await eventually(async () => expect(await invoiceOf(stack, partner.key, newest!)).toMatchObject({ status: 'paid', amount_paid_cents: 8_000, overpaid_cents: 3_000 }));
+  expect(await invoiceOf(stack, partner.key, newer!)).toMatchObject({ status: 'paid', amount_paid_cents: 12_000, overpaid_cents: 0 });
   expect(await paymentsOn(newer!)).toEqual([
     { amount: 5_000, externalId: `${paymentId}:${newer}` },
     { amount: 7_000, externalId: `tpay_concurrent:${newer}` },
   ]);
   expect(await paymentsOn(newest!)).toEqual([{ amount: 8_000, externalId: `tpay_concurrent:${newest}` }]);
-  expect((await eventsOf(newest!)).find((e) => e.type === 'invoice.paid')?.data).toMatchObject({ overpaid_cents: 3_000 });
+  expect((await eventsOf(stack, partner.key, newest!)).find((e) => e.type === 'invoice.paid')?.data).toMatchObject({ overpaid_cents: 3_000 });
   // A checkout naming an invoice of another debtor is not allocated at all.
-  expect(await deliverWebhook(succeeded('tpay_mixed', [stranger!, foreign!], 1_000))).toEqual({ status: 200, outcome: 'unknown_invoice' });
-  expect(await invoiceOf(stranger!)).toMatchObject({ amount_paid_cents: 0 });
+  expect(await deliverWebhook(succeeded('tpay_mixed', [stranger!, foreign!], 1_000))).toMatchObject({ status: 200, body: { outcome: 'unknown_invoice' } });
+  expect(await invoiceOf(stack, partner.key, stranger!)).toMatchObject({ amount_paid_cents: 0 });
 }, 120_000);
 
 test('one promise to pay covers the chosen invoices; one plan over two invoices splits the total oldest due first, and when it breaks on one both are back in dunning', async () => {
@@ -146,17 +134,23 @@ test('one promise to pay covers the chosen invoices; one plan over two invoices 
   };
   // Past the policy's limit: refused before any invoice changes.
   expect((await post(promiseLink, 'promise_to_pay', promiseForm(await inDays(stack, 90)))).status).toBe(422);
-  expect((await invoiceOf(p2!)).status).toBe('open');
+  expect((await invoiceOf(stack, partner.key, p2!)).status).toBe('open');
   const promised = await post(promiseLink, 'promise_to_pay', promiseForm(await inDays(stack, 10)));
   expect(promised.location).toMatch(/notice=promise_made/);
-  expect((await invoiceOf(p1!)).status).toBe('promise_to_pay');
-  expect((await invoiceOf(p2!)).status).toBe('promise_to_pay');
-  // The promise is on the debtor's conversation for agents to see; self-service waits for no answer.
-  const debtorId = (await invoiceOf(p1!)).debtor_id as string;
+  expect((await invoiceOf(stack, partner.key, p1!)).status).toBe('promise_to_pay');
+  expect((await invoiceOf(stack, partner.key, p2!)).status).toBe('promise_to_pay');
+  // The promise is on the debtor's conversation for agents to see, once per invoice (each commits with
+  // its invoice's promise); self-service waits for no answer.
+  const debtorId = (await invoiceOf(stack, partner.key, p1!)).debtor_id as string;
   const date = await inDays(stack, 10);
-  expect(await stack.database.db.select({ kind: conversationEntries.kind, channel: conversationEntries.channel, body: conversationEntries.body }).from(conversationEntries).where(eq(conversationEntries.debtorId, debtorId))).toEqual([
-    { kind: 'promise_to_pay', channel: 'portal', body: `Promised to pay by ${date}.` },
-  ]);
+  const entries = await stack.database.db
+    .select({ invoiceId: conversationEntries.invoiceId, kind: conversationEntries.kind, channel: conversationEntries.channel, body: conversationEntries.body })
+    .from(conversationEntries)
+    .where(eq(conversationEntries.debtorId, debtorId));
+  expect(entries).toEqual(
+    expect.arrayContaining([p1, p2].map((invoiceId) => ({ invoiceId, kind: 'promise_to_pay', channel: 'portal', body: `Promised to pay by ${date}.` }))),
+  );
+  expect(entries).toHaveLength(2);
   expect((await stack.database.db.select().from(conversations).where(eq(conversations.debtorId, debtorId)))[0]).toMatchObject({ status: 'open', awaitingSince: null });
 
   const [c1, c2] = await account('plan@example.org', [
@@ -169,7 +163,7 @@ test('one promise to pay covers the chosen invoices; one plan over two invoices 
   const planned = await post(planLink, 'payment_plan', new URLSearchParams([['_csrf', planPage.csrf], ['choice', '1'], ['invoices', c1!], ['invoices', c2!], ['installment_count', '3'], ['first_due_date', firstDue]]));
   expect({ status: planned.status, problem: testId(planned.html, 'problem') }).toEqual({ status: 303, problem: undefined });
   expect(planned.location).toMatch(/notice=plan_created/);
-  const planOf = async (id: string) => (await eventsOf(id)).find((e) => e.type === 'invoice.payment_plan_created')!.data;
+  const planOf = async (id: string) => (await eventsOf(stack, partner.key, id)).find((e) => e.type === 'invoice.payment_plan_created')!.data;
   const [plan1, plan2] = [await planOf(c1!), await planOf(c2!)];
   // €150 in 3 × €50: the oldest invoice takes the first €70, the newer the rest, on the plan's dates.
   expect(plan1.installments).toEqual([
@@ -178,16 +172,16 @@ test('one promise to pay covers the chosen invoices; one plan over two invoices 
   ]);
   expect((plan2.installments as Array<{ amount_cents: number }>).map((i) => i.amount_cents)).toEqual([3_000, 5_000]);
   expect(plan1.account_plan_id).toBe(plan2.account_plan_id);
-  expect((await invoiceOf(c2!)).status).toBe('payment_plan');
+  expect((await invoiceOf(stack, partner.key, c2!)).status).toBe('payment_plan');
 
   // Nothing paid: the first installment's grace ends, the oldest invoice's plan breaks, and the newer one's with it.
   await stack.env.sleep(10 * 86_400_000);
   await eventually(async () => {
-    for (const id of [c1!, c2!]) expect((await eventsOf(id)).map((e) => e.type)).toContain('invoice.payment_plan_broken');
+    for (const id of [c1!, c2!]) expect((await eventsOf(stack, partner.key, id)).map((e) => e.type)).toContain('invoice.payment_plan_broken');
   }, 30_000);
-  expect((await invoiceOf(c1!)).status).toBe('open');
-  expect((await invoiceOf(c2!)).status).toBe('open');
-  expect((await eventsOf(c2!)).find((e) => e.type === 'invoice.payment_plan_broken')!.data).toMatchObject({ account_plan_id: plan1.account_plan_id, broken_on_invoice_id: c1 });
+  expect((await invoiceOf(stack, partner.key, c1!)).status).toBe('open');
+  expect((await invoiceOf(stack, partner.key, c2!)).status).toBe('open');
+  expect((await eventsOf(stack, partner.key, c2!)).find((e) => e.type === 'invoice.payment_plan_broken')!.data).toMatchObject({ account_plan_id: plan1.account_plan_id, broken_on_invoice_id: c1 });
   const after = await getPage(portalLink(stack, c1!).url);
   expect(after.html).toContain('/payment_plan"');
 }, 120_000);

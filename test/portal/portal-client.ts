@@ -1,3 +1,6 @@
+import { createHmac } from 'node:crypto';
+import { asc, eq } from 'drizzle-orm';
+import { conversationEntries } from '../../db/schema';
 import { createPortalToken } from '../../messaging/portal-link';
 import { eventually } from '../support/eventually';
 import { invoiceBody, type Stack } from '../support/stack';
@@ -48,4 +51,34 @@ export const inDays = async (stack: Stack, n: number): Promise<string> => new Da
 /** The text of an element with `data-testid`. */
 export function testId(html: string, id: string): string | undefined {
   return new RegExp(`data-testid="${id}"[^>]*>([^<]*)<`).exec(html)?.[1];
+}
+
+/** The invoice as its partner reads it from the API. */
+export async function invoiceOf(stack: Stack, key: string, id: string) {
+  return (await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body;
+}
+
+/** The invoice's events as its partner reads them from the API, oldest first. */
+export async function eventsOf(stack: Stack, key: string, id: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+  return (await stack.request('GET', `/api/v2/invoices/${id}/events?limit=100`, { key })).body.data;
+}
+
+/** A `t=…,v1=…` header of the `test` payment provider, computed here, independently of the provider's code. */
+export function signedTestWebhook(secret: string, body: string, t = Math.floor(Date.now() / 1000)): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/** Delivers a webhook of the `test` payment provider, as the provider would. */
+export async function deliverTestWebhook(stack: Stack, body: string, signature: string): Promise<{ status: number; body: { outcome?: string } }> {
+  const res = await fetch(`${stack.baseUrl}/webhooks/payments/test`, { method: 'POST', headers: { 'content-type': 'application/json', 'recoup-test-signature': signature }, body });
+  return { status: res.status, body: (await res.json()) as { outcome?: string } };
+}
+
+/** The debtor's conversation as an agent reads it: each entry's kind, channel and text, oldest first. */
+export async function threadOf(stack: Stack, debtorId: string): Promise<Array<{ kind: string; channel: string; body: string }>> {
+  return stack.database.db
+    .select({ kind: conversationEntries.kind, channel: conversationEntries.channel, body: conversationEntries.body })
+    .from(conversationEntries)
+    .where(eq(conversationEntries.debtorId, debtorId))
+    .orderBy(asc(conversationEntries.createdAt));
 }

@@ -1,5 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { events, ledgerEntries } from '../../db/schema';
 import { formatMoney, type Locale } from '../../messaging/templates';
 import { portalTexts } from '../../api/portal/texts';
@@ -8,7 +7,7 @@ import { localDateTime } from '../../domain/local-time';
 import { eventually } from '../support/eventually';
 import { debtorOptOuts } from '../support/seed';
 import { startStack, type Stack } from '../support/stack';
-import { getPage, inDays, portalLink, postForm, testId, transmittedInvoice } from './portal-client';
+import { deliverTestWebhook, eventsOf, getPage, inDays, invoiceOf, portalLink, postForm, signedTestWebhook, testId, threadOf, transmittedInvoice } from './portal-client';
 
 /**
  * The debtor portal over real HTTP, with the built-in `test` payment provider, the real database
@@ -26,10 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-const invoiceOf = async (id: string) => (await stack.request('GET', `/api/v2/invoices/${id}`, { key: partner.key })).body;
-const eventsOf = async (id: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> =>
-  (await stack.request('GET', `/api/v2/invoices/${id}/events?limit=100`, { key: partner.key })).body.data;
 
 describe.each<[Locale, string]>([
   ['nl', '€ 120,00'],
@@ -103,7 +98,7 @@ test('a form without this link’s valid form token is refused (403) and changes
   const page = await getPage(url);
   const date = await inDays(stack, 5);
   const before = ['invoice.transmitted', 'message.sent'];
-  await eventually(async () => expect((await eventsOf(id)).map((e) => e.type)).toEqual(before));
+  await eventually(async () => expect((await eventsOf(stack, partner.key, id)).map((e) => e.type)).toEqual(before));
   const attempts: Record<string, Record<string, string>> = {
     'no token': { date },
     'another link’s token': { date, _csrf: otherPage.csrf },
@@ -118,8 +113,8 @@ test('a form without this link’s valid form token is refused (403) and changes
   for (const action of ['payment', 'payment_plan', 'income_expenditure', 'contact', 'opt_out']) {
     expect((await postForm(`${url}/${action}`, { amount: '10', email: 'x@example.org', channel: 'email' })).status).toBe(403);
   }
-  expect((await invoiceOf(id)).status).toBe('open');
-  expect((await eventsOf(id)).map((e) => e.type)).toEqual(before);
+  expect((await invoiceOf(stack, partner.key, id)).status).toBe('open');
+  expect((await eventsOf(stack, partner.key, id)).map((e) => e.type)).toEqual(before);
   expect(await debtorOptOuts(stack.database.db, id)).toEqual([]);
 });
 
@@ -141,7 +136,7 @@ test.each([
   expect(res.status).toBe(422);
   expect(testId(res.html, 'problem')).toBe(portalTexts.nl.problems[code]({ min: formatMoney(1, 'EUR', 'nl'), max: formatMoney(12_000, 'EUR', 'nl') }));
   expect(res.html).toContain(`value="${amount}"`);
-  expect((await invoiceOf(id)).amount_due_cents).toBe(12_000);
+  expect((await invoiceOf(stack, partner.key, id)).amount_due_cents).toBe(12_000);
 });
 
 test('paying part through the test provider’s checkout lowers the amount due; a webhook delivered twice counts once; “Fail” changes nothing', async () => {
@@ -156,7 +151,7 @@ test('paying part through the test provider’s checkout lowers the amount due; 
   expect(failedPage.status).toBe(200);
   expect(failedBack.location).toBe(`${stack.baseUrl}/pay/${token}?payment=failed`);
   expect(testId((await getPage(failedBack.location!)).html, 'notice')).toBe(portalTexts.nl.notices.payment_failed({}));
-  expect((await invoiceOf(id)).amount_due_cents).toBe(12_000);
+  expect((await invoiceOf(stack, partner.key, id)).amount_due_cents).toBe(12_000);
 
   const started = await postForm(`${url}/payment`, { _csrf: csrf, amount: '50,25' });
   expect(started.status).toBe(303);
@@ -175,21 +170,21 @@ test('paying part through the test provider’s checkout lowers the amount due; 
   const after = await getPage(paid.location!);
   expect(testId(after.html, 'notice')).toBe(portalTexts.nl.notices.payment_success({}));
   expect(testId(after.html, 'amount-due')).toBe(formatMoney(6_975, 'EUR', 'nl'));
-  expect(await invoiceOf(id)).toMatchObject({ status: 'open', amount_paid_cents: 5_025, amount_due_cents: 6_975 });
+  expect(await invoiceOf(stack, partner.key, id)).toMatchObject({ status: 'open', amount_paid_cents: 5_025, amount_due_cents: 6_975 });
   const paymentId = checkout.pathname.split('/').pop()!;
-  const received = (await eventsOf(id)).filter((e) => e.type === 'invoice.payment_received');
+  const received = (await eventsOf(stack, partner.key, id)).filter((e) => e.type === 'invoice.payment_received');
   expect(received.map((e) => e.data)).toEqual([expect.objectContaining({ amount_cents: 5_025, external_id: paymentId, source: 'portal' })]);
 
   // The provider delivers the same event again (signed here, independently of the provider's code).
   const body = JSON.stringify({ id: 'evt_again', type: 'checkout.session.completed', created: Math.floor(Date.now() / 1000), data: { payment_id: paymentId, invoice_id: id, amount_cents: 5_025, currency: 'EUR' } });
-  const again = await deliverTestWebhook(body);
+  const again = await deliverTestWebhook(stack, body, signedTestWebhook(WEBHOOK_SECRET, body));
   expect(again).toEqual({ status: 200, body: { received: true, outcome: 'already_recorded' } });
   expect(await stack.database.db.select().from(ledgerEntries).where(and(eq(ledgerEntries.invoiceId, id), eq(ledgerEntries.kind, 'payment')))).toHaveLength(1);
-  expect((await invoiceOf(id)).amount_due_cents).toBe(6_975);
+  expect((await invoiceOf(stack, partner.key, id)).amount_due_cents).toBe(6_975);
 
   // Not signed with the secret, or signed long ago: refused.
-  expect((await deliverTestWebhook(body, signed('another-secret-0123456789', body, Math.floor(Date.now() / 1000)))).status).toBe(400);
-  expect((await deliverTestWebhook(body, signed(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) - 600))).status).toBe(400);
+  expect((await deliverTestWebhook(stack, body, signedTestWebhook('another-secret-0123456789', body))).status).toBe(400);
+  expect((await deliverTestWebhook(stack, body, signedTestWebhook(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000) - 600))).status).toBe(400);
   expect((await stack.request('POST', '/webhooks/payments/stripe', { body: {} })).status).toBe(404);
 });
 
@@ -210,7 +205,7 @@ test('a promise to pay within the policy is recorded; a date past its limit is r
   const today = localDateTime(Date.now(), 'Europe/Amsterdam').date;
   expect(testId(tooFar.html, 'problem')).toContain(formatDate(new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10), 'nl'));
   expect(tooFar.html).toContain(`min="${today}"`);
-  expect((await invoiceOf(id)).status).toBe('open');
+  expect((await invoiceOf(stack, partner.key, id)).status).toBe('open');
 
   const date = await inDays(stack, 10);
   const made = await postForm(`${url}/promise_to_pay`, { _csrf: csrf, date });
@@ -220,8 +215,10 @@ test('a promise to pay within the policy is recorded; a date past its limit is r
   expect(testId(page.html, 'notice')).toBe(t.notices.promise_made({}));
   expect(testId(page.html, 'status')).toBe(t.statuses.promise_to_pay);
   expect(page.html).toContain(t.promiseInPlace({ date: formatDate(date, 'nl') }));
-  expect((await invoiceOf(id)).status).toBe('promise_to_pay');
-  expect((await eventsOf(id)).find((e) => e.type === 'invoice.promise_to_pay_made')?.data).toMatchObject({ date, source: 'portal' });
+  expect((await invoiceOf(stack, partner.key, id)).status).toBe('promise_to_pay');
+  expect((await eventsOf(stack, partner.key, id)).find((e) => e.type === 'invoice.promise_to_pay_made')?.data).toMatchObject({ date, source: 'portal' });
+  // On the debtor's thread once, committed with the promise itself.
+  expect(await threadOf(stack, (await invoiceOf(stack, partner.key, id)).debtor_id)).toEqual([{ kind: 'promise_to_pay', channel: 'portal', body: `Promised to pay by ${date}.` }]);
 
   // The forms for arrangements are gone; a stale form posted anyway meets the workflow's refusal.
   expect(page.html).not.toContain('/promise_to_pay"');
@@ -250,8 +247,9 @@ test('a payment plan within the policy is set up and shown; one past its limits 
   expect(testId(page.html, 'notice')).toBe(t.notices.plan_created({}));
   expect(testId(page.html, 'status')).toBe(t.statuses.payment_plan);
   expect(page.html).toContain(t.installment({ date: formatDate(first, 'fr'), amount: formatMoney(4_000, 'EUR', 'fr') }));
-  expect((await invoiceOf(id)).status).toBe('payment_plan');
-  expect((await eventsOf(id)).find((e) => e.type === 'invoice.payment_plan_created')?.data).toMatchObject({ source: 'portal' });
+  expect((await invoiceOf(stack, partner.key, id)).status).toBe('payment_plan');
+  expect((await eventsOf(stack, partner.key, id)).find((e) => e.type === 'invoice.payment_plan_created')?.data).toMatchObject({ source: 'portal' });
+  expect(await threadOf(stack, (await invoiceOf(stack, partner.key, id)).debtor_id)).toEqual([{ kind: 'payment_plan', channel: 'portal', body: `Set up a payment plan: 3 instalments from ${first}.` }]);
 });
 
 test('income and expenditure proposes an affordable plan the debtor accepts with one click, or says none fits', async () => {
@@ -276,9 +274,9 @@ test('income and expenditure proposes an affordable plan the debtor accepts with
   const accept = /<div class="proposal"[^]*?<input type="hidden" name="installment_count" value="(\d+)"><input type="hidden" name="first_due_date" value="([\d-]+)">/.exec(proposal.html)!;
   const accepted = await postForm(`${url}/payment_plan`, { _csrf: proposal.csrf, installment_count: accept[1]!, first_due_date: accept[2]! });
   expect(accepted.status).toBe(303);
-  expect((await invoiceOf(id)).status).toBe('payment_plan');
+  expect((await invoiceOf(stack, partner.key, id)).status).toBe('payment_plan');
 
-  const assessments = (await eventsOf(id)).filter((e) => e.type === 'message.received');
+  const assessments = (await eventsOf(stack, partner.key, id)).filter((e) => e.type === 'message.received');
   expect(assessments.map((e) => e.data)).toEqual([
     expect.objectContaining({ kind: 'income_expenditure', via: 'portal', monthly_income_cents: 100_000, monthly_expenses_cents: 99_000, proposal: null }),
     expect.objectContaining({ kind: 'income_expenditure', monthly_income_cents: 200_000, monthly_expenses_cents: 190_000, proposal: { installment_count: 3, installment_cents: 4_000 } }),
@@ -303,8 +301,8 @@ test('new contact details are saved with an invoice.contact_updated event; inval
   const saved = await postForm(`${url}/contact`, { _csrf: csrf, email: 'anna.new@example.nl', phone: '06 12345678' });
   expect(saved.status).toBe(303);
   expect(testId((await getPage(`${stack.baseUrl}${saved.location}`)).html, 'notice')).toBe(t.notices.contact_saved({}));
-  expect((await invoiceOf(id)).debtor).toMatchObject({ email: 'anna.new@example.nl', phone: '+31612345678' });
-  const updated = (await eventsOf(id)).filter((e) => e.type === 'invoice.contact_updated');
+  expect((await invoiceOf(stack, partner.key, id)).debtor).toMatchObject({ email: 'anna.new@example.nl', phone: '+31612345678' });
+  const updated = (await eventsOf(stack, partner.key, id)).filter((e) => e.type === 'invoice.contact_updated');
   expect(updated.map((e) => e.data)).toEqual([expect.objectContaining({ changed: ['email', 'phone'], via: 'portal' })]);
 });
 
@@ -316,13 +314,93 @@ test('an email another debtor of the company is known by is refused (409) with a
   const taken = await postForm(`${url}/contact`, { _csrf: csrf, email: 'theirs@example.nl', phone: '' });
   expect(taken.status).toBe(409);
   expect(testId(taken.html, 'problem')).toBe(portalTexts.en.problems.contact_taken({}));
-  expect((await invoiceOf(mine)).debtor.email).toBe('mine@example.nl');
-  expect((await eventsOf(mine)).filter((e) => e.type === 'invoice.contact_updated')).toEqual([]);
+  expect((await invoiceOf(stack, partner.key, mine)).debtor.email).toBe('mine@example.nl');
+  expect((await eventsOf(stack, partner.key, mine)).filter((e) => e.type === 'invoice.contact_updated')).toEqual([]);
+});
+
+/**
+ * Makes the database refuse a write for one debtor or invoice, as a full disk or a dropped
+ * connection would, until the returned undo runs.
+ */
+async function refuseWrites(op: 'INSERT' | 'UPDATE', table: string, condition: string): Promise<() => Promise<void>> {
+  const db = stack.database.db;
+  await db.execute(sql.raw(`CREATE OR REPLACE FUNCTION refuse_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'write refused'; END $$`));
+  await db.execute(sql.raw(`CREATE TRIGGER refuse_write BEFORE ${op} ON ${table} FOR EACH ROW WHEN (${condition}) EXECUTE FUNCTION refuse_write()`));
+  return async () => {
+    await db.execute(sql.raw(`DROP TRIGGER refuse_write ON ${table}`));
+  };
+}
+
+interface ThreadCase {
+  action: string;
+  /** The form, for the case's own debtor (`tag`). */
+  fields: (tag: string) => Record<string, string>;
+  /** What the action keeps, read as a user would notice it. */
+  kept: (invoiceId: string) => Promise<unknown>;
+  none: unknown;
+  done: unknown;
+  entry: { kind: string; channel: string; body: string };
+}
+
+describe.each<ThreadCase>([
+  {
+    action: 'opt_out',
+    fields: () => ({ channel: 'sms' }),
+    kept: async (id: string) => debtorOptOuts(stack.database.db, id),
+    none: [],
+    done: ['sms'],
+    entry: { kind: 'opt_out', channel: 'portal', body: 'Opted out of SMS.' },
+  },
+  {
+    action: 'income_expenditure',
+    fields: () => ({ monthly_income: '1500', monthly_expenses: '1450' }),
+    kept: async (id: string) => (await eventsOf(stack, partner.key, id)).filter((e) => e.type === 'message.received').map((e) => e.data.monthly_income_cents),
+    none: [],
+    done: [150_000],
+    entry: { kind: 'income_expenditure', channel: 'portal', body: 'Filled in income and expenditure: €1,500.00 in, €1,450.00 out a month.' },
+  },
+  {
+    action: 'contact',
+    fields: (tag) => ({ email: `moved-${tag}@example.nl`, phone: '' }),
+    kept: async (id: string) => ((await invoiceOf(stack, partner.key, id)).debtor.email as string).startsWith('moved-'),
+    none: false,
+    done: true,
+    entry: { kind: 'contact', channel: 'portal', body: 'Changed their contact details.' },
+  },
+])('the portal action $action and its entry on the debtor’s thread', ({ action, fields, kept, none, done, entry }) => {
+  test.each([
+    ['its thread entry', (ids: { debtorId: string; invoiceId: string }) => refuseWrites('INSERT', 'conversation_entries', `NEW.debtor_id = '${ids.debtorId}'`)],
+    ['its own write', (ids: { debtorId: string; invoiceId: string }) =>
+      action === 'income_expenditure' ? refuseWrites('INSERT', 'events', `NEW.invoice_id = '${ids.invoiceId}'`) : refuseWrites('UPDATE', 'debtors', `NEW.id = '${ids.debtorId}'`)],
+  ])('commit together: when %s cannot be written neither is kept; done, it is on the thread once', async (what, refuse) => {
+    // A debtor of its own in each case: the thread is the debtor's.
+    const tag = `${action}-${what.replace(/\W/g, '-')}`;
+    const id = await transmittedInvoice(stack, partner.key, partner.companyId, {
+      debtor: { last_name: 'Visser', external_id: `thread-${tag}`, email: `thread-${tag}@example.nl`, phone: '+31612345678', locale: 'nl' },
+    });
+    const debtorId = (await invoiceOf(stack, partner.key, id)).debtor_id as string;
+    const { url } = portalLink(stack, id);
+    const { csrf } = await getPage(url);
+
+    const allow = await refuse({ debtorId, invoiceId: id });
+    try {
+      expect((await postForm(`${url}/${action}`, { _csrf: csrf, ...fields(tag) })).status).toBe(503);
+    } finally {
+      await allow();
+    }
+    expect(await kept(id)).toEqual(none);
+    expect(await threadOf(stack, debtorId)).toEqual([]);
+
+    // Sent again: done, and on the thread once.
+    expect((await postForm(`${url}/${action}`, { _csrf: csrf, ...fields(tag) })).status).toBe(303);
+    expect(await kept(id)).toEqual(done);
+    expect(await threadOf(stack, debtorId)).toEqual([entry]);
+  });
 });
 
 test('the messages switches turn email and SMS off and on again for the debtor, with debtor.opted_out / debtor.opted_in, once each', async () => {
   const id = await transmittedInvoice(stack, partner.key, partner.companyId, { debtor: { last_name: 'Jansen', phone: '+31612345678', locale: 'nl' } });
-  const debtorId = (await invoiceOf(id)).debtor_id as string;
+  const debtorId = (await invoiceOf(stack, partner.key, id)).debtor_id as string;
   const { url } = portalLink(stack, id);
   const t = portalTexts.nl;
   const debtorEvents = async () =>
@@ -353,6 +431,8 @@ test('the messages switches turn email and SMS off and on again for the debtor, 
     { type: 'debtor.opted_out', debtor_id: debtorId, channel: 'email', via: 'portal' },
     { type: 'debtor.opted_in', debtor_id: debtorId, channel: 'sms', via: 'portal' },
   ]);
+  // The debtor's thread shows each change once, as the events do: the second click changed nothing.
+  expect((await threadOf(stack, debtorId)).map((e) => e.body)).toEqual(['Opted out of SMS.', 'Opted out of email.', 'Opted in to SMS again.']);
   const partnerEvents = (await stack.request('GET', `/api/v2/events?type=debtor.opted_in&company_id=${partner.companyId}`, { key: partner.key })).body.data;
   expect(partnerEvents.map((e: { data: unknown }) => e.data)).toContainEqual({ debtor_id: debtorId, channel: 'sms', via: 'portal' });
 });
@@ -363,29 +443,19 @@ test('a chargeback webhook on an invoice paid in the portal reopens it into debt
   const { csrf } = await getPage(url);
   const checkout = new URL((await postForm(`${url}/payment`, { _csrf: csrf, amount: '120,00' })).location!);
   await postForm(`${checkout.origin}${checkout.pathname}/complete`, { checkout: checkout.searchParams.get('checkout')!, outcome: 'paid' });
-  await eventually(async () => expect((await invoiceOf(id)).status).toBe('paid'));
+  await eventually(async () => expect((await invoiceOf(stack, partner.key, id)).status).toBe('paid'));
   const paymentId = checkout.pathname.split('/').pop()!;
 
   const dispute = JSON.stringify({ id: 'evt_dispute', type: 'charge.dispute.created', created: Math.floor(Date.now() / 1000), data: { payment_id: paymentId, invoice_id: id, amount_cents: 12_000, currency: 'EUR', reason: 'fraudulent' } });
-  expect(await deliverTestWebhook(dispute)).toEqual({ status: 200, body: { received: true, outcome: 'payment_reversed' } });
+  expect(await deliverTestWebhook(stack, dispute, signedTestWebhook(WEBHOOK_SECRET, dispute))).toEqual({ status: 200, body: { received: true, outcome: 'payment_reversed' } });
   // The status changes first; the debt case it opens is linked a moment later.
   await eventually(async () => {
-    expect(await invoiceOf(id)).toMatchObject({ status: 'in_debt_collection', amount_paid_cents: 0, amount_due_cents: 12_000, debt_collection_case_id: expect.any(String) });
+    expect(await invoiceOf(stack, partner.key, id)).toMatchObject({ status: 'in_debt_collection', amount_paid_cents: 0, amount_due_cents: 12_000, debt_collection_case_id: expect.any(String) });
   }, 30_000);
   // Delivered again: the ledger already shows it.
-  expect((await deliverTestWebhook(dispute)).body.outcome).toBe('already_recorded');
+  expect((await deliverTestWebhook(stack, dispute, signedTestWebhook(WEBHOOK_SECRET, dispute))).body.outcome).toBe('already_recorded');
   const page = await getPage(url);
   expect(testId(page.html, 'status')).toBe(portalTexts.nl.statuses.in_debt_collection);
   expect(page.html).toContain(portalTexts.nl.debtCollectionNote);
   expect(page.html).not.toContain('/promise_to_pay"');
 }, 90_000);
-
-async function deliverTestWebhook(body: string, signature = signed(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000))): Promise<{ status: number; body: { outcome?: string } }> {
-  const res = await fetch(`${stack.baseUrl}/webhooks/payments/test`, { method: 'POST', headers: { 'content-type': 'application/json', 'recoup-test-signature': signature }, body });
-  return { status: res.status, body: (await res.json()) as { outcome?: string } };
-}
-
-/** A `t=…,v1=…` header computed here, independently of the provider's code. */
-function signed(secret: string, body: string, t: number): string {
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
-}
