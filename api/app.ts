@@ -5,6 +5,7 @@ import { pinoHttp } from 'pino-http';
 import type { Db } from '../db/client';
 import { documentStoreFor, type DocumentStore } from '../storage/document-store';
 import { authenticate } from './auth';
+import type { ApiKeyCache } from './api-key-cache';
 import { errorMiddleware, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
 import { openApiRoutes } from './openapi/routes';
@@ -47,6 +48,8 @@ export interface AppDeps {
   signInThrottle?: SignInThrottle;
   /** `npm start` only: runs the ops CLI's commands for the same OS user while this process holds the embedded database (api/admin-channel.ts). */
   adminChannel?: AdminChannel;
+  /** API keys seen before, kept fresh by database notifications (api/api-key-cache.ts); without it every request reads its key. */
+  apiKeyCache?: ApiKeyCache;
 }
 
 /** The HTTP app, without listening: the entry point and the tests listen themselves. */
@@ -90,7 +93,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb' }));
-  api.use(authenticate(deps.db, deps.config.RECOUP_BOOTSTRAP_OPS_KEY));
+  api.use(authenticate(deps.db, deps.config.RECOUP_BOOTSTRAP_OPS_KEY, deps.apiKeyCache));
   api.use(rateLimit(deps.db, deps.config.RECOUP_RATE_LIMIT_PER_MINUTE));
   api.use(idempotency(deps.db, { secrets: apiDeps.secrets }));
   mountRoutes(api, partnerApiDefinitions, apiDeps);

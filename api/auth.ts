@@ -4,6 +4,7 @@ import type { Request, RequestHandler } from 'express';
 import type { Db } from '../db/client';
 import { findPrincipal, type Principal, type Role } from '../services/api-keys';
 import { AppError } from './errors';
+import type { ApiKeyCache } from './api-key-cache';
 import { forbidden } from '../domain/errors';
 
 declare module 'express-serve-static-core' {
@@ -17,8 +18,11 @@ export function principalOf(req: Request): Principal {
   return req.principal;
 }
 
-/** Bearer API keys; the bootstrap ops key (when configured) is accepted as ops. */
-export function authenticate(db: Db, bootstrapOpsKey?: string): RequestHandler {
+/**
+ * Bearer API keys; the bootstrap ops key (when configured) is accepted as ops. With a cache
+ * (api/api-key-cache.ts, what the API process runs with) a key seen before costs no database round trip.
+ */
+export function authenticate(db: Db, bootstrapOpsKey?: string, cache?: ApiKeyCache): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -28,7 +32,7 @@ export function authenticate(db: Db, bootstrapOpsKey?: string): RequestHandler {
       req.principal = { role: 'ops', partnerId: null, keyId: 'bootstrap', ipAllowList: [] };
       return next();
     }
-    const principal = await findPrincipal(db, secret);
+    const principal = cache ? await cache.find(secret) : await findPrincipal(db, secret);
     if (!principal) throw new AppError(401, 'unauthorized', 'The API key is unknown or revoked');
     if (principal.ipAllowList.length > 0 && !ipAllowed(req.ip ?? '', principal.ipAllowList)) {
       throw new AppError(403, 'ip_not_allowed', 'Requests with this key are not allowed from your IP address');

@@ -4,6 +4,7 @@ import { createProcessLogger } from '../bootstrap/logger';
 import { openInfrastructure } from '../bootstrap/infrastructure';
 import { temporalEndpointFrom } from '../temporal/connection';
 import { createApp } from './app';
+import { startApiKeyCache } from './api-key-cache';
 import { listenHttp } from './http-server';
 import { drainHttpServer } from './shutdown';
 import { startSftpService } from '../files/sftp-service';
@@ -15,7 +16,10 @@ async function main(): Promise<void> {
   const logger = createProcessLogger(config, 'recoup-api');
   const infra = await openInfrastructure(config, logger, temporalEndpointFrom(config), { holder: 'npm run api' });
   let draining = false;
+  // Keys seen before are not read again; a revocation anywhere reaches this process by NOTIFY.
+  const apiKeys = await startApiKeyCache(infra.database, logger);
   const app = createApp({
+    apiKeyCache: apiKeys.cache,
     db: infra.database.db,
     temporal: infra.temporal,
     config,
@@ -42,6 +46,7 @@ async function main(): Promise<void> {
     await drainHttpServer(server, config.RECOUP_SHUTDOWN_GRACE_MS, logger);
     await sftp?.close();
     await inbound?.close();
+    await apiKeys.stop();
     await infra.close();
     logger.info('API stopped');
     process.exit(0);

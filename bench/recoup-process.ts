@@ -14,6 +14,7 @@ import { and, count, countDistinct, eq, inArray, max, min, sql } from 'drizzle-o
 import pino from 'pino';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createApp } from '../api/app';
+import { startApiKeyCache } from '../api/api-key-cache';
 import { invoiceResource } from '../resources/serializers';
 import { parseConfig, type Config } from '../config/config';
 import { createDb } from '../db/client';
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
   const running = worker?.run();
 
   const servesApi = options.role !== 'worker';
-  const api = servesApi ? await listen(createApp({ db, temporal, config, logger })) : undefined;
+  // As `npm run api` runs: API keys cached, kept fresh by NOTIFY.
+  const apiKeys = servesApi ? await startApiKeyCache(database, logger) : undefined;
+  const api = servesApi ? await listen(createApp({ db, temporal, config, logger, apiKeyCache: apiKeys?.cache })) : undefined;
   config.publicBaseUrl = api?.url ?? options.publicBaseUrl ?? 'http://127.0.0.1:3000';
 
   // The baseline: Express with its JSON parser and nothing else, answering an invoice-sized body.
@@ -241,6 +244,7 @@ async function main(): Promise<void> {
         mailer.close();
         await connection.close();
         await nativeConnection?.close();
+        await apiKeys?.stop();
         await database.close();
         setImmediate(() => process.exit(0));
         return null;

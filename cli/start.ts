@@ -15,6 +15,7 @@ import { portsInUse, type PortNeed } from '../bootstrap/port-holder';
 import { runDatabaseCommand } from './commands';
 import { startProcessWorker } from '../worker/process-worker';
 import { createApp } from '../api/app';
+import { startApiKeyCache } from '../api/api-key-cache';
 import { listenHttp } from '../api/http-server';
 import { startSftpService } from '../files/sftp-service';
 import { startInboundEmail } from '../inbound/service';
@@ -69,7 +70,8 @@ async function main(): Promise<void> {
   const worker = await startProcessWorker({ config, logger, temporal, infra });
   // The ops CLI's commands come here while this process holds the embedded database (api/admin-channel.ts).
   const adminChannel = lock ? { secret: randomBytes(32).toString('base64url'), run: (command: string, values: Record<string, string | string[] | undefined>) => runDatabaseCommand({ db, config }, command, values) } : undefined;
-  const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets, adminChannel });
+  const apiKeys = await startApiKeyCache(infra.database, logger);
+  const app = createApp({ db, temporal: infra.temporal, config, logger, secrets: infra.secrets, adminChannel, apiKeyCache: apiKeys.cache });
   const server: Server = await listenHttp(app, config.PORT);
   if (adminChannel) lock!.advertise({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, secret: adminChannel.secret });
   // Never in production: a verified demo company, its key and an SFTP password would be ways in.
@@ -110,6 +112,7 @@ ${sftp ? `  SFTP:         port ${sftp.port}, files in ${sftp.root}/<partner id>/
     await sftp?.close();
     await inbound?.close();
     await worker.stop();
+    await apiKeys.stop();
     await infra.close();
     await startedDevServer?.stop();
     process.exit(0);

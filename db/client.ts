@@ -7,7 +7,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import * as schema from './schema';
 import { acquireDataFolderLock, type DataFolderLock } from './data-folder-lock';
 
@@ -23,6 +23,13 @@ export interface Database {
   lock?: DataFolderLock;
   /** The embedded database's whole data folder as one uncompressed tarball (PGlite only). */
   dump?: () => Promise<Blob>;
+  /**
+   * Listens to a PostgreSQL notification channel (`NOTIFY`, `pg_notify`): `onPayload` gets each
+   * payload; `onState` says when listening starts and when it stops (a lost connection: whatever
+   * was notified meanwhile is missed, so a cache kept fresh by it must stop trusting itself until
+   * `listening` comes again). Resolves once listening; the function it answers stops it.
+   */
+  listen(channel: string, onPayload: (payload: string) => void, onState?: (state: 'listening' | 'lost') => void): Promise<() => Promise<void>>;
 }
 
 const migrationsFolder = path.join(__dirname, 'migrations');
@@ -55,6 +62,7 @@ export function createDb(options: DbOptions): Database {
     return {
       db,
       kind: 'postgres',
+      listen: (channel, onPayload, onState) => listenPg(options.databaseUrl!, channel, onPayload, onState),
       migrate: () => migratePg(drizzlePg(pool), { migrationsFolder }),
       ping: async () => {
         await db.execute(sql`select 1`);
@@ -76,6 +84,12 @@ export function createDb(options: DbOptions): Database {
       await db.execute(sql`select 1`);
     },
     dump: () => client.dumpDataDir('none'),
+    // One process holds an embedded database: its notifications never travel, so none is lost.
+    listen: async (channel, onPayload, onState) => {
+      const stop = await client.listen(channel, onPayload);
+      onState?.('listening');
+      return stop;
+    },
     close: async () => {
       try {
         await client.close();
@@ -84,5 +98,53 @@ export function createDb(options: DbOptions): Database {
       }
     },
     lock,
+  };
+}
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other queries). When the
+ * connection drops it says `lost` and tries again, every second, until stopped.
+ */
+async function listenPg(url: string, channel: string, onPayload: (payload: string) => void, onState?: (state: 'listening' | 'lost') => void): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+  let stopped = false;
+  let current: Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const client = new Client({ connectionString: url });
+    client.on('notification', (n) => {
+      if (n.channel === channel) onPayload(n.payload ?? '');
+    });
+    const lost = () => {
+      if (current !== client) return;
+      current = undefined;
+      onState?.('lost');
+      void client.end().catch(() => undefined);
+      if (!stopped) retry = setTimeout(() => void connect().catch(() => undefined), 1000);
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    current = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${channel}`);
+    } catch (err) {
+      lost();
+      throw err;
+    }
+    if (stopped) return void (await client.end());
+    onState?.('listening');
+  };
+  await connect().catch((err: unknown) => {
+    stopped = true;
+    clearTimeout(retry);
+    throw err;
+  });
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    const client = current;
+    current = undefined;
+    await client?.end().catch(() => undefined);
   };
 }

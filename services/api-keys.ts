@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { apiKeys, partners } from '../db/schema';
 import { newId } from './ids';
@@ -41,17 +41,31 @@ export async function createApiKey(db: Db, input: { partnerId: string | null; ro
   return { id: row!.id, role: row!.role, partner_id: row!.partnerId, secret };
 }
 
+/** The channel every API process listens on to drop a revoked key from its cache (api/api-key-cache.ts). */
+export const API_KEY_CHANNEL = 'recoup_api_keys';
+
+/**
+ * Revokes a key and, in the same transaction, notifies every API process (delivered at commit):
+ * their caches drop it at once, whichever process or command revoked it.
+ */
 export async function revokeApiKey(db: Db, keyId: string): Promise<boolean> {
-  const rows = await db.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))).returning();
-  return rows.length > 0;
+  return db.transaction(async (tx) => {
+    const rows = await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))).returning({ secretHash: apiKeys.secretHash });
+    for (const row of rows) await tx.execute(sql`select pg_notify(${API_KEY_CHANNEL}, ${row.secretHash})`);
+    return rows.length > 0;
+  });
 }
 
 export async function findPrincipal(db: Db, secret: string): Promise<Principal | null> {
+  return findPrincipalByHash(db, hashSecret(secret));
+}
+
+export async function findPrincipalByHash(db: Db, secretHash: string): Promise<Principal | null> {
   const [row] = await db
     .select({ key: apiKeys, ipAllowList: partners.ipAllowList })
     .from(apiKeys)
     .leftJoin(partners, eq(partners.id, apiKeys.partnerId))
-    .where(and(eq(apiKeys.secretHash, hashSecret(secret)), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.secretHash, secretHash), isNull(apiKeys.revokedAt)));
   if (!row) return null;
   return { role: row.key.role, partnerId: row.key.partnerId, keyId: row.key.id, ipAllowList: row.ipAllowList ?? [] };
 }

@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { hashSecret } from '../../services/api-keys';
 import { createApp } from '../../api/app';
-import { rateLimitWindows } from '../../db/schema';
+import { apiKeys, rateLimitWindows } from '../../db/schema';
 import { silentLogger } from '../support/logger';
 import { startStack, type Stack } from '../support/stack';
 
@@ -72,6 +73,37 @@ test('the count is shared by every API process on the same database, and a new w
     const next = await fetch(`${secondUrl}/api/v2/companies`, { headers: { authorization: `Bearer ${key}` } });
     expect(next.status).toBe(200);
     expect(next.headers.get('ratelimit-remaining')).toBe(String(LIMIT - 1));
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+});
+
+test('below half its limit a key costs no database write per request: its count is added once a second', async () => {
+  const { key } = await stack.newPartner('Counted later');
+  const [row] = await stack.database.db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.secretHash, hashSecret(key)));
+  const keyId = row!.id;
+  const roomy = createApp({ db: stack.database.db, temporal: stack.env.client, config: { ...stack.config, RECOUP_RATE_LIMIT_PER_MINUTE: 100 }, logger: silentLogger });
+  const server: Server = await new Promise((resolve) => {
+    const s = roomy.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const counted = async () => {
+    const rows = await stack.database.db.select().from(rateLimitWindows).where(sql`${rateLimitWindows.bucket} = ${keyId}`);
+    return rows.reduce((n, r) => n + r.hits, 0);
+  };
+  try {
+    await startOfAFreshWindow();
+    const remaining: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(`${url}/api/v2/companies`, { headers: { authorization: `Bearer ${key}` } });
+      expect(res.status).toBe(200);
+      remaining.push(res.headers.get('ratelimit-remaining')!);
+    }
+    // Counted exactly by this process, written to the database not yet.
+    expect(remaining.at(-1)).toBe('90');
+    expect(await counted()).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await counted()).toBe(10);
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
