@@ -132,6 +132,15 @@ function readInvoiceRow(
   return { ok: true, invoice };
 }
 
+/** A row's errors left to right, as the treasurer reads the row. */
+function inFileOrder(list: SpreadsheetRowError[], layout: ColumnLayout): SpreadsheetRowError[] {
+  const at = (e: SpreadsheetRowError) => {
+    for (const [column, header] of layout.written) if (header === e.column) return layout.index.get(column)!;
+    return Number.MAX_SAFE_INTEGER;
+  };
+  return [...list].sort((a, b) => at(a) - at(b));
+}
+
 function emptyMessage(column: ImportColumn, issue: z.core.$ZodIssue): string {
   if (column === 'last_name' && issue.code === 'custom') return 'is empty: give the last name or the organisation';
   return 'is empty';
@@ -179,7 +188,7 @@ export async function readSpreadsheetInvoices(
       if (earlier !== undefined) rowErrors.push({ row: row.number, column: columnName(layout, 'invoice_number'), message: `is also in row ${earlier}` });
       else rowOfNumber.set(number.toUpperCase(), row.number);
     }
-    if (rowErrors.length > 0) report(rowErrors);
+    if (rowErrors.length > 0) report(inFileOrder(rowErrors, layout));
     else if (read.ok && errorCount === 0) invoices.push({ row: row.number, invoice: read.invoice });
   }
   if (!layout) throw new SpreadsheetRefused('spreadsheet_empty', 'The file has no rows: it needs a header row and one row per invoice');
@@ -207,4 +216,20 @@ export async function createSpreadsheetImport(
       return imp;
     }),
   );
+}
+
+/**
+ * Reads a spreadsheet and, when every row is right, makes its draft import; when any row is wrong,
+ * answers the errors and creates nothing.
+ */
+export async function importSpreadsheet(
+  deps: { db: Db },
+  company: Company,
+  path: string,
+  options: { title?: string; limits?: SpreadsheetLimits } = {},
+): Promise<{ ok: true; import: typeof imports.$inferSelect; invoiceCount: number } | Extract<SpreadsheetReading, { ok: false }>> {
+  const reading = await readSpreadsheetInvoices(path, company, options.limits);
+  if (!reading.ok) return reading;
+  const imp = await createSpreadsheetImport(deps, company, reading.invoices, { title: options.title });
+  return { ok: true, import: imp, invoiceCount: reading.invoices.length };
 }
