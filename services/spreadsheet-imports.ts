@@ -9,7 +9,7 @@ import { openSpreadsheet, type SpreadsheetFormat } from '../files/spreadsheet/re
 import { SpreadsheetRefused } from '../files/spreadsheet/refusal';
 import type { SheetRow } from '../files/spreadsheet/sheet-row';
 import { createImport } from './imports';
-import { createDraftInvoices, prepareDraftInvoice, type DraftInvoiceCompany, type DraftInvoiceInput, type DraftInvoiceProblem } from './invoices';
+import { checkDraftInvoice, createDraftInvoices, type DraftInvoiceCompany, type DraftInvoiceInput, type DraftInvoiceProblem } from './invoices';
 import { withFreshPaymentReference } from './payment-references';
 
 /** A row's problem, by the row's number in the file and its column's header as written there. */
@@ -122,11 +122,12 @@ function readInvoiceRow(
     }
   }
   if (errors.length > 0 || !parsed.success) return { ok: false, errors };
-  const invoice = stripUndefined(parsed.data) as DraftInvoiceInput;
+  // Cells left empty are keys holding undefined: the same invoice as one that leaves them out.
+  const invoice: DraftInvoiceInput = parsed.data;
   // The rules the API applies after its schema (total above zero, due after issue, a dialable phone).
-  const prepared = prepareDraftInvoice(company, invoice);
-  if (!prepared.ok) {
-    for (const p of prepared.problems) fail(draftProblemColumn[p.code], p.message);
+  const checked = checkDraftInvoice(company, invoice);
+  if (!checked.ok) {
+    for (const p of checked.problems) fail(draftProblemColumn[p.code], p.message);
     return { ok: false, errors };
   }
   return { ok: true, invoice };
@@ -144,10 +145,6 @@ function inFileOrder(list: SpreadsheetRowError[], layout: ColumnLayout): Spreads
 function emptyMessage(column: ImportColumn, issue: z.core.$ZodIssue): string {
   if (column === 'last_name' && issue.code === 'custom') return 'is empty: give the last name or the organisation';
   return 'is empty';
-}
-
-function stripUndefined<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /**
