@@ -16,6 +16,7 @@ import { contactChangeActivities } from './contact-change';
 import { accountPlanActivities } from './account-plan';
 import { debtorContactActivities } from './debtor-contact';
 import { agentReplyActivities } from './agent-replies';
+import { companySignInActivities } from './company-sign-in';
 
 export type { ActivityDeps } from './deps';
 
@@ -43,6 +44,7 @@ export function createActivities(given: ActivityDeps) {
     ...accountPlanActivities(deps),
     ...debtorContactActivities(deps),
     ...agentReplyActivities(deps),
+    ...companySignInActivities(deps),
   });
 }
 

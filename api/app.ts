@@ -20,6 +20,7 @@ import type { PaymentProvider } from '../payments/payment-provider';
 import { twilioWebhookRoutes } from './twilio/routes';
 import { collectorCallbackRoutes } from './debt-cases/collector-callbacks';
 import { consoleRoutes } from './console/routes';
+import { dashboardRoutes } from './dashboard/routes';
 import { httpLogOptions, observabilityRoutes, type ObservabilityDeps } from './observability';
 import { codecRoutes } from './codec/routes';
 import { createOutboundGuard, type OutboundGuard } from '../outbound/guard';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): express.Express {
   // The Temporal Web UI's codec server; also under /console, where the console session cookie goes.
   app.use(['/codec', '/console/codec'], codecRoutes(apiDeps));
   app.use('/console', consoleRoutes(apiDeps));
+  app.use('/dashboard', dashboardRoutes(apiDeps));
   app.use(openApiRoutes(partnerApiRoutes));
   if (deps.adminChannel) app.use(adminChannelRoutes(deps.adminChannel));
 

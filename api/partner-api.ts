@@ -1,5 +1,6 @@
 import { batchFileRoutes } from './batch-files/routes';
 import { companyRoutes } from './companies/routes';
+import { companyUserRoutes } from './company-users/routes';
 import { debtCaseRoutes } from './debt-cases/routes';
 import { debtCollectorRoutes } from './debt-collectors/routes';
 import { debtorRoutes } from './debtors/routes';
@@ -26,6 +27,7 @@ import type { ApiRoute, RouteDefinition } from './route-definition';
 export const partnerApiDefinitions: readonly RouteDefinition[] = [
   ...partnerRoutes,
   ...companyRoutes,
+  ...companyUserRoutes,
   ...documentRoutes,
   ...dunningPolicyRoutes,
   ...debtCollectorRoutes,

@@ -996,3 +996,66 @@ export const debtorVulnerabilityAudit = pgTable(
   },
   (t) => [index('debtor_vulnerability_audit_debtor').on(t.debtorId, t.createdAt)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Company users: the company's own people (a club's treasurer) who use `/dashboard`. Added by the
+// partner or ops (`POST /companies/{id}/users`); they sign in with a one-time link sent by email
+// (services/company-users.ts). A link is never stored: its token is `<link id>.<HMAC of the id>`,
+// and the row records only when it expires and whether it was used, so a copy of the table opens
+// nothing. Sessions as the console's: only the SHA-256 of the cookie's value is kept, in the
+// database, so every API process shares them. A revoked user keeps the row (for the record) and
+// loses every session and link at once; the same email may be added again.
+// ---------------------------------------------------------------------------------------------
+export const companyUsers = pgTable(
+  'company_users',
+  {
+    id: text('id').primaryKey(),
+    companyId: text('company_id')
+      .notNull()
+      .references(() => companies.id),
+    /** Normalised: trimmed, lower-cased. */
+    email: text('email').notNull(),
+    /** `admin` may change things (credit, retract, hold, imports); `viewer` only looks. */
+    role: text('role').$type<'admin' | 'viewer'>().notNull(),
+    /** The language of their emails and, until they choose another, of the dashboard. */
+    locale: text('locale').notNull(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+    lastSignInAt: timestamp('last_sign_in_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('company_users_live_email').on(t.companyId, t.email).where(sql`${t.revokedAt} is null`),
+    index('company_users_email').on(t.email),
+  ],
+);
+
+export const companySignInLinks = pgTable(
+  'company_sign_in_links',
+  {
+    id: text('id').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => companyUsers.id),
+    /** `invitation` (sent when the user is added) or `sign_in` (asked for on the sign-in page). */
+    purpose: text('purpose').$type<'invitation' | 'sign_in'>().notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    /** Set when the link opened a session: a link works once. */
+    usedAt: timestamp('used_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('company_sign_in_links_user').on(t.userId, t.createdAt)],
+);
+
+export const companySessions = pgTable(
+  'company_sessions',
+  {
+    /** SHA-256 (hex) of the random session id in the cookie. */
+    idHash: text('id_hash').primaryKey(),
+    userId: text('user_id')
+      .notNull()
+      .references(() => companyUsers.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('company_sessions_user').on(t.userId), index('company_sessions_expires').on(t.expiresAt)],
+);

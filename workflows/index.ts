@@ -9,3 +9,4 @@ export { eventsExtractWorkflow } from './events-extract.workflow';
 export { contactChangeConfirmationWorkflow } from './contact-change.workflow';
 export { debtorWorkflow } from './debtor.workflow';
 export { agentReplyWorkflow } from './agent-reply.workflow';
+export { companySignInLinkWorkflow } from './company-sign-in.workflow';

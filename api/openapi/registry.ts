@@ -40,6 +40,8 @@ import { debtorAccountSchema } from '../debtors/resources';
 import { disputeWithInvoiceSchema } from '../disputes/resources';
 import { disputeCreateSchema, disputeResolveSchema } from '../../domain/dispute';
 import { invoiceMessagePageSchema, portalLinkSchema } from '../invoice-messages/resources';
+import { companyUserCreateSchema } from '../../domain/company-user';
+import { companyUserSchema } from '../company-users/resources';
 import * as resource from './resources';
 
 /**
@@ -56,6 +58,7 @@ export const tags = [
   { name: 'Debt collectors', description: 'Ordered debt collector configurations; the first whose conditions match a case picks the collector.' },
   { name: 'Imports', description: 'Batches of invoices transmitted together.' },
   { name: 'Invoices', description: 'Each transmitted invoice is one durable collection workflow.' },
+  { name: 'Company users', description: "The company's own people (a club's treasurer) who use the dashboard, signed in by a one-time link sent by email." },
   { name: 'Debtors', description: 'One person or organisation owing one company: every invoice of theirs joins them, by the partner\'s debtor id, else email, else phone.' },
   { name: 'Events', description: 'Every event of the partner, in order: the polling alternative to webhooks.' },
   { name: 'Webhooks', description: 'Push notifications, signed per Standard Webhooks, retried with back-off for at least 3 days.' },
@@ -98,6 +101,7 @@ export const components = {
   Reason: reasonSchema,
   Payment: paymentSchema,
   DebtorPatch: debtorPatchSchema,
+  CompanyUserCreate: companyUserCreateSchema,
   PromiseToPay: promiseToPaySchema,
   PaymentPlan: paymentPlanSchema,
   DisputeCreate: disputeCreateSchema,
@@ -150,6 +154,8 @@ export const components = {
   BankStatementFile: bankStatementFileSchema,
   BankStatement: bankStatementSchema,
   DebtorAccount: debtorAccountSchema,
+  CompanyUser: companyUserSchema,
+  CompanyUserPage: resource.pageOf(companyUserSchema),
   DebtorAccountPage: resource.pageOf(debtorAccountSchema),
   PrintBatch: printBatchSchema,
   PrintBatchPage: resource.pageOf(printBatchSummarySchema),
