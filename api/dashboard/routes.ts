@@ -7,6 +7,7 @@ import { dashboardCss, dashboardPage, sendDashboardError, sendDashboardForbidden
 import { dashboardLocale, loadDashboardSession } from './session';
 import { dashboardSignInRoutes } from './sign-in';
 import { frameTexts } from './texts';
+import { importDashboardRoutes } from './imports';
 
 export type DashboardDeps = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle' | 'clock' | 'documents' | 'logger'>;
 
@@ -70,7 +71,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 }
 
 /** The dashboard's pages, feature by feature (each file of this folder). */
-const features: Array<(deps: DashboardDeps) => Router> = [];
+const features: Array<(deps: DashboardDeps) => Router> = [importDashboardRoutes];
 
 /** Only an `admin` may change anything; a `viewer`'s POST is a 403 page. */
 export function requireDashboardAdmin(secret: string): RequestHandler {
