@@ -7,6 +7,7 @@ import type { PlacementFileResult } from './placement-file';
 import type { TransmissionResult } from './transmission';
 import type { WorkerMemoryResult } from './worker-memory';
 import type { SignInFloodResult } from './sign-in-flood';
+import type { SpreadsheetImportResult } from './spreadsheet-import';
 
 export interface BenchResults {
   date: string;
@@ -22,6 +23,7 @@ export interface BenchResults {
   placementFile?: PlacementFileResult;
   signInFlood?: SignInFloodResult;
   debtorTransmission?: DebtorTransmissionResult;
+  spreadsheetImport?: SpreadsheetImportResult;
 }
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -121,6 +123,10 @@ export function renderMarkdown(r: BenchResults): string {
   if (d) {
     out.push(...renderDebtorTransmission(d));
   }
+  const g = r.spreadsheetImport;
+  if (g) {
+    out.push(...renderSpreadsheetImport(g));
+  }
   return out.join('\n');
 }
 
@@ -188,6 +194,21 @@ export function renderDebtorTransmission(d: DebtorTransmissionResult): string[] 
     ),
     '',
     `Emails accepted by SMTP meanwhile: ${d.emailsAccepted}. Seeding the draft invoices and their debtors (not timed above): ${s(d.seedMs)}.`,
+    '',
+  ];
+}
+
+/** (g): every row of a spreadsheet checked before anything is created, with memory sampled while it streams. */
+export function renderSpreadsheetImport(g: SpreadsheetImportResult): string[] {
+  return [
+    `### (g) Validating a spreadsheet of ${g.rows.toLocaleString('en')} invoices (required: under ${g.limitSeconds} s)`,
+    '',
+    'Read and checked as an upload is (`readSpreadsheetInvoices`: the partner schema per row, duplicate numbers), in the bench process, no database; memory sampled every 10 ms while the file streams. The invoices read are kept for the import, so the heap grows by them.',
+    '',
+    table(
+      ['format', 'file size', 'time', 'rows/s', 'under the limit', 'RSS before', 'peak RSS', 'heap before', 'peak heap', 'samples'],
+      g.runs.map((x) => [x.format.toUpperCase(), mb(x.fileBytes), s(x.seconds * 1000), x.rowsPerSecond, x.seconds < g.limitSeconds ? 'yes' : 'no', mb(x.baselineRssBytes), mb(x.peakRssBytes), mb(x.baselineHeapBytes), mb(x.peakHeapBytes), x.samples]),
+    ),
     '',
   ];
 }

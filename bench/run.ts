@@ -11,12 +11,13 @@ import { createBenchDatabase, startBenchStack } from './harness';
 import { describeMachine } from './machine';
 import { runPlacementFile } from './placement-file';
 import type { MemorySample, SeededImport } from './protocol';
-import { renderDebtorTransmission, renderSignInFlood, writeResults, type BenchResults } from './report';
+import { renderDebtorTransmission, renderSignInFlood, renderSpreadsheetImport, writeResults, type BenchResults } from './report';
 import { daytimeTimezone, runTransmission } from './transmission';
 import { measureWorkerMemory } from './worker-memory';
 import { runSignInFlood } from './sign-in-flood';
+import { runSpreadsheetImport } from './spreadsheet-import';
 
-const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors'] as const;
+const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors', 'spreadsheet'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const USAGE = `npm run bench -- [options]
@@ -29,6 +30,7 @@ const USAGE = `npm run bench -- [options]
   --signin-rate N        console sign-ins a second with wrong passwords, (e) (default 50)
   --debtor-invoices N    invoices in the import of several invoices per debtor, (f) (default 10000)
   --debtors N            debtors those invoices belong to, (f) (default 2500)
+  --spreadsheet-rows N   rows of the spreadsheets validated, (g) (default 10000)
   --smtp-pool BOOL       reuse SMTP connections (SMTP_URL \`?pool=true\`) (default true)
   --dry-run              print the results, write nothing
 Environment: RECOUP_BENCH_DATABASE_URL (a PostgreSQL server; a new database is created per run,
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
       'signin-rate': { type: 'string' },
       'debtor-invoices': { type: 'string' },
       debtors: { type: 'string' },
+      'spreadsheet-rows': { type: 'string' },
       'smtp-pool': { type: 'string', default: 'true' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     signInRate: positive('signin-rate', values['signin-rate'], 50),
     debtorInvoices: positive('debtor-invoices', values['debtor-invoices'], 10_000),
     debtors: positive('debtors', values.debtors, 2_500),
+    spreadsheetRows: positive('spreadsheet-rows', values['spreadsheet-rows'], 10_000),
   };
   if (sizes.debtors > sizes.debtorInvoices) throw new Error('--debtors must not exceed --debtor-invoices');
   if (!['true', 'false'].includes(values['smtp-pool'])) throw new Error('--smtp-pool must be true or false');
@@ -138,12 +142,17 @@ async function main(): Promise<void> {
       await placementDatabase?.drop();
     }
   }
+  if (only.has('spreadsheet')) {
+    log(`(g) validating a spreadsheet of ${sizes.spreadsheetRows} rows, CSV and XLSX`);
+    results.spreadsheetImport = await runSpreadsheetImport({ rows: sizes.spreadsheetRows, log });
+  }
   results.totalSeconds = Math.round((Date.now() - began) / 100) / 10;
   const complete = results as BenchResults;
   if (values['dry-run']) {
     console.log(JSON.stringify(complete, null, 2));
     if (complete.signInFlood) console.log(renderSignInFlood(complete.signInFlood).join('\n'));
     if (complete.debtorTransmission) console.log(renderDebtorTransmission(complete.debtorTransmission).join('\n'));
+    if (complete.spreadsheetImport) console.log(renderSpreadsheetImport(complete.spreadsheetImport).join('\n'));
     return;
   }
   const written = writeResults(complete);

@@ -45,12 +45,13 @@ export type DraftInvoicePreparation = { ok: true; draft: PreparedDraftInvoice } 
 const INSERT_CHUNK = 500;
 
 /**
- * Checks an invoice and makes its rows: the lines must add up to more than zero, the due date may
- * not precede the issue date, and a phone is stored in E.164, read in the debtor's country (the
- * company's when the debtor has no address) so SMS reach it and inbound texts match it. A fresh
- * payment reference each call: a caller that meets a taken one prepares again.
+ * The rules an invoice must meet beyond its schema: the lines must add up to more than zero, the
+ * due date may not precede the issue date, and a phone is stored in E.164, read in the debtor's
+ * country (the company's when the debtor has no address) so SMS reach it and inbound texts match
+ * it. Answers the debtor as stored (phone normalised) or the problems. Draws no ids, so a file's
+ * rows can be checked all before any is made (services/spreadsheet-imports.ts).
  */
-export function prepareDraftInvoice(company: DraftInvoiceCompany, input: DraftInvoiceInput): DraftInvoicePreparation {
+export function checkDraftInvoice(company: DraftInvoiceCompany, input: DraftInvoiceInput): { ok: true; debtor: Debtor; total: number } | { ok: false; problems: DraftInvoiceProblem[] } {
   const problems: DraftInvoiceProblem[] = [];
   const total = invoiceTotal(input.invoice_lines.map((l) => ({ amountCents: l.amount_cents, quantity: l.quantity })));
   if (total <= 0) problems.push({ code: 'invoice_total_not_positive', path: 'invoice_lines', message: 'the invoice lines must add up to more than zero' });
@@ -62,7 +63,17 @@ export function prepareDraftInvoice(company: DraftInvoiceCompany, input: DraftIn
     if (phone) debtor = { ...debtor, phone };
     else problems.push({ code: 'invalid_phone', path: 'debtor.phone', message: invalidPhoneMessage(country) });
   }
-  if (problems.length > 0) return { ok: false, problems };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, debtor, total };
+}
+
+/**
+ * Checks an invoice (`checkDraftInvoice`) and makes its rows. A fresh payment reference each
+ * call: a caller that meets a taken one prepares again.
+ */
+export function prepareDraftInvoice(company: DraftInvoiceCompany, input: DraftInvoiceInput): DraftInvoicePreparation {
+  const checked = checkDraftInvoice(company, input);
+  if (!checked.ok) return checked;
+  const { debtor, total } = checked;
   const id = newId('inv');
   return {
     ok: true,

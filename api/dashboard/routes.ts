@@ -10,6 +10,7 @@ import { dashboardSignInRoutes } from './sign-in';
 import { frameTexts } from './texts';
 import { companyDashboardRoutes } from './company';
 import { debtCaseDashboardRoutes } from './debt-cases';
+import { importDashboardRoutes } from './imports';
 
 export type DashboardDeps = Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue' | 'config' | 'signInThrottle' | 'clock' | 'documents' | 'logger'>;
 
@@ -67,7 +68,7 @@ export function dashboardRoutes(deps: DashboardDeps): Router {
 }
 
 /** The dashboard's pages, feature by feature (each file of this folder). */
-const features: Array<(deps: DashboardDeps) => Router> = [overviewDashboardRoutes, dashboardInvoiceRoutes, debtCaseDashboardRoutes, companyDashboardRoutes];
+const features: Array<(deps: DashboardDeps) => Router> = [overviewDashboardRoutes, dashboardInvoiceRoutes, importDashboardRoutes, debtCaseDashboardRoutes, companyDashboardRoutes];
 
 /** Only an `admin` may change anything; a `viewer`'s POST is a 403 page. */
 export function requireDashboardAdmin(secret: string): RequestHandler {
