@@ -1,4 +1,5 @@
 import { and, asc, desc, eq, gte, inArray, lte, or, sql, type SQL } from 'drizzle-orm';
+import { overdueBucketDays, type OverdueBucket } from '../domain/overdue-buckets';
 import type { Db } from '../db/client';
 import { debtors, events, invoiceLines, invoices, ledgerEntries, messages } from '../db/schema';
 import { openInvoiceStatuses, type InvoiceStatus } from '../domain/invoice-status';
@@ -14,10 +15,7 @@ import { invoiceLineOrder } from './invoice-lines';
 
 type InvoiceRow = typeof invoices.$inferSelect;
 
-/** Days overdue, as the overview's aging chart counts them: due today is 0 days overdue. */
-export const overdueBuckets = ['days_0_30', 'days_31_60', 'days_61_90', 'days_90_plus'] as const;
-export type OverdueBucket = (typeof overdueBuckets)[number];
-const bucketDays: Record<OverdueBucket, [number, number | null]> = { days_0_30: [0, 30], days_31_60: [31, 60], days_61_90: [61, 90], days_90_plus: [91, null] };
+export { overdueBuckets, type OverdueBucket } from '../domain/overdue-buckets';
 
 export interface CompanyInvoiceFilter {
   status?: InvoiceStatus | undefined;
@@ -65,7 +63,7 @@ export async function companyInvoicePage(
   if (filter.debtorId) conditions.push(eq(invoices.debtorId, filter.debtorId));
   if (filter.overdue) {
     const today = localDateTime(now.getTime(), company.timezone).date;
-    const [least, most] = bucketDays[filter.overdue];
+    const [least, most] = overdueBucketDays[filter.overdue];
     conditions.push(inArray(invoices.status, [...openInvoiceStatuses]), lte(invoices.dueDate, addDays(today, -least)));
     if (most !== null) conditions.push(gte(invoices.dueDate, addDays(today, -most)));
   }

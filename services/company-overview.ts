@@ -1,4 +1,5 @@
 import { and, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import { overdueBucketDays, overdueBuckets, type OverdueBucket } from '../domain/overdue-buckets';
 import type { Db } from '../db/client';
 import { companies, events, invoices, ledgerEntries } from '../db/schema';
 import { addDays, localDateTime, localTimeToUtc } from '../domain/local-time';
@@ -22,8 +23,8 @@ export interface MonthCollection {
   collectionRate: number | null;
 }
 
-export type AgingBucket = 'not_due' | 'days_0_30' | 'days_31_60' | 'days_61_90' | 'days_90_plus';
-export const agingBuckets: readonly AgingBucket[] = ['not_due', 'days_0_30', 'days_31_60', 'days_61_90', 'days_90_plus'];
+export type AgingBucket = 'not_due' | OverdueBucket;
+export const agingBuckets: readonly AgingBucket[] = ['not_due', ...overdueBuckets];
 
 /**
  * Where an open invoice is in the collection policy: its status, and for an overdue invoice how far
@@ -167,7 +168,13 @@ function transmittedByMonth(db: Db, company: Company, boundsArray: SQL, first: D
 /** Days overdue count from the due date: due today is 0 days overdue, due tomorrow is not due yet. */
 function agingBucketSql(today: string): SQL<AgingBucket> {
   const days = sql`(${today}::date - ${invoices.dueDate})`;
-  return sql<AgingBucket>`case when ${days} < 0 then 'not_due' when ${days} <= 30 then 'days_0_30' when ${days} <= 60 then 'days_31_60' when ${days} <= 90 then 'days_61_90' else 'days_90_plus' end`;
+  // One `when` per bounded bucket of domain/overdue-buckets.ts, the open-ended one last.
+  const whens = overdueBuckets.flatMap((bucket) => {
+    const last = overdueBucketDays[bucket][1];
+    return last === null ? [] : [sql` when ${days} <= ${sql.raw(String(last))} then ${sql.raw(`'${bucket}'`)}`];
+  });
+  const open = overdueBuckets.find((b) => overdueBucketDays[b][1] === null)!;
+  return sql<AgingBucket>`case when ${days} < 0 then 'not_due'${sql.join(whens)} else ${sql.raw(`'${open}'`)} end`;
 }
 
 const pausedStages = ['promise_to_pay', 'payment_plan', 'on_hold', 'disputed', 'in_debt_collection'] as const;

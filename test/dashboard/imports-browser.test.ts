@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createSignInLink, signInToken } from '../../services/company-users';
 import { seriousAxeViolations } from '../support/axe';
 import { loopbackOnlyContext, useBrowserStack } from '../support/browser';
-import { addCompanyUser } from './dashboard-client';
+import { eventually } from '../support/eventually';
+import { addCompanyUser, signInLinkOf } from './dashboard-client';
 
 /**
  * The import pages in Chromium, as the treasurer uses them: upload a file with one bad row, read
@@ -21,14 +21,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const header = 'Factuurnummer;Factuurdatum;Vervaldatum;Bedrag;Omschrijving;Voornaam;Achternaam;E-mail';
 const rows = ['B-001;01-01-2027;31-01-2030;120,00;Contributie;Anna;de Vries;anna@example.nl', 'B-002;01-01-2027;31-01-2030;12,5O;Contributie;Piet;Jansen;piet@example.nl'];
 
-browserTest('the treasurer uploads, sees the bad cell, fixes it, reviews and sends; no page has a serious accessibility violation', async () => {
+browserTest('the treasurer signs in from the invitation email, uploads, sees the bad cell, fixes it, reviews and sends, and sees the invoices appear; no page has a serious accessibility violation', async () => {
   const { key, companyId } = await stack().newPartner('Gamma');
-  const user = await addCompanyUser(stack(), key, companyId, 'treasurer@gamma.example', 'admin');
-  const link = await createSignInLink(stack().database.db, user.id, 'sign_in', new Date());
+  await addCompanyUser(stack(), key, companyId, 'treasurer@gamma.example', 'admin');
+  // The invitation email, as the partner's adding her sent it: its link is how she signs in.
+  const invitation = await eventually(async () => {
+    const mail = stack().smtp.messages.find((m) => JSON.stringify(m.to).includes('treasurer@gamma.example'));
+    if (!mail) throw new Error('no invitation yet');
+    return mail;
+  }, 30_000);
   const { context, foreign } = await loopbackOnlyContext(browser(), stack().baseUrl, { bypassCSP: true, viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   try {
-    await page.goto(`${stack().baseUrl}/dashboard/sign-in/${signInToken(stack().config.portalSecret, link!.id)}`);
+    await page.goto(signInLinkOf(invitation));
     await Promise.all([page.waitForURL(`${stack().baseUrl}/dashboard`), page.locator('main button[type=submit]').click()]);
 
     await page.goto(`${stack().baseUrl}/dashboard/imports`);
@@ -56,6 +61,14 @@ browserTest('the treasurer uploads, sees the bad cell, fixes it, reviews and sen
     await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
     await page.waitForSelector('p.notice[role=status]');
     expect(await page.locator('[data-testid=transmit-form]').count()).toBe(0);
+
+    // The invoices appear in her list once transmitted (the import's workflow starts them).
+    await eventually(async () => {
+      await page.goto(`${stack().baseUrl}/dashboard/invoices`);
+      const text = await page.locator('main').innerText();
+      if (!text.includes('B-001') || !text.includes('B-002')) throw new Error('the invoices are not listed yet');
+    }, 60_000);
+    expect(await seriousAxeViolations(page)).toEqual([]);
     expect(foreign).toEqual([]);
   } finally {
     await context.close();
