@@ -40,8 +40,8 @@ export function sendConsolePage(res: Response, status: number, html: string): vo
 
 export const csrfField = (csrf: string): string => `<input type="hidden" name="_csrf" value="${e(csrf)}">`;
 
-/** A table that scrolls sideways inside its card on a narrow screen rather than widening the page. */
-export const scrollTable = (table: string): string => `<div class="table-scroll">${table}</div>`;
+/** A table that scrolls sideways inside its card on a narrow screen rather than widening the page; focusable, so a keyboard can scroll it. */
+export const scrollTable = (table: string): string => `<div class="table-scroll" tabindex="0">${table}</div>`;
 
 /** A state as a coloured badge (the class names follow the state's value). */
 export const badge = (value: string, attrs = ''): string => `<span class="badge badge-${e(value)}"${attrs ? ` ${attrs}` : ''}>${e(value.replace(/_/g, ' '))}</span>`;

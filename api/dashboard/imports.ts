@@ -51,7 +51,7 @@ function errorTable(viewer: DashboardViewer, errors: SpreadsheetRowError[], tota
   const rows = errors.map((x) => `<tr><td class="num" data-label="${e(t.row)}">${x.row}</td><td data-label="${e(t.column)}">${e(x.column)}</td><td data-label="${e(t.problem)}">${e(x.message)}</td></tr>`).join('');
   const cut = errors.length < total ? `<p class="muted">${e(fill(t.rowErrorsCut, { shown: errors.length, count: total }))}</p>` : '';
   return `<section class="problem" role="alert" data-testid="row-errors"><h2>${e(t.refused)}</h2><p>${e(fill(t.rowErrors, { count: total }))}</p>${cut}</section>
-<div class="card"><div class="table-scroll"><table class="stack" data-testid="row-error-table"><caption class="visually-hidden">${e(t.refused)}</caption><thead><tr><th scope="col" class="num">${e(t.row)}</th><th scope="col">${e(t.column)}</th><th scope="col">${e(t.problem)}</th></tr></thead><tbody>${rows}</tbody></table></div></div>`;
+<div class="card"><div class="table-scroll" tabindex="0"><table class="stack" data-testid="row-error-table"><caption class="visually-hidden">${e(t.refused)}</caption><thead><tr><th scope="col" class="num">${e(t.row)}</th><th scope="col">${e(t.column)}</th><th scope="col">${e(t.problem)}</th></tr></thead><tbody>${rows}</tbody></table></div></div>`;
 }
 
 async function importsPage(deps: DashboardDeps, viewer: DashboardViewer, top = '', title = ''): Promise<string> {
@@ -61,7 +61,7 @@ async function importsPage(deps: DashboardDeps, viewer: DashboardViewer, top = '
   const created = (r: ImportRow) => r.createdAt.toISOString().slice(0, 10);
   const list = rows.length === 0
     ? `<p class="muted">${e(t.noImports)}</p>`
-    : `<div class="table-scroll"><table class="stack" data-testid="imports"><thead><tr><th scope="col">${e(t.title)}</th><th scope="col">${e(t.created)}</th><th scope="col">${e(t.status)}</th><th scope="col" class="num">${e(t.invoices)}</th></tr></thead><tbody>${rows
+    : `<div class="table-scroll" tabindex="0"><table class="stack" data-testid="imports"><thead><tr><th scope="col">${e(t.title)}</th><th scope="col">${e(t.created)}</th><th scope="col">${e(t.status)}</th><th scope="col" class="num">${e(t.invoices)}</th></tr></thead><tbody>${rows
         .map((r) => {
           const n = Object.values(counts.get(r.id) ?? {}).reduce((a, b) => a + b, 0);
           const name = r.title ?? fill(t.untitled, { date: created(r) });
@@ -99,7 +99,7 @@ async function reviewPage(deps: DashboardDeps, viewer: DashboardViewer, imp: Imp
   const title = imp.title ?? fill(t.untitled, { date: imp.createdAt.toISOString().slice(0, 10) });
   const body = `<h1>${e(t.review)}: ${e(title)}</h1>
 <section class="card"><dl class="meta" data-testid="import-summary"><dt>${e(t.status)}</dt><dd><span class="badge badge-${e(imp.status)}">${e(statusText(t, imp.status))}</span></dd><dt>${e(t.invoices)}</dt><dd>${numberText(n, viewer.locale)}${byStatus.length > 1 ? ` (${byStatus.map(([s, c]) => `${e(s)}: ${c}`).join(', ')})` : ''}</dd><dt>${e(t.total)}</dt><dd>${e(moneyText(Number(totals?.cents ?? 0), currency, viewer.locale))}</dd></dl>${transmit}</section>
-<section class="card" aria-labelledby="first"><h2 id="first">${e(fill(t.firstRows, { n: Math.min(n, FIRST_ROWS) }))}</h2><div class="table-scroll"><table class="stack" data-testid="first-rows"><thead><tr><th scope="col">${e(t.number)}</th><th scope="col">${e(t.debtor)}</th><th scope="col" class="num">${e(t.amount)}</th><th scope="col">${e(t.dueDate)}</th></tr></thead><tbody>${rows}</tbody></table></div></section>
+<section class="card" aria-labelledby="first"><h2 id="first">${e(fill(t.firstRows, { n: Math.min(n, FIRST_ROWS) }))}</h2><div class="table-scroll" tabindex="0"><table class="stack" data-testid="first-rows"><thead><tr><th scope="col">${e(t.number)}</th><th scope="col">${e(t.debtor)}</th><th scope="col" class="num">${e(t.amount)}</th><th scope="col">${e(t.dueDate)}</th></tr></thead><tbody>${rows}</tbody></table></div></section>
 <p><a href="${HERE}">← ${e(t.title)}</a></p>`;
   return dashboardPage(viewer, { title: t.review, current: HERE, body });
 }
