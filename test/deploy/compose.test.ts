@@ -41,8 +41,8 @@ test('the schema check catches a broken file (an unknown service key, a bad rest
 test('it runs Temporal on PostgreSQL, the Web UI wired to the codec endpoint, PostgreSQL, an SMTP catcher (dev profile), the migration, the API and the worker', () => {
   const s = compose.services;
   expect(Object.keys(s).sort()).toEqual(['api', 'mailpit', 'migrate', 'postgres', 'temporal', 'temporal-ui', 'worker']);
-  expect(s.temporal!.image).toMatch(/^temporalio\/auto-setup:/);
-  expect(s.temporal!.environment).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgres' });
+  expect(s.temporal!.image).toMatch(/^recoup-temporal:/);
+  expect(s.temporal!.environment).toMatchObject({ PG_HOST: 'postgres', PG_USER: 'temporal' });
   const ui = envOf('temporal-ui', filledIn);
   expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe(`${filledIn.PUBLIC_BASE_URL}/console/codec`);
   expect(ui.TEMPORAL_CODEC_INCLUDE_CREDENTIALS).toBe('true');
