@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { ParsedMail } from 'mailparser';
 import type { Database } from '../../db/client';
 import { events, invoices, messages } from '../../db/schema';
@@ -51,7 +51,7 @@ const started: WorkerProcess[] = [];
 /** Due in ten days, first step a month after that: within the test only the invoice notice is sent. */
 const noticeOnly = dunningPolicySchema.parse({ steps: [{ offset_days: 30, action: 'reminder', channels: ['email'] }] });
 /** Set by a test: what the SMTP server does when this Message-ID arrives. */
-let trap: { messageId: string; when: 'before_250' | 'after_250' | 'sigterm_before_250'; worker: WorkerProcess; sprung: boolean } | undefined;
+let trap: { messageId: string; sendKey?: string; when: 'before_250' | 'after_250' | 'sigterm_before_250'; worker: WorkerProcess; sprung: boolean; lock?: Promise<void> } | undefined;
 /** How long the SMTP server holds its 250 after SIGTERMing the worker (`sigterm_before_250`). */
 const HOLD_AFTER_SIGTERM_MS = 3_000;
 
@@ -77,6 +77,18 @@ suite('a worker killed between the provider call and the activity’s completion
         }
         // before_250: the worker dies waiting for our answer; after_250: it has its answer and dies before recording it.
         if (when === 'after_250') {
+          // The notice's row is locked before the 250 goes out, so the worker's recording of the
+          // send waits until it is dead: it dies after the provider took the message and before
+          // anything recorded it, however fast it is (on a busy machine it could otherwise record first).
+          let locked!: () => void;
+          const lockHeld = new Promise<void>((resolve) => (locked = resolve));
+          const sendKey = trap.sendKey;
+          trap.lock = database.db.transaction(async (tx) => {
+            await tx.execute(sql`select 1 from messages where send_key = ${sendKey} for update`);
+            locked();
+            await worker.exited;
+          });
+          await lockHeld;
           setImmediate(() => worker.kill('SIGKILL'));
           return;
         }
@@ -175,11 +187,12 @@ suite('a worker killed between the provider call and the activity’s completion
       debtor: { email: `killed-${when}@example.nl`, timezone: daytimeTimezone() },
     });
     const noticeId = `<${input.invoiceId}.transmit.email@recoup>`;
-    trap = { messageId: noticeId, when, worker: first, sprung: false };
+    trap = { messageId: noticeId, sendKey: `${input.invoiceId}:transmit:email`, when, worker: first, sprung: false };
 
     const handle = await env.client.workflow.start<typeof invoiceWorkflow>('invoiceWorkflow', { workflowId: invoiceWorkflowId(input.invoiceId), taskQueue, args: [input] });
     expect(await first.exited).toBe('SIGKILL');
     expect(trap.sprung).toBe(true);
+    await trap.lock;
 
     // The activity's attempt times out on the server (start-to-close, 1 minute); the retry lands on the new worker.
     const second = await startWorkerProcess();
