@@ -1,6 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { messages } from '../db/schema';
-import { portalLinkDays } from '../domain/dunning-policy';
+import { portalLinkDays } from '../domain/dunning-policy-rules';
 import { escapeHtml } from '../messaging/templates';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import { twilioWebhookPaths } from '../messaging/sms';

@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { companies, dunningPolicies, invoices, messages, portalContactChanges } from '../db/schema';
-import { portalLinkDays } from '../domain/dunning-policy';
+import { portalLinkDays } from '../domain/dunning-policy-rules';
 import { renderContactChangeEmail, renderContactChangeSms } from '../messaging/contact-change-texts';
 import { createPortalToken, portalLinkExpiry, portalUrl, signContactUndo } from '../messaging/portal-link';
 import { messageIdForSendKey } from '../messaging/mailer';

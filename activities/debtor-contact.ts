@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { and, eq, inArray, ne, notInArray, or } from 'drizzle-orm';
 import { companies, debtors, dunningPolicies, imports, invoices, messages } from '../db/schema';
-import { portalLinkDays } from '../domain/dunning-policy';
+import { portalLinkDays } from '../domain/dunning-policy-rules';
 import { finalInvoiceStatuses, isFinalStatus } from '../domain/invoice-status';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { companies, dunningPolicies, invoices, letters, messages } from '../db/schema';
 import { amountDue } from '../domain/amounts';
-import { portalLinkDays } from '../domain/dunning-policy';
+import { portalLinkDays } from '../domain/dunning-policy-rules';
 import { appendEvents } from '../services/events';
 import { newId } from '../services/ids';
 import { queueLetter, recordLettersPosted } from '../services/letters';

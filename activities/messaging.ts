@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import { invoices, messages } from '../db/schema';
-import { portalLinkDays } from '../domain/dunning-policy';
+import { portalLinkDays } from '../domain/dunning-policy-rules';
 import { automatedContactBlocked, isPersonSent } from '../domain/debtor-vulnerability';
 import { amountDue } from '../domain/amounts';
 import { appendEvents } from '../services/events';

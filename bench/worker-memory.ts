@@ -9,6 +9,8 @@ export interface WorkerMemoryResult {
   open: MemorySample;
   /** (open − idle) RSS per open invoice. */
   rssPerOpenInvoiceBytes: number;
+  /** (open − idle) RSS per workflow in the worker's cache: what sizes `maxCachedWorkflows` (docs/operations.md, "Worker sizing"). */
+  rssPerCachedWorkflowBytes: number;
   /** What the process holds besides the worker (with PGlite the benchmark runs them together). */
   processHolds: string;
 }
@@ -19,12 +21,14 @@ export async function measureWorkerMemory(stack: BenchStack, idle: MemorySample,
   await new Promise((r) => setTimeout(r, 3000));
   const open = await stack.worker.call<MemorySample>({ type: 'memory' });
   const mb = (b: number) => Math.round(b / 1024 / 1024);
-  log(`  memory: idle ${mb(idle.rssBytes)} MB RSS, with ${openInvoices} open ${mb(open.rssBytes)} MB RSS (peak ${mb(open.peakRssBytes)} MB, heap ${mb(open.heapUsedBytes)} of ${mb(open.heapTotalBytes)} MB, external ${mb(open.externalBytes)} MB, ${open.cachedWorkflows} cached workflows)`);
+  const perCached = Math.round((open.rssBytes - idle.rssBytes) / Math.max(open.cachedWorkflows, 1));
+  log(`  memory: idle ${mb(idle.rssBytes)} MB RSS, with ${openInvoices} open ${mb(open.rssBytes)} MB RSS (peak ${mb(open.peakRssBytes)} MB, heap ${mb(open.heapUsedBytes)} of ${mb(open.heapTotalBytes)} MB, external ${mb(open.externalBytes)} MB, ${open.cachedWorkflows} cached workflows, ${(perCached / 1024).toFixed(0)} KB RSS per cached workflow)`);
   return {
     openInvoices,
     idle,
     open,
     rssPerOpenInvoiceBytes: Math.round((open.rssBytes - idle.rssBytes) / Math.max(openInvoices, 1)),
+    rssPerCachedWorkflowBytes: perCached,
     processHolds: stack.worker === stack.api ? 'worker, the API and the embedded PGlite database' : 'worker alone (PostgreSQL pool; the API runs in another process)',
   };
 }

@@ -1,5 +1,6 @@
 import { isFinalStatus, type InvoiceStatus } from './invoice-status';
-import { matchCollectorConfiguration, type CaseFacts, type DebtCollectorConfiguration, type DebtCollectorKind } from './debt-collector-configuration';
+import type { DebtCollectorConfiguration, DebtCollectorKind } from './debt-collector-configuration';
+import { matchCollectorConfiguration, type CaseFacts } from './collector-matching';
 
 /**
  * The life of a debt collection case, as pure rules: the case workflow and the API both ask these

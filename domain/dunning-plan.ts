@@ -1,5 +1,6 @@
 import { applyContactGap, applyContactLimit, applyQuietHours, earliestContactAfter, feeNoticePeriod, recentContacts, wikFeeChargeableFrom, type GuardrailCheck } from './guardrails';
-import { feeNoticeDays, minDaysBetweenContacts, stepDueAt, type Channel, type DunningPolicy, type Fee, type PolicyStep } from './dunning-policy';
+import type { Channel, DunningPolicy, Fee, PolicyStep } from './dunning-policy';
+import { feeNoticeDays, minDaysBetweenContacts, stepDueAt } from './dunning-policy-rules';
 import { feeCents } from './fees';
 
 /**

@@ -1,7 +1,8 @@
 import { desc, eq, max } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { companies, dunningPolicies } from '../db/schema';
-import { defaultDunningPolicy, withPolicyDefaults, type DunningPolicy } from '../domain/dunning-policy';
+import { defaultDunningPolicy, type DunningPolicy } from '../domain/dunning-policy';
+import { withPolicyDefaults } from '../domain/dunning-policy-rules';
 
 export interface DunningPolicyVersion {
   version: number;

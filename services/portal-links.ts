@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { dunningPolicies, invoices } from '../db/schema';
-import { portalLinkDays } from '../domain/dunning-policy';
+import { portalLinkDays } from '../domain/dunning-policy-rules';
 import { createPortalToken, portalLinkExpiry, portalUrl } from '../messaging/portal-link';
 import type { Principal } from './api-keys';
 import { appendEvents } from './events';

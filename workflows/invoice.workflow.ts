@@ -31,7 +31,7 @@ import {
   type PlanState,
   type PlannedAction,
 } from '../domain/dunning-plan';
-import { feeNoticeDays, minDaysBetweenContacts } from '../domain/dunning-policy';
+import { feeNoticeDays, minDaysBetweenContacts } from '../domain/dunning-policy-rules';
 import { nextActionNote, type NextActionNote } from '../domain/next-action';
 import { feeNoticePeriod, type GuardrailCheck } from '../domain/guardrails';
 import { amountDue, fitsAmountColumn, MAX_AMOUNT_CENTS } from '../domain/amounts';

@@ -4,7 +4,8 @@ import type { Thread, ThreadItem } from '../../services/conversation-thread';
 import type { ConsoleUser } from '../../services/console-users';
 import { deliveryStatus } from '../../domain/message-delivery';
 import { dateHtml, money, timeHtml } from './display';
-import { badge, csrfField, layout, noticeHtml, problemHtml, scrollTable, type Viewer } from './views';
+import { csrfField } from '../web-session/csrf';
+import { badge, layout, noticeHtml, problemHtml, scrollTable, type Viewer } from './views';
 
 /** The agents' pages: the queue of conversations and one debtor's thread. */
 

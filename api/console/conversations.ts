@@ -7,7 +7,7 @@ import { openDisputeFromReply } from '../../services/agent-disputes';
 import { sendAgentReplyDurably } from '../../workflows/agent-reply.client';
 import { unprocessable } from '../../domain/errors';
 import { httpRefusal } from '../errors';
-import { createCsrfToken } from './csrf';
+import { createCsrfToken } from '../web-session/csrf';
 import { conversationQueuePage, threadPage, type ThreadPageInput } from './conversation-views';
 import { requireConsoleRole } from './session';
 import { sendConsolePage, type Viewer } from './views';

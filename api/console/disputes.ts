@@ -8,10 +8,10 @@ import { consoleScope } from '../../services/console-users';
 import { openDisputes, type OpenDisputeRow } from '../../services/dispute-queue';
 import { resolveDispute } from '../../services/disputes';
 import { statusOf } from '../errors';
-import { createCsrfToken } from './csrf';
+import { createCsrfToken, csrfField } from '../web-session/csrf';
 import { money, timeHtml } from './display';
 import { requireConsoleRole } from './session';
-import { csrfField, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
+import { layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
 
 /** How long a dispute has waited, e.g. `3 d 4 h`, `5 h 10 min`. */
 export function ageText(ms: number): string {

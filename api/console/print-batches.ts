@@ -2,10 +2,10 @@ import { Router, type Request } from 'express';
 import type { Db } from '../../db/client';
 import { escapeHtml as e } from '../../messaging/templates';
 import { listPrintBatches, markPrintBatchPosted, renderPrintBatchPdf, type PrintBatchSummary } from '../../services/print-batches';
-import { createCsrfToken } from './csrf';
+import { createCsrfToken, csrfField } from '../web-session/csrf';
 import { requireConsoleRole } from './session';
 import { dateHtml, timeHtml } from './display';
-import { badge, csrfField, layout, noticeHtml, scrollTable, sendConsoleError, sendConsolePage, type Viewer } from './views';
+import { badge, layout, noticeHtml, scrollTable, sendConsoleError, sendConsolePage, type Viewer } from './views';
 
 /**
  * Ops' print batches at `/console/print-batches`: the default print-and-mail adapter's daily

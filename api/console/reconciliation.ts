@@ -4,10 +4,10 @@ import type { Db } from '../../db/client';
 import { escapeHtml as e } from '../../messaging/templates';
 import { httpRefusal } from '../errors';
 import { dismissBankTransaction, reconciliationQueue, resolveBankTransaction, type BankTransactionRow } from '../../services/reconciliation';
-import { createCsrfToken } from './csrf';
+import { createCsrfToken, csrfField } from '../web-session/csrf';
 import { requireConsoleRole } from './session';
 import { dateHtml, money, timeHtml } from './display';
-import { badge, csrfField, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
+import { badge, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
 
 /**
  * Ops' reconciliation queue at `/console/reconciliation`: the bank lines no invoice was found for

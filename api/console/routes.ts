@@ -7,7 +7,7 @@ import type { ApiDeps } from '../deps';
 import type { DebtCaseRow } from '../../services/debt-cases';
 import { caseParts, findCase, updateCase } from '../../services/debt-case-access';
 import { httpRefusal } from '../errors';
-import { createCsrfToken, isValidCsrfToken } from './csrf';
+import { createCsrfToken, isValidCsrfToken } from '../web-session/csrf';
 import { reconciliationConsoleRoutes } from './reconciliation';
 import { smsReplyConsoleRoutes } from './sms-replies';
 import { waitingNotices } from '../../services/waiting-notices';
@@ -17,7 +17,7 @@ import { disputeConsoleRoutes } from './disputes';
 import { vulnerabilityConsoleRoutes } from './vulnerability';
 import { conversationConsoleRoutes } from './conversations';
 import { consoleCss } from './stylesheet';
-import { clearSessionCookie, loadSession, preSession, PRE_SESSION_COOKIE, readCookie, requireConsoleRole, requireSignedIn, setSessionCookie } from './session';
+import { consoleCookies, loadSession, requireConsoleRole, requireSignedIn } from './session';
 import { casePage, companiesPage, outboxPage, queuePage, sendConsoleError, sendConsolePage, signInPage, type Viewer } from './views';
 import { DomainError } from '../../domain/errors';
 
@@ -49,11 +49,11 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
 
   r.get('/sign-in', (req, res) => {
     if (req.consoleUser) return res.redirect(303, '/console');
-    sendConsolePage(res, 200, signInPage(createCsrfToken(secret, preSession(req, res))));
+    sendConsolePage(res, 200, signInPage(createCsrfToken(secret, consoleCookies.preSession(req, res))));
   });
 
   r.post('/sign-in', async (req, res) => {
-    const pre = readCookie(req, PRE_SESSION_COOKIE) ?? '';
+    const pre = consoleCookies.readPreSession(req);
     if (!isValidCsrfToken(secret, pre, req.body?._csrf)) return sendConsoleError(res, 403, 'The form has expired or did not come from this site. Reload the sign-in page and try again.');
     const email = text(req.body?.email);
     const password = typeof req.body?.password === 'string' ? req.body.password : '';
@@ -67,7 +67,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
       const wait = outcome.retryAfterSeconds >= 120 ? `${Math.ceil(outcome.retryAfterSeconds / 60)} minutes` : `${outcome.retryAfterSeconds} seconds`;
       return sendConsolePage(res, 429, signInPage(createCsrfToken(secret, pre), `Too many sign-in attempts. Try again in ${wait}.`, email));
     }
-    setSessionCookie(req, res, await createConsoleSession(db, outcome.value.id));
+    consoleCookies.setSession(req, res, await createConsoleSession(db, outcome.value.id));
     res.redirect(303, '/console');
   });
 
@@ -82,7 +82,7 @@ export function consoleRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 'taskQueue
 
   r.post('/sign-out', async (req, res) => {
     await deleteConsoleSession(db, req.consoleSessionId!);
-    clearSessionCookie(res);
+    consoleCookies.clearSession(res);
     res.redirect(303, '/console/sign-in');
   });
 

@@ -1,13 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
+import type { RequestHandler } from 'express';
 import type { Db } from '../../db/client';
 import { findConsoleSession, SESSION_TTL_MS, type ConsoleRole, type ConsoleUser } from '../../services/console-users';
+import { sessionCookies } from '../web-session/cookies';
 import { sendConsoleError } from './views';
 
-/** The session cookie (HttpOnly, SameSite=Lax, path /console); its value is the random session id. */
-export const SESSION_COOKIE = 'recoup_console';
-/** A random value that binds the sign-in form's CSRF token before there is a session. */
-export const PRE_SESSION_COOKIE = 'recoup_console_pre';
+/** The console's cookies, on path /console: the session (`recoup_console`) and the sign-in form's pre-session (`recoup_console_pre`). */
+export const consoleCookies = sessionCookies({ session: 'recoup_console', preSession: 'recoup_console_pre', path: '/console', sessionTtlMs: SESSION_TTL_MS });
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -16,42 +14,10 @@ declare module 'express-serve-static-core' {
   }
 }
 
-export function readCookie(req: Request, name: string): string | undefined {
-  for (const part of (req.get('cookie') ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    const value = part.slice(eq + 1).trim();
-    return /^[A-Za-z0-9_-]{1,200}$/.test(value) ? value : undefined;
-  }
-  return undefined;
-}
-
-function cookieOptions(req: Request, maxAge: number) {
-  return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/console', maxAge };
-}
-
-export function setSessionCookie(req: Request, res: Response, sessionId: string): void {
-  res.cookie(SESSION_COOKIE, sessionId, cookieOptions(req, SESSION_TTL_MS));
-  res.clearCookie(PRE_SESSION_COOKIE, { path: '/console' });
-}
-
-export function clearSessionCookie(res: Response): void {
-  res.clearCookie(SESSION_COOKIE, { path: '/console' });
-}
-
-/** The pre-session value of this browser, set now when it has none. */
-export function preSession(req: Request, res: Response): string {
-  const existing = readCookie(req, PRE_SESSION_COOKIE);
-  if (existing) return existing;
-  const value = randomBytes(24).toString('base64url');
-  res.cookie(PRE_SESSION_COOKIE, value, cookieOptions(req, 3_600_000));
-  return value;
-}
-
 /** Reads the session, when there is one, into `req.consoleUser`. */
 export function loadSession(db: Db): RequestHandler {
   return async (req, _res, next) => {
-    const id = readCookie(req, SESSION_COOKIE);
+    const id = consoleCookies.session(req);
     const user = id ? await findConsoleSession(db, id) : null;
     if (id && user) {
       req.consoleUser = user;

@@ -11,10 +11,10 @@ import {
   type SmsReplyRow,
 } from '../../services/sms-reply-queue';
 import { statusOf } from '../errors';
-import { createCsrfToken } from './csrf';
+import { createCsrfToken, csrfField } from '../web-session/csrf';
 import { requireConsoleRole } from './session';
 import { timeHtml } from './display';
-import { badge, csrfField, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
+import { badge, layout, noticeHtml, problemHtml, scrollTable, sendConsolePage, type Viewer } from './views';
 
 const reasons: Record<SmsReplyRow['reason'], string> = {
   several_companies: 'The number was texted from this sender for invoices of several companies.',

@@ -8,6 +8,8 @@ import { debtorContact, debtorContactHtml } from './debtor-contact';
 import { dateHtml, money, timeHtml } from './display';
 import { eventDetails, eventLabel, stateAfterEvent } from './event-details';
 import { CONSOLE_CSS_PATH } from './stylesheet';
+import { csrfField } from '../web-session/csrf';
+import { sendStrictPage } from '../web-session/page-headers';
 
 /** The console's HTML: server-rendered, one stylesheet (./stylesheet.ts), no script, nothing loaded from elsewhere. */
 
@@ -22,23 +24,8 @@ type MessageRow = typeof messages.$inferSelect;
 
 const time = timeHtml;
 
-/** Headers of every console page: not cached, not framed, no referrer, scripts impossible, styles only from the console's own sheet. */
-export function consolePageHeaders(res: Response): void {
-  res.set({
-    'Content-Security-Policy': "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    'Referrer-Policy': 'no-referrer',
-    'Cache-Control': 'no-store',
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-  });
-}
-
-export function sendConsolePage(res: Response, status: number, html: string): void {
-  consolePageHeaders(res);
-  res.status(status).type('html').send(html);
-}
-
-export const csrfField = (csrf: string): string => `<input type="hidden" name="_csrf" value="${e(csrf)}">`;
+/** Sends a console page with the strict headers of a signed-in area (styles only from the console's own sheet). */
+export const sendConsolePage = sendStrictPage;
 
 /** A table that scrolls sideways inside its card on a narrow screen rather than widening the page; focusable, so a keyboard can scroll it. */
 export const scrollTable = (table: string): string => `<div class="table-scroll" tabindex="0">${table}</div>`;

@@ -40,28 +40,59 @@ function svgOpen(c: ChartText, width: number, height: number, className: string)
   );
 }
 
-/** Upright bars, one per label (aging buckets): the value above each bar, the label below it. */
-export function columnChart(c: ChartText & { bars: ChartBar[] }): string {
+/**
+ * A bar per label, to scale (the largest full, zero or less empty), with its value and label as text.
+ * `upright` (aging buckets): the value above each bar, the label below it. `lying` (policy stages,
+ * whose names are long): one row per label with label, bar and value.
+ */
+export function barChart(c: ChartText & { bars: ChartBar[]; orientation: 'upright' | 'lying' }): string {
   const width = 640;
-  const height = 300;
-  const top = 28;
-  const bottom = 52;
-  const side = 16;
-  const plotHeight = height - top - bottom;
-  const slot = (width - 2 * side) / Math.max(1, c.bars.length);
-  const barWidth = Math.min(96, slot * 0.6);
   const max = Math.max(0, ...c.bars.map((b) => b.value));
-  const baseline = top + plotHeight;
-  const bars = c.bars.map((b, i) => {
-    const h = max > 0 ? (Math.max(0, b.value) / max) * plotHeight : 0;
-    const cx = side + slot * i + slot / 2;
-    return (
-      `<g class="bar-group"><rect class="bar" x="${n(cx - barWidth / 2)}" y="${n(baseline - h)}" width="${n(barWidth)}" height="${n(h)}" fill="${BAR}" data-value="${b.value}"/>` +
-      `<text class="value" x="${n(cx)}" y="${n(baseline - h - 8)}" text-anchor="middle" font-size="16" fill="${INK}">${e(b.valueText)}</text>` +
-      `<text class="label" x="${n(cx)}" y="${n(baseline + 24)}" text-anchor="middle" font-size="16" fill="${INK}">${labelLines(b.label, slot, 16, cx)}</text></g>`
+  const share = (value: number): number => (max > 0 ? Math.max(0, value) / max : 0);
+  const text = (className: string, x: number, y: number, content: string, anchor?: 'middle' | 'end'): string =>
+    `<text class="${className}" x="${n(x)}" y="${n(y)}"${anchor ? ` text-anchor="${anchor}"` : ''} font-size="16" fill="${INK}">${content}</text>`;
+  const rect = (b: ChartBar, x: number, y: number, w: number, h: number): string =>
+    `<rect class="bar" x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" fill="${BAR}" data-value="${b.value}"/>`;
+  const axis = (x1: number, y1: number, x2: number, y2: number): string => `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${GRID}" stroke-width="1"/>`;
+  const chart = (height: number, className: string, line: string, groups: string[]): string =>
+    `${svgOpen(c, width, height, className)}${line}${groups.map((g) => `<g class="bar-group">${g}</g>`).join('')}</svg>`;
+
+  if (c.orientation === 'upright') {
+    const height = 300;
+    const top = 28;
+    const bottom = 52;
+    const side = 16;
+    const plotHeight = height - top - bottom;
+    const slot = (width - 2 * side) / Math.max(1, c.bars.length);
+    const barWidth = Math.min(96, slot * 0.6);
+    const baseline = top + plotHeight;
+    return chart(
+      height,
+      'column-chart',
+      axis(side, baseline, width - side, baseline),
+      c.bars.map((b, i) => {
+        const h = share(b.value) * plotHeight;
+        const cx = side + slot * i + slot / 2;
+        return rect(b, cx - barWidth / 2, baseline - h, barWidth, h) + text('value', cx, baseline - h - 8, e(b.valueText), 'middle') + text('label', cx, baseline + 24, labelLines(b.label, slot, 16, cx), 'middle');
+      }),
     );
-  });
-  return `${svgOpen(c, width, height, 'column-chart')}<line x1="${side}" y1="${baseline}" x2="${width - side}" y2="${baseline}" stroke="${GRID}" stroke-width="1"/>${bars.join('')}</svg>`;
+  }
+  const row = 34;
+  const top = 8;
+  const labelWidth = 230;
+  const valueWidth = 150;
+  const height = top * 2 + row * Math.max(1, c.bars.length);
+  const plotWidth = width - labelWidth - valueWidth;
+  return chart(
+    height,
+    'row-chart',
+    axis(labelWidth, top, labelWidth, height - top),
+    c.bars.map((b, i) => {
+      const w = share(b.value) * plotWidth;
+      const y = top + row * i;
+      return text('label', labelWidth - 10, y + row / 2 + 5, e(b.label), 'end') + rect(b, labelWidth, y + 6, w, row - 12) + text('value', labelWidth + w + 8, y + row / 2 + 5, e(b.valueText));
+    }),
+  );
 }
 
 /**
@@ -74,28 +105,6 @@ function labelLines(label: string, room: number, fontSize: number, x: number): s
   const spaces = [...label.matchAll(/ /g)].map((m) => m.index);
   const cut = spaces.reduce((best, i) => (Math.abs(i - middle) < Math.abs(best - middle) ? i : best));
   return `<tspan x="${n(x)}">${e(label.slice(0, cut))}</tspan><tspan x="${n(x)}" dy="${fontSize + 2}">${e(label.slice(cut + 1))}</tspan>`;
-}
-
-/** Lying bars, one row per label (policy stages, whose names are long): label, bar, value. */
-export function rowChart(c: ChartText & { bars: ChartBar[] }): string {
-  const width = 640;
-  const row = 34;
-  const top = 8;
-  const labelWidth = 230;
-  const valueWidth = 150;
-  const height = top * 2 + row * Math.max(1, c.bars.length);
-  const plotWidth = width - labelWidth - valueWidth;
-  const max = Math.max(0, ...c.bars.map((b) => b.value));
-  const bars = c.bars.map((b, i) => {
-    const w = max > 0 ? (Math.max(0, b.value) / max) * plotWidth : 0;
-    const y = top + row * i;
-    return (
-      `<g class="bar-group"><text class="label" x="${labelWidth - 10}" y="${n(y + row / 2 + 5)}" text-anchor="end" font-size="16" fill="${INK}">${e(b.label)}</text>` +
-      `<rect class="bar" x="${labelWidth}" y="${n(y + 6)}" width="${n(w)}" height="${row - 12}" fill="${BAR}" data-value="${b.value}"/>` +
-      `<text class="value" x="${n(labelWidth + w + 8)}" y="${n(y + row / 2 + 5)}" font-size="16" fill="${INK}">${e(b.valueText)}</text></g>`
-    );
-  });
-  return `${svgOpen(c, width, height, 'row-chart')}<line x1="${labelWidth}" y1="${top}" x2="${labelWidth}" y2="${height - top}" stroke="${GRID}" stroke-width="1"/>${bars.join('')}</svg>`;
 }
 
 export interface CollectionMonth {

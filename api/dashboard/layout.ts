@@ -3,8 +3,8 @@ import type { Request, Response } from 'express';
 import { escapeHtml as e, type Locale } from '../../messaging/templates';
 import type { CompanyCompany, CompanyUser } from '../../services/company-users';
 import { consoleCss } from '../console/stylesheet';
-import { consolePageHeaders, csrfField } from '../console/views';
-import { createCsrfToken } from '../console/csrf';
+import { createCsrfToken, csrfField } from '../web-session/csrf';
+import { sendStrictPage } from '../web-session/page-headers';
 import { dashboardLocale } from './session';
 import { dashboardLocales, fill, frameTexts, localeNames } from './texts';
 import { overviewCss } from './overview-view';
@@ -100,10 +100,8 @@ function shell(locale: Locale, title: string, bar: string, page: PageOptions): s
 <body><a class="skip" href="#main">${e(t.skip)}</a><header class="bar"><div class="wrap"><a class="brand" href="/dashboard">Recoup <span>${e(t.dashboard)}</span></a>${bar}</div></header><main id="main"${page.narrow ? ' class="narrow"' : ''}>${page.body}</main></body></html>`;
 }
 
-export function sendDashboardPage(res: Response, status: number, html: string): void {
-  consolePageHeaders(res);
-  res.status(status).type('html').send(html);
-}
+/** Sends a dashboard page with the strict headers of a signed-in area. */
+export const sendDashboardPage = sendStrictPage;
 
 /** An error page in the viewer's language (signed in or not). */
 export function sendDashboardError(req: Request, res: Response, status: number, message: string, viewer?: DashboardViewer): void {

@@ -1,6 +1,6 @@
 import { escapeHtml as e, type Locale } from '../../messaging/templates';
 import type { AgingBucket, CompanyOverview } from '../../services/company-overview';
-import { collectionChart, columnChart, dataTable, rowChart } from './charts';
+import { barChart, collectionChart, dataTable } from './charts';
 import { intlLocaleOf, moneyText, numberText } from './format';
 import { overviewTexts } from './overview-texts';
 import { fill } from './texts';
@@ -62,7 +62,8 @@ export function overviewHtml(o: CompanyOverview, locale: Locale, heading: string
   const aging = section(
     'overview-aging',
     t.agingTitle,
-    columnChart({
+    barChart({
+      orientation: 'upright',
       id: 'chart-aging',
       title: t.agingTitle,
       description: t.agingDescription,
@@ -78,7 +79,8 @@ export function overviewHtml(o: CompanyOverview, locale: Locale, heading: string
   const stages = section(
     'overview-stages',
     t.stagesTitle,
-    rowChart({
+    barChart({
+      orientation: 'lying',
       id: 'chart-stages',
       title: t.stagesTitle,
       description: t.stagesDescription,

@@ -1,7 +1,7 @@
 import express, { Router, type ErrorRequestHandler, type RequestHandler } from 'express';
 import { httpRefusal } from '../errors';
 import type { ApiDeps } from '../deps';
-import { isValidCsrfToken } from '../console/csrf';
+import { isValidCsrfToken } from '../web-session/csrf';
 import { dashboardCss, sendDashboardError, sendDashboardForbidden, viewerOf } from './layout';
 import { dashboardLocale, loadDashboardSession } from './session';
 import { overviewDashboardRoutes } from './overview';

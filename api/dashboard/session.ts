@@ -2,11 +2,14 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { Db } from '../../db/client';
 import type { Locale } from '../../messaging/templates';
 import { COMPANY_SESSION_TTL_MS, findCompanySession, type CompanyCompany, type CompanyUser } from '../../services/company-users';
-import { readCookie } from '../console/session';
+import { readCookie, sessionCookies } from '../web-session/cookies';
 import { isDashboardLocale } from './texts';
 
-/** The dashboard's session cookie (HttpOnly, SameSite=Lax, path /dashboard, `Secure` behind TLS). */
-export const DASHBOARD_SESSION_COOKIE = 'recoup_dashboard';
+/**
+ * The dashboard's cookies, on path /dashboard: the session (`recoup_dashboard`) and the sign-in
+ * forms' pre-session (`recoup_dashboard_pre`).
+ */
+export const dashboardCookies = sessionCookies({ session: 'recoup_dashboard', preSession: 'recoup_dashboard_pre', path: '/dashboard', sessionTtlMs: COMPANY_SESSION_TTL_MS });
 /** The language a person picked (not secret; a year). */
 export const DASHBOARD_LANGUAGE_COOKIE = 'recoup_dashboard_lang';
 
@@ -19,24 +22,14 @@ declare module 'express-serve-static-core' {
   }
 }
 
-const cookieOptions = (req: Request, maxAge: number) => ({ httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/dashboard', maxAge });
-
-export function setDashboardSessionCookie(req: Request, res: Response, sessionId: string): void {
-  res.cookie(DASHBOARD_SESSION_COOKIE, sessionId, cookieOptions(req, COMPANY_SESSION_TTL_MS));
-}
-
-export function clearDashboardSessionCookie(res: Response): void {
-  res.clearCookie(DASHBOARD_SESSION_COOKIE, { path: '/dashboard' });
-}
-
 export function setLanguageCookie(req: Request, res: Response, locale: Locale): void {
-  res.cookie(DASHBOARD_LANGUAGE_COOKIE, locale, cookieOptions(req, 365 * 86_400_000));
+  dashboardCookies.set(req, res, DASHBOARD_LANGUAGE_COOKIE, locale, 365 * 86_400_000);
 }
 
 /** Reads the session, when there is one, into `req.companyUser` and `req.userCompany`. */
 export function loadDashboardSession(db: Db, clock: () => Date): RequestHandler {
   return async (req, _res, next) => {
-    const id = readCookie(req, DASHBOARD_SESSION_COOKIE);
+    const id = dashboardCookies.session(req);
     const found = id ? await findCompanySession(db, id, clock()) : null;
     if (id && found) {
       req.companyUser = found.user;

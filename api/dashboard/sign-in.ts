@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { eq } from 'drizzle-orm';
 import { companySignInLinks } from '../../db/schema';
@@ -6,22 +5,10 @@ import { escapeHtml as e, type Locale } from '../../messaging/templates';
 import { createSignInLink, deleteCompanySession, linkIdOfToken, liveUsersByEmail, normaliseEmail, redeemSignInLink } from '../../services/company-users';
 import { startCompanySignInLinkEmail } from '../../workflows/company-sign-in.client';
 import type { ApiDeps } from '../deps';
-import { createCsrfToken, isValidCsrfToken } from '../console/csrf';
-import { readCookie } from '../console/session';
+import { createCsrfToken, isValidCsrfToken } from '../web-session/csrf';
 import { csrfField, sendDashboardError, sendDashboardPage, signedOutPage } from './layout';
-import { clearDashboardSessionCookie, dashboardLocale, setDashboardSessionCookie, setLanguageCookie } from './session';
+import { dashboardCookies, dashboardLocale, setLanguageCookie } from './session';
 import { fill, frameTexts, isDashboardLocale } from './texts';
-
-/** A random value that binds the sign-in forms' CSRF token before there is a session. */
-const PRE_SESSION_COOKIE = 'recoup_dashboard_pre';
-
-function preSession(req: Request, res: Response): string {
-  const existing = readCookie(req, PRE_SESSION_COOKIE);
-  if (existing) return existing;
-  const value = randomBytes(24).toString('base64url');
-  res.cookie(PRE_SESSION_COOKIE, value, { httpOnly: true, sameSite: 'lax', secure: req.secure, path: '/dashboard', maxAge: 3_600_000 });
-  return value;
-}
 
 const emailLike = (v: string): boolean => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v) && v.length <= 320;
 
@@ -58,8 +45,8 @@ export function dashboardSignInRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 't
   const { db, temporal, taskQueue, clock } = deps;
   const secret = deps.config.portalSecret;
   const r = Router();
-  const preToken = (req: Request, res: Response) => createCsrfToken(secret, preSession(req, res), 'dashboard-form');
-  const preValid = (req: Request) => isValidCsrfToken(secret, readCookie(req, PRE_SESSION_COOKIE) ?? '', req.body?._csrf, 'dashboard-form');
+  const preToken = (req: Request, res: Response) => createCsrfToken(secret, dashboardCookies.preSession(req, res), 'dashboard-form');
+  const preValid = (req: Request) => isValidCsrfToken(secret, dashboardCookies.readPreSession(req), req.body?._csrf, 'dashboard-form');
 
   r.get('/language/:locale', (req, res) => {
     const back = typeof req.query.back === 'string' && /^\/dashboard(\/|\?|$)/.test(req.query.back) && !req.query.back.startsWith('//') ? req.query.back : '/dashboard';
@@ -118,8 +105,7 @@ export function dashboardSignInRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 't
     if (!preValid(req)) return sendDashboardError(req, res, 403, frameTexts(dashboardLocale(req)).formExpired);
     const outcome = await redeemSignInLink(db, secret, req.params.token, clock());
     if (!outcome.ok) return deadLink(req, res, outcome.reason);
-    res.clearCookie(PRE_SESSION_COOKIE, { path: '/dashboard' });
-    setDashboardSessionCookie(req, res, outcome.sessionId);
+    dashboardCookies.setSession(req, res, outcome.sessionId);
     res.redirect(303, '/dashboard');
   });
 
@@ -127,7 +113,7 @@ export function dashboardSignInRoutes(deps: Pick<ApiDeps, 'db' | 'temporal' | 't
     // Signing out needs the session's token: another site cannot sign a person out either.
     if (req.companySessionId && isValidCsrfToken(secret, req.companySessionId, req.body?._csrf, 'dashboard-form')) await deleteCompanySession(db, req.companySessionId);
     else if (req.companySessionId) return sendDashboardError(req, res, 403, frameTexts(dashboardLocale(req)).formExpired);
-    clearDashboardSessionCookie(res);
+    dashboardCookies.clearSession(res);
     const locale = dashboardLocale(req);
     sendDashboardPage(res, 200, requestLinkPage(locale, preToken(req, res), { kind: 'notice', text: frameTexts(locale).signedOut }));
   });

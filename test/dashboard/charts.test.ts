@@ -1,5 +1,5 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { collectionChart, columnChart, dataTable, rowChart } from '../../api/dashboard/charts';
+import { barChart, collectionChart, dataTable } from '../../api/dashboard/charts';
 import { overviewHtml } from '../../api/dashboard/overview-view';
 import type { CompanyOverview } from '../../services/company-overview';
 
@@ -24,10 +24,10 @@ const aging = [
 ];
 
 describe.each([
-  ['column chart', columnChart, 'height'],
-  ['row chart', rowChart, 'width'],
-] as const)('the %s', (_name, chart, length) => {
-  const svg = chart({ id: 'chart-test', title: 'Open invoices by days overdue', description: 'Amount due by age', bars: aging });
+  ['upright', 'height'],
+  ['lying', 'width'],
+] as const)('the %s bar chart', (orientation, length) => {
+  const svg = barChart({ orientation, id: 'chart-test', title: 'Open invoices by days overdue', description: 'Amount due by age', bars: aging });
 
   test('is an image named by its title and description, scaled by its viewBox to the width it is given', () => {
     const root = parseSvg(svg);
@@ -52,7 +52,7 @@ describe.each([
 });
 
 test('all zero draws empty bars, not a division by zero', () => {
-  const root = parseSvg(columnChart({ id: 'z', title: 'Nothing', description: 'No invoices', bars: aging.map((b) => ({ ...b, value: 0 })) }));
+  const root = parseSvg(barChart({ orientation: 'upright', id: 'z', title: 'Nothing', description: 'No invoices', bars: aging.map((b) => ({ ...b, value: 0 })) }));
   expect(bars(root).map((g) => barRect(g).height)).toEqual(['0', '0', '0', '0']);
 });
 
@@ -80,7 +80,7 @@ test('collected per month: bars to scale, the rate a line of marked points that 
 
 test('names with markup are escaped: a label with "<" stays text in the SVG and in the table', () => {
   const evil = 'Club <script>alert(1)</script> & "Sons"';
-  const svg = rowChart({ id: 'x"y', title: evil, description: `Debtor ${evil}`, bars: [{ label: evil, value: 1, valueText: '<1>' }] });
+  const svg = barChart({ orientation: 'lying', id: 'x"y', title: evil, description: `Debtor ${evil}`, bars: [{ label: evil, value: 1, valueText: '<1>' }] });
   const root = parseSvg(svg);
   expect(svg).not.toContain('<script>');
   // Read back as XML, the text is exactly the name: escaped once, neither lost nor doubled.

@@ -10,7 +10,8 @@ import {
   type DebtCaseState,
 } from '../../domain/debt-case';
 import { debtCaseCreateSchema } from '../../domain/debt-case-schemas';
-import { debtCollectorConfigurationListSchema, type CaseFacts } from '../../domain/debt-collector-configuration';
+import { debtCollectorConfigurationListSchema } from '../../domain/debt-collector-configuration';
+import type { CaseFacts } from '../../domain/collector-matching';
 import type { InvoiceStatus } from '../../domain/invoice-status';
 import { seedCaseBody } from './support';
 

@@ -1,9 +1,5 @@
-import {
-  debtCollectorConfigurationListSchema,
-  matchCollectorConfiguration,
-  type CaseFacts,
-  type DebtCollectorConfiguration,
-} from '../../domain/debt-collector-configuration';
+import { debtCollectorConfigurationListSchema, type DebtCollectorConfiguration } from '../../domain/debt-collector-configuration';
+import { matchCollectorConfiguration, type CaseFacts } from '../../domain/collector-matching';
 
 const configs: DebtCollectorConfiguration[] = debtCollectorConfigurationListSchema.parse([
   { name: 'small Dutch claims in house', collector: 'in_house', review_required: false, conditions: { max_amount_cents: 5_000, countries: ['NL'] } },

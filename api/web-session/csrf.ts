@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { escapeHtml as e } from '../../messaging/templates';
 
 /**
- * CSRF protection of the console's forms: every form carries `HMAC(secret, session id)`, bound to
- * the signed-in session (or, on the sign-in page, to a random pre-session cookie). Another site
+ * CSRF protection of the console's and the dashboard's forms: every form carries `HMAC(secret, session id)`, bound to
+ * the signed-in session (or, on a sign-in page, to a random pre-session cookie, ./cookies.ts). Another site
  * can neither read the page nor compute the token, so it cannot forge the `_csrf` field; a token
  * dies with its session.
  */
@@ -20,3 +21,6 @@ export function isValidCsrfToken(secret: string, sessionId: string, given: unkno
   const actual = Buffer.from(given);
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+
+/** The hidden field that carries a form's token. */
+export const csrfField = (csrf: string): string => `<input type="hidden" name="_csrf" value="${e(csrf)}">`;
