@@ -2,11 +2,11 @@ import { apiRatios, median, runApiThroughput } from './api-throughput';
 import { startBenchStack } from './harness';
 import type { MemorySample } from './protocol';
 import { checkRatios, RATIO_TARGETS, SMOKE_FAILS_BELOW, type RatioCheck } from './targets';
-import { runTransmission, seedImport } from './transmission';
+import { runTransmission, seedImport, type TransmissionResult } from './transmission';
 import { measureWorkerMemory } from './worker-memory';
 
 /**
- * Small enough for CI on 2 cores (about two minutes with start-up), repeated enough that a busy
+ * Small enough for CI on 2 cores (under three minutes with start-up), repeated enough that a busy
  * machine does not fail it: every ratio is the median of rounds, and each round measures a case
  * and its baseline back to back, so a load that comes and goes touches both.
  */
@@ -42,7 +42,7 @@ export async function runSmoke(o: { cliPath: string; databaseUrl?: string; log(l
 
     log(`(a) warm-up: ${s.warmupInvoices} invoices`);
     await runTransmission(stack, { invoices: s.warmupInvoices, noopWorkflows: s.warmupInvoices, log });
-    const rounds = [];
+    const rounds: TransmissionResult[] = [];
     for (let round = 1; round <= s.transmissionRounds; round += 1) {
       log(`(a) round ${round} of ${s.transmissionRounds}: ${s.invoices} no-op workflows, then ${s.invoices} invoices`);
       rounds.push((await runTransmission(stack, { invoices: s.invoices, noopWorkflows: s.invoices, log })).result);
