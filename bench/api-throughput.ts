@@ -5,6 +5,8 @@ import type { SeededImport } from './protocol';
 
 export interface RouteResult {
   name: string;
+  /** Which round of the routes (`rounds` > 1), from 1. */
+  round?: number;
   method: 'GET' | 'POST';
   path: string;
   requestsPerSecond: number;
@@ -17,11 +19,39 @@ export interface RouteResult {
 export interface ApiResult {
   connections: number;
   durationSeconds: number;
+  /** Each route was measured this many times, the four in turn each time (1 unless asked). */
+  rounds?: number;
   bodyBytes: number;
   routes: RouteResult[];
 }
 
-async function cannon(name: string, method: 'GET' | 'POST', url: string, o: { connections: number; duration: number; headers: Record<string, string>; body?: () => string }): Promise<RouteResult> {
+export const BARE_GET = 'bare Express GET';
+export const API_GET = 'GET /invoices/{id}';
+export const BARE_POST = 'bare Express POST';
+export const API_POST = 'POST /invoices';
+
+/** req/s of a route over its bare Express twin, the median over the rounds (each round's routes ran one after the other). */
+export function apiRatios(a: ApiResult): { apiGet: number; apiPost: number } {
+  const rounds = [...new Set(a.routes.map((r) => r.round ?? 1))];
+  const ratio = (route: string, bare: string) =>
+    median(
+      rounds.map((round) => {
+        const rps = (name: string) => a.routes.find((r) => r.name === name && (r.round ?? 1) === round)?.requestsPerSecond ?? 0;
+        return rps(route) / Math.max(rps(bare), 1);
+      }),
+    );
+  return { apiGet: ratio(API_GET, BARE_GET), apiPost: ratio(API_POST, BARE_POST) };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  const m = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return Math.round(m * 1000) / 1000;
+}
+
+/** One autocannon run against one route. */
+export async function cannon(name: string, method: 'GET' | 'POST', url: string, o: { connections: number; duration: number; headers: Record<string, string>; body?: () => string }): Promise<RouteResult> {
   const result = await autocannon({
     url,
     connections: o.connections,
@@ -43,20 +73,16 @@ async function cannon(name: string, method: 'GET' | 'POST', url: string, o: { co
 }
 
 /**
- * (b) Requests a second and latency of GET /invoices/{id} and POST /invoices (each POST a new
- * invoice number and Idempotency-Key), each next to a bare Express route in the same process
- * answering a body of the same size.
+ * POST /invoices requests: a draft import of the seeded company for them to join, and a body
+ * with a new invoice number each time (autocannon adds a new Idempotency-Key to each).
  */
-export async function runApiThroughput(stack: BenchStack, seeded: SeededImport, o: { connections: number; duration: number; log(line: string): void }): Promise<ApiResult> {
-  const { apiUrl, bareUrl } = stack.api;
+export async function draftInvoicePosts(apiUrl: string, seeded: SeededImport): Promise<{ headers: Record<string, string>; body: () => string }> {
   const auth = { authorization: `Bearer ${seeded.key}` };
-  const invoiceId = seeded.invoiceIds[Math.floor(seeded.invoiceIds.length / 2)]!;
-  // POST /invoices needs a draft import of the same company.
   const imp = await fetch(`${apiUrl}/api/v2/imports`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ company_id: seeded.companyId, title: 'Benchmark POSTs' }) });
   if (imp.status !== 201) throw new Error(`POST /imports answered ${imp.status}: ${await imp.text()}`);
   const draftImportId = ((await imp.json()) as { id: string }).id;
   let n = 0;
-  const invoiceBody = () =>
+  const body = () =>
     JSON.stringify({
       import_id: draftImportId,
       invoice_number: `P-${++n}-${randomUUID().slice(0, 8)}`,
@@ -65,21 +91,44 @@ export async function runApiThroughput(stack: BenchStack, seeded: SeededImport, 
       debtor: { first_name: 'Anna', last_name: 'de Vries', email: 'anna@example.nl', locale: 'nl', timezone: 'Europe/Amsterdam' },
       invoice_lines: [{ description: 'Contributie 2027', amount_cents: 12_000, quantity: 1, vat_rate: 0 }],
     });
+  return { headers: { ...auth, 'content-type': 'application/json' }, body };
+}
+
+/**
+ * (b) Requests a second and latency of GET /invoices/{id} and POST /invoices (each POST a new
+ * invoice number and Idempotency-Key), each next to a bare Express route in the same process
+ * answering a body of the same size. `rounds` > 1 measures the four routes in turn that many
+ * times (a load that comes and goes then touches a route and its twin alike); `warmup` seconds of
+ * each route first, not measured.
+ */
+export async function runApiThroughput(
+  stack: BenchStack,
+  seeded: SeededImport,
+  o: { connections: number; duration: number; rounds?: number; warmup?: number; log(line: string): void },
+): Promise<ApiResult> {
+  const { apiUrl, bareUrl } = stack.api;
+  const auth = { authorization: `Bearer ${seeded.key}` };
+  const invoiceId = seeded.invoiceIds[Math.floor(seeded.invoiceIds.length / 2)]!;
+  const posts = await draftInvoicePosts(apiUrl, seeded);
   const sample = await fetch(`${apiUrl}/api/v2/invoices/${invoiceId}`, { headers: auth });
   if (sample.status !== 200) throw new Error(`GET /invoices/{id} answered ${sample.status}`);
   const bodyBytes = (await sample.text()).length;
 
-  const json = { 'content-type': 'application/json' };
-  const common = { connections: o.connections, duration: o.duration };
-  const routes: RouteResult[] = [];
-  const run = async (r: Promise<RouteResult>) => {
-    const done = await r;
-    routes.push(done);
-    o.log(`  ${done.name}: ${Math.round(done.requestsPerSecond)} req/s, p50 ${done.latencyMs.p50} ms, p99 ${done.latencyMs.p99} ms, non-2xx ${done.non2xx}, errors ${done.errors}`);
-  };
-  await run(cannon('bare Express GET', 'GET', `${bareUrl}/bare/invoices/${invoiceId}`, { ...common, headers: auth }));
-  await run(cannon('GET /invoices/{id}', 'GET', `${apiUrl}/api/v2/invoices/${invoiceId}`, { ...common, headers: auth }));
-  await run(cannon('bare Express POST', 'POST', `${bareUrl}/bare/invoices`, { ...common, headers: { ...auth, ...json }, body: invoiceBody }));
-  await run(cannon('POST /invoices', 'POST', `${apiUrl}/api/v2/invoices`, { ...common, headers: { ...auth, ...json }, body: invoiceBody }));
-  return { connections: o.connections, durationSeconds: o.duration, bodyBytes, routes };
+  const routes = [
+    { name: BARE_GET, method: 'GET', url: `${bareUrl}/bare/invoices/${invoiceId}`, headers: auth },
+    { name: API_GET, method: 'GET', url: `${apiUrl}/api/v2/invoices/${invoiceId}`, headers: auth },
+    { name: BARE_POST, method: 'POST', url: `${bareUrl}/bare/invoices`, ...posts },
+    { name: API_POST, method: 'POST', url: `${apiUrl}/api/v2/invoices`, ...posts },
+  ] as const;
+  if (o.warmup) for (const r of routes) await cannon(r.name, r.method, r.url, { ...r, connections: o.connections, duration: o.warmup });
+  const rounds = o.rounds ?? 1;
+  const results: RouteResult[] = [];
+  for (let round = 1; round <= rounds; round += 1) {
+    for (const r of routes) {
+      const done = { ...(await cannon(r.name, r.method, r.url, { ...r, connections: o.connections, duration: o.duration })), ...(rounds > 1 ? { round } : {}) };
+      results.push(done);
+      o.log(`  ${done.name}${rounds > 1 ? ` (round ${round})` : ''}: ${Math.round(done.requestsPerSecond)} req/s, p50 ${done.latencyMs.p50} ms, p99 ${done.latencyMs.p99} ms, non-2xx ${done.non2xx}, errors ${done.errors}`);
+    }
+  }
+  return { connections: o.connections, durationSeconds: o.duration, ...(rounds > 1 ? { rounds } : {}), bodyBytes, routes: results };
 }

@@ -1,8 +1,8 @@
 import { START_CONCURRENCY } from '../activities/import-transmission';
 import { Client, Connection } from '@temporalio/client';
 import type { BenchStack } from './harness';
-import type { NoticesRecorded, SeededImport } from './protocol';
-import { daytimeTimezone, measureNoop, rate, transmitImport, type NoopRates } from './transmission';
+import type { NoticesRecorded } from './protocol';
+import { measureNoop, rate, seedImport, transmissionTimeoutMs, transmitImport, type NoopRates } from './transmission';
 
 export interface DebtorTransmissionResult {
   invoices: number;
@@ -42,15 +42,8 @@ export async function runDebtorTransmission(
   o: { invoices: number; debtors: number; noopWorkflows: number; noop?: NoopRates; log(line: string): void },
 ): Promise<DebtorTransmissionResult> {
   const { api, smtp } = stack;
-  const timezone = daytimeTimezone();
-  const dueDate = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
-  const seedStart = Date.now();
-  const seeded = await api.call<SeededImport>({ type: 'seed', invoices: o.invoices, debtors: o.debtors, timezone, dueDate });
-  const seedMs = Date.now() - seedStart;
-  o.log(`  seeded ${o.invoices} draft invoices of ${o.debtors} debtors in ${seedMs} ms (debtors in ${timezone})`);
-
-  // As in (a): generous, a timeout only guards against a hang.
-  const timeoutMs = Math.max(300_000, Math.max(o.invoices, o.noopWorkflows) * 500);
+  const { seeded, seedMs } = await seedImport(stack, { invoices: o.invoices, debtors: o.debtors }, o.log);
+  const timeoutMs = transmissionTimeoutMs(Math.max(o.invoices, o.noopWorkflows));
   const noop = o.noop ?? (await measureNoop(stack, o.noopWorkflows, timeoutMs, o.log));
 
   const connection = await Connection.connect({ address: stack.temporal.address });

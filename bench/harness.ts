@@ -1,13 +1,12 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { Client as PgClient } from 'pg';
 import { SMTPServer } from 'smtp-server';
-import { startDevServer, type DevServer } from '../temporal/dev-server';
+import { createBenchDatabase } from './bench-database';
 import type { Command, RecoupProcessOptions, Reply } from './protocol';
+import { startBenchTemporal, type BenchTemporal, type TemporalKind } from './temporal-server';
 
 type Ready = Extract<Reply, { type: 'ready' }>;
 type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
@@ -39,14 +38,6 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as AddressInfo;
   return { url: `smtp://bench:bench@127.0.0.1:${port}`, acceptedAt, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The Recoup process under test (bench/recoup-process.ts), driven over IPC. */
@@ -99,7 +90,7 @@ export async function startRecoupProcess(options: RecoupProcessOptions): Promise
 }
 
 export interface BenchStack {
-  temporal: DevServer;
+  temporal: BenchTemporal;
   smtp: SmtpSink;
   /** Serves the API and the bare baseline; seeds and counts in the database. */
   api: RecoupProcess;
@@ -107,23 +98,38 @@ export interface BenchStack {
   worker: RecoupProcess;
   namespace: string;
   taskQueue: string;
+  /** Another API or worker process on the same database, Temporal server and task queue (PostgreSQL only); stopped with the stack. */
+  addProcess(role: 'api' | 'worker'): Promise<RecoupProcess>;
   close(): Promise<void>;
 }
 
+export interface BenchStackOptions {
+  cliPath: string;
+  /** PostgreSQL for Recoup (a new database per stack); unset: PGlite. */
+  databaseUrl?: string;
+  smtpPool: boolean;
+  temporal: TemporalKind;
+  /** The PostgreSQL server of the production-shaped Temporal server's databases. */
+  temporalPostgresUrl?: string;
+  log(line: string): void;
+}
+
 /**
- * A fresh dev server (new SQLite file in a temporary folder), an SMTP sink and the Recoup
- * process(es): one with PGlite, an API process and a worker process with PostgreSQL.
+ * A fresh Temporal server (the dev server on a new SQLite file, or the production-shaped one on
+ * new databases), an SMTP sink and the Recoup process(es): one with PGlite, an API process and a
+ * worker process with PostgreSQL.
  */
-export async function startBenchStack(o: { cliPath: string; databaseUrl?: string; smtpPool: boolean }): Promise<BenchStack> {
+export async function startBenchStack(o: BenchStackOptions): Promise<BenchStack> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'recoup-bench-'));
   const namespace = 'default';
   const taskQueue = 'recoup-bench';
-  const temporal = await startDevServer({ cliPath: o.cliPath, dataDir: path.join(dataDir, 'temporal'), namespace, port: await freePort(), uiPort: await freePort() });
+  const temporal = await startBenchTemporal(o.temporal, { cliPath: o.cliPath, namespace, dataDir, postgresUrl: o.temporalPostgresUrl, log: o.log });
   const smtp = await startSmtpSink();
   const database = o.databaseUrl ? await createBenchDatabase(o.databaseUrl) : undefined;
   const common = { temporalAddress: temporal.address, namespace, taskQueue, databaseUrl: database?.url, dataDir: path.join(dataDir, 'recoup'), smtpUrl: o.smtpPool ? `${smtp.url}?pool=true` : smtp.url };
   const api = await startRecoupProcess({ ...common, role: database ? 'api' : 'all' });
   const worker = database ? await startRecoupProcess({ ...common, role: 'worker', publicBaseUrl: api.apiUrl }) : api;
+  const added: RecoupProcess[] = [];
   return {
     temporal,
     smtp,
@@ -131,33 +137,20 @@ export async function startBenchStack(o: { cliPath: string; databaseUrl?: string
     worker,
     namespace,
     taskQueue,
+    async addProcess(role) {
+      if (!database) throw new Error('more API or worker processes need PostgreSQL (RECOUP_BENCH_DATABASE_URL): PGlite belongs to one process');
+      const process = await startRecoupProcess({ ...common, role, publicBaseUrl: api.apiUrl });
+      added.push(process);
+      return process;
+    },
     async close() {
+      for (const p of added) await p.stop();
       if (worker !== api) await worker.stop();
       await api.stop();
       await smtp.close();
       await temporal.stop();
       await database?.drop();
       rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** A new database on the PostgreSQL server of `adminUrl`, dropped after the run. */
-export async function createBenchDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `recoup_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new PgClient({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const cleanup = new PgClient({ connectionString: adminUrl });
-      await cleanup.connect();
-      await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await cleanup.end();
     },
   };
 }

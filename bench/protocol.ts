@@ -41,6 +41,8 @@ export type Command =
   | { id: number; type: 'sentMessages'; importId: string }
   | { id: number; type: 'noticesRecorded'; importId: string }
   | { id: number; type: 'memory' }
+  /** CPU seconds the process used so far (user + system, every thread). */
+  | { id: number; type: 'cpuSeconds' }
   | { id: number; type: 'consoleUser'; email: string; password: string }
   | { id: number; type: 'stop' };
 

@@ -235,6 +235,10 @@ async function main(): Promise<void> {
       }
       case 'memory':
         return memory();
+      case 'cpuSeconds': {
+        const { user, system } = process.cpuUsage();
+        return (user + system) / 1e6;
+      }
       case 'consoleUser':
         return (await createConsoleUser(db, { email: c.email, password: c.password, role: 'reviewer' })).id;
       case 'stop':

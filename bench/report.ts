@@ -1,9 +1,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { ApiResult } from './api-throughput';
+import { apiRatios, type ApiResult } from './api-throughput';
 import type { DebtorTransmissionResult } from './debtor-transmission';
 import type { Machine } from './machine';
 import type { PlacementFileResult } from './placement-file';
+import type { ScaleOutResult } from './scale-out';
+import { targetText } from './targets';
+import { TEMPORAL_LABELS } from './temporal-server';
 import type { TransmissionResult } from './transmission';
 import type { WorkerMemoryResult } from './worker-memory';
 import type { SignInFloodResult } from './sign-in-flood';
@@ -17,13 +20,19 @@ export interface BenchResults {
   smtpPool: boolean;
   /** Wall-clock time of the whole run, setup included. */
   totalSeconds: number;
+  /** Set when a stack ran on the production-shaped Temporal server (`--temporal production|both`): what it is. */
+  productionTemporal?: string;
+  /** (a) on the run's Temporal server (the dev server unless `--temporal production`). */
   transmission?: TransmissionResult;
+  /** (a) again on the production-shaped server (`--temporal both`). */
+  transmissionProduction?: TransmissionResult;
   api?: ApiResult;
   workerMemory?: WorkerMemoryResult;
   placementFile?: PlacementFileResult;
   signInFlood?: SignInFloodResult;
   debtorTransmission?: DebtorTransmissionResult;
   spreadsheetImport?: SpreadsheetImportResult;
+  scaleOut?: ScaleOutResult;
 }
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -47,29 +56,10 @@ function startRows(t: Pick<TransmissionResult, 'noop' | 'allStartedMs' | 'starts
 export function renderMarkdown(r: BenchResults): string {
   const m = r.machine;
   const out: string[] = [
-    `Measured ${r.date} on ${m.cpu} (${m.cores} cores), ${m.memoryGb} GB, ${m.os}; Node ${m.node}; ${m.temporal}; database: ${m.database}; SMTP ${r.smtpPool ? 'pooled (`?pool=true`)' : 'one connection per message'}. Whole run: ${Math.round(r.totalSeconds)} s.`,
+    `Measured ${r.date} on ${m.cpu} (${m.cores} cores), ${m.memoryGb} GB, ${m.os}; Node ${m.node}; ${m.temporal}${r.productionTemporal ? `; production-shaped: ${r.productionTemporal}` : ''}; database: ${m.database}; SMTP ${r.smtpPool ? 'pooled (`?pool=true`)' : 'one connection per message'}. Whole run: ${Math.round(r.totalSeconds)} s.`,
     '',
   ];
-  const t = r.transmission;
-  if (t) {
-    out.push(
-      `### (a) Transmitting an import of ${t.invoices.toLocaleString('en')} invoices`,
-      '',
-      `Dev server (one history shard on SQLite): compare the ratios, not the absolute rates. Client concurrency of the starts: ${t.startConcurrency}.`,
-      '',
-      table(
-        ['measure', 'time', 'per second', 'vs. no-op'],
-        [
-          ...startRows(t),
-          ['first invoice notice accepted by SMTP', s(t.firstMessageMs), '', ''],
-          ['every invoice notice accepted by SMTP', s(t.allSentMs), t.sentPerSecond, t.sentRateRatio],
-        ],
-      ),
-      '',
-      `Seeding the draft invoices (direct database insert, not timed above): ${s(t.seedMs)}. Messages recorded as sent afterwards: ${t.sentInDatabase}.`,
-      '',
-    );
-  }
+  if (r.transmission) out.push(...renderTransmission(r));
   const a = r.api;
   if (a) {
     out.push(
@@ -79,6 +69,8 @@ export function renderMarkdown(r: BenchResults): string {
         ['route', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'requests', 'non-2xx', 'errors'],
         a.routes.map((x) => [x.name, Math.round(x.requestsPerSecond), x.latencyMs.p50, x.latencyMs.p97_5, x.latencyMs.p99, x.requests, x.non2xx, x.errors]),
       ),
+      '',
+      `Against the bare route: GET ${apiRatios(a).apiGet}× (target ${targetText('apiGet')}), POST ${apiRatios(a).apiPost}× (target ${targetText('apiPost')}).`,
       '',
     );
   }
@@ -127,6 +119,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (g) {
     out.push(...renderSpreadsheetImport(g));
   }
+  if (r.scaleOut) out.push(...renderScaleOut(r.scaleOut));
   return out.join('\n');
 }
 
@@ -208,6 +201,63 @@ export function renderSpreadsheetImport(g: SpreadsheetImportResult): string[] {
     table(
       ['format', 'file size', 'time', 'rows/s', 'under the limit', 'RSS before', 'peak RSS', 'heap before', 'peak heap', 'samples'],
       g.runs.map((x) => [x.format.toUpperCase(), mb(x.fileBytes), s(x.seconds * 1000), x.rowsPerSecond, x.seconds < g.limitSeconds ? 'yes' : 'no', mb(x.baselineRssBytes), mb(x.peakRssBytes), mb(x.baselineHeapBytes), mb(x.peakHeapBytes), x.samples]),
+    ),
+    '',
+  ];
+}
+
+/** (a) on each Temporal server it ran on, a column group per server, with the targets of its ratios. */
+export function renderTransmission(r: Pick<BenchResults, 'transmission' | 'transmissionProduction'>): string[] {
+  const runs = [r.transmission, r.transmissionProduction].filter((t): t is TransmissionResult => t !== undefined);
+  const first = runs[0]!;
+  const rows = (t: TransmissionResult) => [
+    ...startRows(t),
+    ['first invoice notice accepted by SMTP', s(t.firstMessageMs), '', ''],
+    ['every invoice notice accepted by SMTP', s(t.allSentMs), t.sentPerSecond, t.sentRateRatio],
+  ];
+  const perRun = runs.map(rows);
+  const targets = ['', '', targetText('invoiceStarts'), '', targetText('notices')];
+  // Older results have no `temporal`: the dev server was all there was.
+  const label = (t: TransmissionResult) => TEMPORAL_LABELS[t.temporal ?? 'dev'];
+  const head = runs.length === 1 ? ['measure', 'time', 'per second', 'vs. no-op', 'target'] : ['measure', ...runs.flatMap((t) => [`${label(t)}: time`, 'per second', 'vs. no-op']), 'target'];
+  const note: Record<string, string> = {
+    dev: 'Dev server (one history shard on SQLite): compare the ratios, not the absolute rates.',
+    production: 'Production-shaped server (PostgreSQL, SQL visibility, 4 history shards, on the same machine).',
+  };
+  return [
+    `### (a) Transmitting an import of ${first.invoices.toLocaleString('en')} invoices`,
+    '',
+    `${runs.map((t) => note[t.temporal ?? 'dev']).join(' ')} Client concurrency of the starts: ${first.startConcurrency}.`,
+    '',
+    table(
+      head,
+      perRun[0]!.map((row, i) => [row[0]!, ...perRun.flatMap((rs) => rs[i]!.slice(1)), targets[i]!]),
+    ),
+    '',
+    ...runs.map((t) => `${runs.length > 1 ? `${label(t)}: ` : ''}Seeding the draft invoices (direct database insert, not timed above): ${s(t.seedMs)}. Messages recorded as sent afterwards: ${t.sentInDatabase}.`),
+    '',
+  ];
+}
+
+/** Scale-out: two API and two worker processes against one of each, on the production-shaped server. */
+export function renderScaleOut(x: ScaleOutResult): string[] {
+  const row = (measure: string, one: string | number, two: string | number, ratio: string | number) => [measure, one, two, ratio];
+  return [
+    `### Scale-out: two API and two worker processes against one of each (${TEMPORAL_LABELS[x.temporal]} Temporal server)`,
+    '',
+    `One API process and one worker process, then a second of each joins (same database, Temporal server and task queue). POST /invoices: autocannon against every API process at once, ${x.connectionsPerApi} connections each, ${x.durationSeconds} s. Then an import of ${x.invoices.toLocaleString('en')} invoices transmitted (a new one per phase), handled by every worker. Same machine: the processes share its cores.`,
+    '',
+    table(
+      ['measure', '1 API + 1 worker', '2 APIs + 2 workers', 'two vs. one'],
+      [
+        row('POST /invoices req/s (all APIs)', x.one.post.requestsPerSecond, x.two.post.requestsPerSecond, x.postRatio),
+        row('POST /invoices p99 ms (worst API)', x.one.post.p99, x.two.post.p99, ''),
+        row('POST /invoices non-2xx / errors', `${x.one.post.non2xx} / ${x.one.post.errors}`, `${x.two.post.non2xx} / ${x.two.post.errors}`, ''),
+        row('invoice workflows started a second', x.one.transmission.startsPerSecond, x.two.transmission.startsPerSecond, x.startsRatio),
+        row('invoice notices accepted by SMTP a second', x.one.transmission.sentPerSecond, x.two.transmission.sentPerSecond, x.sentRatio),
+        row('every notice accepted after', s(x.one.transmission.allSentMs), s(x.two.transmission.allSentMs), ''),
+        row('CPU seconds of each worker during the transmission', x.one.workerCpuSeconds.join(' + '), x.two.workerCpuSeconds.join(' + '), ''),
+      ],
     ),
     '',
   ];

@@ -1,23 +1,28 @@
 /**
- * `npm run bench`: the benchmarks of BENCHMARKS.md against the real stack (Temporal dev server,
- * PGlite or PostgreSQL, SMTP, HTTP). Sizes default to the full run; pass smaller ones while
- * developing, e.g. `npm run bench -- --invoices 500 --duration 3 --only transmission,api`.
+ * `npm run bench`: the benchmarks of BENCHMARKS.md against the real stack (Temporal dev server or
+ * the production-shaped one, PGlite or PostgreSQL, SMTP, HTTP). Sizes default to the full run;
+ * pass smaller ones while developing, e.g. `npm run bench -- --invoices 500 --duration 3 --only transmission,api`.
+ * `--smoke` is the regression guard CI runs (bench/smoke.ts).
  */
 import { parseArgs } from 'node:util';
 import { ensureTemporalCli } from '../temporal/binaries';
 import { runApiThroughput } from './api-throughput';
 import { runDebtorTransmission } from './debtor-transmission';
-import { createBenchDatabase, startBenchStack } from './harness';
+import { createBenchDatabase } from './bench-database';
+import { startBenchStack } from './harness';
 import { describeMachine } from './machine';
 import { runPlacementFile } from './placement-file';
 import type { MemorySample, SeededImport } from './protocol';
-import { renderDebtorTransmission, renderSignInFlood, renderSpreadsheetImport, writeResults, type BenchResults } from './report';
+import { renderDebtorTransmission, renderScaleOut, renderSignInFlood, renderSpreadsheetImport, renderTransmission, writeResults, type BenchResults } from './report';
+import { runScaleOut } from './scale-out';
+import { runSmoke } from './smoke';
+import { PRODUCTION_TEMPORAL, TEMPORAL_KINDS, type TemporalKind } from './temporal-server';
 import { daytimeTimezone, runTransmission } from './transmission';
 import { measureWorkerMemory } from './worker-memory';
 import { runSignInFlood } from './sign-in-flood';
 import { runSpreadsheetImport } from './spreadsheet-import';
 
-const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors', 'spreadsheet'] as const;
+const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors', 'spreadsheet', 'scaleout'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const USAGE = `npm run bench -- [options]
@@ -32,9 +37,20 @@ const USAGE = `npm run bench -- [options]
   --debtors N            debtors those invoices belong to, (f) (default 2500)
   --spreadsheet-rows N   rows of the spreadsheets validated, (g) (default 10000)
   --smtp-pool BOOL       reuse SMTP connections (SMTP_URL \`?pool=true\`) (default true)
+  --temporal WHICH       dev: the CLI's dev server; production: the production-shaped server of
+                         \`npm run temporal:server\` (built once); both: everything on dev, then (a)
+                         again on production, beside it in the report (default dev)
+  --scaleout-invoices N  invoices transmitted per phase of the scale-out case (default 2000); it
+                         runs on the production-shaped server with PostgreSQL, --connections and
+                         --duration per API process
   --dry-run              print the results, write nothing
+  --smoke                the regression guard: small (a), (b) and (c) on the dev server, each
+                         ratio against half its target (bench/targets.ts); writes nothing, exits 1
+                         when one is below
 Environment: RECOUP_BENCH_DATABASE_URL (a PostgreSQL server; a new database is created per run,
-else embedded PGlite), TEMPORAL_CLI, and the RECOUP_WORKER_* tuning of the Recoup process.`;
+else embedded PGlite), TEMPORAL_SERVER_POSTGRES_URL (the production-shaped server's PostgreSQL,
+two new databases per run; default: RECOUP_BENCH_DATABASE_URL's server), TEMPORAL_CLI, and the
+RECOUP_WORKER_* tuning of the Recoup process.`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -57,7 +73,10 @@ async function main(): Promise<void> {
       debtors: { type: 'string' },
       'spreadsheet-rows': { type: 'string' },
       'smtp-pool': { type: 'string', default: 'true' },
+      temporal: { type: 'string', default: 'dev' },
+      'scaleout-invoices': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
+      smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -65,6 +84,16 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const log = (line: string) => console.log(line);
+  const cliPath = ensureTemporalCli(process.env.TEMPORAL_CLI || undefined);
+  const databaseUrl = process.env.RECOUP_BENCH_DATABASE_URL || undefined;
+  if (values.smoke) {
+    if (!(await runSmoke({ cliPath, databaseUrl, log }))) process.exitCode = 1;
+    return;
+  }
+  const servers: TemporalKind[] = values.temporal === 'both' ? ['dev', 'production'] : [values.temporal as TemporalKind];
+  if (!servers.every((k) => TEMPORAL_KINDS.includes(k))) throw new Error(`--temporal must be dev, production or both, not "${values.temporal}"`);
+  const temporalPostgresUrl = process.env.TEMPORAL_SERVER_POSTGRES_URL || databaseUrl;
   const only = new Set((values.only ?? BENCHMARKS.join(',')).split(',').map((x) => x.trim()) as Benchmark[]);
   for (const b of only) if (!BENCHMARKS.includes(b)) throw new Error(`unknown benchmark "${b}"; choose from ${BENCHMARKS.join(', ')}`);
   const invoices = positive('invoices', values.invoices, 10_000);
@@ -78,19 +107,25 @@ async function main(): Promise<void> {
     debtorInvoices: positive('debtor-invoices', values['debtor-invoices'], 10_000),
     debtors: positive('debtors', values.debtors, 2_500),
     spreadsheetRows: positive('spreadsheet-rows', values['spreadsheet-rows'], 10_000),
+    scaleOutInvoices: positive('scaleout-invoices', values['scaleout-invoices'], 2_000),
   };
   if (sizes.debtors > sizes.debtorInvoices) throw new Error('--debtors must not exceed --debtor-invoices');
   if (!['true', 'false'].includes(values['smtp-pool'])) throw new Error('--smtp-pool must be true or false');
   const smtpPool = values['smtp-pool'] === 'true';
-  const log = (line: string) => console.log(line);
+  const runsScaleOut = only.has('scaleout') && servers.includes('production') && databaseUrl !== undefined;
+  if (only.has('scaleout') && !runsScaleOut) {
+    const why = 'the scale-out case needs --temporal production or both, and RECOUP_BENCH_DATABASE_URL';
+    if (values.only?.includes('scaleout')) throw new Error(why);
+    log(`(${why}: not run)`);
+  }
   const began = Date.now();
-  const cliPath = ensureTemporalCli(process.env.TEMPORAL_CLI || undefined);
-  const databaseUrl = process.env.RECOUP_BENCH_DATABASE_URL || undefined;
-  const results: Partial<BenchResults> = { date: new Date().toISOString(), sizes, smtpPool };
+  const results: Partial<BenchResults> = { date: new Date().toISOString(), sizes, smtpPool, ...(servers.includes('production') ? { productionTemporal: PRODUCTION_TEMPORAL } : {}) };
+  const stackOptions = (temporal: TemporalKind) => ({ cliPath, databaseUrl, smtpPool, temporal, temporalPostgresUrl, log });
+  const describeStack = (temporal: TemporalKind) => `Temporal ${temporal === 'dev' ? 'dev server' : 'production-shaped server'}, ${databaseUrl ? 'PostgreSQL; API and worker processes' : 'PGlite; one Recoup process'}, SMTP`;
 
   if (only.has('transmission') || only.has('api') || only.has('memory') || only.has('signin') || only.has('debtors')) {
-    log(`starting the stack (Temporal dev server, ${databaseUrl ? 'PostgreSQL; API and worker processes' : 'PGlite; one Recoup process'}, SMTP)…`);
-    const stack = await startBenchStack({ cliPath, databaseUrl, smtpPool });
+    log(`starting the stack (${describeStack(servers[0]!)})…`);
+    const stack = await startBenchStack(stackOptions(servers[0]!));
     try {
       results.machine = describeMachine(cliPath, `${stack.api.databaseKind === 'pglite' ? 'PGlite (embedded, one connection)' : 'PostgreSQL'} — ${stack.api.databaseVersion.split(' on ')[0]}`);
       const idle = await stack.worker.call<MemorySample>({ type: 'memory' });
@@ -132,6 +167,27 @@ async function main(): Promise<void> {
       await stack.close();
     }
   }
+  // --temporal both: (a) again on the production-shaped server, on a stack of its own.
+  if (only.has('transmission') && servers.length > 1) {
+    log(`starting the stack (${describeStack('production')})…`);
+    const stack = await startBenchStack(stackOptions('production'));
+    try {
+      log(`(a) transmission of ${invoices} invoices on the production-shaped server`);
+      results.transmissionProduction = (await runTransmission(stack, { invoices, noopWorkflows: sizes.noopWorkflows, log })).result;
+    } finally {
+      await stack.close();
+    }
+  }
+  if (runsScaleOut) {
+    log(`starting the stack (${describeStack('production')})…`);
+    const stack = await startBenchStack(stackOptions('production'));
+    try {
+      log(`scale-out: ${sizes.scaleOutInvoices} invoices and POST /invoices, one API and one worker process, then two of each`);
+      results.scaleOut = await runScaleOut(stack, { invoices: sizes.scaleOutInvoices, connections: sizes.connections, duration: sizes.durationSeconds, log });
+    } finally {
+      await stack.close();
+    }
+  }
   results.machine ??= describeMachine(cliPath, databaseUrl ? 'PostgreSQL' : 'PGlite (embedded, one connection)');
   if (only.has('placement')) {
     log(`(d) placement file of ${sizes.placementRecords} records`);
@@ -150,9 +206,11 @@ async function main(): Promise<void> {
   const complete = results as BenchResults;
   if (values['dry-run']) {
     console.log(JSON.stringify(complete, null, 2));
+    if (complete.transmission) console.log(renderTransmission(complete).join('\n'));
     if (complete.signInFlood) console.log(renderSignInFlood(complete.signInFlood).join('\n'));
     if (complete.debtorTransmission) console.log(renderDebtorTransmission(complete.debtorTransmission).join('\n'));
     if (complete.spreadsheetImport) console.log(renderSpreadsheetImport(complete.spreadsheetImport).join('\n'));
+    if (complete.scaleOut) console.log(renderScaleOut(complete.scaleOut).join('\n'));
     return;
   }
   const written = writeResults(complete);
@@ -160,7 +218,8 @@ async function main(): Promise<void> {
 }
 
 main().then(
-  () => process.exit(0),
+  // process.exitCode: the smoke run's verdict.
+  () => process.exit(),
   (err: unknown) => {
     console.error(err);
     process.exit(1);

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { importTransmissionWorkflowId } from '../workflows/import-transmission.messages';
 import type { BenchStack } from './harness';
 import type { NoopResult, SeededImport } from './protocol';
+import type { TemporalKind } from './temporal-server';
 
 /** The no-op baseline: `workflows` started with the fan-out's client concurrency, each running one activity. */
 export interface NoopRates {
@@ -14,6 +15,8 @@ export interface NoopRates {
 }
 
 export interface TransmissionResult {
+  /** The Temporal server it ran on. */
+  temporal: TemporalKind;
   invoices: number;
   seedMs: number;
   /** Client concurrency of the fan-out's starts, used for the no-op baseline too. */
@@ -66,55 +69,76 @@ export async function transmitImport(stack: BenchStack, client: Client, seeded: 
   return { t0, started };
 }
 
-/**
- * (a) An import of `invoices` invoices transmitted through POST /imports/{id}/transmit: time
- * until every invoice workflow started and until every first notice was accepted over SMTP; next
- * to the same server's rate for no-op workflows started with the same client concurrency.
- */
-export async function runTransmission(stack: BenchStack, o: { invoices: number; noopWorkflows: number; log(line: string): void }): Promise<{ result: TransmissionResult; seeded: SeededImport }> {
-  const { api, smtp } = stack;
-  const timezone = daytimeTimezone();
-  const dueDate = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
-  const seedStart = Date.now();
-  const seeded = await api.call<SeededImport>({ type: 'seed', invoices: o.invoices, timezone, dueDate });
-  const seedMs = Date.now() - seedStart;
-  o.log(`  seeded ${o.invoices} draft invoices in ${seedMs} ms (debtors in ${timezone})`);
+/** What a transmission took, from POST /imports/{id}/transmit. */
+export interface TransmissionTimes {
+  /** Until the import's transmission workflow finished (every invoice workflow started). */
+  allStartedMs: number;
+  firstMessageMs: number;
+  /** Until every invoice's first notice was accepted by the SMTP server. */
+  allSentMs: number;
+}
 
-  // Generous (a loaded 2-core machine managed 4–6 a second): a timeout only guards against a hang.
-  const timeoutMs = Math.max(300_000, Math.max(o.invoices, o.noopWorkflows) * 500);
-  const baseline = await measureNoop(stack, o.noopWorkflows, timeoutMs, o.log);
+/** Generous (a loaded 2-core machine managed 4–6 notices a second): a timeout only guards against a hang. */
+export const transmissionTimeoutMs = (workflows: number) => Math.max(300_000, workflows * 500);
 
+/** Transmits a seeded import and waits until the SMTP sink accepted a notice for each of its `invoices`. */
+export async function transmitAndAwaitNotices(stack: BenchStack, seeded: SeededImport, invoices: number, timeoutMs: number): Promise<TransmissionTimes> {
+  const { smtp } = stack;
   const connection = await Connection.connect({ address: stack.temporal.address });
   try {
     const client = new Client({ connection, namespace: stack.namespace });
     const sentBefore = smtp.acceptedAt.length;
     const { t0, started } = await transmitImport(stack, client, seeded);
     const deadline = t0 + timeoutMs;
-    while (smtp.acceptedAt.length - sentBefore < o.invoices) {
-      if (Date.now() > deadline) throw new Error(`only ${smtp.acceptedAt.length - sentBefore} of ${o.invoices} notices within ${timeoutMs} ms`);
+    while (smtp.acceptedAt.length - sentBefore < invoices) {
+      if (Date.now() > deadline) throw new Error(`only ${smtp.acceptedAt.length - sentBefore} of ${invoices} notices within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 50));
     }
     const accepted = smtp.acceptedAt.slice(sentBefore);
-    const allSentMs = accepted[o.invoices - 1]! - t0;
-    const allStartedMs = await started;
-    const sentInDatabase = await api.call<number>({ type: 'sentMessages', importId: seeded.importId });
-    const result: TransmissionResult = {
-      invoices: o.invoices,
-      seedMs,
-      startConcurrency: START_CONCURRENCY,
-      noop: baseline,
-      allStartedMs,
-      startsPerSecond: rate(o.invoices, allStartedMs),
-      firstMessageMs: accepted[0]! - t0,
-      allSentMs,
-      sentPerSecond: rate(o.invoices, allSentMs),
-      sentInDatabase,
-      startRateRatio: Math.round((rate(o.invoices, allStartedMs) / baseline.startsPerSecond) * 1000) / 1000,
-      sentRateRatio: Math.round((rate(o.invoices, allSentMs) / baseline.ranPerSecond) * 1000) / 1000,
-    };
-    o.log(`  invoices: all started in ${allStartedMs} ms (${result.startsPerSecond}/s), all notices sent in ${allSentMs} ms (${result.sentPerSecond}/s); ratios ${result.startRateRatio} / ${result.sentRateRatio}`);
-    return { result, seeded };
+    return { allStartedMs: await started, firstMessageMs: accepted[0]! - t0, allSentMs: accepted[invoices - 1]! - t0 };
   } finally {
     await connection.close();
   }
+}
+
+/**
+ * Seeds an import of `invoices` draft invoices due in 60 days, of `debtors` debtors (default: one
+ * each) in their daytime, so the notices go out at once.
+ */
+export async function seedImport(stack: BenchStack, o: { invoices: number; debtors?: number }, log: (line: string) => void): Promise<{ seeded: SeededImport; seedMs: number }> {
+  const timezone = daytimeTimezone();
+  const dueDate = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+  const seedStart = Date.now();
+  const seeded = await stack.api.call<SeededImport>({ type: 'seed', ...o, timezone, dueDate });
+  const seedMs = Date.now() - seedStart;
+  log(`  seeded ${o.invoices} draft invoices${o.debtors ? ` of ${o.debtors} debtors` : ''} in ${seedMs} ms (debtors in ${timezone})`);
+  return { seeded, seedMs };
+}
+
+/**
+ * (a) An import of `invoices` invoices transmitted through POST /imports/{id}/transmit: time
+ * until every invoice workflow started and until every first notice was accepted over SMTP; next
+ * to the same server's rate for no-op workflows started with the same client concurrency.
+ */
+export async function runTransmission(stack: BenchStack, o: { invoices: number; noopWorkflows: number; log(line: string): void }): Promise<{ result: TransmissionResult; seeded: SeededImport }> {
+  const { seeded, seedMs } = await seedImport(stack, { invoices: o.invoices }, o.log);
+  const timeoutMs = transmissionTimeoutMs(Math.max(o.invoices, o.noopWorkflows));
+  const baseline = await measureNoop(stack, o.noopWorkflows, timeoutMs, o.log);
+  const times = await transmitAndAwaitNotices(stack, seeded, o.invoices, timeoutMs);
+  const sentInDatabase = await stack.api.call<number>({ type: 'sentMessages', importId: seeded.importId });
+  const result: TransmissionResult = {
+    temporal: stack.temporal.kind,
+    invoices: o.invoices,
+    seedMs,
+    startConcurrency: START_CONCURRENCY,
+    noop: baseline,
+    ...times,
+    startsPerSecond: rate(o.invoices, times.allStartedMs),
+    sentPerSecond: rate(o.invoices, times.allSentMs),
+    sentInDatabase,
+    startRateRatio: Math.round((rate(o.invoices, times.allStartedMs) / baseline.startsPerSecond) * 1000) / 1000,
+    sentRateRatio: Math.round((rate(o.invoices, times.allSentMs) / baseline.ranPerSecond) * 1000) / 1000,
+  };
+  o.log(`  invoices: all started in ${times.allStartedMs} ms (${result.startsPerSecond}/s), all notices sent in ${times.allSentMs} ms (${result.sentPerSecond}/s); ratios ${result.startRateRatio} / ${result.sentRateRatio}`);
+  return { result, seeded };
 }

@@ -15,12 +15,13 @@
  *
  * `--build-only` stops after step 1; `--setup-only` after step 2.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type StdioOptions } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { Client } from 'pg';
 import { ensureTemporalCli, projectRoot, toolsDir } from './binaries';
+import { stopChild } from './dev-server';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.32.2';
 /** The module asks for a newer Go than some machines have; the go command fetches it. */
@@ -61,7 +62,7 @@ export function ensureServerBuilt(): { server: string; sqlTool: string; schemaDi
   return { server, sqlTool, schemaDir: path.join(srcDir, 'schema', 'postgresql', 'v12') };
 }
 
-interface PostgresTarget {
+export interface PostgresTarget {
   host: string;
   port: number;
   user: string;
@@ -69,8 +70,12 @@ interface PostgresTarget {
   url: URL;
 }
 
-function postgresTarget(): PostgresTarget {
-  const url = new URL(process.env.TEMPORAL_SERVER_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
+/** The PostgreSQL server `TEMPORAL_SERVER_POSTGRES_URL` names, when unset. */
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Where the server keeps its data: a PostgreSQL server URL (its database part is only where the databases are created from). */
+export function postgresTarget(urlText: string): PostgresTarget {
+  const url = new URL(urlText);
   return { host: url.hostname, port: Number(url.port || 5432), user: decodeURIComponent(url.username || 'postgres'), password: decodeURIComponent(url.password), url };
 }
 
@@ -99,8 +104,16 @@ async function databaseExists(target: PostgresTarget, database: string): Promise
   }
 }
 
+/** The server's two databases: persistence and visibility. */
+export interface DatabaseNames {
+  temporal: string;
+  visibility: string;
+}
+
+export const DEFAULT_DATABASE_NAMES: DatabaseNames = { temporal: 'temporal', visibility: 'temporal_visibility' };
+
 /** Creates the persistence and visibility databases with their schemas, or updates them. */
-export async function setUpSchemas(sqlTool: string, schemaDir: string, target: PostgresTarget, names = { temporal: 'temporal', visibility: 'temporal_visibility' }): Promise<void> {
+export async function setUpSchemas(sqlTool: string, schemaDir: string, target: PostgresTarget, names = DEFAULT_DATABASE_NAMES, stdio: StdioOptions = 'inherit'): Promise<void> {
   for (const [database, versioned] of [
     [names.temporal, path.join(schemaDir, 'temporal', 'versioned')],
     [names.visibility, path.join(schemaDir, 'visibility', 'versioned')],
@@ -108,26 +121,40 @@ export async function setUpSchemas(sqlTool: string, schemaDir: string, target: P
     const base = ['--plugin', 'postgres12', '--ep', target.host, '-p', String(target.port), '-u', target.user, ...(target.password ? ['--pw', target.password] : []), '--db', database];
     if (!(await databaseExists(target, database))) {
       log(`creating database ${database}`);
-      execFileSync(sqlTool, [...base, 'create-database'], { stdio: 'inherit' });
+      execFileSync(sqlTool, [...base, 'create-database'], { stdio });
     }
-    if (!(await hasSchema(target, database))) execFileSync(sqlTool, [...base, 'setup-schema', '-v', '0.0'], { stdio: 'inherit' });
-    execFileSync(sqlTool, [...base, 'update-schema', '-d', versioned], { stdio: 'inherit' });
+    if (!(await hasSchema(target, database))) execFileSync(sqlTool, [...base, 'setup-schema', '-v', '0.0'], { stdio });
+    execFileSync(sqlTool, [...base, 'update-schema', '-d', versioned], { stdio });
   }
 }
 
-export interface ServerPorts {
-  frontend: number;
+/**
+ * Every port the server listens on, by its placeholder in server.yaml: the frontend's plus an
+ * offset (as Temporal's own defaults are), so one setting moves them all.
+ */
+export function serverPorts(frontendPort: number): Record<string, number> {
+  return {
+    FRONTEND_PORT: frontendPort,
+    FRONTEND_HTTP_PORT: frontendPort + 10,
+    HISTORY_PORT: frontendPort + 1,
+    MATCHING_PORT: frontendPort + 2,
+    WORKER_PORT: frontendPort + 6,
+    FRONTEND_MEMBERSHIP_PORT: frontendPort - 300,
+    HISTORY_MEMBERSHIP_PORT: frontendPort - 299,
+    MATCHING_MEMBERSHIP_PORT: frontendPort - 298,
+    WORKER_MEMBERSHIP_PORT: frontendPort - 294,
+    METRICS_PORT: frontendPort + 767,
+  };
 }
 
 /** The server's config from deploy/temporal/, placeholders filled in. */
 export function renderServerConfig(
   target: Pick<PostgresTarget, 'host' | 'port' | 'user' | 'password'>,
   frontendPort: number,
-  names = { temporal: 'temporal', visibility: 'temporal_visibility' },
+  names = DEFAULT_DATABASE_NAMES,
   bindIp = '127.0.0.1',
 ): string {
   const template = readFileSync(path.join(projectRoot, 'deploy', 'temporal', 'server.yaml'), 'utf8');
-  // Every other port is the frontend's plus an offset (as Temporal's own defaults are), so one setting moves them all.
   const values: Record<string, string> = {
     BIND_IP: bindIp,
     TEMPORAL_DB: names.temporal,
@@ -136,16 +163,7 @@ export function renderServerConfig(
     PG_PORT: String(target.port),
     PG_USER: target.user,
     PG_PASSWORD: target.password,
-    FRONTEND_PORT: String(frontendPort),
-    FRONTEND_HTTP_PORT: String(frontendPort + 10),
-    HISTORY_PORT: String(frontendPort + 1),
-    MATCHING_PORT: String(frontendPort + 2),
-    WORKER_PORT: String(frontendPort + 6),
-    FRONTEND_MEMBERSHIP_PORT: String(frontendPort - 300),
-    HISTORY_MEMBERSHIP_PORT: String(frontendPort - 299),
-    MATCHING_MEMBERSHIP_PORT: String(frontendPort - 298),
-    WORKER_MEMBERSHIP_PORT: String(frontendPort - 294),
-    METRICS_PORT: String(frontendPort + 767),
+    ...Object.fromEntries(Object.entries(serverPorts(frontendPort)).map(([name, port]) => [name, String(port)])),
   };
   return template.replace(/\$\{([A-Z_]+)\}/g, (m, name: string) => {
     if (!(name in values)) throw new Error(`deploy/temporal/server.yaml: unknown placeholder ${m}`);
@@ -163,43 +181,81 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
+export interface ProductionServer {
+  address: string;
+  /** Resolves with the exit code when the server stops, for whatever reason. */
+  exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export interface ProductionServerOptions {
+  server: string;
+  target: PostgresTarget;
+  port: number;
+  /** Its databases, set up beforehand (`setUpSchemas`). */
+  names?: DatabaseNames;
+  /** Where its config is written; its working folder. */
+  runDir: string;
+  /** The Temporal CLI, which creates the namespace. */
+  cliPath: string;
+  namespace?: string;
+  /** Where the server's output goes (default: this process's). */
+  stdio?: StdioOptions;
+}
+
+/** Writes the config, starts the server and waits until it serves the namespace (created if new). */
+export async function startProductionServer(o: ProductionServerOptions): Promise<ProductionServer> {
+  const namespace = o.namespace ?? 'default';
+  mkdirSync(path.join(o.runDir, 'config'), { recursive: true });
+  writeFileSync(path.join(o.runDir, 'config', 'development.yaml'), renderServerConfig(o.target, o.port, o.names));
+  cpSync(path.join(projectRoot, 'deploy', 'temporal', 'dynamicconfig.yaml'), path.join(o.runDir, 'config', 'dynamicconfig.yaml'));
+  // The dynamic config's path in the config file is relative to the working folder.
+  const child = spawn(o.server, ['--root', o.runDir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'], { cwd: o.runDir, stdio: o.stdio ?? 'inherit' });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  let stopped = false;
+  void exited.then(() => (stopped = true));
+  const address = `127.0.0.1:${o.port}`;
+  try {
+    const until = Date.now() + 120_000;
+    while (!(await portOpen(o.port))) {
+      if (stopped) throw new Error(`the Temporal server exited with code ${child.exitCode} before it listened on ${o.port}`);
+      if (Date.now() > until) throw new Error(`the Temporal server did not listen on ${o.port} within 2 minutes`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    // The frontend listens before the namespace registry is ready: try for a while.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        execFileSync(o.cliPath, ['operator', 'namespace', 'describe', '-n', namespace, '--address', address], { stdio: 'ignore' });
+        break;
+      } catch {
+        try {
+          execFileSync(o.cliPath, ['operator', 'namespace', 'create', '-n', namespace, '--retention', '72h', '--address', address], { stdio: 'ignore' });
+          break;
+        } catch (err) {
+          if (attempt > 60 || stopped) throw err;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    }
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+  return { address, exited, stop: () => stopChild(child) };
+}
+
 async function main(): Promise<void> {
   const args = new Set(process.argv.slice(2));
   const { server, sqlTool, schemaDir } = ensureServerBuilt();
   if (args.has('--build-only')) return log(`built: ${server}`);
-  const target = postgresTarget();
+  const target = postgresTarget(process.env.TEMPORAL_SERVER_POSTGRES_URL ?? DEFAULT_POSTGRES_URL);
   await setUpSchemas(sqlTool, schemaDir, target);
   if (args.has('--setup-only')) return log('schemas ready');
   const port = Number(process.env.TEMPORAL_SERVER_PORT ?? 7233);
-  mkdirSync(path.join(runDir, 'config'), { recursive: true });
-  writeFileSync(path.join(runDir, 'config', 'development.yaml'), renderServerConfig(target, port));
-  cpSync(path.join(projectRoot, 'deploy', 'temporal', 'dynamicconfig.yaml'), path.join(runDir, 'config', 'dynamicconfig.yaml'));
-  // The dynamic config's path in the config file is relative to the working folder.
-  const child = spawn(server, ['--root', runDir, '--config', 'config', '--env', 'development', '--allow-no-auth', 'start'], { cwd: runDir, stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code) => process.exit(code ?? 1));
-  const until = Date.now() + 120_000;
-  while (!(await portOpen(port))) {
-    if (Date.now() > until) throw new Error(`the Temporal server did not listen on ${port} within 2 minutes`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const cli = ensureTemporalCli(process.env.TEMPORAL_CLI);
-  // The frontend listens before the namespace registry is ready: try for a while.
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      execFileSync(cli, ['operator', 'namespace', 'describe', '-n', 'default', '--address', `127.0.0.1:${port}`], { stdio: 'ignore' });
-      break;
-    } catch {
-      try {
-        execFileSync(cli, ['operator', 'namespace', 'create', '-n', 'default', '--retention', '72h', '--address', `127.0.0.1:${port}`], { stdio: 'ignore' });
-        break;
-      } catch (err) {
-        if (attempt > 60) throw err;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-  }
-  log(`Temporal ${TEMPORAL_SERVER_VERSION} on 127.0.0.1:${port} (PostgreSQL ${target.host}:${target.port}, ${TEMPORAL_SERVER_SHARDS} history shards). Use it with TEMPORAL_ADDRESS=127.0.0.1:${port} npm start`);
+  const running = await startProductionServer({ server, target, port, runDir, cliPath: ensureTemporalCli(process.env.TEMPORAL_CLI) });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => void running.stop());
+  void running.exited.then((code) => process.exit(code ?? 1));
+  log(`Temporal ${TEMPORAL_SERVER_VERSION} on ${running.address} (PostgreSQL ${target.host}:${target.port}, ${TEMPORAL_SERVER_SHARDS} history shards). Use it with TEMPORAL_ADDRESS=${running.address} npm start`);
 }
 
 if (require.main === module) {
