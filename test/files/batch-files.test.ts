@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { count, eq } from 'drizzle-orm';
 import { batchFileRecords, batchFiles, invoices } from '../../db/schema';
+import { localDateTime, timezoneOffsetMinutes } from '../../domain/local-time';
 import { DropFolderWatcher } from '../../files/drop-folder-watcher';
 import { submitBatchFile, type IntakeResult } from '../../files/intake';
 import { ensurePartnerFolders, partnerFolder } from '../../files/layout';
@@ -325,12 +326,22 @@ describe('a partner with placed and updated invoices', () => {
   test('a contact record with a new timezone moves the running invoice’s next step into that zone', async () => {
     await eventually(async () => expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at).not.toBeNull());
     const before = Date.parse((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at);
-    const file = await dropFile(p.partnerId, 'updates-moved.jsonl', [header('update', p.companyId), { record_id: 'tz1', action: 'contact', invoice_external_id: 'A-1', debtor: { timezone: 'America/New_York' } }]);
+    // The new zone is one where it is night now exactly when it is in Amsterdam, on the same date:
+    // else a notice waiting for Amsterdam's morning would go out at once in the new zone's daytime,
+    // and the suite's result would depend on the hour it runs at.
+    const now = await stack.env.currentTimeMs();
+    const quiet = (tz: string) => localDateTime(now, tz).hour >= 21 || localDateTime(now, tz).hour < 8;
+    const zone = ['America/New_York', 'Europe/London', 'Europe/Helsinki', 'Asia/Tokyo'].find(
+      (tz) => quiet(tz) === quiet('Europe/Amsterdam') && localDateTime(now, tz).date === localDateTime(now, 'Europe/Amsterdam').date,
+    )!;
+    const file = await dropFile(p.partnerId, 'updates-moved.jsonl', [header('update', p.companyId), { record_id: 'tz1', action: 'contact', invoice_external_id: 'A-1', debtor: { timezone: zone } }]);
     const { records } = await processFile(p.partnerId, file);
     expect(records.map((r) => r.status)).toEqual(['accepted']);
-    expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).debtor.timezone).toBe('America/New_York');
-    // The same local time of day (the invoice notice waiting for the morning, or the next step), now in New York: six hours later in winter.
-    await eventually(async () => expect(Date.parse((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at) - before).toBe(6 * 3_600_000));
+    expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).debtor.timezone).toBe(zone);
+    // The same local time of day (the invoice notice waiting for the morning, or the next step), now in
+    // the new zone: in New York six hours later in winter.
+    const shift = (timezoneOffsetMinutes(before, 'Europe/Amsterdam') - timezoneOffsetMinutes(before, zone)) * 60_000;
+    await eventually(async () => expect(Date.parse((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at) - before).toBe(shift));
   });
 });
 
