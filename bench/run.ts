@@ -11,13 +11,15 @@ import { createBenchDatabase, startBenchStack } from './harness';
 import { describeMachine } from './machine';
 import { runPlacementFile } from './placement-file';
 import type { MemorySample, SeededImport } from './protocol';
-import { renderDebtorTransmission, renderSignInFlood, renderSpreadsheetImport, writeResults, type BenchResults } from './report';
+import { renderDebtorTransmission, renderFileUpdates, renderSignInFlood, renderSpreadsheetImport, writeResults, type BenchResults } from './report';
 import { daytimeTimezone, runTransmission } from './transmission';
 import { measureWorkerMemory } from './worker-memory';
 import { runSignInFlood } from './sign-in-flood';
 import { runSpreadsheetImport } from './spreadsheet-import';
+import { runCamtParse } from './camt-parse';
+import { runUpdateFile } from './update-file';
 
-const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors', 'spreadsheet'] as const;
+const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors', 'spreadsheet', 'updates', 'camt'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const USAGE = `npm run bench -- [options]
@@ -31,6 +33,9 @@ const USAGE = `npm run bench -- [options]
   --debtor-invoices N    invoices in the import of several invoices per debtor, (f) (default 10000)
   --debtors N            debtors those invoices belong to, (f) (default 2500)
   --spreadsheet-rows N   rows of the spreadsheets validated, (g) (default 10000)
+  --update-records N     records in the update file, (h) (default 2000)
+  --update-invoices N    invoices those records are about, (h) (default 500)
+  --camt-entries N       entries of the camt.053 statement parsed, (i) (default 10000)
   --smtp-pool BOOL       reuse SMTP connections (SMTP_URL \`?pool=true\`) (default true)
   --dry-run              print the results, write nothing
 Environment: RECOUP_BENCH_DATABASE_URL (a PostgreSQL server; a new database is created per run,
@@ -56,6 +61,9 @@ async function main(): Promise<void> {
       'debtor-invoices': { type: 'string' },
       debtors: { type: 'string' },
       'spreadsheet-rows': { type: 'string' },
+      'update-records': { type: 'string' },
+      'update-invoices': { type: 'string' },
+      'camt-entries': { type: 'string' },
       'smtp-pool': { type: 'string', default: 'true' },
       'dry-run': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -78,6 +86,9 @@ async function main(): Promise<void> {
     debtorInvoices: positive('debtor-invoices', values['debtor-invoices'], 10_000),
     debtors: positive('debtors', values.debtors, 2_500),
     spreadsheetRows: positive('spreadsheet-rows', values['spreadsheet-rows'], 10_000),
+    updateRecords: positive('update-records', values['update-records'], 2_000),
+    updateInvoices: positive('update-invoices', values['update-invoices'], 500),
+    camtEntries: positive('camt-entries', values['camt-entries'], 10_000),
   };
   if (sizes.debtors > sizes.debtorInvoices) throw new Error('--debtors must not exceed --debtor-invoices');
   if (!['true', 'false'].includes(values['smtp-pool'])) throw new Error('--smtp-pool must be true or false');
@@ -146,6 +157,14 @@ async function main(): Promise<void> {
     log(`(g) validating a spreadsheet of ${sizes.spreadsheetRows} rows, CSV and XLSX`);
     results.spreadsheetImport = await runSpreadsheetImport({ rows: sizes.spreadsheetRows, log });
   }
+  if (only.has('updates')) {
+    log(`(h) update file of ${sizes.updateRecords} records about ${sizes.updateInvoices} invoices`);
+    results.updateFile = await runUpdateFile({ cliPath, records: sizes.updateRecords, invoices: sizes.updateInvoices, log });
+  }
+  if (only.has('camt')) {
+    log(`(i) parsing a camt.053 statement of ${sizes.camtEntries} entries`);
+    results.camtParse = await runCamtParse({ entries: sizes.camtEntries, log });
+  }
   results.totalSeconds = Math.round((Date.now() - began) / 100) / 10;
   const complete = results as BenchResults;
   if (values['dry-run']) {
@@ -153,6 +172,7 @@ async function main(): Promise<void> {
     if (complete.signInFlood) console.log(renderSignInFlood(complete.signInFlood).join('\n'));
     if (complete.debtorTransmission) console.log(renderDebtorTransmission(complete.debtorTransmission).join('\n'));
     if (complete.spreadsheetImport) console.log(renderSpreadsheetImport(complete.spreadsheetImport).join('\n'));
+    console.log(renderFileUpdates(complete).join('\n'));
     return;
   }
   const written = writeResults(complete);
