@@ -4,7 +4,6 @@
  * memory over IPC: the peak RSS is reset (`/proc/self/clear_refs`) after setup, so it is the
  * processing's own.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import type { Client } from '@temporalio/client';
@@ -17,6 +16,7 @@ import { sha256Of } from '../files/intake';
 import { generatePlacementFile } from '../files/placement-generator';
 import { createPartner } from '../services/api-keys';
 import { newId } from '../services/ids';
+import { kernelMemory, resetPeakMemory } from './kernel-memory';
 
 export interface PlacementProcessOptions {
   databaseUrl?: string;
@@ -34,12 +34,6 @@ export interface PlacementProcessResult {
   seconds: number;
   counts: { records: number; accepted: number; rejected: number; duplicate: number };
   outcome: string;
-}
-
-function kernelMemory(): { rss: number; hwm: number } {
-  const status = readFileSync('/proc/self/status', 'utf8');
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
 async function main(): Promise<void> {
@@ -65,7 +59,7 @@ async function main(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const baseline = kernelMemory();
-  writeFileSync('/proc/self/clear_refs', '5');
+  resetPeakMemory();
   const started = Date.now();
   const env = new MockActivityEnvironment({ startToCloseTimeoutMs: 6 * 3_600_000 }, { logger: new DefaultLogger('ERROR') });
   const result: ProcessBatchFileResult = await env.run(activities.processBatchFileRecords, input);

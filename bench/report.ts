@@ -11,6 +11,8 @@ import type { TransmissionResult } from './transmission';
 import type { WorkerMemoryResult } from './worker-memory';
 import type { SignInFloodResult } from './sign-in-flood';
 import type { SpreadsheetImportResult } from './spreadsheet-import';
+import type { CamtParseResult } from './camt-parse';
+import type { UpdateFileResult } from './update-file';
 
 export interface BenchResults {
   date: string;
@@ -33,6 +35,8 @@ export interface BenchResults {
   debtorTransmission?: DebtorTransmissionResult;
   spreadsheetImport?: SpreadsheetImportResult;
   scaleOut?: ScaleOutResult;
+  updateFile?: UpdateFileResult;
+  camtParse?: CamtParseResult;
 }
 
 export const projectRoot = path.resolve(__dirname, '..');
@@ -120,6 +124,7 @@ export function renderMarkdown(r: BenchResults): string {
     out.push(...renderSpreadsheetImport(g));
   }
   if (r.scaleOut) out.push(...renderScaleOut(r.scaleOut));
+  out.push(...renderFileUpdates(r));
   return out.join('\n');
 }
 
@@ -261,4 +266,32 @@ export function renderScaleOut(x: ScaleOutResult): string[] {
     ),
     '',
   ];
+}
+
+/** (h) and (i): an update file applied to running invoices, and a camt.053 statement parsed. */
+export function renderFileUpdates(r: Pick<BenchResults, 'updateFile' | 'camtParse'>): string[] {
+  const out: string[] = [];
+  const u = r.updateFile;
+  if (u) {
+    out.push(
+      `### (h) Update file of ${u.records.toLocaleString('en')} records about ${u.invoices.toLocaleString('en')} running invoices`,
+      '',
+      'The test stack (Temporal dev server, embedded PGlite, worker in process); timed from the submission to the result. Four records in a row per invoice: a payment, a hold, its resume, a credit; an invoice\'s records of a chunk (500 lines) go in one Update.',
+      '',
+      table(['records', 'invoices', 'time', 'records/s', 'accepted'], [[u.records, u.invoices, `${u.seconds.toFixed(1)} s`, u.recordsPerSecond, u.counts.accepted]]),
+      '',
+    );
+  }
+  const c = r.camtParse;
+  if (c) {
+    out.push(
+      `### (i) Parsing a camt.053 statement of ${c.entries.toLocaleString('en')} entries (required: under 2 s)`,
+      '',
+      '`parseCamt053` in a process of its own on a generated statement (the camt.053 writer\'s); the peak is reset after the file is made.',
+      '',
+      table(['file size', 'time', 'RSS before', 'peak RSS', 'peak increase'], [[mb(c.fileBytes), s(c.seconds * 1000), mb(c.baselineRssBytes), mb(c.peakRssBytes), mb(c.peakRssBytes - c.baselineRssBytes)]]),
+      '',
+    );
+  }
+  return out;
 }

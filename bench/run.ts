@@ -13,7 +13,7 @@ import { startBenchStack } from './harness';
 import { describeMachine } from './machine';
 import { runPlacementFile } from './placement-file';
 import type { MemorySample, SeededImport } from './protocol';
-import { renderDebtorTransmission, renderScaleOut, renderSignInFlood, renderSpreadsheetImport, renderTransmission, writeResults, type BenchResults } from './report';
+import { renderDebtorTransmission, renderFileUpdates, renderScaleOut, renderSignInFlood, renderSpreadsheetImport, renderTransmission, writeResults, type BenchResults } from './report';
 import { runScaleOut } from './scale-out';
 import { runSmoke } from './smoke';
 import { PRODUCTION_TEMPORAL, TEMPORAL_KINDS, type TemporalKind } from './temporal-server';
@@ -21,8 +21,10 @@ import { daytimeTimezone, runTransmission } from './transmission';
 import { measureWorkerMemory } from './worker-memory';
 import { runSignInFlood } from './sign-in-flood';
 import { runSpreadsheetImport } from './spreadsheet-import';
+import { runCamtParse } from './camt-parse';
+import { runUpdateFile } from './update-file';
 
-const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors', 'spreadsheet', 'scaleout'] as const;
+const BENCHMARKS = ['transmission', 'api', 'memory', 'placement', 'signin', 'debtors', 'spreadsheet', 'updates', 'camt', 'scaleout'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const USAGE = `npm run bench -- [options]
@@ -36,6 +38,9 @@ const USAGE = `npm run bench -- [options]
   --debtor-invoices N    invoices in the import of several invoices per debtor, (f) (default 10000)
   --debtors N            debtors those invoices belong to, (f) (default 2500)
   --spreadsheet-rows N   rows of the spreadsheets validated, (g) (default 10000)
+  --update-records N     records in the update file, (h) (default 2000)
+  --update-invoices N    invoices those records are about, (h) (default 500)
+  --camt-entries N       entries of the camt.053 statement parsed, (i) (default 10000)
   --smtp-pool BOOL       reuse SMTP connections (SMTP_URL \`?pool=true\`) (default true)
   --temporal WHICH       dev: the CLI's dev server; production: the production-shaped server of
                          \`npm run temporal:server\` (built once); both: everything on dev, then (a)
@@ -72,6 +77,9 @@ async function main(): Promise<void> {
       'debtor-invoices': { type: 'string' },
       debtors: { type: 'string' },
       'spreadsheet-rows': { type: 'string' },
+      'update-records': { type: 'string' },
+      'update-invoices': { type: 'string' },
+      'camt-entries': { type: 'string' },
       'smtp-pool': { type: 'string', default: 'true' },
       temporal: { type: 'string', default: 'dev' },
       'scaleout-invoices': { type: 'string' },
@@ -108,6 +116,9 @@ async function main(): Promise<void> {
     debtors: positive('debtors', values.debtors, 2_500),
     spreadsheetRows: positive('spreadsheet-rows', values['spreadsheet-rows'], 10_000),
     scaleOutInvoices: positive('scaleout-invoices', values['scaleout-invoices'], 2_000),
+    updateRecords: positive('update-records', values['update-records'], 2_000),
+    updateInvoices: positive('update-invoices', values['update-invoices'], 500),
+    camtEntries: positive('camt-entries', values['camt-entries'], 10_000),
   };
   if (sizes.debtors > sizes.debtorInvoices) throw new Error('--debtors must not exceed --debtor-invoices');
   if (!['true', 'false'].includes(values['smtp-pool'])) throw new Error('--smtp-pool must be true or false');
@@ -202,6 +213,14 @@ async function main(): Promise<void> {
     log(`(g) validating a spreadsheet of ${sizes.spreadsheetRows} rows, CSV and XLSX`);
     results.spreadsheetImport = await runSpreadsheetImport({ rows: sizes.spreadsheetRows, log });
   }
+  if (only.has('updates')) {
+    log(`(h) update file of ${sizes.updateRecords} records about ${sizes.updateInvoices} invoices`);
+    results.updateFile = await runUpdateFile({ cliPath, records: sizes.updateRecords, invoices: sizes.updateInvoices, log });
+  }
+  if (only.has('camt')) {
+    log(`(i) parsing a camt.053 statement of ${sizes.camtEntries} entries`);
+    results.camtParse = await runCamtParse({ entries: sizes.camtEntries, log });
+  }
   results.totalSeconds = Math.round((Date.now() - began) / 100) / 10;
   const complete = results as BenchResults;
   if (values['dry-run']) {
@@ -211,6 +230,7 @@ async function main(): Promise<void> {
     if (complete.debtorTransmission) console.log(renderDebtorTransmission(complete.debtorTransmission).join('\n'));
     if (complete.spreadsheetImport) console.log(renderSpreadsheetImport(complete.spreadsheetImport).join('\n'));
     if (complete.scaleOut) console.log(renderScaleOut(complete.scaleOut).join('\n'));
+    console.log(renderFileUpdates(complete).join('\n'));
     return;
   }
   const written = writeResults(complete);

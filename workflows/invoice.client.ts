@@ -4,6 +4,7 @@ import { amountDue } from '../domain/amounts';
 import { AmountDueCents, CompanyId, DunningLevel, InvoiceStatus, PartnerId } from '../temporal/search-attributes';
 import type { invoiceWorkflow } from './invoice.workflow';
 import {
+  applyInvoiceChanges,
   closeByCollection,
   contactChanged,
   createPaymentPlan,
@@ -28,6 +29,8 @@ import {
   type ResolveDisputeRequest,
   type EndPaymentPlanRequest,
   type HoldRequest,
+  type InvoiceChange,
+  type InvoiceChangeResult,
   type InvoiceSnapshot,
   type InvoiceWorkflowInput,
   type PaymentPlanRequest,
@@ -63,6 +66,8 @@ export function invoiceClient(temporal: Client, invoiceId: string) {
     closeByCollection: (request: CollectionOutcomeRequest, updateId?: string): Promise<InvoiceSnapshot> =>
       handle.executeUpdate(closeByCollection, { args: [request], ...id(updateId) }),
     endPaymentPlan: (request: EndPaymentPlanRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(endPaymentPlan, { args: [request], ...id(updateId) }),
+    /** Several changes in one Update, applied in order; each answers applied or refused (see applyInvoiceChanges). */
+    applyChanges: (changes: InvoiceChange[], updateId: string): Promise<InvoiceChangeResult[]> => handle.executeUpdate(applyInvoiceChanges, { args: [changes], updateId }),
     dispute: (request: DisputeRequest): Promise<InvoiceSnapshot> => handle.executeUpdate(disputeInvoice, { args: [request], updateId: `dispute-${request.disputeId}` }),
     resolveDispute: (request: ResolveDisputeRequest): Promise<InvoiceSnapshot> =>
       handle.executeUpdate(resolveDispute, { args: [request], updateId: `resolve-${request.disputeId}` }),

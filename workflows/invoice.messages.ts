@@ -190,6 +190,21 @@ export interface ContactCovered {
   guardrails: GuardrailCheck[];
 }
 
+/**
+ * One change of a batch (an update file's records about one invoice, in file order), with the
+ * update id it would have had as an update of its own (`key`): a key this run applied before,
+ * alone or in a batch, is not applied again.
+ */
+export type InvoiceChange =
+  | { kind: 'payment'; key: string; request: PaymentRequest }
+  | { kind: 'credit'; key: string; request: CreditRequest }
+  | { kind: 'retract'; key: string; request: RetractRequest }
+  | { kind: 'hold'; key: string; request: HoldRequest }
+  | { kind: 'resume'; key: string };
+
+/** Per change of a batch: applied (the snapshot after it), or refused as its own update would have been. */
+export type InvoiceChangeResult = { status: 'applied'; snapshot: InvoiceSnapshot } | { status: 'refused'; type: string | null; message: string };
+
 export const registerPayment = defineUpdate<InvoiceSnapshot, [PaymentRequest]>('registerPayment');
 export const creditInvoice = defineUpdate<InvoiceSnapshot, [CreditRequest]>('creditInvoice');
 export const retractInvoice = defineUpdate<InvoiceSnapshot, [RetractRequest]>('retractInvoice');
@@ -204,6 +219,8 @@ export const closeByCollection = defineUpdate<InvoiceSnapshot, [CollectionOutcom
 export const contactChanged = defineUpdate<InvoiceSnapshot, [ContactChange]>('contactChanged');
 /** A sibling invoice's account plan broke (see PaymentPlanRequest.accountPlan); answers whether this invoice's plan ended. */
 export const endPaymentPlan = defineUpdate<InvoiceSnapshot, [EndPaymentPlanRequest]>('endPaymentPlan');
+/** Changes applied one after the other, each validated as its own update is; a refused one does not stop the others. */
+export const applyInvoiceChanges = defineUpdate<InvoiceChangeResult[], [InvoiceChange[]]>('applyInvoiceChanges');
 export const disputeInvoice = defineUpdate<InvoiceSnapshot, [DisputeRequest]>('disputeInvoice');
 export const resolveDispute = defineUpdate<InvoiceSnapshot, [ResolveDisputeRequest]>('resolveDispute');
 export const vulnerabilityChanged = defineSignal<[VulnerabilityChange]>('vulnerabilityChanged');

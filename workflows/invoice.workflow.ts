@@ -3,9 +3,11 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  currentUpdateInfo,
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -54,6 +56,7 @@ import {
 } from '../domain/invoice-state';
 import { AmountDueCents, DunningLevel, InvoiceStatus, NextActionAt } from '../temporal/search-attributes';
 import {
+  applyInvoiceChanges,
   closeByCollection,
   contactChanged,
   contactCovered,
@@ -73,7 +76,13 @@ import {
   reversePayment,
   vulnerabilityChanged,
   type ContactCovered,
+  type CreditRequest,
+  type HoldRequest,
+  type InvoiceChange,
+  type InvoiceChangeResult,
   type InvoiceSnapshot,
+  type PaymentRequest,
+  type RetractRequest,
   type ReversePaymentRequest,
   type InvoiceWorkflowInput,
   type PaymentPlanState,
@@ -81,6 +90,12 @@ import {
 } from './invoice.messages';
 
 const { persistInvoiceChange, openDebtCollectionCase, notifyDebtCaseOfInvoicePayment, endAccountPlan } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
+});
+// A batch's writes (one short transaction) run in the worker that applied the batch: the Update
+// answers in one workflow task instead of a task, an activity task and another task.
+const { persistInvoiceChanges } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', backoffCoefficient: 2 },
 });
@@ -98,7 +113,8 @@ const { requestDebtorContact } = proxyActivities<Activities>({
 });
 
 type MessageKind = 'invoice_notice' | 'reminder' | 'dunning_notice' | 'installment_reminder';
-type Ledger = Parameters<Activities['persistInvoiceChange']>[0]['ledgerEntry'];
+type InvoiceChangeWrite = Parameters<Activities['persistInvoiceChange']>[0];
+type Ledger = InvoiceChangeWrite['ledgerEntry'];
 type NewEvent = { type: EventType; data?: Record<string, unknown> };
 
 /** How long a step waits for its debtor's workflow to answer before it asks again. */
@@ -173,7 +189,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     if (patched('invoice-memo')) {
       upsertMemo({ status: snapshot.status, amount_due_cents: snapshot.amountDueCents, dunning_level: snapshot.dunningLevel, policy_version: input.policyVersion, due_date: input.dueDate });
     }
-    await persistInvoiceChange({
+    const write: InvoiceChangeWrite = {
       invoiceId: input.invoiceId,
       partnerId: input.partnerId,
       companyId: input.companyId,
@@ -184,8 +200,23 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       ledgerEntry,
       events: events.map((e) => ({ type: e.type, data: e.data ?? {} })),
       ...(nextAction !== undefined ? { nextAction } : {}),
-    });
+    };
+    if (batchWrites) batchWrites.push(write);
+    else await persistInvoiceChange(write);
     return snapshot;
+  }
+
+  /**
+   * While a batch (applyInvoiceChanges) applies a change: the writes of its commits, persisted
+   * together by `writeBatch`. Null whenever the batch waits, so other commits meanwhile persist alone.
+   */
+  let batchWrites: InvoiceChangeWrite[] | null = null;
+
+  /** Persists the batch's writes so far in one activity. */
+  async function writeBatch(): Promise<void> {
+    const writes = batchWrites ?? [];
+    batchWrites = null;
+    if (writes.length) await persistInvoiceChanges(writes);
   }
 
   /** The status an unpaid invoice returns to when an arrangement ends. */
@@ -251,44 +282,106 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     },
   );
 
-  setHandler(
-    registerPayment,
-    async (p) => {
-      const next = applyPayment(state, p.amountCents);
-      const events: NewEvent[] = [{ type: 'invoice.payment_received', data: { amount_cents: p.amountCents, external_id: p.externalId, source: p.source } }];
-      if (next.status === 'paid') events.push({ type: 'invoice.paid', data: { overpaid_cents: snapshotOf(next).overpaidCents } });
-      const wasInDebtCollection = state.status === 'in_debt_collection';
-      const snapshot = await commit(next, `payment:${p.externalId}`, events, { kind: 'payment', amountCents: p.amountCents, externalId: p.externalId, occurredAt: p.paidAt });
-      // A debtor paying the invoice while its case is with a collector withdraws the case.
-      if (wasInDebtCollection && next.status === 'paid' && patched('notify-debt-case-on-payment')) {
-        await notifyDebtCaseOfInvoicePayment({ invoiceId: input.invoiceId, source: p.source, paymentExternalId: p.externalId });
-      }
-      return snapshot;
-    },
-    {
-      validator: (p) => {
+  /**
+   * Update ids this run applied (payments alone, and every change of a batch): a batch's change
+   * with one of them, or a payment whose id a batch applied, is not applied again, as Temporal does
+   * not apply an update id twice in a run. Memory only: nothing enters the history.
+   */
+  const appliedKeys = new Set<string>();
+
+  /** The updates a batch (applyInvoiceChanges) may carry: each validated and applied as its own update is. */
+  const changes = {
+    payment: {
+      validator: (p: PaymentRequest): void => {
         rejectIfClosed();
         // Refused before it enters history: persisting it would fail at the database.
         if (!fitsAmountColumn(state.amountPaidCents + p.amountCents)) fail(InvoiceFailure.amountOutOfRange, `the payments of this invoice would add up to more than ${MAX_AMOUNT_CENTS} cents`);
       },
+      handler: async (p: PaymentRequest): Promise<InvoiceSnapshot> => {
+        const next = applyPayment(state, p.amountCents);
+        const events: NewEvent[] = [{ type: 'invoice.payment_received', data: { amount_cents: p.amountCents, external_id: p.externalId, source: p.source } }];
+        if (next.status === 'paid') events.push({ type: 'invoice.paid', data: { overpaid_cents: snapshotOf(next).overpaidCents } });
+        const wasInDebtCollection = state.status === 'in_debt_collection';
+        const snapshot = await commit(next, `payment:${p.externalId}`, events, { kind: 'payment', amountCents: p.amountCents, externalId: p.externalId, occurredAt: p.paidAt });
+        // A debtor paying the invoice while its case is with a collector withdraws the case.
+        if (wasInDebtCollection && next.status === 'paid' && patched('notify-debt-case-on-payment')) {
+          // In a batch, the payment is stored before the case hears of it, as alone.
+          if (batchWrites) await writeBatch();
+          await notifyDebtCaseOfInvoicePayment({ invoiceId: input.invoiceId, source: p.source, paymentExternalId: p.externalId });
+        }
+        return snapshot;
+      },
     },
-  );
-
-  setHandler(
-    creditInvoice,
-    async (c) => commit(applyCredit(state, c.amountCents), `credit:${c.creditId}`, [{ type: 'invoice.credited', data: { credit_cents: c.amountCents, reason: c.reason ?? null } }], { kind: 'credit', amountCents: c.amountCents, reason: c.reason }),
-    {
-      validator: (c) => {
+    credit: {
+      validator: (c: CreditRequest): void => {
         rejectIfClosed();
         const due = amountDue(state);
         if (c.amountCents > due) fail(InvoiceFailure.creditExceedsDue, `credit of ${c.amountCents} exceeds the amount due of ${due}`);
       },
+      handler: async (c: CreditRequest): Promise<InvoiceSnapshot> =>
+        commit(applyCredit(state, c.amountCents), `credit:${c.creditId}`, [{ type: 'invoice.credited', data: { credit_cents: c.amountCents, reason: c.reason ?? null } }], { kind: 'credit', amountCents: c.amountCents, reason: c.reason }),
+    },
+    retract: {
+      validator: (_r: RetractRequest): void => rejectIfClosed(),
+      handler: async (r: RetractRequest): Promise<InvoiceSnapshot> => commit(applyRetract(state), 'retract', [{ type: 'invoice.retracted', data: { reason: r.reason ?? null } }]),
+    },
+    hold: {
+      validator: (_h: HoldRequest): void => {
+        rejectIfClosed();
+        if (state.status === 'on_hold') fail(InvoiceFailure.alreadyOnHold, 'invoice is already on hold');
+        // A hold would overwrite the status the dispute returns to; the dispute pauses everything already.
+        if (state.status === 'disputed') fail(InvoiceFailure.disputeOpen, 'the invoice is disputed');
+      },
+      handler: async (h: HoldRequest): Promise<InvoiceSnapshot> => {
+        // One clock for every pause: a hold overlapping the flag moves later steps once, by the time
+        // anything held. Runs that held before it gave the hold a clock of its own (counted twice).
+        if (patched('one-pause-clock')) startPause();
+        else heldSince = Date.now();
+        return commit(applyHold(state), 'hold', [{ type: 'invoice.on_hold', data: { reason: h.reason ?? null } }]);
+      },
+    },
+    resume: {
+      validator: (): void => {
+        rejectIfClosed();
+        if (state.status !== 'on_hold') fail(InvoiceFailure.notOnHold, 'invoice is not on hold');
+      },
+      handler: async (): Promise<InvoiceSnapshot> => {
+        const resumed = applyResume(state);
+        let heldMs: number;
+        if (heldSince !== null) {
+          // A hold on its own clock: later steps move by the time spent on hold.
+          heldMs = Date.now() - heldSince;
+          heldSince = null;
+          plan = { ...plan, shiftMs: plan.shiftMs + heldMs };
+        } else {
+          // Off hold first: the clock moves on (and later steps) only if no dispute or flag still holds it.
+          state = resumed;
+          heldMs = endPause();
+        }
+        return commit(resumed, 'resume', [{ type: 'invoice.resumed', data: { held_ms: heldMs } }]);
+      },
+    },
+  };
+
+  setHandler(
+    registerPayment,
+    async (p) => {
+      const key = currentUpdateInfo()?.id;
+      if (key !== undefined && appliedKeys.has(key)) return snapshotOf(state);
+      if (key !== undefined) appliedKeys.add(key);
+      return changes.payment.handler(p);
+    },
+    {
+      validator: (p) => {
+        const key = currentUpdateInfo()?.id;
+        if (key === undefined || !appliedKeys.has(key)) changes.payment.validator(p);
+      },
     },
   );
 
-  setHandler(retractInvoice, async (r) => commit(applyRetract(state), 'retract', [{ type: 'invoice.retracted', data: { reason: r.reason ?? null } }]), {
-    validator: (_r) => rejectIfClosed(),
-  });
+  setHandler(creditInvoice, changes.credit.handler, { validator: changes.credit.validator });
+
+  setHandler(retractInvoice, changes.retract.handler, { validator: changes.retract.validator });
 
   setHandler(
     creditAndRetractInvoice,
@@ -308,49 +401,51 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     { validator: (_r) => rejectIfClosed() },
   );
 
-  setHandler(
-    holdInvoice,
-    async (h) => {
-      // One clock for every pause: a hold overlapping the flag moves later steps once, by the time
-      // anything held. Runs that held before it gave the hold a clock of its own (counted twice).
-      if (patched('one-pause-clock')) startPause();
-      else heldSince = Date.now();
-      return commit(applyHold(state), 'hold', [{ type: 'invoice.on_hold', data: { reason: h.reason ?? null } }]);
-    },
-    {
-      validator: (_h) => {
-        rejectIfClosed();
-        if (state.status === 'on_hold') fail(InvoiceFailure.alreadyOnHold, 'invoice is already on hold');
-        // A hold would overwrite the status the dispute returns to; the dispute pauses everything already.
-        if (state.status === 'disputed') fail(InvoiceFailure.disputeOpen, 'the invoice is disputed');
-      },
-    },
-  );
+  setHandler(holdInvoice, changes.hold.handler, { validator: changes.hold.validator });
 
-  setHandler(
-    resumeInvoice,
-    async () => {
-      const resumed = applyResume(state);
-      let heldMs: number;
-      if (heldSince !== null) {
-        // A hold on its own clock: later steps move by the time spent on hold.
-        heldMs = Date.now() - heldSince;
-        heldSince = null;
-        plan = { ...plan, shiftMs: plan.shiftMs + heldMs };
-      } else {
-        // Off hold first: the clock moves on (and later steps) only if no dispute or flag still holds it.
-        state = resumed;
-        heldMs = endPause();
+  setHandler(resumeInvoice, changes.resume.handler, { validator: changes.resume.validator });
+
+  /** A batch's change as the update of its own it stands for: its validator and its handler. */
+  function asUpdate(c: InvoiceChange): { validate(): void; apply(): Promise<InvoiceSnapshot> } {
+    switch (c.kind) {
+      case 'payment':
+        return { validate: () => changes.payment.validator(c.request), apply: () => changes.payment.handler(c.request) };
+      case 'credit':
+        return { validate: () => changes.credit.validator(c.request), apply: () => changes.credit.handler(c.request) };
+      case 'retract':
+        return { validate: () => changes.retract.validator(c.request), apply: () => changes.retract.handler(c.request) };
+      case 'hold':
+        return { validate: () => changes.hold.validator(c.request), apply: () => changes.hold.handler(c.request) };
+      case 'resume':
+        return { validate: changes.resume.validator, apply: changes.resume.handler };
+    }
+  }
+
+  setHandler(applyInvoiceChanges, async (batch) => {
+    // Marks the runs that took a batch: its changes' commands come from one update.
+    patched('invoice-change-batch');
+    const results: InvoiceChangeResult[] = [];
+    for (const change of batch) {
+      if (appliedKeys.has(change.key)) {
+        results.push({ status: 'applied', snapshot: snapshotOf(state) });
+        continue;
       }
-      return commit(resumed, 'resume', [{ type: 'invoice.resumed', data: { held_ms: heldMs } }]);
-    },
-    {
-      validator: () => {
-        rejectIfClosed();
-        if (state.status !== 'on_hold') fail(InvoiceFailure.notOnHold, 'invoice is not on hold');
-      },
-    },
-  );
+      const update = asUpdate(change);
+      try {
+        update.validate();
+      } catch (err) {
+        if (!(err instanceof ApplicationFailure)) throw err;
+        results.push({ status: 'refused', type: err.type ?? null, message: err.message });
+        continue;
+      }
+      appliedKeys.add(change.key);
+      // Applied in memory at once; its writes wait for the batch's one activity.
+      batchWrites ??= [];
+      results.push({ status: 'applied', snapshot: await update.apply() });
+    }
+    await writeBatch();
+    return results;
+  });
 
   setHandler(
     disputeInvoice,

@@ -46,7 +46,8 @@ interface Progress {
 type Company = typeof companies.$inferSelect;
 
 const PLACEMENT_CHUNK = 500;
-const UPDATE_CHUNK = 50;
+/** Update records read before they are applied: an invoice's records within it go in one Update. */
+const UPDATE_CHUNK = 500;
 
 export function batchFileActivities({ db, temporal, config }: ActivityDeps) {
   return {

@@ -8,22 +8,25 @@ import { isFinalStatus } from '../../domain/invoice-status';
 import { normalizePhoneNumber } from '../../domain/phone';
 import { tellInvoiceWorkflows } from '../../services/debtors';
 import { appendEvents } from '../../services/events';
-import { invoiceClient, invoiceRefusal } from '../../workflows/invoice.client';
+import { invoiceClient } from '../../workflows/invoice.client';
+import { InvoiceFailure, type InvoiceChange, type InvoiceChangeResult, type InvoiceSnapshot } from '../../workflows/invoice.messages';
 import { alreadyClaimed, claimedRecords, type Pending, type Tx } from './record-claims';
 
 type Company = typeof companies.$inferSelect;
 type InvoiceRow = typeof invoices.$inferSelect;
+type Ctx = { fileId: string; company: Company };
 
-/** Update records of a chunk in flight at once (each a Temporal Update to a different invoice). */
+/** Invoices of a chunk whose records are in flight at once (each invoice's records one Temporal Update). */
 const UPDATE_CONCURRENCY = 16;
 
 /**
- * Update records of a chunk: each reaches its invoice's workflow as the API's Update would. Records
- * about different invoices run side by side (at most UPDATE_CONCURRENCY at once); records about the
- * same invoice, or repeating a record id, run one after the other in file order (a hold before its
- * resume, a payment before a retraction). Results come back in line order.
+ * Update records of a chunk: the records about one invoice reach its workflow in one Update
+ * (`applyInvoiceChanges`), applied there one after the other in file order (a hold before its
+ * resume, a payment before a retraction), each validated and answered as the API's Update of its
+ * own would be. Different invoices run side by side (at most UPDATE_CONCURRENCY at once); records
+ * repeating a record id run one after the other. Results come back in line order.
  */
-export async function applyUpdates(db: Db, temporal: Client, ctx: { fileId: string; company: Company }, pending: Pending[]): Promise<RecordResult[]> {
+export async function applyUpdates(db: Db, temporal: Client, ctx: Ctx, pending: Pending[]): Promise<RecordResult[]> {
   const out: RecordResult[] = [];
   const valid: Array<{ line: number; record: UpdateRecord }> = [];
   for (const p of pending) {
@@ -40,8 +43,7 @@ export async function applyUpdates(db: Db, temporal: Client, ctx: { fileId: stri
   await Promise.all(
     Array.from({ length: Math.min(UPDATE_CONCURRENCY, lanes.length) }, async () => {
       while (next < lanes.length) {
-        const lane = lanes[next++]!;
-        for (const { line, record } of lane) out.push(await applyUpdate(db, temporal, ctx, line, record));
+        out.push(...(await applyLane(db, temporal, ctx, lanes[next++]!)));
       }
     }),
   );
@@ -88,7 +90,11 @@ async function sameInvoiceLanes(db: Db, companyId: string, records: Array<{ line
   return lanes.filter((l) => l.length > 0);
 }
 
-async function applyUpdate(db: Db, temporal: Client, ctx: { fileId: string; company: Company }, line: number, record: UpdateRecord): Promise<RecordResult> {
+/**
+ * A record's change of the invoice's workflow, not sent yet; or the record's result when it needs
+ * no workflow (a contact change or a draft's retraction, applied here) or is refused before one.
+ */
+async function prepareUpdate(db: Db, temporal: Client, ctx: Ctx, line: number, record: UpdateRecord): Promise<RecordResult | WorkflowChange> {
   const rid = record.record_id;
   const claim = (await claimedRecords(db, ctx.company.id, [rid])).get(rid);
   if (claim) return alreadyClaimed(ctx.fileId, line, rid, claim);
@@ -149,42 +155,101 @@ async function applyUpdate(db: Db, temporal: Client, ctx: { fileId: string; comp
 
   // The update id comes from the record, so a retried activity applies it once.
   const recordKey = createHash('sha256').update(`${ctx.company.id}\u0000${rid}`).digest('hex').slice(0, 24);
-  const workflow = invoiceClient(temporal, invoice.id);
-  try {
+  const change = ((): InvoiceChange => {
     switch (record.action) {
       case 'payment': {
         const externalId = record.external_id ?? `batch-${rid}`;
-        // Same update id as POST /invoices/{id}/payments: one payment, however it arrives.
-        await workflow.registerPayment({ amountCents: record.amount_cents, externalId, paidAt: record.paid_at, source: 'partner' }, `payment-${externalId}`);
-        break;
+        // Same key as POST /invoices/{id}/payments' update id: one payment, however it arrives.
+        return { kind: 'payment', key: `payment-${externalId}`, request: { amountCents: record.amount_cents, externalId, paidAt: record.paid_at, source: 'partner' } };
       }
       case 'credit':
-        await workflow.credit({ amountCents: record.amount_cents, reason: record.reason, creditId: `crd_b${recordKey}` }, `batch-${recordKey}`);
-        break;
+        return { kind: 'credit', key: `batch-${recordKey}`, request: { amountCents: record.amount_cents, reason: record.reason, creditId: `crd_b${recordKey}` } };
       case 'retract':
-        await workflow.retract({ reason: record.reason }, `batch-${recordKey}`);
-        break;
+        return { kind: 'retract', key: `batch-${recordKey}`, request: { reason: record.reason } };
       case 'hold':
-        await workflow.hold({ reason: record.reason }, `batch-${recordKey}`);
-        break;
+        return { kind: 'hold', key: `batch-${recordKey}`, request: { reason: record.reason } };
       case 'resume':
-        await workflow.resume(`batch-${recordKey}`);
-        break;
+        return { kind: 'resume', key: `batch-${recordKey}` };
     }
+  })();
+  return { line, record, invoiceId: invoice.id, change, claimRow };
+}
+
+/** A record bound for its invoice's workflow: the change it makes and the claim written once it applied. */
+interface WorkflowChange {
+  line: number;
+  record: UpdateRecord;
+  invoiceId: string;
+  change: InvoiceChange;
+  claimRow: typeof batchFileRecords.$inferInsert;
+}
+
+/**
+ * One lane in file order: consecutive records bound for the same invoice's workflow go in one
+ * Update; a contact record, another invoice or a record id already in the batch sends it first.
+ */
+async function applyLane(db: Db, temporal: Client, ctx: Ctx, lane: Array<{ line: number; record: UpdateRecord }>): Promise<RecordResult[]> {
+  const out: RecordResult[] = [];
+  let batch: WorkflowChange[] = [];
+  const send = async () => {
+    if (batch.length) out.push(...(await applyBatch(db, temporal, ctx, batch)));
+    batch = [];
+  };
+  for (const { line, record } of lane) {
+    if (record.action === 'contact' || batch.some((b) => b.record.record_id === record.record_id)) await send();
+    const prepared = await prepareUpdate(db, temporal, ctx, line, record);
+    if ('status' in prepared) {
+      out.push(prepared);
+      continue;
+    }
+    if (batch.length && batch[0]!.invoiceId !== prepared.invoiceId) await send();
+    batch.push(prepared);
+  }
+  await send();
+  return out;
+}
+
+/** Sends one invoice's changes in one Update, then claims the record ids of those that applied. */
+async function applyBatch(db: Db, temporal: Client, ctx: Ctx, batch: WorkflowChange[]): Promise<RecordResult[]> {
+  const rejected = (c: WorkflowChange, field: string, message: string): RecordResult => ({ line: c.line, record_id: c.record.record_id, status: 'rejected', errors: [{ field, message }] });
+  // The same records send the same update id: a retried activity gets the first answer.
+  const updateId = `batch-${createHash('sha256').update(batch.map((c) => c.change.key).join('\u0000')).digest('hex').slice(0, 24)}`;
+  let results: InvoiceChangeResult[];
+  try {
+    results = await invoiceClient(temporal, batch[0]!.invoiceId).applyChanges(batch.map((c) => c.change), updateId);
   } catch (err) {
-    const cause = invoiceRefusal(err);
-    if (cause) return rejected(fieldOf(record.action, cause.type), `${cause.type ? `${cause.type}: ` : ''}${cause.message}`);
-    if (err instanceof WorkflowNotFoundError) return rejected('action', 'invoice_closed: the invoice\'s collection has ended');
+    if (err instanceof WorkflowNotFoundError) return batch.map((c) => rejected(c, 'action', "invoice_closed: the invoice's collection has ended"));
     throw err;
   }
-  const [row] = await db.insert(batchFileRecords).values(claimRow).onConflictDoNothing().returning({ recordId: batchFileRecords.recordId });
-  if (row) return accepted;
-  const again = (await claimedRecords(db, ctx.company.id, [rid])).get(rid);
-  return again ? alreadyClaimed(ctx.fileId, line, rid, again) : accepted;
+  const out: RecordResult[] = [];
+  const applied: WorkflowChange[] = [];
+  let last: InvoiceSnapshot | undefined;
+  batch.forEach((c, i) => {
+    const result = results[i]!;
+    if (result.status === 'applied') {
+      last = result.snapshot;
+      applied.push(c);
+    } else if (result.type === InvoiceFailure.closed && last && isFinalStatus(last.status)) {
+      // Closed by an earlier record of the batch: refused as a record read after it is.
+      out.push(rejected(c, 'action', `the invoice is ${last.status}`));
+    } else {
+      out.push(rejected(c, fieldOf(c.record.action, result.type), `${result.type ? `${result.type}: ` : ''}${result.message}`));
+    }
+  });
+  if (!applied.length) return out;
+  const claimed = await db.insert(batchFileRecords).values(applied.map((c) => c.claimRow)).onConflictDoNothing().returning({ recordId: batchFileRecords.recordId });
+  const won = new Set(claimed.map((r) => r.recordId));
+  const lost = applied.filter((c) => !won.has(c.record.record_id));
+  const others = await claimedRecords(db, ctx.company.id, lost.map((c) => c.record.record_id));
+  for (const c of applied) {
+    const again = won.has(c.record.record_id) ? undefined : others.get(c.record.record_id);
+    out.push(again ? alreadyClaimed(ctx.fileId, c.line, c.record.record_id, again) : { line: c.line, record_id: c.record.record_id, status: 'accepted', invoice_id: c.invoiceId });
+  }
+  return out;
 }
 
 /** The field a refused update is about, for the result line. */
-function fieldOf(action: UpdateRecord['action'], failureType: string | undefined | null): string {
+function fieldOf(action: UpdateRecord['action'], failureType: string | null): string {
   if ((action === 'credit' || action === 'payment') && failureType === 'credit_exceeds_amount_due') return 'amount_cents';
   if (action === 'payment' && failureType === 'duplicate_payment') return 'external_id';
   return 'action';

@@ -323,6 +323,24 @@ describe('a partner with placed and updated invoices', () => {
     expect(await readdir(partnerFolder(root, p.partnerId, 'outbox'))).toEqual([`events-${day}.jsonl`]);
   });
 
+  test('a payment counts once whichever way it comes first: over the API then in a file, or in a file then over the API', async () => {
+    const a2 = await invoiceByExternalId(p.key, p.companyId, 'A-2');
+    const pay = (externalId: string, amountCents: number) => stack.request('POST', `/api/v2/invoices/${a2.id}/payments`, { key: p.key, body: { amount_cents: amountCents, external_id: externalId } });
+    expect((await pay('twice-1', 1_000)).status).toBe(201);
+    const file = await dropFile(p.partnerId, 'updates-twice.jsonl', [
+      header('update', p.companyId),
+      { record_id: 't1', action: 'payment', invoice_external_id: 'A-2', amount_cents: 1_000, external_id: 'twice-1' },
+      { record_id: 't2', action: 'payment', invoice_external_id: 'A-2', amount_cents: 500, external_id: 'twice-2' },
+    ]);
+    const { records } = await processFile(p.partnerId, file);
+    expect(records.map((r) => [r.record_id, r.status])).toEqual([
+      ['t1', 'accepted'],
+      ['t2', 'accepted'],
+    ]);
+    await pay('twice-2', 500);
+    expect(await invoiceByExternalId(p.key, p.companyId, 'A-2')).toMatchObject({ amount_paid_cents: a2.amount_paid_cents + 1_500 });
+  });
+
   test('a contact record with a new timezone moves the running invoice’s next step into that zone', async () => {
     await eventually(async () => expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at).not.toBeNull());
     const before = Date.parse((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at);
