@@ -7,6 +7,7 @@ import { portalArrangementActivity, recordPortalActivity } from '../services/por
 import type { NextActionNote } from '../domain/next-action';
 import type { InvoiceSnapshot } from '../workflows/invoice.messages';
 import type { ActivityDeps } from './deps';
+import { requestContactOfDebtor, type DebtorContactRequest } from './debtor-contact';
 
 export interface InvoiceChange {
   invoiceId: string;
@@ -28,6 +29,11 @@ export interface InvoiceChange {
   events: Array<{ type: EventType; data: Record<string, unknown> }>;
   /** What `snapshot.nextActionAt` waits for and why; undefined leaves the stored one (shown only while its `at` matches). */
   nextAction?: NextActionNote | null;
+  /**
+   * Once the change is committed, ask the debtor's workflow for this contact (what
+   * `requestDebtorContact` does): the transmission and its notice's request in one activity.
+   */
+  contactRequest?: DebtorContactRequest;
 }
 
 /** The invoice fields every invoice event carries, in the API's words. */
@@ -51,17 +57,22 @@ function paymentSource(change: InvoiceChange): string {
   return typeof source === 'string' && /^[a-z_]{1,32}$/.test(source) ? source : 'unknown';
 }
 
-export function invoiceStateActivities({ db, metrics, clock = () => new Date() }: ActivityDeps) {
+export function invoiceStateActivities(deps: ActivityDeps) {
+  const { db, metrics, clock = () => new Date() } = deps;
   return {
     /**
      * Writes the workflow's new state, its ledger entry and its events in one transaction; a promise
      * or plan the debtor made in the portal joins their thread in it (never one without the other).
+     * With `contactRequest`, then asks the debtor's workflow for that contact; a retry writes
+     * nothing twice and asks once more, which the debtor's workflow counts as the same request.
      */
-    async persistInvoiceChange(change: InvoiceChange): Promise<void> {
+    async persistInvoiceChange(change: InvoiceChange): Promise<{ contactRequested: boolean }> {
       const s = change.snapshot;
       let newPayment = false;
+      /** The invoice's debtor, from the update (none when a retry or a newer revision wrote it already). */
+      let updated: { debtorId: string } | undefined;
       await db.transaction(async (tx) => {
-        await tx
+        [updated] = await tx
           .update(invoices)
           .set({
             status: s.status,
@@ -77,7 +88,8 @@ export function invoiceStateActivities({ db, metrics, clock = () => new Date() }
             ...(change.policyVersion !== undefined ? { policyVersion: change.policyVersion } : {}),
             updatedAt: clock(),
           })
-          .where(and(eq(invoices.id, change.invoiceId), lt(invoices.revision, change.revision)));
+          .where(and(eq(invoices.id, change.invoiceId), lt(invoices.revision, change.revision)))
+          .returning({ debtorId: invoices.debtorId });
         const entry = change.ledgerEntry;
         if (entry) {
           const inserted = await tx
@@ -103,19 +115,22 @@ export function invoiceStateActivities({ db, metrics, clock = () => new Date() }
             partnerId: change.partnerId,
             companyId: change.companyId,
             invoiceId: change.invoiceId,
-            data: { ...invoiceEventData(change.invoiceId, s), ...e.data },
+            // The debtor as the update read it: appendEvents need not read it again.
+            data: { ...invoiceEventData(change.invoiceId, s), ...(updated?.debtorId ? { debtor_id: updated.debtorId } : {}), ...e.data },
             dedupeKey: `${change.invoiceId}:${change.changeKey}:${i}`,
           })),
         );
         for (const [i, e] of change.events.entries()) {
           const activity = portalArrangementActivity(e);
           if (!activity) continue;
-          const [invoice] = await tx.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, change.invoiceId));
+          const invoice = updated ?? (await tx.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, change.invoiceId)))[0];
           if (invoice) await recordPortalActivity(tx, { id: change.invoiceId, partnerId: change.partnerId, companyId: change.companyId, debtorId: invoice.debtorId }, activity, `${change.invoiceId}:${change.changeKey}:${i}:thread`);
         }
       });
       // Counted once the ledger entry is committed, and only by the attempt that wrote it.
       if (newPayment) metrics?.paymentRecorded(paymentSource(change));
+      if (!change.contactRequest) return { contactRequested: false };
+      return { contactRequested: await requestContactOfDebtor(deps, change.contactRequest, updated) };
     },
   };
 }
