@@ -18,6 +18,7 @@ import { invoiceClient, refusedAsClosed } from '../../workflows/invoice.client';
 import { eventually } from '../support/eventually';
 import { dateFrom, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
+import { contactRequestTimes } from '../support/contact-requests';
 
 let t: WorkflowTestEnv;
 let env: WorkflowTestEnv['env'];
@@ -213,9 +214,7 @@ describe('a debtor who moves to another timezone mid-life', () => {
     await expectReminderAt(handle, input.invoiceId, newYorkAt);
     // The time the workflow asked its debtor's workflow for the send (alone, the debtor is contacted at once), on the server's (skipped) clock.
     const history = await handle.fetchHistory();
-    const sends = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestDebtorContact');
-    // The reminder's is the last (the notice's request went with the transmission's persist).
-    const reminderSentAt = Number(sends.at(-1)!.eventTime!.seconds) * 1000;
+    const reminderSentAt = contactRequestTimes(history)[1]!;
     expect(hourIn('America/New_York', reminderSentAt)).toBe(10);
     expect(reminderSentAt).toBeGreaterThanOrEqual(newYorkAt);
 
