@@ -34,8 +34,43 @@ export interface CoveredSend {
   digest: boolean;
 }
 
+/** An invoice's request for contact as its workflow makes it; the activity adds whether to gather. */
+export type DebtorContactRequest = Omit<ContactRequest, 'gather' | 'gatherMs'>;
+
+/**
+ * Hands an invoice's request for contact to its debtor's workflow, which owns the debtor's contact
+ * budget: false when the invoice has no debtor (the invoice workflow sends directly). `known`: the
+ * invoice's debtor as the caller read it already (else read here). A request made twice (a retried
+ * activity) is one request to the debtor's workflow.
+ */
+export async function requestContactOfDebtor(
+  { db, temporal, config }: Pick<ActivityDeps, 'db' | 'temporal' | 'config'>,
+  request: DebtorContactRequest,
+  known?: { debtorId: string | null },
+): Promise<boolean> {
+  const debtorId = known ? known.debtorId : (await db.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, request.invoiceId)))[0]?.debtorId;
+  if (!debtorId) return false;
+  // Other invoices of the debtor that run or are being transmitted may ask within moments: only
+  // then is it worth waiting for them (a draft of an import not transmitted yet will not).
+  const others = await db
+    .select({ id: invoices.id })
+    .from(invoices)
+    .innerJoin(imports, eq(imports.id, invoices.importId))
+    .where(
+      and(
+        eq(invoices.debtorId, debtorId),
+        ne(invoices.id, request.invoiceId),
+        notInArray(invoices.status, [...finalInvoiceStatuses]),
+        or(ne(invoices.status, 'draft'), ne(imports.status, 'draft')),
+      ),
+    )
+    .limit(1);
+  await requestContact(temporal, config.TEMPORAL_TASK_QUEUE, debtorId, { ...request, gather: others.length > 0, gatherMs: config.RECOUP_DEBTOR_GATHERING_WINDOW_MS ?? GATHERING_WINDOW_MS });
+  return true;
+}
+
 export function debtorContactActivities(deps: ActivityDeps) {
-  const { db, mailer, sms, temporal, config, logger, metrics, clock = () => new Date() } = deps;
+  const { db, mailer, sms, config, logger, metrics, clock = () => new Date() } = deps;
   const messaging = messagingActivities(deps);
   const statusCallback = () => `${config.publicBaseUrl}${twilioWebhookPaths.status}`;
   const linkOf = (invoiceId: string, policy: unknown) =>
@@ -115,26 +150,8 @@ export function debtorContactActivities(deps: ActivityDeps) {
      * An invoice workflow's request for contact goes to its debtor's workflow, which owns the
      * debtor's contact budget. False when the invoice has no debtor (the workflow sends directly).
      */
-    async requestDebtorContact(request: Omit<ContactRequest, 'gather' | 'gatherMs'>): Promise<{ requested: boolean }> {
-      const [inv] = await db.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, request.invoiceId));
-      if (!inv?.debtorId) return { requested: false };
-      // Other invoices of the debtor that run or are being transmitted may ask within moments: only
-      // then is it worth waiting for them (a draft of an import not transmitted yet will not).
-      const others = await db
-        .select({ id: invoices.id })
-        .from(invoices)
-        .innerJoin(imports, eq(imports.id, invoices.importId))
-        .where(
-          and(
-            eq(invoices.debtorId, inv.debtorId),
-            ne(invoices.id, request.invoiceId),
-            notInArray(invoices.status, [...finalInvoiceStatuses]),
-            or(ne(invoices.status, 'draft'), ne(imports.status, 'draft')),
-          ),
-        )
-        .limit(1);
-      await requestContact(temporal, config.TEMPORAL_TASK_QUEUE, inv.debtorId, { ...request, gather: others.length > 0, gatherMs: config.RECOUP_DEBTOR_GATHERING_WINDOW_MS ?? GATHERING_WINDOW_MS });
-      return { requested: true };
+    async requestDebtorContact(request: DebtorContactRequest): Promise<{ requested: boolean }> {
+      return { requested: await requestContactOfDebtor(deps, request) };
     },
 
     /**
@@ -147,7 +164,8 @@ export function debtorContactActivities(deps: ActivityDeps) {
      */
     async sendDebtorContact(input: DebtorContactSendInput): Promise<CoveredSend[]> {
       const { channel } = input;
-      const claimed = await db.select().from(messages).where(and(eq(messages.digestId, input.digestId), eq(messages.channel, channel)));
+      // Digest rows are claimed for two requests or more only: a single request (every attempt has the same) has none to settle.
+      const claimed = input.requests.length > 1 ? await db.select().from(messages).where(and(eq(messages.digestId, input.digestId), eq(messages.channel, channel))) : [];
       if (claimed.length > 0) return settleClaimed(input, claimed);
 
       const ids = input.requests.map((r) => r.invoiceId);
@@ -160,7 +178,9 @@ export function debtorContactActivities(deps: ActivityDeps) {
         .where(inArray(invoices.id, ids));
       const byId = new Map(rows.map((r) => [r.invoice.id, r]));
       const keys = input.requests.map((r) => sendKeyOf(r, channel));
-      const sentBefore = new Set((await db.select({ sendKey: messages.sendKey }).from(messages).where(inArray(messages.sendKey, keys))).map((m) => m.sendKey));
+      // One request of an invoice still running and not disputed goes by its own send path, sent before or not: nothing to ask.
+      const alone = input.requests.length === 1 && rows.length === 1 && !isFinalStatus(rows[0]!.invoice.status) && rows[0]!.invoice.status !== 'disputed';
+      const sentBefore = new Set(alone ? [] : (await db.select({ sendKey: messages.sendKey }).from(messages).where(inArray(messages.sendKey, keys))).map((m) => m.sendKey));
 
       const out: CoveredSend[] = [];
       const digestable: typeof input.requests = [];

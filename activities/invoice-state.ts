@@ -8,6 +8,7 @@ import type { NextActionNote } from '../domain/next-action';
 import type { InvoiceSnapshot } from '../workflows/invoice.messages';
 import type { ActivityDeps } from './deps';
 import type { Db } from '../db/client';
+import { requestContactOfDebtor, type DebtorContactRequest } from './debtor-contact';
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -31,6 +32,11 @@ export interface InvoiceChange {
   events: Array<{ type: EventType; data: Record<string, unknown> }>;
   /** What `snapshot.nextActionAt` waits for and why; undefined leaves the stored one (shown only while its `at` matches). */
   nextAction?: NextActionNote | null;
+  /**
+   * Once the change is committed, ask the debtor's workflow for this contact (what
+   * `requestDebtorContact` does): the transmission and its notice's request in one activity.
+   */
+  contactRequest?: DebtorContactRequest;
 }
 
 /** The invoice fields every invoice event carries, in the API's words. */
@@ -54,10 +60,13 @@ function paymentSource(change: InvoiceChange): string {
   return typeof source === 'string' && /^[a-z_]{1,32}$/.test(source) ? source : 'unknown';
 }
 
-/** Writes one change of the workflow in `tx`; true when it recorded a new payment. */
-async function writeInvoiceChange(tx: Tx, change: InvoiceChange, now: Date): Promise<boolean> {
+/**
+ * Writes one change of the workflow in `tx`. Answers whether it recorded a new payment, and the
+ * invoice's debtor as the update returned it (none when a retry or a newer revision wrote it already).
+ */
+async function writeInvoiceChange(tx: Tx, change: InvoiceChange, now: Date): Promise<{ newPayment: boolean; updated?: { debtorId: string } }> {
   const s = change.snapshot;
-  await tx
+  const [updated] = await tx
     .update(invoices)
     .set({
       status: s.status,
@@ -73,7 +82,8 @@ async function writeInvoiceChange(tx: Tx, change: InvoiceChange, now: Date): Pro
       ...(change.policyVersion !== undefined ? { policyVersion: change.policyVersion } : {}),
       updatedAt: now,
     })
-    .where(and(eq(invoices.id, change.invoiceId), lt(invoices.revision, change.revision)));
+    .where(and(eq(invoices.id, change.invoiceId), lt(invoices.revision, change.revision)))
+    .returning({ debtorId: invoices.debtorId });
   let newPayment = false;
   const entry = change.ledgerEntry;
   if (entry) {
@@ -100,36 +110,46 @@ async function writeInvoiceChange(tx: Tx, change: InvoiceChange, now: Date): Pro
       partnerId: change.partnerId,
       companyId: change.companyId,
       invoiceId: change.invoiceId,
-      data: { ...invoiceEventData(change.invoiceId, s), ...e.data },
+      // The debtor as the update read it: appendEvents need not read it again.
+      data: { ...invoiceEventData(change.invoiceId, s), ...(updated?.debtorId ? { debtor_id: updated.debtorId } : {}), ...e.data },
       dedupeKey: `${change.invoiceId}:${change.changeKey}:${i}`,
     })),
   );
   for (const [i, e] of change.events.entries()) {
     const activity = portalArrangementActivity(e);
     if (!activity) continue;
-    const [invoice] = await tx.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, change.invoiceId));
-    if (invoice) await recordPortalActivity(tx, { id: change.invoiceId, partnerId: change.partnerId, companyId: change.companyId, debtorId: invoice.debtorId }, activity, `${change.invoiceId}:${change.changeKey}:${i}:thread`);
+    const invoice = updated ?? (await tx.select({ debtorId: invoices.debtorId }).from(invoices).where(eq(invoices.id, change.invoiceId)))[0];
+    if (invoice) await recordPortalActivity(tx, { id: change.invoiceId, partnerId: change.partnerId, companyId: change.companyId, debtorId: invoice.debtorId }, activity, `${change.invoiceId}:${change.changeKey}:${i}`);
   }
-  return newPayment;
+  return { newPayment, updated };
 }
 
-export function invoiceStateActivities({ db, metrics, clock = () => new Date() }: ActivityDeps) {
-  /** The changes in order, in one transaction; new payments counted once it committed. */
-  const persist = async (changes: InvoiceChange[]): Promise<void> => {
-    const paid: InvoiceChange[] = [];
+export function invoiceStateActivities(deps: ActivityDeps) {
+  const { db, metrics, clock = () => new Date() } = deps;
+  /** The changes in order, in one transaction; new payments counted once it committed. Answers each change's update. */
+  const persist = async (changes: InvoiceChange[]): Promise<Array<{ debtorId: string } | undefined>> => {
+    const written: Array<{ newPayment: boolean; updated?: { debtorId: string } }> = [];
     await db.transaction(async (tx) => {
-      for (const change of changes) if (await writeInvoiceChange(tx, change, clock())) paid.push(change);
+      written.length = 0; // a transaction retried from the start writes every change again
+      for (const change of changes) written.push(await writeInvoiceChange(tx, change, clock()));
     });
     // Counted once the ledger entry is committed, and only by the attempt that wrote it.
-    for (const change of paid) metrics?.paymentRecorded(paymentSource(change));
+    changes.forEach((change, i) => {
+      if (written[i]!.newPayment) metrics?.paymentRecorded(paymentSource(change));
+    });
+    return written.map((w) => w.updated);
   };
   return {
     /**
      * Writes the workflow's new state, its ledger entry and its events in one transaction; a promise
      * or plan the debtor made in the portal joins their thread in it (never one without the other).
+     * With `contactRequest`, then asks the debtor's workflow for that contact; a retry writes
+     * nothing twice and asks once more, which the debtor's workflow counts as the same request.
      */
-    async persistInvoiceChange(change: InvoiceChange): Promise<void> {
-      await persist([change]);
+    async persistInvoiceChange(change: InvoiceChange): Promise<{ contactRequested: boolean }> {
+      const [updated] = await persist([change]);
+      if (!change.contactRequest) return { contactRequested: false };
+      return { contactRequested: await requestContactOfDebtor(deps, change.contactRequest, updated) };
     },
     /** Several changes of one invoice (a batch of updates), as persistInvoiceChange writes each, in one transaction. */
     async persistInvoiceChanges(changes: InvoiceChange[]): Promise<void> {

@@ -58,7 +58,8 @@ export async function recordDeliveryReport(db: Db, report: DeliveryReport): Prom
 
 export interface SentMessage {
   id: string;
-  invoice: { id: string; partnerId: string; companyId: string };
+  /** `debtorId` when the caller has it: the event names the debtor without reading the invoice again. */
+  invoice: { id: string; partnerId: string; companyId: string; debtorId?: string | null };
   channel: string;
   kind: string;
   transport: string;
@@ -104,6 +105,7 @@ export async function recordMessageSent(db: Db, message: SentMessage): Promise<'
           ...(message.extraData ?? {}),
           ...(message.digest ? { digest_id: message.digest.id, covered_with: message.digest.coveredWith } : {}),
           ...(message.resumed ? { attempt: message.resumed.attempt, resent: message.resumed.how === 'resent', ...(message.resumed.how === 'found_in_provider_log' ? { found_in_provider_log: true } : {}) } : {}),
+          ...(message.invoice.debtorId ? { debtor_id: message.invoice.debtorId } : {}),
         },
         dedupeKey: `message.sent:${message.id}`,
       },

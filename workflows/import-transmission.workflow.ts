@@ -1,4 +1,4 @@
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const { startInvoiceWorkflowsPage, completeImportTransmission } = proxyActivities<Activities>({
@@ -13,16 +13,21 @@ export interface ImportTransmissionInput {
   pageSize?: number;
 }
 
+/** Pages one activity call starts back to back (the next read while the current page's starts run). */
+const PAGES_PER_CALL = 5;
+
 /**
- * Fans an import out into invoice workflows, a page at a time, continuing as new
- * before the history grows large. Retried pages start nothing twice.
+ * Fans an import out into invoice workflows, page by page, continuing as new before the history
+ * grows large. Retried pages start nothing twice.
  */
 export async function importTransmissionWorkflow(input: ImportTransmissionInput): Promise<{ invoiceCount: number }> {
   const pageSize = input.pageSize ?? 200;
   let after = input.afterInvoiceId ?? null;
   let count = input.startedSoFar ?? 0;
   for (let pages = 0; ; pages++) {
-    const page = await startInvoiceWorkflowsPage({ importId: input.importId, afterInvoiceId: after, pageSize });
+    // Runs from before pipelining asked for one page per call (its results drive the loop either way).
+    const perCall = patched('import-transmission-pipelined') ? { pages: PAGES_PER_CALL } : {};
+    const page = await startInvoiceWorkflowsPage({ importId: input.importId, afterInvoiceId: after, pageSize, ...perCall });
     if (page.lastInvoiceId === null) break;
     count += page.started + page.alreadyRunning;
     after = page.lastInvoiceId;

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { SendMessageResult } from '../activities/messaging';
+import type { DebtorContactRequest } from '../activities/debtor-contact';
 import type { EventType } from '../domain/events';
 import type { Channel } from '../domain/dunning-policy';
 import {
@@ -135,6 +136,11 @@ const skipCheck: Record<Extract<SendMessageResult, { status: 'skipped' }>['reaso
   disputed: 'disputed',
 };
 
+/** The channels of a step that go through the debtor's workflow (letters stay per invoice). */
+function remoteChannels(channels: readonly Channel[]): Array<'email' | 'sms'> {
+  return channels.filter((c): c is 'email' | 'sms' => c !== 'letter');
+}
+
 function fail(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 }
@@ -176,6 +182,15 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
 
   /** Applies a new state in memory at once, then persists it with its events and ledger entry. */
   async function commit(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger, nextAction?: NextActionNote | null): Promise<InvoiceSnapshot> {
+    const change = apply(next, label, events, ledgerEntry, nextAction);
+    // Inside a batch (applyInvoiceChanges) the write waits for the batch's one activity.
+    if (batchWrites) batchWrites.push(change);
+    else await persistInvoiceChange(change);
+    return change.snapshot;
+  }
+
+  /** Applies a new state in memory (search attributes and memo too): answers the change to persist. */
+  function apply(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger, nextAction?: NextActionNote | null): InvoiceChangeWrite {
     state = next;
     revision += 1;
     const snapshot = snapshotOf(state);
@@ -189,7 +204,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     if (patched('invoice-memo')) {
       upsertMemo({ status: snapshot.status, amount_due_cents: snapshot.amountDueCents, dunning_level: snapshot.dunningLevel, policy_version: input.policyVersion, due_date: input.dueDate });
     }
-    const write: InvoiceChangeWrite = {
+    return {
       invoiceId: input.invoiceId,
       partnerId: input.partnerId,
       companyId: input.companyId,
@@ -201,9 +216,6 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       events: events.map((e) => ({ type: e.type, data: e.data ?? {} })),
       ...(nextAction !== undefined ? { nextAction } : {}),
     };
-    if (batchWrites) batchWrites.push(write);
-    else await persistInvoiceChange(write);
-    return snapshot;
   }
 
   /**
@@ -616,9 +628,34 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
    * when the invoice has no debtor account (the step sends directly); no results when the invoice
    * closed while it waited.
    */
-  async function contactThroughDebtor(purpose: string, kind: MessageKind, channels: Array<'email' | 'sms'>, extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]>): Promise<ContactCovered | null> {
+  async function contactThroughDebtor(
+    purpose: string,
+    kind: MessageKind,
+    channels: Array<'email' | 'sms'>,
+    extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]>,
+    requestedAlready?: boolean,
+  ): Promise<ContactCovered | null> {
+    const request = contactRequest(purpose, kind, channels, extra);
+    // Known already when the request went with the transmission's persist (patch `transmit-requests-contact`).
+    const requested = requestedAlready ?? (await requestDebtorContact(request)).requested;
+    if (!requested) return null;
+    const answered = () => covered.has(purpose) || isClosed(state);
+    if (patched('debtor-contact-reask')) {
+      // Asked again each day without an answer (the debtor's workflow was terminated or reset): it
+      // starts again with this request; a request it holds already is not counted twice.
+      while (!(await condition(answered, DEBTOR_CONTACT_REASK_MS))) await requestDebtorContact(request);
+    } else {
+      await condition(answered);
+    }
+    const answer = covered.get(purpose) ?? { purpose, results: [], digestId: null, coveredInvoiceIds: [], guardrails: [] };
+    covered.delete(purpose);
+    return answer;
+  }
+
+  /** What this invoice asks its debtor's workflow for a step's contact: the channels, the message's details and the guardrails of now. */
+  function contactRequest(purpose: string, kind: MessageKind, channels: Array<'email' | 'sms'>, extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]>): DebtorContactRequest {
     const g = input.policy.guardrails;
-    const request: Parameters<Activities['requestDebtorContact']>[0] = {
+    return {
       invoiceId: input.invoiceId,
       purpose,
       kind,
@@ -634,26 +671,14 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
         sendHour: input.policy.send_hour,
       },
     };
-    const { requested } = await requestDebtorContact(request);
-    if (!requested) return null;
-    const answered = () => covered.has(purpose) || isClosed(state);
-    if (patched('debtor-contact-reask')) {
-      // Asked again each day without an answer (the debtor's workflow was terminated or reset): it
-      // starts again with this request; a request it holds already is not counted twice.
-      while (!(await condition(answered, DEBTOR_CONTACT_REASK_MS))) await requestDebtorContact(request);
-    } else {
-      await condition(answered);
-    }
-    const answer = covered.get(purpose) ?? { purpose, results: [], digestId: null, coveredInvoiceIds: [], guardrails: [] };
-    covered.delete(purpose);
-    return answer;
   }
 
-  async function send(purpose: string, kind: MessageKind, channels: readonly Channel[], extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]> = {}) {
+  /** `requestedAlready`: the debtor's workflow was asked for the email and SMS of this step already (true), or the invoice has no debtor account (false). */
+  async function send(purpose: string, kind: MessageKind, channels: readonly Channel[], extra: Partial<Parameters<Activities['sendInvoiceMessage']>[0]> = {}, requestedAlready?: boolean) {
     const results: Array<{ channel: Channel } & SendMessageResult> = [];
     // Letters stay per invoice; email and SMS share the debtor's budget.
-    const remote = debtorBudget ? channels.filter((c): c is 'email' | 'sms' => c !== 'letter') : [];
-    const answer = remote.length > 0 ? await contactThroughDebtor(purpose, kind, remote, extra) : null;
+    const remote = debtorBudget ? remoteChannels(channels) : [];
+    const answer = remote.length > 0 ? await contactThroughDebtor(purpose, kind, remote, extra, requestedAlready) : null;
     if (answer) results.push(...answer.results);
     for (const channel of channels) {
       if (answer && channel !== 'letter') continue;
@@ -906,18 +931,29 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     const notice = allowedSendTime(ctx, Date.now(), [], 1);
     // A notice held back (quiet hours) is visible: next_action_at and its reason, until it goes.
     const noticeWaits = notice.at > Date.now() && patched('notice-wait-visible');
-    await commit(
+    const transmitted = apply(
       noticeWaits ? { ...state, nextActionAt: notice.at } : state,
       'transmit',
       [{ type: 'invoice.transmitted', data: { policy_version: input.policyVersion, due_date: input.dueDate, notice_at: new Date(notice.at).toISOString(), guardrails: notice.guardrails } }],
       undefined,
       noticeWaits ? nextActionNote(notice.at, 'invoice_notice', notice.guardrails) : undefined,
     );
+    // A notice that goes at once through the debtor's workflow is asked for by the activity that
+    // persists the transmission (one activity and one workflow task fewer); runs from before that asked separately.
+    const noticeNow = debtorBudget && notice.at <= Date.now() && !paused() && patched('transmit-requests-contact');
+    /** Set once the debtor's workflow was asked for the notice (false: the invoice has no debtor account). */
+    let noticeRequested: boolean | undefined;
+    if (noticeNow) {
+      noticeRequested = (await persistInvoiceChange({ ...transmitted, contactRequest: contactRequest('transmit', 'invoice_notice', remoteChannels(['email']), {}) })).contactRequested;
+    } else {
+      await persistInvoiceChange(transmitted);
+    }
     let noticeAt = notice.at;
     for (;;) {
       const changesSeen = contactChanges;
-      if (await waitUntil(noticeAt, () => isClosed(state) || paused() || contactChanges !== changesSeen)) {
-        const sent = await send('transmit', 'invoice_notice', ['email']);
+      // Asked already, the notice waits for the answer whatever came meanwhile, as it does once asked in any run.
+      if (noticeRequested !== undefined || (await waitUntil(noticeAt, () => isClosed(state) || paused() || contactChanges !== changesSeen))) {
+        const sent = await send('transmit', 'invoice_notice', ['email'], {}, noticeRequested);
         // Paced: the ladder starts from the notice; steps whose time passed before it move after it.
         plan = paced ? startPacedPlan(ctx, plan, Date.now(), sent.contacted) : { ...plan, contacts: Array.from({ length: sent.contacted }, () => Date.now()) };
         if (noticeWaits && state.nextActionAt === noticeAt) await commit({ ...state, nextActionAt: null }, 'notice_sent', [], undefined, null);

@@ -18,6 +18,7 @@ import { invoiceClient, refusedAsClosed } from '../../workflows/invoice.client';
 import { eventually } from '../support/eventually';
 import { dateFrom, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
+import { contactRequestTimes } from '../support/contact-requests';
 
 let t: WorkflowTestEnv;
 let env: WorkflowTestEnv['env'];
@@ -76,6 +77,10 @@ describe('invoice workflow', () => {
     expect(await eventTypes(input.invoiceId)).toEqual(['invoice.transmitted', 'message.sent', 'invoice.payment_received', 'invoice.paid']);
     const [notice] = await messagesOf(input.invoiceId);
     expect(notice).toMatchObject({ kind: 'invoice_notice', channel: 'email', status: 'sent', recipient: 'anna@example.nl' });
+    // The notice was asked of the debtor's workflow by the activity that persisted the transmission, not by one of its own.
+    const scheduled = (await handle.fetchHistory()).events!.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(new Set(scheduled)).toEqual(new Set(['persistInvoiceChange']));
+    await keepHistory(handle, 'notice-requested-with-transmission-paid');
   });
 
   test('a partial payment lowers the amount due and the reminders go on', async () => {
@@ -209,8 +214,7 @@ describe('a debtor who moves to another timezone mid-life', () => {
     await expectReminderAt(handle, input.invoiceId, newYorkAt);
     // The time the workflow asked its debtor's workflow for the send (alone, the debtor is contacted at once), on the server's (skipped) clock.
     const history = await handle.fetchHistory();
-    const sends = history.events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestDebtorContact');
-    const reminderSentAt = Number(sends[1]!.eventTime!.seconds) * 1000;
+    const reminderSentAt = contactRequestTimes(history)[1]!;
     expect(hourIn('America/New_York', reminderSentAt)).toBe(10);
     expect(reminderSentAt).toBeGreaterThanOrEqual(newYorkAt);
 

@@ -13,6 +13,7 @@ import { findRepliedMessage, recordEmailBounce } from '../../services/email-repl
 import { invoiceState, registerPayment } from '../../workflows/invoice.messages';
 import { dateFrom, optOutDebtorOf, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
+import { contactRequestTimes } from '../support/contact-requests';
 
 /**
  * Notices that reach people: pacing after a late transmission, the minimum gap between contacts,
@@ -77,9 +78,7 @@ describe('pacing', () => {
     expect(kinds).toEqual(['invoice_notice', 'reminder', 'reminder', 'reminder', 'dunning_notice']);
     const reminders = (await t.eventsOf(input.invoiceId)).filter((e) => e.type === 'invoice.reminder_sent' || (e.type === 'invoice.dunning_level_changed' && e.data.step));
     const history = await handle.fetchHistory();
-    const sendTimes = history
-      .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestDebtorContact')
-      .map((e) => Number(e.eventTime!.seconds) * 1000);
+    const sendTimes = contactRequestTimes(history);
     const distinct = [...new Set(sendTimes.map((ms) => Math.floor(ms / 60_000)))].map((m) => m * 60_000);
     for (let i = 1; i < distinct.length; i++) expect(distinct[i]! - distinct[i - 1]!).toBeGreaterThanOrEqual(2.5 * DAY);
     expect(reminders.length).toBe(4);
