@@ -61,9 +61,9 @@ export async function runSmoke(o: { cliPath: string; databaseUrl?: string; log(l
     await stack.close();
   }
   log('');
-  log(`smoke: each ratio is the median of its rounds; it fails below ${SMOKE_FAILS_BELOW} of its target`);
-  for (const c of checks) log(`smoke: ${RATIO_TARGETS[c.name].name}: ${c.ratio.toFixed(3)} (target ≥ ${c.target}, threshold ${c.threshold}) ${c.passed ? 'ok' : 'FAILED'}`);
-  for (const c of checks.filter((x) => !x.passed)) log(`smoke FAILED: ${RATIO_TARGETS[c.name].name} is ${c.ratio.toFixed(3)}, below ${c.threshold} (half its target ${c.target})`);
+  log(`smoke: each ratio is the median of its rounds; it fails below ${SMOKE_FAILS_BELOW} of its target, or below its interim floor while it has not reached that yet`);
+  for (const c of checks) log(`smoke: ${RATIO_TARGETS[c.name].name}: ${c.ratio.toFixed(3)} (target ≥ ${c.target}, threshold ${c.threshold}${RATIO_TARGETS[c.name].notYetAt === undefined ? '' : ', an interim floor: not yet at half its target'}) ${c.passed ? 'ok' : 'FAILED'}`);
+  for (const c of checks.filter((x) => !x.passed)) log(`smoke FAILED: ${RATIO_TARGETS[c.name].name} is ${c.ratio.toFixed(3)}, below ${c.threshold} (${RATIO_TARGETS[c.name].notYetAt === undefined ? 'half its target' : 'its interim floor; target'} ${c.target})`);
   const failed = checks.filter((c) => !c.passed).length;
   log(`smoke: done in ${Math.round((Date.now() - began) / 1000)} s`);
   log(`${checks.length - failed} passed, ${failed} failed`);
