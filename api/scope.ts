@@ -1,7 +1,8 @@
-import { eq, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { companies, imports, invoiceLines, invoices } from '../db/schema';
+import { preparedPerDb } from '../db/prepared';
 import { invoiceLineOrder } from '../services/invoice-lines';
 import type { Principal } from '../services/api-keys';
 import { notFound } from '../domain/errors';
@@ -29,14 +30,19 @@ export async function visibleInvoice(db: Db, principal: Principal, id: string) {
   return row;
 }
 
-/** An invoice with its lines (in the order sent) in one round trip: GET /invoices/{id} is the API's hottest read. */
-export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: string) {
-  const rows = await db
+const invoiceWithLines = preparedPerDb((db) =>
+  db
     .select({ invoice: invoices, line: invoiceLines })
     .from(invoices)
     .leftJoin(invoiceLines, eq(invoiceLines.invoiceId, invoices.id))
-    .where(eq(invoices.id, id))
-    .orderBy(...invoiceLineOrder);
+    .where(eq(invoices.id, sql.placeholder('id')))
+    .orderBy(...invoiceLineOrder)
+    .prepare('invoice_with_lines'),
+);
+
+/** An invoice with its lines (in the order sent) in one round trip, a prepared statement: GET /invoices/{id} is the API's hottest read. */
+export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: string) {
+  const rows = await invoiceWithLines(db).execute({ id });
   const invoice = rows[0]?.invoice;
   if (!invoice || !canSee(principal, invoice.partnerId)) throw notFound('invoice');
   return { invoice, lines: rows.flatMap((r) => (r.line ? [r.line] : [])) };
