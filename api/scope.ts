@@ -12,20 +12,24 @@ export function canSee(principal: Principal, partnerId: string): boolean {
   return principal.role === 'ops' || principal.partnerId === partnerId;
 }
 
+const companyById = preparedPerDb((db) => db.select().from(companies).where(eq(companies.id, sql.placeholder('id'))).prepare('company_by_id'));
+const importById = preparedPerDb((db) => db.select().from(imports).where(eq(imports.id, sql.placeholder('id'))).prepare('import_by_id'));
+const invoiceById = preparedPerDb((db) => db.select().from(invoices).where(eq(invoices.id, sql.placeholder('id'))).prepare('invoice_by_id'));
+
 export async function visibleCompany(db: Db, principal: Principal, id: string) {
-  const [row] = await db.select().from(companies).where(eq(companies.id, id));
+  const [row] = await companyById(db).execute({ id });
   if (!row || !canSee(principal, row.partnerId)) throw notFound('company');
   return row;
 }
 
 export async function visibleImport(db: Db, principal: Principal, id: string) {
-  const [row] = await db.select().from(imports).where(eq(imports.id, id));
+  const [row] = await importById(db).execute({ id });
   if (!row || !canSee(principal, row.partnerId)) throw notFound('import');
   return row;
 }
 
 export async function visibleInvoice(db: Db, principal: Principal, id: string) {
-  const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
+  const [row] = await invoiceById(db).execute({ id });
   if (!row || !canSee(principal, row.partnerId)) throw notFound('invoice');
   return row;
 }
