@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
+import { preparedPerDb } from '../db/prepared';
 import { idempotencyKeys } from '../db/schema';
 import type { SecretBox } from '../services/secret-box';
 import { principalOf } from './auth';
@@ -41,6 +42,45 @@ const PURGE_ONE_IN = 500;
  * Stored responses are sealed (AES-256-GCM, services/secret-box.ts), never kept in clear.
  * Mount after authentication (the key space is the API key's) and after the JSON body parser.
  */
+/**
+ * Claims a key for a request: a new row, or an expired one, or the same request's abandoned run
+ * taken over; no row back when another run holds it. Prepared (every POST with a key runs it);
+ * the lease and retention are parameters, so every middleware shares the one statement.
+ */
+const claimQuery = preparedPerDb((db) => {
+  const lockedUntil = sql`now() + ${sql.placeholder('lease')}::interval`;
+  const expiresAt = sql`now() + ${sql.placeholder('retention')}::interval`;
+  return db
+    .insert(idempotencyKeys)
+    .values({
+      scope: sql.placeholder('scope'),
+      key: sql.placeholder('key'),
+      fingerprint: sql.placeholder('fingerprint'),
+      state: 'running',
+      claimToken: sql.placeholder('claimToken'),
+      lockedUntil,
+      expiresAt,
+    })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.scope, idempotencyKeys.key],
+      set: {
+        fingerprint: sql`excluded.fingerprint`,
+        state: 'running',
+        claimToken: sql`excluded.claim_token`,
+        responseStatus: null,
+        responseHeaders: null,
+        responseBody: null,
+        lockedUntil: sql`excluded.locked_until`,
+        expiresAt: sql`excluded.expires_at`,
+        createdAt: sql`now()`,
+      },
+      // Taken over only when expired, or when the same request's earlier run was abandoned.
+      setWhere: sql`${idempotencyKeys.expiresAt} <= now() or (${idempotencyKeys.state} = 'running' and ${idempotencyKeys.lockedUntil} <= now() and ${idempotencyKeys.fingerprint} = excluded.fingerprint)`,
+    })
+    .returning({ claimToken: idempotencyKeys.claimToken })
+    .prepare('idempotency_claim');
+});
+
 export function idempotency(db: Db, options: IdempotencyOptions): RequestHandler {
   const retentionMs = options.retentionMs ?? DAY_MS;
   const leaseMs = options.leaseMs ?? 300_000;
@@ -56,34 +96,7 @@ export function idempotency(db: Db, options: IdempotencyOptions): RequestHandler
     // A few rounds at most: the row we lost to may be released (5xx) between our insert and read.
     for (let round = 0; round < 3; round++) {
       const claimToken = randomUUID();
-      const [claimed] = await db
-        .insert(idempotencyKeys)
-        .values({
-          scope,
-          key,
-          fingerprint,
-          state: 'running',
-          claimToken,
-          lockedUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
-          expiresAt: sql`now() + ${`${retentionMs} milliseconds`}::interval`,
-        })
-        .onConflictDoUpdate({
-          target: [idempotencyKeys.scope, idempotencyKeys.key],
-          set: {
-            fingerprint,
-            state: 'running',
-            claimToken,
-            responseStatus: null,
-            responseHeaders: null,
-            responseBody: null,
-            lockedUntil: sql`now() + ${`${leaseMs} milliseconds`}::interval`,
-            expiresAt: sql`now() + ${`${retentionMs} milliseconds`}::interval`,
-            createdAt: sql`now()`,
-          },
-          // Taken over only when expired, or when the same request's earlier run was abandoned.
-          setWhere: sql`${idempotencyKeys.expiresAt} <= now() or (${idempotencyKeys.state} = 'running' and ${idempotencyKeys.lockedUntil} <= now() and ${idempotencyKeys.fingerprint} = excluded.fingerprint)`,
-        })
-        .returning({ claimToken: idempotencyKeys.claimToken });
+      const [claimed] = await claimQuery(db).execute({ scope, key, fingerprint, claimToken, lease: `${leaseMs} milliseconds`, retention: `${retentionMs} milliseconds` });
 
       if (claimed) {
         if (Math.random() < 1 / PURGE_ONE_IN) void purgeExpiredIdempotencyKeys(db).catch((err: unknown) => req.log.warn({ err }, 'purging idempotency keys failed'));

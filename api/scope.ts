@@ -1,7 +1,8 @@
-import { eq, type SQL } from 'drizzle-orm';
+import { eq, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { companies, imports, invoiceLines, invoices } from '../db/schema';
+import { preparedPerDb } from '../db/prepared';
 import { invoiceLineOrder } from '../services/invoice-lines';
 import type { Principal } from '../services/api-keys';
 import { notFound } from '../domain/errors';
@@ -11,32 +12,41 @@ export function canSee(principal: Principal, partnerId: string): boolean {
   return principal.role === 'ops' || principal.partnerId === partnerId;
 }
 
+const companyById = preparedPerDb((db) => db.select().from(companies).where(eq(companies.id, sql.placeholder('id'))).prepare('company_by_id'));
+const importById = preparedPerDb((db) => db.select().from(imports).where(eq(imports.id, sql.placeholder('id'))).prepare('import_by_id'));
+const invoiceById = preparedPerDb((db) => db.select().from(invoices).where(eq(invoices.id, sql.placeholder('id'))).prepare('invoice_by_id'));
+
 export async function visibleCompany(db: Db, principal: Principal, id: string) {
-  const [row] = await db.select().from(companies).where(eq(companies.id, id));
+  const [row] = await companyById(db).execute({ id });
   if (!row || !canSee(principal, row.partnerId)) throw notFound('company');
   return row;
 }
 
 export async function visibleImport(db: Db, principal: Principal, id: string) {
-  const [row] = await db.select().from(imports).where(eq(imports.id, id));
+  const [row] = await importById(db).execute({ id });
   if (!row || !canSee(principal, row.partnerId)) throw notFound('import');
   return row;
 }
 
 export async function visibleInvoice(db: Db, principal: Principal, id: string) {
-  const [row] = await db.select().from(invoices).where(eq(invoices.id, id));
+  const [row] = await invoiceById(db).execute({ id });
   if (!row || !canSee(principal, row.partnerId)) throw notFound('invoice');
   return row;
 }
 
-/** An invoice with its lines (in the order sent) in one round trip: GET /invoices/{id} is the API's hottest read. */
-export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: string) {
-  const rows = await db
+const invoiceWithLines = preparedPerDb((db) =>
+  db
     .select({ invoice: invoices, line: invoiceLines })
     .from(invoices)
     .leftJoin(invoiceLines, eq(invoiceLines.invoiceId, invoices.id))
-    .where(eq(invoices.id, id))
-    .orderBy(...invoiceLineOrder);
+    .where(eq(invoices.id, sql.placeholder('id')))
+    .orderBy(...invoiceLineOrder)
+    .prepare('invoice_with_lines'),
+);
+
+/** An invoice with its lines (in the order sent) in one round trip, a prepared statement: GET /invoices/{id} is the API's hottest read. */
+export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: string) {
+  const rows = await invoiceWithLines(db).execute({ id });
   const invoice = rows[0]?.invoice;
   if (!invoice || !canSee(principal, invoice.partnerId)) throw notFound('invoice');
   return { invoice, lines: rows.flatMap((r) => (r.line ? [r.line] : [])) };

@@ -1,18 +1,25 @@
-import { and, eq, inArray, ne } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { messages } from '../db/schema';
+import { preparedPerDb } from '../db/prepared';
 import { deliveryStatus, reachedDebtor, reachedDebtorAt, type DeliveryStatus } from '../domain/message-delivery';
 import type { LastNotice } from '../resources/serializers';
+
+/** The messages that may be an invoice's last notice (prepared: every GET /invoices/{id} reads them). */
+const noticeCandidates = preparedPerDb((db) =>
+  db
+    .select({ id: messages.id, channel: messages.channel, status: messages.status, sentAt: messages.sentAt, deliveredAt: messages.deliveredAt })
+    .from(messages)
+    .where(and(eq(messages.invoiceId, sql.placeholder('invoiceId')), ne(messages.kind, 'contact_change_confirmation'), inArray(messages.status, ['sent', 'delivered', 'outbox', 'posted'])))
+    .prepare('invoice_notice_candidates'),
+);
 
 /**
  * The invoice's last notice that reached the debtor (see `reachedDebtor`): its channel, when, and
  * which message. Confirmations of a contact change are not notices about the invoice.
  */
 export async function lastNoticeOf(db: Db, invoiceId: string): Promise<LastNotice | null> {
-  const rows = await db
-    .select({ id: messages.id, channel: messages.channel, status: messages.status, sentAt: messages.sentAt, deliveredAt: messages.deliveredAt })
-    .from(messages)
-    .where(and(eq(messages.invoiceId, invoiceId), ne(messages.kind, 'contact_change_confirmation'), inArray(messages.status, ['sent', 'delivered', 'outbox', 'posted'])));
+  const rows = await noticeCandidates(db).execute({ invoiceId });
   let last: { id: string; channel: string; at: Date } | null = null;
   for (const m of rows) {
     const at = reachedDebtorAt(m);
