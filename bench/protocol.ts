@@ -15,7 +15,10 @@ export interface RecoupProcessOptions {
 }
 
 export interface MemorySample {
+  /** After a full GC of the main thread and of the SDK's workflow threads. */
   rssBytes: number;
+  /** After the main thread's GC only: the workflow threads' garbage counted too. */
+  rssBeforeWorkflowThreadGcBytes?: number;
   /** Peak RSS of the process so far (VmHWM). */
   peakRssBytes: number;
   heapUsedBytes: number;
@@ -24,6 +27,20 @@ export interface MemorySample {
   externalBytes: number;
   arrayBuffersBytes: number;
   cachedWorkflows: number;
+  /** The V8 heap of each of the SDK's workflow threads, after a full GC there (RSS counts them; the heap columns do not). */
+  workflowThreads?: WorkflowThreadHeap[];
+}
+
+export interface WorkflowThreadHeap {
+  heapUsedBytes: number;
+  /** Reserved by that heap (used or not). */
+  heapTotalBytes: number;
+  /** Of the reserved, what is backed by memory. */
+  physicalBytes: number;
+  /** Allocated by V8 itself outside the heap (malloc). */
+  mallocedBytes: number;
+  /** Outside the heap, held by heap objects (buffers). */
+  externalBytes: number;
 }
 
 export interface SeededImport {
@@ -41,6 +58,8 @@ export type Command =
   | { id: number; type: 'sentMessages'; importId: string }
   | { id: number; type: 'noticesRecorded'; importId: string }
   | { id: number; type: 'memory' }
+  /** Writes a heap snapshot of the (first) workflow thread to `path`; answers the file's size. */
+  | { id: number; type: 'workflowThreadSnapshot'; path: string }
   /** CPU seconds the process used so far (user + system, every thread). */
   | { id: number; type: 'cpuSeconds' }
   | { id: number; type: 'consoleUser'; email: string; password: string }

@@ -5,7 +5,10 @@
  * a bare Express app on a second port for the API baseline). Started by bench/run.ts with an IPC channel;
  * it answers the commands of bench/protocol.ts. Run with `--expose-gc` so memory is sampled after a GC.
  */
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, statSync } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import type v8 from 'node:v8';
+import workerThreads, { MessageChannel, type MessagePort } from 'node:worker_threads';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,9 +32,63 @@ import { newPaymentReference } from '../services/payment-references';
 import { createTemporalClient } from '../temporal/connection';
 import { dataConverterFor } from '../temporal/data-converter';
 import { createConfiguredWorker } from '../worker/create-worker';
-import type { Command, MemorySample, NoopResult, NoticesRecorded, RecoupProcessOptions, Reply, SeededImport } from './protocol';
+import type { Command, MemorySample, WorkflowThreadHeap, NoopResult, NoticesRecorded, RecoupProcessOptions, Reply, SeededImport } from './protocol';
 
 const SEED_CHUNK = 500;
+
+/**
+ * The SDK's workflow threads (it creates them with `new worker_threads.Worker(<its thread script>)`):
+ * each is started through a small prelude that answers on a port of its own with its V8 heap's
+ * statistics after a full GC, since the process's `memoryUsage()` sees the main thread's heap only.
+ */
+const workflowThreadProbes: MessagePort[] = [];
+const workflowThreads: workerThreads.Worker[] = [];
+const NodeWorker = workerThreads.Worker;
+workerThreads.Worker = class extends NodeWorker {
+  constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
+    if (typeof filename !== 'string' || !filename.endsWith('workflow-worker-thread.js') || options) {
+      super(filename, options);
+      return;
+    }
+    const { port1, port2 } = new MessageChannel();
+    const prelude = `
+      const { workerData } = require('node:worker_threads');
+      const v8 = require('node:v8');
+      workerData.probe.on('message', () => {
+        if (globalThis.gc) globalThis.gc();
+        workerData.probe.postMessage(v8.getHeapStatistics());
+      });
+      workerData.probe.unref();
+      require(${JSON.stringify(filename)});`;
+    super(prelude, { eval: true, workerData: { probe: port2 }, transferList: [port2] });
+    port1.unref();
+    workflowThreadProbes.push(port1);
+    workflowThreads.push(this);
+    // A worker shut down (the no-op baseline's) has no thread left to ask.
+    this.once('exit', () => {
+      workflowThreadProbes.splice(workflowThreadProbes.indexOf(port1), 1);
+      workflowThreads.splice(workflowThreads.indexOf(this), 1);
+    });
+  }
+} as typeof NodeWorker;
+
+/** Each workflow thread's V8 heap after a full GC of that thread. */
+async function workflowThreadHeaps(): Promise<WorkflowThreadHeap[]> {
+  const heaps = await Promise.all(
+    workflowThreadProbes.map(
+      (port) =>
+        new Promise<WorkflowThreadHeap | undefined>((resolve) => {
+          const timer = setTimeout(() => resolve(undefined), 5000);
+          port.once('message', (h: v8.HeapInfo) =>
+            resolve((clearTimeout(timer), { heapUsedBytes: h.used_heap_size, heapTotalBytes: h.total_heap_size, physicalBytes: h.total_physical_size, mallocedBytes: h.malloced_memory, externalBytes: h.external_memory })),
+          );
+          port.postMessage('sample');
+        }),
+    ),
+  );
+  if (heaps.includes(undefined)) console.error(`a workflow thread did not answer (${workflowThreadProbes.length} probes)`);
+  return heaps.filter((h) => h !== undefined);
+}
 
 function send(message: Reply): void {
   process.send!(message);
@@ -196,17 +253,21 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
       gc();
     }
+    const beforeThreadsGc = kernelMemory().rss;
+    const threads = await workflowThreadHeaps();
     const usage = process.memoryUsage();
     const kernel = kernelMemory();
     const status = worker?.getStatus();
     return {
       rssBytes: kernel.rss || usage.rss,
+      rssBeforeWorkflowThreadGcBytes: beforeThreadsGc || usage.rss,
       peakRssBytes: kernel.hwm,
       heapUsedBytes: usage.heapUsed,
       heapTotalBytes: usage.heapTotal,
       externalBytes: usage.external,
       arrayBuffersBytes: usage.arrayBuffers,
       cachedWorkflows: status?.numCachedWorkflows ?? 0,
+      workflowThreads: threads,
     };
   }
 
@@ -235,6 +296,12 @@ async function main(): Promise<void> {
       }
       case 'memory':
         return memory();
+      case 'workflowThreadSnapshot': {
+        const thread = workflowThreads[0];
+        if (!thread) throw new Error('no workflow thread runs');
+        await pipeline(await thread.getHeapSnapshot(), createWriteStream(c.path));
+        return statSync(c.path).size;
+      }
       case 'cpuSeconds': {
         const { user, system } = process.cpuUsage();
         return (user + system) / 1e6;

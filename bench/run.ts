@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   }
   if (only.has('updates')) {
     log(`(h) update file of ${sizes.updateRecords} records about ${sizes.updateInvoices} invoices`);
-    results.updateFile = await runUpdateFile({ cliPath, records: sizes.updateRecords, invoices: sizes.updateInvoices, log });
+    results.updateFile = await runUpdateFile({ cliPath, databaseUrl, records: sizes.updateRecords, invoices: sizes.updateInvoices, log });
   }
   if (only.has('camt')) {
     log(`(i) parsing a camt.053 statement of ${sizes.camtEntries} entries`);

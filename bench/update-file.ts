@@ -1,6 +1,7 @@
 /**
  * (h) An update file applied to invoices whose workflows run: the whole product on loopback (the
- * test suites' stack: Temporal dev server, embedded database, SMTP, worker), a placement file of
+ * test suites' stack: Temporal dev server, the bench's database — a new one on its PostgreSQL
+ * server, else embedded PGlite — SMTP, worker), a placement file of
  * `invoices` invoices transmitted first (not timed), then an update file of `records` records,
  * timed from its submission to its result file.
  */
@@ -18,6 +19,8 @@ import type { BatchFileSummary } from '../workflows/batch-file.messages';
 import type { batchFileWorkflow } from '../workflows/batch-file.workflow';
 
 export interface UpdateFileResult {
+  /** `PostgreSQL` or `PGlite`: where the stack's database ran. */
+  database?: string;
   invoices: number;
   records: number;
   seconds: number;
@@ -57,8 +60,10 @@ async function runFile(stack: Stack, root: string, partnerId: string, file: stri
   return stack.env.client.workflow.getHandle<typeof batchFileWorkflow>(intake.workflowId).result();
 }
 
-export async function runUpdateFile(o: { cliPath: string; records: number; invoices: number; log(line: string): void }): Promise<UpdateFileResult> {
+export async function runUpdateFile(o: { cliPath: string; databaseUrl?: string; records: number; invoices: number; log(line: string): void }): Promise<UpdateFileResult> {
   process.env.TEMPORAL_CLI_PATH ??= o.cliPath;
+  // On PostgreSQL the stack makes a database of its own on that server (and drops it after).
+  if (o.databaseUrl) process.env.RECOUP_TEST_DATABASE_URL = o.databaseUrl;
   const root = await mkdtemp(path.join(os.tmpdir(), 'recoup-bench-update-'));
   const stack = await startStack({ temporal: 'dev-server', config: { RECOUP_FILES_DIR: root } });
   try {
@@ -78,7 +83,7 @@ export async function runUpdateFile(o: { cliPath: string; records: number; invoi
     const started = Date.now();
     const summary = await processFile(stack, root, partnerId, 'updates.jsonl', [header, ...records]);
     const seconds = (Date.now() - started) / 1000;
-    const result: UpdateFileResult = { invoices: o.invoices, records: o.records, seconds, recordsPerSecond: Math.round((o.records / Math.max(seconds, 0.001)) * 10) / 10, counts: summary.counts };
+    const result: UpdateFileResult = { database: o.databaseUrl ? 'PostgreSQL' : 'PGlite', invoices: o.invoices, records: o.records, seconds, recordsPerSecond: Math.round((o.records / Math.max(seconds, 0.001)) * 10) / 10, counts: summary.counts };
     o.log(`  update file: ${summary.counts.accepted} of ${o.records} records accepted in ${seconds.toFixed(1)} s (${result.recordsPerSecond} records/s)`);
     return result;
   } finally {

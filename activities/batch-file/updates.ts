@@ -15,6 +15,19 @@ import { alreadyClaimed, claimedRecords, type Pending, type Tx } from './record-
 type Company = typeof companies.$inferSelect;
 type InvoiceRow = typeof invoices.$inferSelect;
 type Ctx = { fileId: string; company: Company };
+type Claims = Awaited<ReturnType<typeof claimedRecords>>;
+
+/**
+ * What a chunk reads once for all its records: the claims of its record ids (read again per
+ * record for an id the chunk repeats) and the invoices they name, each used until its lane changes
+ * that invoice (then read again).
+ */
+interface ChunkReads {
+  claims: Claims;
+  repeatedRecordIds: Set<string>;
+  invoices: Map<string, InvoiceRow>;
+  byExternalId: Map<string, string>;
+}
 
 /** Invoices of a chunk whose records are in flight at once (each invoice's records one Temporal Update). */
 const UPDATE_CONCURRENCY = 16;
@@ -38,12 +51,16 @@ export async function applyUpdates(db: Db, temporal: Client, ctx: Ctx, pending: 
     if (parsed.success) valid.push({ line: p.line, record: parsed.data });
     else out.push({ line: p.line, record_id: recordIdOf(p.record), status: 'rejected', errors: issuesToErrors(parsed.error.issues) });
   }
-  const lanes = await sameInvoiceLanes(db, ctx.company.id, valid);
+  const { lanes, invoices: found, byExternalId } = await sameInvoiceLanes(db, ctx.company.id, valid);
+  const seen = new Set<string>();
+  const repeatedRecordIds = new Set<string>();
+  for (const v of valid) (seen.has(v.record.record_id) ? repeatedRecordIds : seen).add(v.record.record_id);
+  const reads: ChunkReads = { claims: await claimedRecords(db, ctx.company.id, [...seen]), repeatedRecordIds, invoices: found, byExternalId };
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(UPDATE_CONCURRENCY, lanes.length) }, async () => {
       while (next < lanes.length) {
-        out.push(...(await applyLane(db, temporal, ctx, lanes[next++]!)));
+        out.push(...(await applyLane(db, temporal, ctx, reads, lanes[next++]!)));
       }
     }),
   );
@@ -55,13 +72,17 @@ export async function applyUpdates(db: Db, temporal: Client, ctx: Ctx, pending: 
  * resolves as `applyUpdate` resolves it, to the newest invoice with it), joined when a record id
  * repeats across lanes. Records naming no invoice of the company get a lane each (they are refused).
  */
-async function sameInvoiceLanes(db: Db, companyId: string, records: Array<{ line: number; record: UpdateRecord }>): Promise<Array<Array<{ line: number; record: UpdateRecord }>>> {
+async function sameInvoiceLanes(
+  db: Db,
+  companyId: string,
+  records: Array<{ line: number; record: UpdateRecord }>,
+): Promise<{ lanes: Array<Array<{ line: number; record: UpdateRecord }>>; invoices: Map<string, InvoiceRow>; byExternalId: Map<string, string> }> {
   const ids = [...new Set(records.flatMap((r) => (r.record.invoice_id ? [r.record.invoice_id] : [])))];
   const externalIds = [...new Set(records.flatMap((r) => (r.record.invoice_external_id ? [r.record.invoice_external_id] : [])))];
-  const found =
+  const found: InvoiceRow[] =
     ids.length || externalIds.length
       ? await db
-          .select({ id: invoices.id, externalId: invoices.externalId })
+          .select()
           .from(invoices)
           .where(and(eq(invoices.companyId, companyId), or(ids.length ? inArray(invoices.id, ids) : undefined, externalIds.length ? inArray(invoices.externalId, externalIds) : undefined)))
       : [];
@@ -87,20 +108,25 @@ async function sameInvoiceLanes(db: Db, companyId: string, records: Array<{ line
     laneOf.set(invoiceKey, lane);
     laneOf.set(recordKey, lane);
   }
-  return lanes.filter((l) => l.length > 0);
+  return { lanes: lanes.filter((l) => l.length > 0), invoices: new Map(found.map((f) => [f.id, f])), byExternalId };
 }
 
 /**
  * A record's change of the invoice's workflow, not sent yet; or the record's result when it needs
  * no workflow (a contact change or a draft's retraction, applied here) or is refused before one.
  */
-async function prepareUpdate(db: Db, temporal: Client, ctx: Ctx, line: number, record: UpdateRecord): Promise<RecordResult | WorkflowChange> {
+async function prepareUpdate(db: Db, temporal: Client, ctx: Ctx, reads: ChunkReads, line: number, record: UpdateRecord): Promise<RecordResult | WorkflowChange> {
   const rid = record.record_id;
-  const claim = (await claimedRecords(db, ctx.company.id, [rid])).get(rid);
+  const claim = reads.repeatedRecordIds.has(rid) ? (await claimedRecords(db, ctx.company.id, [rid])).get(rid) : reads.claims.get(rid);
   if (claim) return alreadyClaimed(ctx.fileId, line, rid, claim);
   const rejected = (field: string, message: string): RecordResult => ({ line, record_id: rid, status: 'rejected', errors: [{ field, message }] });
 
-  const [invoice]: InvoiceRow[] = record.invoice_id
+  const read = reads.invoices.get(record.invoice_id ?? reads.byExternalId.get(record.invoice_external_id!) ?? '');
+  // A change made here, in the database only, starts from the invoice as it is now.
+  const fresh = !read || record.action === 'contact' || read.status === 'draft';
+  const [invoice]: InvoiceRow[] = !fresh
+    ? [read]
+    : record.invoice_id
     ? await db.select().from(invoices).where(and(eq(invoices.id, record.invoice_id), eq(invoices.companyId, ctx.company.id)))
     : await db
         .select()
@@ -188,17 +214,23 @@ interface WorkflowChange {
  * One lane in file order: consecutive records bound for the same invoice's workflow go in one
  * Update; a contact record, another invoice or a record id already in the batch sends it first.
  */
-async function applyLane(db: Db, temporal: Client, ctx: Ctx, lane: Array<{ line: number; record: UpdateRecord }>): Promise<RecordResult[]> {
+async function applyLane(db: Db, temporal: Client, ctx: Ctx, reads: ChunkReads, lane: Array<{ line: number; record: UpdateRecord }>): Promise<RecordResult[]> {
   const out: RecordResult[] = [];
   let batch: WorkflowChange[] = [];
   const send = async () => {
-    if (batch.length) out.push(...(await applyBatch(db, temporal, ctx, batch)));
+    if (batch.length) {
+      // The workflow changes the invoice: later records of the lane read it again.
+      reads.invoices.delete(batch[0]!.invoiceId);
+      out.push(...(await applyBatch(db, temporal, ctx, batch)));
+    }
     batch = [];
   };
   for (const { line, record } of lane) {
     if (record.action === 'contact' || batch.some((b) => b.record.record_id === record.record_id)) await send();
-    const prepared = await prepareUpdate(db, temporal, ctx, line, record);
+    const prepared = await prepareUpdate(db, temporal, ctx, reads, line, record);
     if ('status' in prepared) {
+      // Applied here (a contact change, a draft's retraction) or refused: read again by the next record.
+      if (prepared.invoice_id) reads.invoices.delete(prepared.invoice_id);
       out.push(prepared);
       continue;
     }

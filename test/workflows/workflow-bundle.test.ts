@@ -9,14 +9,33 @@ import { workflowBundleOptions } from '../../worker/create-worker';
  * (docs/operations.md, "Worker sizing"). zod was that module: hundreds of KB of heap per cached
  * invoice workflow.
  */
-async function bundledModules(): Promise<string[]> {
+let bundle: Promise<string> | undefined;
+function bundleCode(): Promise<string> {
   const codePath = process.env.RECOUP_TEST_WORKFLOW_BUNDLE;
-  const code = codePath ? readFileSync(codePath, 'utf8') : (await bundleWorkflowCode(workflowBundleOptions())).code;
-  return [...code.matchAll(/^\/\*\*\*\/ "([^"]+)"/gm)].map((m) => m[1]!);
+  bundle ??= codePath ? Promise.resolve(readFileSync(codePath, 'utf8')) : bundleWorkflowCode(workflowBundleOptions()).then((b) => b.code);
+  return bundle;
+}
+
+async function bundledModules(): Promise<string[]> {
+  return [...(await bundleCode()).matchAll(/^\/\*\*\*\/ "([^"]+)"/gm)].map((m) => m[1]!);
+}
+
+/** Each bundled module's name with its code. */
+async function bundledSources(): Promise<Array<{ module: string; code: string }>> {
+  const parts = (await bundleCode()).split(/^\/\*\*\*\/ "([^"]+)"/m);
+  const out: Array<{ module: string; code: string }> = [];
+  for (let i = 1; i < parts.length; i += 2) out.push({ module: parts[i]!, code: parts[i + 1]! });
+  return out;
 }
 
 test('workflow code imports no validation library and no schema module (they would be copied into every cached workflow)', async () => {
   const modules = await bundledModules();
   expect(modules.some((m) => m.includes('@temporalio/workflow/'))).toBe(true);
   expect(modules.filter((m) => /node_modules\/zod\/|\/domain\/(schemas|dunning-policy|debt-collector-configuration)\.ts$/.test(m))).toEqual([]);
+});
+
+test('workflow code of ours makes no AsyncLocalStorage (each would add a property to every promise of the workflow thread, per cached workflow)', async () => {
+  const ours = (await bundledSources()).filter((m) => !m.module.includes('node_modules'));
+  expect(ours.some((m) => m.module.endsWith('request-id.interceptors.ts'))).toBe(true);
+  expect(ours.filter((m) => /new\s+[\w$.]*AsyncLocalStorage\s*\(/.test(m.code)).map((m) => m.module)).toEqual([]);
 });
