@@ -238,7 +238,7 @@ export function renderTransmission(r: Pick<BenchResults, 'transmission' | 'trans
     production: 'Production-shaped server (PostgreSQL, SQL visibility, 4 history shards, on the same machine).',
   };
   return [
-    `### (a) Transmitting an import of ${first.invoices.toLocaleString('en')} invoices`,
+    `### (a) Transmitting an import of ${first.invoices.toLocaleString('en')} invoices${runs.slice(1).map((t) => (t.invoices === first.invoices ? '' : ` (${label(t)}: ${t.invoices.toLocaleString('en')})`)).join('')}`,
     '',
     `${runs.map((t) => note[t.temporal ?? 'dev']).join(' ')} Client concurrency of the starts: ${first.startConcurrency}.`,
     '',

@@ -45,6 +45,9 @@ const USAGE = `npm run bench -- [options]
   --temporal WHICH       dev: the CLI's dev server; production: the production-shaped server of
                          \`npm run temporal:server\` (built once); both: everything on dev, then (a)
                          again on production, beside it in the report (default dev)
+  --production-invoices N
+                         invoices of (a) on the production-shaped server with --temporal both
+                         (default: --invoices)
   --scaleout-invoices N  invoices transmitted per phase of the scale-out case (default 2000); it
                          runs on the production-shaped server with PostgreSQL, --connections and
                          --duration per API process
@@ -83,6 +86,7 @@ async function main(): Promise<void> {
       'smtp-pool': { type: 'string', default: 'true' },
       temporal: { type: 'string', default: 'dev' },
       'scaleout-invoices': { type: 'string' },
+      'production-invoices': { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
     debtorInvoices: positive('debtor-invoices', values['debtor-invoices'], 10_000),
     debtors: positive('debtors', values.debtors, 2_500),
     spreadsheetRows: positive('spreadsheet-rows', values['spreadsheet-rows'], 10_000),
+    productionInvoices: positive('production-invoices', values['production-invoices'], invoices),
     scaleOutInvoices: positive('scaleout-invoices', values['scaleout-invoices'], 2_000),
     updateRecords: positive('update-records', values['update-records'], 2_000),
     updateInvoices: positive('update-invoices', values['update-invoices'], 500),
@@ -183,8 +188,8 @@ async function main(): Promise<void> {
     log(`starting the stack (${describeStack('production')})…`);
     const stack = await startBenchStack(stackOptions('production'));
     try {
-      log(`(a) transmission of ${invoices} invoices on the production-shaped server`);
-      results.transmissionProduction = (await runTransmission(stack, { invoices, noopWorkflows: sizes.noopWorkflows, log })).result;
+      log(`(a) transmission of ${sizes.productionInvoices} invoices on the production-shaped server`);
+      results.transmissionProduction = (await runTransmission(stack, { invoices: sizes.productionInvoices, noopWorkflows: sizes.noopWorkflows, log })).result;
     } finally {
       await stack.close();
     }
