@@ -1,4 +1,5 @@
 import { START_CONCURRENCY } from '../activities/import-transmission';
+import { GATHERING_WINDOW_MS } from '../domain/debtor-contact';
 import { Client, Connection } from '@temporalio/client';
 import type { BenchStack } from './harness';
 import type { NoticesRecorded } from './protocol';
@@ -27,8 +28,13 @@ export interface DebtorTransmissionResult {
   noticeRateRatio: number;
 }
 
-/** How long the count of recorded notices may stand still, once every invoice started, before the run stops waiting. */
-const SETTLED_MS = 60_000;
+/**
+ * How long the count of recorded notices may stand still, once every invoice started, before the
+ * run stops waiting: a minute longer than a debtor's workflow gathers the requests that come
+ * together (the worker's RECOUP_DEBTOR_GATHERING_WINDOW_MS, default a minute), during which
+ * nothing is sent at all.
+ */
+const SETTLED_MS = (Number(process.env.RECOUP_DEBTOR_GATHERING_WINDOW_MS) || GATHERING_WINDOW_MS) + 60_000;
 
 /**
  * (f) An import of `invoices` invoices over `debtors` debtors (consecutive invoices share one)

@@ -55,18 +55,36 @@ export async function findOrCreateDebtors(tx: Tx | Db, company: DebtorCompany, i
     return k;
   });
   const resolved = new Map<string, DebtorRow>();
-  for (const k of [...keyed.keys()].sort()) {
-    const { key, debtor } = keyed.get(k)!;
-    resolved.set(k, await upsertDebtor(tx, company, key, debtor));
+  // One statement per kind of key and chunk of debtors (a placement file brings thousands), in
+  // the order of the keys as strings (`email:…` < `external_id:…` < `phone:…`), rows sorted within.
+  for (const kind of ['email', 'external_id', 'phone'] as const) {
+    const ofKind = [...keyed].filter(([, v]) => v.key.kind === kind).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < ofKind.length; i += UPSERT_CHUNK) {
+      const chunk = ofKind.slice(i, i + UPSERT_CHUNK);
+      const stored = await upsertDebtorsOfKind(tx, company, kind, chunk.map(([, v]) => v.debtor));
+      const byKey = new Map(stored.map((r) => [keyColumnOf(kind, r), r]));
+      for (const [k, v] of chunk) resolved.set(k, byKey.get(v.key.value) ?? (await upsertDebtor(tx, company, v.key, v.debtor)));
+    }
   }
-  const out: DebtorRow[] = [];
-  for (const [i, k] of keys.entries()) out.push(k ? resolved.get(k)! : await upsertDebtor(tx, company, null, inputs[i]!));
-  return out;
+  // Debtors without a key are new ones each.
+  const unkeyed = inputs.flatMap((debtor, i) => (keys[i] ? [] : [debtorRowOf(company, null, debtor)]));
+  const made = new Map<string, DebtorRow>();
+  for (let i = 0; i < unkeyed.length; i += UPSERT_CHUNK) for (const r of await tx.insert(debtors).values(unkeyed.slice(i, i + UPSERT_CHUNK)).returning()) made.set(r.id, r);
+  let nextUnkeyed = 0;
+  return keys.map((k) => (k ? resolved.get(k)! : made.get(unkeyed[nextUnkeyed++]!.id)!));
 }
 
-async function upsertDebtor(tx: Tx | Db, company: DebtorCompany, key: DebtorKey | null, debtor: Debtor): Promise<DebtorRow> {
+/** Debtors a statement writes at most (10 values each, far below PostgreSQL's 65,535 parameters). */
+const UPSERT_CHUNK = 500;
+
+/** The value of a stored debtor's key column: where its key of that kind is. */
+function keyColumnOf(kind: DebtorKey['kind'], row: DebtorRow): string | null {
+  return kind === 'external_id' ? row.externalId : kind === 'email' ? row.email : row.phone;
+}
+
+function debtorRowOf(company: DebtorCompany, key: DebtorKey | null, debtor: Debtor) {
   const details = debtorDetailsOf(debtor, company.country);
-  const row = {
+  return {
     id: newId('dbt'),
     partnerId: company.partnerId,
     companyId: company.id,
@@ -78,21 +96,28 @@ async function upsertDebtor(tx: Tx | Db, company: DebtorCompany, key: DebtorKey 
     locale: details.locale,
     timezone: details.timezone,
   };
-  const insert = tx.insert(debtors).values(row);
+}
+
+/** As a debtor joins an existing one: the later invoice's details, keeping an email or phone it leaves out. */
+const onKeyConflict = {
+  name: sql`excluded.name`,
+  email: sql`coalesce(excluded.email, ${debtors.email})`,
+  phone: sql`coalesce(excluded.phone, ${debtors.phone})`,
+  locale: sql`excluded.locale`,
+  timezone: sql`excluded.timezone`,
+  updatedAt: sql`now()`,
+};
+
+/** Debtors with distinct keys of one kind in one INSERT … ON CONFLICT on that kind's index. */
+async function upsertDebtorsOfKind(tx: Tx | Db, company: DebtorCompany, kind: DebtorKey['kind'], inputs: Debtor[]): Promise<DebtorRow[]> {
+  const rows = inputs.map((debtor) => debtorRowOf(company, debtorKeyOf(debtor, company.country), debtor));
+  return tx.insert(debtors).values(rows).onConflictDoUpdate({ ...keyIndex[kind], set: onKeyConflict }).returning();
+}
+
+async function upsertDebtor(tx: Tx | Db, company: DebtorCompany, key: DebtorKey | null, debtor: Debtor): Promise<DebtorRow> {
+  const insert = tx.insert(debtors).values(debtorRowOf(company, key, debtor));
   if (!key) return (await insert.returning())[0]!;
-  const [stored] = await insert
-    .onConflictDoUpdate({
-      ...keyIndex[key.kind],
-      set: {
-        name: sql`excluded.name`,
-        email: sql`coalesce(excluded.email, ${debtors.email})`,
-        phone: sql`coalesce(excluded.phone, ${debtors.phone})`,
-        locale: sql`excluded.locale`,
-        timezone: sql`excluded.timezone`,
-        updatedAt: sql`now()`,
-      },
-    })
-    .returning();
+  const [stored] = await insert.onConflictDoUpdate({ ...keyIndex[key.kind], set: onKeyConflict }).returning();
   return stored!;
 }
 
