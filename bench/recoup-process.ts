@@ -41,8 +41,7 @@ const SEED_CHUNK = 500;
  * each is started through a small prelude that answers on a port of its own with its V8 heap's
  * statistics after a full GC, since the process's `memoryUsage()` sees the main thread's heap only.
  */
-const workflowThreadProbes: MessagePort[] = [];
-const workflowThreads: workerThreads.Worker[] = [];
+const workflowThreads: Array<{ thread: workerThreads.Worker; probe: MessagePort }> = [];
 const NodeWorker = workerThreads.Worker;
 workerThreads.Worker = class extends NodeWorker {
   constructor(filename: string | URL, options?: workerThreads.WorkerOptions) {
@@ -62,21 +61,18 @@ workerThreads.Worker = class extends NodeWorker {
       require(${JSON.stringify(filename)});`;
     super(prelude, { eval: true, workerData: { probe: port2 }, transferList: [port2] });
     port1.unref();
-    workflowThreadProbes.push(port1);
-    workflowThreads.push(this);
+    const entry = { thread: this as workerThreads.Worker, probe: port1 };
+    workflowThreads.push(entry);
     // A worker shut down (the no-op baseline's) has no thread left to ask.
-    this.once('exit', () => {
-      workflowThreadProbes.splice(workflowThreadProbes.indexOf(port1), 1);
-      workflowThreads.splice(workflowThreads.indexOf(this), 1);
-    });
+    this.once('exit', () => workflowThreads.splice(workflowThreads.indexOf(entry), 1));
   }
 } as typeof NodeWorker;
 
 /** Each workflow thread's V8 heap after a full GC of that thread. */
 async function workflowThreadHeaps(): Promise<WorkflowThreadHeap[]> {
   const heaps = await Promise.all(
-    workflowThreadProbes.map(
-      (port) =>
+    workflowThreads.map(
+      ({ probe: port }) =>
         new Promise<WorkflowThreadHeap | undefined>((resolve) => {
           const timer = setTimeout(() => resolve(undefined), 5000);
           port.once('message', (h: v8.HeapInfo) =>
@@ -86,7 +82,7 @@ async function workflowThreadHeaps(): Promise<WorkflowThreadHeap[]> {
         }),
     ),
   );
-  if (heaps.includes(undefined)) console.error(`a workflow thread did not answer (${workflowThreadProbes.length} probes)`);
+  if (heaps.includes(undefined)) console.error(`a workflow thread did not answer (${workflowThreads.length} probes)`);
   return heaps.filter((h) => h !== undefined);
 }
 
@@ -297,9 +293,9 @@ async function main(): Promise<void> {
       case 'memory':
         return memory();
       case 'workflowThreadSnapshot': {
-        const thread = workflowThreads[0];
-        if (!thread) throw new Error('no workflow thread runs');
-        await pipeline(await thread.getHeapSnapshot(), createWriteStream(c.path));
+        const first = workflowThreads[0];
+        if (!first) throw new Error('no workflow thread runs');
+        await pipeline(await first.thread.getHeapSnapshot(), createWriteStream(c.path));
         return statSync(c.path).size;
       }
       case 'cpuSeconds': {

@@ -61,7 +61,7 @@ export async function findOrCreateDebtors(tx: Tx | Db, company: DebtorCompany, i
     const ofKind = [...keyed].filter(([, v]) => v.key.kind === kind).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 0; i < ofKind.length; i += UPSERT_CHUNK) {
       const chunk = ofKind.slice(i, i + UPSERT_CHUNK);
-      const stored = await upsertDebtorsOfKind(tx, company, kind, chunk.map(([, v]) => v.debtor));
+      const stored = await upsertDebtorsOfKind(tx, company, kind, chunk.map(([, v]) => v));
       const byKey = new Map(stored.map((r) => [keyColumnOf(kind, r), r]));
       for (const [k, v] of chunk) resolved.set(k, byKey.get(v.key.value) ?? (await upsertDebtor(tx, company, v.key, v.debtor)));
     }
@@ -109,8 +109,8 @@ const onKeyConflict = {
 };
 
 /** Debtors with distinct keys of one kind in one INSERT … ON CONFLICT on that kind's index. */
-async function upsertDebtorsOfKind(tx: Tx | Db, company: DebtorCompany, kind: DebtorKey['kind'], inputs: Debtor[]): Promise<DebtorRow[]> {
-  const rows = inputs.map((debtor) => debtorRowOf(company, debtorKeyOf(debtor, company.country), debtor));
+async function upsertDebtorsOfKind(tx: Tx | Db, company: DebtorCompany, kind: DebtorKey['kind'], inputs: Array<{ key: DebtorKey; debtor: Debtor }>): Promise<DebtorRow[]> {
+  const rows = inputs.map(({ key, debtor }) => debtorRowOf(company, key, debtor));
   return tx.insert(debtors).values(rows).onConflictDoUpdate({ ...keyIndex[kind], set: onKeyConflict }).returning();
 }
 
