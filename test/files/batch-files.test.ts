@@ -204,6 +204,9 @@ describe('a partner with placed and updated invoices', () => {
   });
 
   test('the same file submitted again changes nothing, and its result says which file it repeats', async () => {
+    // After the first file's changes the invoice's workflow stores its next step: wait for it, so
+    // the snapshot is of the settled invoice and only the resent file could change it.
+    await eventually(async () => expect((await invoiceByExternalId(p.key, p.companyId, 'A-1')).next_action_at).not.toBeNull());
     const before = await tableCounts();
     const a1Before = await invoiceByExternalId(p.key, p.companyId, 'A-1');
     const again = path.join(partnerFolder(root, p.partnerId, 'inbox'), 'updates-1-resent.jsonl');
