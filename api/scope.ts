@@ -4,6 +4,7 @@ import type { Db } from '../db/client';
 import { companies, imports, invoiceLines, invoices } from '../db/schema';
 import { preparedPerDb } from '../db/prepared';
 import { invoiceLineOrder } from '../services/invoice-lines';
+import { lastNoticeAmong, noticeCandidatesFromJson, noticeCandidatesOf } from '../services/last-notice';
 import type { Principal } from '../services/api-keys';
 import { notFound } from '../domain/errors';
 
@@ -28,6 +29,22 @@ export async function visibleImport(db: Db, principal: Principal, id: string) {
   return row;
 }
 
+const importWithCompany = preparedPerDb((db) =>
+  db
+    .select({ imp: imports, company: companies })
+    .from(imports)
+    .innerJoin(companies, eq(companies.id, imports.companyId))
+    .where(eq(imports.id, sql.placeholder('id')))
+    .prepare('import_with_company'),
+);
+
+/** An import and its company in one round trip (POST /invoices adds to an import in its company's terms). */
+export async function visibleImportWithCompany(db: Db, principal: Principal, id: string) {
+  const [row] = await importWithCompany(db).execute({ id });
+  if (!row || !canSee(principal, row.imp.partnerId)) throw notFound('import');
+  return row;
+}
+
 export async function visibleInvoice(db: Db, principal: Principal, id: string) {
   const [row] = await invoiceById(db).execute({ id });
   if (!row || !canSee(principal, row.partnerId)) throw notFound('invoice');
@@ -36,7 +53,7 @@ export async function visibleInvoice(db: Db, principal: Principal, id: string) {
 
 const invoiceWithLines = preparedPerDb((db) =>
   db
-    .select({ invoice: invoices, line: invoiceLines })
+    .select({ invoice: invoices, line: invoiceLines, notices: noticeCandidatesOf(invoices.id) })
     .from(invoices)
     .leftJoin(invoiceLines, eq(invoiceLines.invoiceId, invoices.id))
     .where(eq(invoices.id, sql.placeholder('id')))
@@ -44,12 +61,15 @@ const invoiceWithLines = preparedPerDb((db) =>
     .prepare('invoice_with_lines'),
 );
 
-/** An invoice with its lines (in the order sent) in one round trip, a prepared statement: GET /invoices/{id} is the API's hottest read. */
+/**
+ * An invoice with its lines (in the order sent) and its last notice in one round trip, a prepared
+ * statement: GET /invoices/{id} is the API's hottest read.
+ */
 export async function visibleInvoiceWithLines(db: Db, principal: Principal, id: string) {
   const rows = await invoiceWithLines(db).execute({ id });
   const invoice = rows[0]?.invoice;
   if (!invoice || !canSee(principal, invoice.partnerId)) throw notFound('invoice');
-  return { invoice, lines: rows.flatMap((r) => (r.line ? [r.line] : [])) };
+  return { invoice, lines: rows.flatMap((r) => (r.line ? [r.line] : [])), lastNotice: lastNoticeAmong(noticeCandidatesFromJson(rows[0]!.notices)) };
 }
 
 /** The partner a partner-scoped listing is limited to; undefined for ops (everything). */

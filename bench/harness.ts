@@ -47,9 +47,15 @@ export interface RecoupProcess extends Ready {
   stop(): Promise<void>;
 }
 
+/** `--cpu-prof` for a benchmark's child process when RECOUP_BENCH_CPU_PROFILE_DIR is set. */
+export function cpuProfileArgs(): string[] {
+  const dir = process.env.RECOUP_BENCH_CPU_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 export async function startRecoupProcess(options: RecoupProcessOptions): Promise<RecoupProcess> {
   const child = fork(path.join(__dirname, 'recoup-process.ts'), [JSON.stringify(options)], {
-    execArgv: ['--expose-gc', '--import', 'tsx'],
+    execArgv: ['--expose-gc', '--import', 'tsx', ...cpuProfileArgs()],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();

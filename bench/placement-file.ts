@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PlacementProcessOptions, PlacementProcessResult } from './placement-process';
+import { cpuProfileArgs } from './harness';
 
 /** (d) Peak memory of processing a placement file of `records` records. */
 export interface PlacementFileResult extends PlacementProcessResult {
@@ -17,7 +18,7 @@ export async function runPlacementFile(o: { records: number; databaseUrl?: strin
   const workDir = mkdtempSync(path.join(tmpdir(), 'recoup-bench-placement-'));
   try {
     const options: PlacementProcessOptions = { databaseUrl: o.databaseUrl, dataDir: path.join(workDir, 'db'), workDir, records: o.records };
-    const child = fork(path.join(__dirname, 'placement-process.ts'), [JSON.stringify(options)], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, 'placement-process.ts'), [JSON.stringify(options)], { execArgv: ['--expose-gc', '--import', 'tsx', ...cpuProfileArgs()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const reply = await new Promise<PlacementProcessResult>((resolve, reject) => {
       child.once('message', (m: PlacementProcessResult) => resolve(m));
       child.once('exit', (code) => reject(new Error(`the placement process exited with code ${code}`)));

@@ -58,7 +58,8 @@ const USAGE = `npm run bench -- [options]
 Environment: RECOUP_BENCH_DATABASE_URL (a PostgreSQL server; a new database is created per run,
 else embedded PGlite), TEMPORAL_SERVER_POSTGRES_URL (the production-shaped server's PostgreSQL,
 two new databases per run; default: RECOUP_BENCH_DATABASE_URL's server), TEMPORAL_CLI, and the
-RECOUP_WORKER_* tuning of the Recoup process.`;
+RECOUP_WORKER_* tuning of the Recoup process; RECOUP_BENCH_CPU_PROFILE_DIR writes a V8 CPU profile
+of every thread of the Recoup and placement processes there.`;
 
 function positive(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;

@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
 import { companies, debtors, invoices } from '../db/schema';
+import { insertRows } from '../db/unnest-rows';
 import { debtorDetailsOf, debtorKeyOf, normalizeEmail, type DebtorKey } from '../domain/debtor-identity';
 import { conflict, invalidField, invalidFields, notFound } from '../domain/errors';
 import { openInvoiceStatuses } from '../domain/invoice-status';
@@ -69,12 +70,12 @@ export async function findOrCreateDebtors(tx: Tx | Db, company: DebtorCompany, i
   // Debtors without a key are new ones each.
   const unkeyed = inputs.flatMap((debtor, i) => (keys[i] ? [] : [debtorRowOf(company, null, debtor)]));
   const made = new Map<string, DebtorRow>();
-  for (let i = 0; i < unkeyed.length; i += UPSERT_CHUNK) for (const r of await tx.insert(debtors).values(unkeyed.slice(i, i + UPSERT_CHUNK)).returning()) made.set(r.id, r);
+  for (let i = 0; i < unkeyed.length; i += UPSERT_CHUNK) for (const r of await insertRows(tx.insert(debtors), debtors, unkeyed.slice(i, i + UPSERT_CHUNK)).returning()) made.set(r.id, r);
   let nextUnkeyed = 0;
   return keys.map((k) => (k ? resolved.get(k)! : made.get(unkeyed[nextUnkeyed++]!.id)!));
 }
 
-/** Debtors a statement writes at most (10 values each, far below PostgreSQL's 65,535 parameters). */
+/** Debtors a statement writes at most (one array parameter per column, db/unnest-rows.ts). */
 const UPSERT_CHUNK = 500;
 
 /** The value of a stored debtor's key column: where its key of that kind is. */
@@ -111,7 +112,7 @@ const onKeyConflict = {
 /** Debtors with distinct keys of one kind in one INSERT … ON CONFLICT on that kind's index. */
 async function upsertDebtorsOfKind(tx: Tx | Db, company: DebtorCompany, kind: DebtorKey['kind'], inputs: Array<{ key: DebtorKey; debtor: Debtor }>): Promise<DebtorRow[]> {
   const rows = inputs.map(({ key, debtor }) => debtorRowOf(company, key, debtor));
-  return tx.insert(debtors).values(rows).onConflictDoUpdate({ ...keyIndex[kind], set: onKeyConflict }).returning();
+  return insertRows(tx.insert(debtors), debtors, rows).onConflictDoUpdate({ ...keyIndex[kind], set: onKeyConflict }).returning();
 }
 
 async function upsertDebtor(tx: Tx | Db, company: DebtorCompany, key: DebtorKey | null, debtor: Debtor): Promise<DebtorRow> {

@@ -1,5 +1,6 @@
 import type { Db } from '../db/client';
 import { invoiceLines, invoices, type companies } from '../db/schema';
+import { insertRows } from '../db/unnest-rows';
 import { invoiceTotal } from '../domain/amounts';
 import { invalidPhoneMessage, normalizePhoneNumber } from '../domain/phone';
 import type { Debtor } from '../domain/schemas';
@@ -41,7 +42,7 @@ export interface PreparedDraftInvoice {
 
 export type DraftInvoicePreparation = { ok: true; draft: PreparedDraftInvoice } | { ok: false; problems: DraftInvoiceProblem[] };
 
-/** Query parameters stay far below PostgreSQL's 65,535 per statement. */
+/** Rows per statement (one array per column: the statement does not grow with them; the chunk bounds its memory and its returned rows). */
 const INSERT_CHUNK = 500;
 
 /**
@@ -109,10 +110,10 @@ export async function insertDraftInvoices(tx: Tx, importId: string, drafts: Read
   const stored: InvoiceRow[] = [];
   const storedLines: InvoiceLineRow[] = [];
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    stored.push(...(await tx.insert(invoices).values(rows.slice(i, i + INSERT_CHUNK)).returning()));
+    stored.push(...(await insertRows(tx.insert(invoices), invoices, rows.slice(i, i + INSERT_CHUNK)).returning()));
   }
   const lines = drafts.flatMap((d) => d.lines);
-  for (let i = 0; i < lines.length; i += INSERT_CHUNK) storedLines.push(...(await tx.insert(invoiceLines).values(lines.slice(i, i + INSERT_CHUNK)).returning()));
+  for (let i = 0; i < lines.length; i += INSERT_CHUNK) storedLines.push(...(await insertRows(tx.insert(invoiceLines), invoiceLines, lines.slice(i, i + INSERT_CHUNK)).returning()));
   const linesOf = new Map<string, InvoiceLineRow[]>();
   for (const l of storedLines) linesOf.set(l.invoiceId, [...(linesOf.get(l.invoiceId) ?? []), l]);
   return stored.map((invoice) => ({ invoice, lines: (linesOf.get(invoice.id) ?? []).sort((a, b) => a.position - b.position) }));

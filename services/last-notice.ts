@@ -1,27 +1,44 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Db } from '../db/client';
 import { messages } from '../db/schema';
-import { preparedPerDb } from '../db/prepared';
 import { deliveryStatus, reachedDebtor, reachedDebtorAt, type DeliveryStatus } from '../domain/message-delivery';
 import type { LastNotice } from '../resources/serializers';
 
-/** The messages that may be an invoice's last notice (prepared: every GET /invoices/{id} reads them). */
-const noticeCandidates = preparedPerDb((db) =>
-  db
-    .select({ id: messages.id, channel: messages.channel, status: messages.status, sentAt: messages.sentAt, deliveredAt: messages.deliveredAt })
-    .from(messages)
-    .where(and(eq(messages.invoiceId, sql.placeholder('invoiceId')), ne(messages.kind, 'contact_change_confirmation'), inArray(messages.status, ['sent', 'delivered', 'outbox', 'posted'])))
-    .prepare('invoice_notice_candidates'),
-);
+/** A message that may be an invoice's last notice, as `noticeCandidatesOf` gives it. */
+export interface NoticeCandidate {
+  id: string;
+  channel: string;
+  status: string;
+  sentAt: Date | null;
+  deliveredAt: Date | null;
+}
 
 /**
- * The invoice's last notice that reached the debtor (see `reachedDebtor`): its channel, when, and
- * which message. Confirmations of a contact change are not notices about the invoice.
+ * The messages that may be the last notice of the invoice whose id is `invoiceId` (a column of the
+ * query around it), as one JSON array: a query that reads the invoice reads them in the same round
+ * trip (GET /invoices/{id}, the API's hottest read). Read it back with `noticeCandidatesFromJson`.
+ * Confirmations of a contact change are not notices about the invoice.
  */
-export async function lastNoticeOf(db: Db, invoiceId: string): Promise<LastNotice | null> {
-  const rows = await noticeCandidates(db).execute({ invoiceId });
+export function noticeCandidatesOf(invoiceId: AnyPgColumn): SQL<unknown> {
+  const fields = sql`json_build_object('id', ${messages.id}, 'channel', ${messages.channel}, 'status', ${messages.status}, 'sentAt', ${messages.sentAt}, 'deliveredAt', ${messages.deliveredAt})`;
+  const candidate = and(eq(messages.invoiceId, invoiceId), ne(messages.kind, 'contact_change_confirmation'), inArray(messages.status, ['sent', 'delivered', 'outbox', 'posted']));
+  return sql`(select coalesce(json_agg(${fields}), '[]'::json) from ${messages} where ${candidate})`;
+}
+
+/** The candidates of `noticeCandidatesOf` as read from the database (JSON: times are strings). */
+export function noticeCandidatesFromJson(value: unknown): NoticeCandidate[] {
+  const rows = (typeof value === 'string' ? JSON.parse(value) : value) as Array<{ id: string; channel: string; status: string; sentAt: string | null; deliveredAt: string | null }>;
+  return rows.map((m) => ({ ...m, sentAt: m.sentAt === null ? null : new Date(m.sentAt), deliveredAt: m.deliveredAt === null ? null : new Date(m.deliveredAt) }));
+}
+
+/**
+ * The invoice's last notice that reached the debtor (see `reachedDebtor`), among its candidates:
+ * its channel, when, and which message.
+ */
+export function lastNoticeAmong(candidates: readonly NoticeCandidate[]): LastNotice | null {
   let last: { id: string; channel: string; at: Date } | null = null;
-  for (const m of rows) {
+  for (const m of candidates) {
     const at = reachedDebtorAt(m);
     if (!reachedDebtor(m.channel, m.status) || !at) continue;
     if (!last || at > last.at) last = { id: m.id, channel: m.channel, at };

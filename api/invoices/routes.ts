@@ -4,7 +4,6 @@ import { companies, invoiceLines, invoices, ledgerEntries } from '../../db/schem
 import { invoiceListQuerySchema } from '../../domain/schemas';
 import { tellInvoiceWorkflows } from '../../services/debtors';
 import { appendEvents } from '../../services/events';
-import { lastNoticeOf } from '../../services/last-notice';
 import { newId } from '../../services/ids';
 import { invoiceLineOrder } from '../../services/invoice-lines';
 import { createDraftInvoices, DraftInvoiceRefused, type DraftInvoiceProblem } from '../../services/invoices';
@@ -15,7 +14,7 @@ import { addDraftInvoiceLine, creditAndRetractInvoice, creditInvoice, holdInvoic
 import { conflict, DomainError, invalidField, unprocessable } from '../../domain/errors';
 import { listPage } from '../pagination';
 import { defineRoute, type RouteDefinition } from '../route-definition';
-import { ownedByPartner, visibleCompany, visibleImport, visibleInvoice, visibleInvoiceWithLines } from '../scope';
+import { ownedByPartner, visibleCompany, visibleImport, visibleImportWithCompany, visibleInvoice, visibleInvoiceWithLines } from '../scope';
 import { invoiceLineResource, invoiceResource, ledgerEntryResource } from '../../resources/serializers';
 
 type InvoiceRow = typeof invoices.$inferSelect;
@@ -105,10 +104,9 @@ export const invoiceRoutes = [
     ],
     handler: async ({ req, res, deps: { db }, body: parsedBody }) => {
       const body = parsedBody();
-      const imp = await visibleImport(db, principalOf(req), body.import_id);
+      const { imp, company } = await visibleImportWithCompany(db, principalOf(req), body.import_id);
       if (imp.status !== 'draft') throw conflict('import_not_draft', 'Invoices can only be added to a draft import');
-      const [company] = await db.select().from(companies).where(eq(companies.id, imp.companyId));
-      const created = await withFreshPaymentReference(() => db.transaction((tx) => createDraftInvoices(tx, company!, imp.id, [body]))).catch((err: unknown) => {
+      const created = await withFreshPaymentReference(() => db.transaction((tx) => createDraftInvoices(tx, company, imp.id, [body]))).catch((err: unknown) => {
         throw err instanceof DraftInvoiceRefused ? draftInvoiceError(err.problems[0]!) : err;
       });
       const row = { inv: created[0]!.invoice, lines: created[0]!.lines };
@@ -149,8 +147,8 @@ export const invoiceRoutes = [
     roles,
     response: { status: 200, description: 'The invoice, with its lines', schema: 'Invoice' },
     handler: async ({ req, res, deps: { db }, param }) => {
-      const { invoice, lines } = await visibleInvoiceWithLines(db, principalOf(req), param('id'));
-      res.json(invoiceResource(invoice, lines, await lastNoticeOf(db, invoice.id)));
+      const { invoice, lines, lastNotice } = await visibleInvoiceWithLines(db, principalOf(req), param('id'));
+      res.json(invoiceResource(invoice, lines, lastNotice));
     },
   }),
   ...invoiceLineRoutes('invoices'),

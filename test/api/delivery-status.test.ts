@@ -8,6 +8,7 @@ import { messages } from '../../db/schema';
 import { createMailer } from '../../messaging/mailer';
 import { createSmsSender } from '../../messaging/sms';
 import { createConsoleUser } from '../../services/console-users';
+import { newId } from '../../services/ids';
 import { ConsoleClient } from '../console/browser-session';
 import { caseBody, configure, createCase } from '../debt-collection/support';
 import { silentLogger } from '../support/logger';
@@ -74,7 +75,7 @@ async function statusReport(sid: string, status: string, errorCode?: string): Pr
 const invoice = async (id: string) => (await stack.request('GET', `/api/v2/invoices/${id}`, { key })).body;
 const messageRows = (invoiceId: string) => stack.database.db.select().from(messages).where(eq(messages.invoiceId, invoiceId)).orderBy(asc(messages.createdAt));
 
-test('the last notice that reached the debtor: none, then the accepted email, then the SMS once Twilio reports it delivered; the timeline shows each message’s delivery', async () => {
+test('the last notice that reached the debtor: none, then the accepted email, then the SMS once Twilio reports it delivered (not a later contact-change confirmation); the timeline shows each message’s delivery', async () => {
   const imp = await stack.request('POST', '/api/v2/imports', { key, body: { company_id: companyId } });
   const body = invoiceBody(imp.body.id as string);
   const created = await stack.request('POST', '/api/v2/invoices', { key, body: { ...body, debtor: { ...body.debtor, email: 'delivery@example.nl', phone: PHONE } } });
@@ -107,6 +108,25 @@ test('the last notice that reached the debtor: none, then the accepted email, th
   const failedSid = api.accepted.at(-1)!.sid;
   expect(await statusReport(failedSid, 'undelivered', '30003')).toBe(204);
   expect((await invoice(invoiceId)).last_notice).toEqual(lastNotice);
+
+  // A confirmation of a contact change, sent later, is not a notice about the invoice.
+  const confirmationId = newId('msg');
+  await stack.database.db.insert(messages).values({
+    id: confirmationId,
+    invoiceId,
+    partnerId: emailRow!.partnerId,
+    companyId: emailRow!.companyId,
+    channel: 'email',
+    kind: 'contact_change_confirmation',
+    sendKey: `confirmation-${invoiceId}`,
+    recipient: 'delivery@example.nl',
+    bodyText: 'Your contact details were changed.',
+    status: 'sent',
+    transport: 'smtp',
+    sentAt: new Date(Date.now() + 60_000),
+  });
+  expect((await invoice(invoiceId)).last_notice).toEqual(lastNotice);
+  await stack.database.db.delete(messages).where(eq(messages.id, confirmationId));
 
   // The timeline: each message event with its channel and its delivery now.
   const timeline = (await stack.request('GET', `/api/v2/invoices/${invoiceId}/events`, { key })).body.data as Array<{ type: string; data: Record<string, unknown> }>;
