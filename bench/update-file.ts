@@ -8,8 +8,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { and, count, eq } from 'drizzle-orm';
-import { invoices } from '../db/schema';
+import { and, count, countDistinct, eq, inArray } from 'drizzle-orm';
+import { invoices, messages } from '../db/schema';
 import { BATCH_FILE_FORMAT, BATCH_FILE_VERSION } from '../domain/batch-file';
 import { submitBatchFile } from '../files/intake';
 import { ensurePartnerFolders, partnerFolder } from '../files/layout';
@@ -17,6 +17,10 @@ import { generatePlacementFile } from '../files/placement-generator';
 import { startStack, type Stack } from '../test/support/stack';
 import type { BatchFileSummary } from '../workflows/batch-file.messages';
 import type { batchFileWorkflow } from '../workflows/batch-file.workflow';
+import { daytimeTimezone } from './transmission';
+
+/** How long the notices of the placed invoices may take (a debtor's gathering window is a minute). */
+const NOTICES_TIMEOUT_MS = 5 * 60_000;
 
 export interface UpdateFileResult {
   /** `PostgreSQL` or `PGlite`: where the stack's database ran. */
@@ -70,13 +74,27 @@ export async function runUpdateFile(o: { cliPath: string; databaseUrl?: string; 
     const { partnerId, companyId } = await stack.newPartner('Benchmark');
     await ensurePartnerFolders(root, partnerId);
     const placement = path.join(partnerFolder(root, partnerId, 'inbox'), 'placement.jsonl');
-    await generatePlacementFile({ companyId, records: o.invoices, out: placement, prefix: 'bench' });
+    // Debtors where it is day now, so every notice goes out before the update file is timed: at
+    // night the notices would wait, by day they would compete with the updates, and the rate
+    // would depend on the hour the benchmark ran.
+    const timezone = daytimeTimezone();
+    await generatePlacementFile({ companyId, records: o.invoices, out: placement, prefix: 'bench', timezone });
     const placed = await runFile(stack, root, partnerId, placement);
     if (placed.counts.accepted !== o.invoices) throw new Error(`the placement file placed ${placed.counts.accepted} of ${o.invoices} invoices`);
     // Every invoice transmitted: its workflow runs (its notice may wait for the debtor's morning).
     const drafts = async () => (await stack.database.db.select({ n: count() }).from(invoices).where(and(eq(invoices.companyId, companyId), eq(invoices.status, 'draft'))))[0]!.n;
     while ((await drafts()) > 0) await new Promise((resolve) => setTimeout(resolve, 500));
-    o.log(`  ${o.invoices} invoices placed and transmitted`);
+    o.log(`  ${o.invoices} invoices placed and transmitted (debtors in ${timezone})`);
+    // Each invoice's notice sent (through its debtor's workflow, after its gathering window): the
+    // update file then meets invoices that wait for their next step, as update files do.
+    const noticed = async () =>
+      (await stack.database.db.select({ n: countDistinct(messages.invoiceId) }).from(messages).where(and(eq(messages.companyId, companyId), inArray(messages.status, ['sent', 'outbox']))))[0]!.n;
+    const waitUntil = Date.now() + NOTICES_TIMEOUT_MS;
+    while ((await noticed()) < o.invoices) {
+      if (Date.now() > waitUntil) throw new Error(`only ${await noticed()} of ${o.invoices} notices went out within ${NOTICES_TIMEOUT_MS / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    o.log(`  ${o.invoices} notices sent`);
 
     const header = { format: BATCH_FILE_FORMAT, version: BATCH_FILE_VERSION, type: 'update', company_id: companyId };
     const records = Array.from({ length: o.records }, (_, i) => updateRecord(i, o.invoices));

@@ -12,6 +12,8 @@ export interface GeneratePlacementOptions {
   prefix?: string;
   /** First due date (YYYY-MM-DD); default 30 days from today. */
   dueDate?: string;
+  /** The debtors' timezone (default Europe/Amsterdam): it decides whether their notices may go out now. */
+  timezone?: string;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function generatePlacementFile(o: GeneratePlacementOptions): Promis
           phone: '+31612345678',
           address: { street: `Dorpsstraat ${i % 300}`, postal_code: '1234 AB', city: 'Utrecht', country: 'NL' },
           locale: 'nl',
-          timezone: 'Europe/Amsterdam',
+          timezone: o.timezone ?? 'Europe/Amsterdam',
         },
         invoice_lines: [
           { description: 'Contributie', amount_cents: 9_000 + (i % 100) * 10, quantity: 1, vat_rate: 0 },
