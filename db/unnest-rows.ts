@@ -23,12 +23,15 @@ export function unnestRows<T extends PgTable>(table: T, rows: ReadonlyArray<Reco
     if (column.generated !== undefined && column.generated.type !== 'byDefault') continue;
     if (column.columnType.endsWith('Array') || column.getSQLType().endsWith(']')) throw new Error(`unnestRows: ${column.name} is an array column`);
     const sqlDefault = column.default !== undefined && is(column.default, SQL) ? column.default : undefined;
-    const given = rows.filter((r) => r[key] !== undefined).length;
-    if (sqlDefault && given === 0) {
-      selected.push(sqlDefault);
-      continue;
+    if (sqlDefault) {
+      // Counted only for these columns: the others take each row's value or default below.
+      const given = rows.filter((r) => r[key] !== undefined).length;
+      if (given === 0) {
+        selected.push(sqlDefault);
+        continue;
+      }
+      if (given !== rows.length) throw new Error(`unnestRows: ${column.name} has an SQL default and only some rows give it`);
     }
-    if (sqlDefault && given !== rows.length) throw new Error(`unnestRows: ${column.name} has an SQL default and only some rows give it`);
     const values = rows.map((row) => driverValue(column, row[key]));
     const name = sql.identifier(`c${arrays.length}`);
     arrays.push(sql`${sql.param(values)}::${sql.raw(column.getSQLType())}[]`);
@@ -45,7 +48,7 @@ export function unnestRows<T extends PgTable>(table: T, rows: ReadonlyArray<Reco
  * Below this many rows a plain `VALUES` list is cheaper: the unnest statement costs PostgreSQL more
  * to plan than a few parameters cost to build (measured on POST /invoices, one row each).
  */
-export const UNNEST_FROM_ROWS = 20;
+const UNNEST_FROM_ROWS = 20;
 
 /** `insert.values(rows)` for a few rows, `insert.select(unnestRows(…))` for many: the same rows stored, the same builder to go on with. */
 export function insertRows<T extends PgTable, R extends PgQueryResultHKT>(insert: PgInsertBuilder<T, R>, table: T, rows: Array<PgInsertValue<T>>): PgInsertBase<T, R> {
