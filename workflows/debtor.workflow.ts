@@ -11,6 +11,7 @@ import {
 } from '../domain/debtor-contact';
 import { contactRequested, debtorContactState, digestIdOf, type ContactChannel, type ContactRequest, type DebtorWorkflowInput } from './debtor.messages';
 import { contactCovered, invoiceWorkflowId, type ContactCovered } from './invoice.messages';
+import { conditionOrTimeout } from './condition-or-timeout';
 
 const { sendDebtorContact } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -51,7 +52,7 @@ export async function debtorWorkflow(input: DebtorWorkflowInput): Promise<void> 
   for (;;) {
     if (pending.length === 0) {
       const rememberFor = rememberContactsUntil(contacts, timezone, guardrails) - Date.now();
-      if (rememberFor > 0) await condition(() => pending.length > 0, rememberFor);
+      if (rememberFor > 0) await conditionOrTimeout(() => pending.length > 0, rememberFor);
       // A request that arrived with the last timer is served, not lost.
       if (pending.length === 0) break;
       continue;
@@ -67,7 +68,7 @@ export async function debtorWorkflow(input: DebtorWorkflowInput): Promise<void> 
       // A new request (more channels) or a new timezone changes the moment: computed again.
       const seen = pending.length;
       const zone = timezone;
-      await condition(() => pending.length !== seen || timezone !== zone, waited.at - Date.now());
+      await conditionOrTimeout(() => pending.length !== seen || timezone !== zone, waited.at - Date.now());
     }
     const batch = pending;
     pending = [];

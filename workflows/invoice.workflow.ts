@@ -89,6 +89,7 @@ import {
   type PaymentPlanState,
   type PromiseState,
 } from './invoice.messages';
+import { conditionOrTimeout } from './condition-or-timeout';
 
 const { persistInvoiceChange, openDebtCollectionCase, notifyDebtCaseOfInvoicePayment, endAccountPlan } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -618,7 +619,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       if (stop()) return false;
       const remaining = at - Date.now();
       if (remaining <= 0) return true;
-      await condition(stop, remaining);
+      await conditionOrTimeout(stop, remaining);
     }
   }
 
@@ -643,7 +644,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     if (patched('debtor-contact-reask')) {
       // Asked again each day without an answer (the debtor's workflow was terminated or reset): it
       // starts again with this request; a request it holds already is not counted twice.
-      while (!(await condition(answered, DEBTOR_CONTACT_REASK_MS))) await requestDebtorContact(request);
+      while (!(await conditionOrTimeout(answered, DEBTOR_CONTACT_REASK_MS))) await requestDebtorContact(request);
     } else {
       await condition(answered);
     }
