@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually';
  * timer due that soon to fire instead.
  */
 const EventType = temporal.api.enums.v1.EventType;
-const TIMEOUT_MS = 1_500;
+const TIMEOUT_MS = 2_000;
 // About 4 s of the workflow thread here: the signal's task runs well past the timer's deadline.
 const SPINS = 800_000_000;
 
