@@ -19,6 +19,16 @@ describe('local time in the debtor’s timezone', () => {
     }
   });
 
+  test('timezones asked in turn each keep their own offset (one formatter per timezone); an unknown one is refused every time', () => {
+    const at = Date.UTC(2026, 0, 15, 12);
+    for (let round = 0; round < 2; round++) {
+      expect(timezoneOffsetMinutes(at, 'Asia/Kolkata')).toBe(330);
+      expect(timezoneOffsetMinutes(at, 'America/New_York')).toBe(-300);
+      expect(timezoneOffsetMinutes(at, 'Europe/Amsterdam')).toBe(60);
+      expect(() => timezoneOffsetMinutes(at, 'Mars/Olympus_Mons')).toThrow(RangeError);
+    }
+  });
+
   test('offsets and date arithmetic', () => {
     expect(timezoneOffsetMinutes(Date.UTC(2026, 0, 1), 'Asia/Kolkata')).toBe(330);
     expect(addDays('2026-12-30', 3)).toBe('2027-01-02');
