@@ -190,10 +190,8 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     return change.snapshot;
   }
 
-  /** Applies a new state in memory (search attributes and memo too): answers the change to persist. */
-  function apply(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger, nextAction?: NextActionNote | null): InvoiceChangeWrite {
-    state = next;
-    revision += 1;
+  /** The invoice's search attributes and memo, from its state now. */
+  function publishState(): void {
     const snapshot = snapshotOf(state);
     upsertSearchAttributes([
       { key: InvoiceStatus, value: snapshot.status },
@@ -205,6 +203,16 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     if (patched('invoice-memo')) {
       upsertMemo({ status: snapshot.status, amount_due_cents: snapshot.amountDueCents, dunning_level: snapshot.dunningLevel, policy_version: input.policyVersion, due_date: input.dueDate });
     }
+  }
+
+  /** Applies a new state in memory (search attributes and memo too): answers the change to persist. */
+  function apply(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger, nextAction?: NextActionNote | null): InvoiceChangeWrite {
+    state = next;
+    revision += 1;
+    const snapshot = snapshotOf(state);
+    // In a batch whose writes wait for its one activity, the state is published once, with them.
+    if (batchWrites && batchPublishesOnce) statePending = true;
+    else publishState();
     return {
       invoiceId: input.invoiceId,
       partnerId: input.partnerId,
@@ -224,9 +232,17 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
    * together by `writeBatch`. Null whenever the batch waits, so other commits meanwhile persist alone.
    */
   let batchWrites: InvoiceChangeWrite[] | null = null;
+  /** Whether this batch publishes the state once for all its changes (see `applyInvoiceChanges`). */
+  let batchPublishesOnce = false;
+  /** A change of the batch is applied but its search attributes and memo are not written yet. */
+  let statePending = false;
 
-  /** Persists the batch's writes so far in one activity. */
+  /** Persists the batch's writes so far in one activity, after publishing the state they leave. */
   async function writeBatch(): Promise<void> {
+    if (statePending) {
+      statePending = false;
+      publishState();
+    }
     const writes = batchWrites ?? [];
     batchWrites = null;
     if (writes.length) await persistInvoiceChanges(writes);
@@ -437,27 +453,38 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
   setHandler(applyInvoiceChanges, async (batch) => {
     // Marks the runs that took a batch: its changes' commands come from one update.
     patched('invoice-change-batch');
-    const results: InvoiceChangeResult[] = [];
-    for (const change of batch) {
-      if (appliedKeys.has(change.key)) {
-        results.push({ status: 'applied', snapshot: snapshotOf(state) });
-        continue;
+    // Several changes: one upsert of search attributes and memo for them all, not one each (runs
+    // that took a batch before this replay as they ran). A single change is the same either way.
+    batchPublishesOnce = batch.length > 1 && patched('invoice-change-batch-publish-once');
+    try {
+      const results: InvoiceChangeResult[] = [];
+      for (const change of batch) {
+        if (appliedKeys.has(change.key)) {
+          results.push({ status: 'applied', snapshot: snapshotOf(state) });
+          continue;
+        }
+        const update = asUpdate(change);
+        try {
+          update.validate();
+        } catch (err) {
+          if (!(err instanceof ApplicationFailure)) throw err;
+          results.push({ status: 'refused', type: err.type ?? null, message: err.message });
+          continue;
+        }
+        appliedKeys.add(change.key);
+        // Applied in memory at once; its writes wait for the batch's one activity.
+        batchWrites ??= [];
+        results.push({ status: 'applied', snapshot: await update.apply() });
       }
-      const update = asUpdate(change);
-      try {
-        update.validate();
-      } catch (err) {
-        if (!(err instanceof ApplicationFailure)) throw err;
-        results.push({ status: 'refused', type: err.type ?? null, message: err.message });
-        continue;
+      await writeBatch();
+      return results;
+    } finally {
+      batchPublishesOnce = false;
+      if (statePending) {
+        statePending = false;
+        publishState();
       }
-      appliedKeys.add(change.key);
-      // Applied in memory at once; its writes wait for the batch's one activity.
-      batchWrites ??= [];
-      results.push({ status: 'applied', snapshot: await update.apply() });
     }
-    await writeBatch();
-    return results;
   });
 
   setHandler(

@@ -5,6 +5,7 @@ import { temporal } from '@temporalio/proto';
 import { dunningPolicySchema } from '../../domain/dunning-policy';
 import { addDays, localTimeToUtc } from '../../domain/local-time';
 import {
+  applyInvoiceChanges,
   creditAndRetractInvoice,
   creditInvoice,
   holdInvoice,
@@ -134,6 +135,42 @@ describe('invoice workflow', () => {
     expect(last.status).toBe('credited');
     expect(await handle.result()).toMatchObject({ status: 'credited', amountCreditedCents: 5_000, amountDueCents: 0 });
     expect(await invoiceRow(input.invoiceId)).toMatchObject({ status: 'credited', amountCreditedCents: 5_000 });
+  });
+
+  test('four changes in one Update (an update file\u2019s records about one invoice) apply in order, and the invoice\u2019s search attributes and memo are written once for them', async () => {
+    const input = await seedInvoice(database.db, seed, { dueDate: dateFrom(await env.currentTimeMs(), 30), amountCents: 12_000 });
+    const handle = await start(input);
+    await eventually(async () => expect((await messagesOf(input.invoiceId)).map((m) => m.status)).toEqual(['sent']));
+    const results = await handle.executeUpdate(applyInvoiceChanges, {
+      args: [
+        [
+          { kind: 'payment', key: 'batch-pay', request: { amountCents: 2_000, externalId: 'batch-pay', source: 'partner' } },
+          { kind: 'hold', key: 'batch-hold', request: { reason: 'asked by the club' } },
+          { kind: 'resume', key: 'batch-resume' },
+          { kind: 'credit', key: 'batch-credit', request: { amountCents: 1_000, creditId: 'batch-credit' } },
+        ],
+      ],
+    });
+    expect(results.map((r) => (r.status === 'applied' ? [r.status, r.snapshot.status, r.snapshot.amountDueCents] : [r.status]))).toEqual([
+      ['applied', 'open', 10_000],
+      ['applied', 'on_hold', 10_000],
+      ['applied', 'open', 10_000],
+      ['applied', 'open', 9_000],
+    ]);
+    expect(await invoiceRow(input.invoiceId)).toMatchObject({ status: 'open', amountPaidCents: 2_000, amountCreditedCents: 1_000 });
+    expect((await handle.describe()).searchAttributes).toMatchObject({ AmountDueCents: [9_000], InvoiceStatus: ['open'] });
+    // Between the Update's acceptance and its answer: one upsert of search attributes, one memo.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const E = temporal.api.enums.v1.EventType;
+    const accepted = events.findIndex((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
+    const completed = events.findIndex((e, i) => i > accepted && e.eventType === E.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED);
+    const during = events.slice(accepted, completed);
+    const ours = during.filter((e) => 'InvoiceStatus' in (e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}));
+    expect(ours).toHaveLength(1);
+    expect(during.filter((e) => e.eventType === E.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED)).toHaveLength(1);
+    await handle.executeUpdate(registerPayment, { args: [{ amountCents: 9_000, externalId: 'batch-rest', source: 'partner' }] });
+    expect(await handle.result()).toMatchObject({ status: 'paid', amountDueCents: 0 });
+    await keepHistory(handle, 'change-batch-paid');
   });
 
   test('a retracted invoice stops at once and sends nothing more', async () => {
