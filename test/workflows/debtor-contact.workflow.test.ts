@@ -99,6 +99,17 @@ test('three invoices of one debtor through the default policy: one digest per st
   const rows = (await Promise.all(inputs.map((i) => t.messagesOf(i.invoiceId)))).flat().filter((m) => m.channel === 'email');
   expect(rows).toHaveLength(18);
   expect(new Set(rows.map((m) => m.digestId)).size).toBe(6);
+  // Each digest's three answers went out together: one workflow task initiated all three signals.
+  const debtorHistory = (await t.env.client.workflow.getHandle(debtorWorkflowId((await t.invoiceRow(inputs[0]!.invoiceId)).debtorId)).fetchHistory()).events ?? [];
+  const E = temporal.api.enums.v1.EventType;
+  const signalsPerTask: number[] = [];
+  for (const e of debtorHistory) {
+    if (e.eventType === E.EVENT_TYPE_WORKFLOW_TASK_COMPLETED) signalsPerTask.push(0);
+    else if (e.eventType === E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED) signalsPerTask[signalsPerTask.length - 1]! += 1;
+  }
+  const answering = signalsPerTask.filter((n) => n > 0);
+  expect(answering.length).toBeGreaterThan(0);
+  expect(answering).toEqual(answering.map(() => 3));
   await keepHistory(debtorWorkflowId((await t.invoiceRow(inputs[0]!.invoiceId)).debtorId), 'debtor-three-invoices-digests');
   await keepHistory(invoiceWorkflowId(inputs[0]!.invoiceId), 'invoice-covered-by-digests');
 }, 180_000);
