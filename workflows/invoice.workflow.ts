@@ -205,6 +205,13 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     }
   }
 
+  /** Publishes the state a batch's changes left, when one of them held it back. */
+  function publishPendingState(): void {
+    if (!statePending) return;
+    statePending = false;
+    publishState();
+  }
+
   /** Applies a new state in memory (search attributes and memo too): answers the change to persist. */
   function apply(next: CollectionState, label: string, events: NewEvent[], ledgerEntry?: Ledger, nextAction?: NextActionNote | null): InvoiceChangeWrite {
     state = next;
@@ -239,10 +246,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
 
   /** Persists the batch's writes so far in one activity, after publishing the state they leave. */
   async function writeBatch(): Promise<void> {
-    if (statePending) {
-      statePending = false;
-      publishState();
-    }
+    publishPendingState();
     const writes = batchWrites ?? [];
     batchWrites = null;
     if (writes.length) await persistInvoiceChanges(writes);
@@ -480,10 +484,7 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
       return results;
     } finally {
       batchPublishesOnce = false;
-      if (statePending) {
-        statePending = false;
-        publishState();
-      }
+      publishPendingState();
     }
   });
 
