@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { redactUrl } from '../observability/log-redaction';
 import { DomainError, invalidFields, type ErrorDetail, type ErrorKind } from '../domain/errors';
+import { isDroppedWithWorkflowTask } from '../temporal/execute-update';
 
 export type { ErrorDetail };
 
@@ -87,11 +88,13 @@ export function isUnstorableText(err: unknown): boolean {
 /**
  * True when Temporal could not answer in time: the server is unreachable or restarting (gRPC
  * UNAVAILABLE, DEADLINE_EXCEEDED), an update's call ran out of time before a worker took it, or the
- * workflow's task is being retried after a worker died.
+ * workflow's task is being retried after a worker died, or kept dropping the update.
  * An update carries its id, so the client's retry cannot apply it twice.
  */
 export function isTemporalUnavailable(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+  // Dropped with a failed workflow task even after `executeUpdate` sent it again: try later.
+  if (isDroppedWithWorkflowTask(err)) return true;
   const grpcCode = (e: unknown) => (e && typeof e === 'object' ? (e as { code?: unknown }).code : undefined);
   if (!(err instanceof ServiceError)) return false;
   const code = grpcCode(err.cause);

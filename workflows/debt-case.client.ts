@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { DebtCaseState } from '../domain/debt-case';
 import { CompanyId, PartnerId } from '../temporal/search-attributes';
+import { executeUpdate } from '../temporal/execute-update';
 import { startedOnce } from '../temporal/start-once';
 import {
   addCollectedAmount,
@@ -23,14 +24,13 @@ import type { debtCaseWorkflow } from './debt-case.workflow';
  */
 export function debtCaseClient(temporal: Client, caseId: string) {
   const handle: WorkflowHandle = temporal.workflow.getHandle(debtCaseWorkflowId(caseId));
-  const id = (updateId: string | undefined) => (updateId ? { updateId } : {});
   return {
-    markPrepared: (): Promise<DebtCaseState> => handle.executeUpdate(markPrepared),
-    review: (request: ReviewRequest, updateId?: string): Promise<DebtCaseState> => handle.executeUpdate(reviewDebtCase, { args: [request], ...id(updateId) }),
+    markPrepared: (): Promise<DebtCaseState> => executeUpdate(handle, markPrepared),
+    review: (request: ReviewRequest, updateId?: string): Promise<DebtCaseState> => executeUpdate(handle, reviewDebtCase, { args: [request], updateId }),
     addCollectedAmount: (request: CollectedAmountRequest, updateId?: string): Promise<DebtCaseState> =>
-      handle.executeUpdate(addCollectedAmount, { args: [request], ...id(updateId) }),
-    close: (request: CloseRequest, updateId?: string): Promise<DebtCaseState> => handle.executeUpdate(closeDebtCase, { args: [request], ...id(updateId) }),
-    invoicePaid: (notice: InvoicePaidNotice, updateId?: string): Promise<DebtCaseState> => handle.executeUpdate(invoicePaid, { args: [notice], ...id(updateId) }),
+      executeUpdate(handle, addCollectedAmount, { args: [request], updateId }),
+    close: (request: CloseRequest, updateId?: string): Promise<DebtCaseState> => executeUpdate(handle, closeDebtCase, { args: [request], updateId }),
+    invoicePaid: (notice: InvoicePaidNotice, updateId?: string): Promise<DebtCaseState> => executeUpdate(handle, invoicePaid, { args: [notice], updateId }),
   };
 }
 

@@ -1,6 +1,7 @@
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { amountDue } from '../domain/amounts';
+import { executeUpdate } from '../temporal/execute-update';
 import { AmountDueCents, CompanyId, DunningLevel, InvoiceStatus, PartnerId } from '../temporal/search-attributes';
 import type { invoiceWorkflow } from './invoice.workflow';
 import {
@@ -47,33 +48,32 @@ import {
  */
 export function invoiceClient(temporal: Client, invoiceId: string) {
   const handle: WorkflowHandle = temporal.workflow.getHandle(invoiceWorkflowId(invoiceId));
-  const id = (updateId: string | undefined) => (updateId ? { updateId } : {});
   return {
     /** For describing the run or awaiting its end; updates go through the methods below. */
     handle,
-    registerPayment: (request: PaymentRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(registerPayment, { args: [request], ...id(updateId) }),
-    credit: (request: CreditRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(creditInvoice, { args: [request], ...id(updateId) }),
-    retract: (request: RetractRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(retractInvoice, { args: [request], ...id(updateId) }),
+    registerPayment: (request: PaymentRequest, updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, registerPayment, { args: [request], updateId }),
+    credit: (request: CreditRequest, updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, creditInvoice, { args: [request], updateId }),
+    retract: (request: RetractRequest, updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, retractInvoice, { args: [request], updateId }),
     creditAndRetract: (request: CreditRequest & RetractRequest, updateId?: string): Promise<InvoiceSnapshot> =>
-      handle.executeUpdate(creditAndRetractInvoice, { args: [request], ...id(updateId) }),
-    hold: (request: HoldRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(holdInvoice, { args: [request], ...id(updateId) }),
-    resume: (updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(resumeInvoice, { args: [], ...id(updateId) }),
-    promiseToPay: (request: PromiseToPayRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(promiseToPay, { args: [request], ...id(updateId) }),
+      executeUpdate(handle, creditAndRetractInvoice, { args: [request], updateId }),
+    hold: (request: HoldRequest, updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, holdInvoice, { args: [request], updateId }),
+    resume: (updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, resumeInvoice, { args: [], updateId }),
+    promiseToPay: (request: PromiseToPayRequest, updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, promiseToPay, { args: [request], updateId }),
     createPaymentPlan: (request: PaymentPlanRequest, updateId?: string): Promise<InvoiceSnapshot> =>
-      handle.executeUpdate(createPaymentPlan, { args: [request], ...id(updateId) }),
+      executeUpdate(handle, createPaymentPlan, { args: [request], updateId }),
     reversePayment: (request: ReversePaymentRequest, updateId?: string): Promise<InvoiceSnapshot> =>
-      handle.executeUpdate(reversePayment, { args: [request], ...id(updateId) }),
+      executeUpdate(handle, reversePayment, { args: [request], updateId }),
     closeByCollection: (request: CollectionOutcomeRequest, updateId?: string): Promise<InvoiceSnapshot> =>
-      handle.executeUpdate(closeByCollection, { args: [request], ...id(updateId) }),
-    endPaymentPlan: (request: EndPaymentPlanRequest, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(endPaymentPlan, { args: [request], ...id(updateId) }),
+      executeUpdate(handle, closeByCollection, { args: [request], updateId }),
+    endPaymentPlan: (request: EndPaymentPlanRequest, updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, endPaymentPlan, { args: [request], updateId }),
     /** Several changes in one Update, applied in order; each answers applied or refused (see applyInvoiceChanges). */
-    applyChanges: (changes: InvoiceChange[], updateId: string): Promise<InvoiceChangeResult[]> => handle.executeUpdate(applyInvoiceChanges, { args: [changes], updateId }),
-    dispute: (request: DisputeRequest): Promise<InvoiceSnapshot> => handle.executeUpdate(disputeInvoice, { args: [request], updateId: `dispute-${request.disputeId}` }),
+    applyChanges: (changes: InvoiceChange[], updateId: string): Promise<InvoiceChangeResult[]> => executeUpdate(handle, applyInvoiceChanges, { args: [changes], updateId }),
+    dispute: (request: DisputeRequest): Promise<InvoiceSnapshot> => executeUpdate(handle, disputeInvoice, { args: [request], updateId: `dispute-${request.disputeId}` }),
     resolveDispute: (request: ResolveDisputeRequest): Promise<InvoiceSnapshot> =>
-      handle.executeUpdate(resolveDispute, { args: [request], updateId: `resolve-${request.disputeId}` }),
+      executeUpdate(handle, resolveDispute, { args: [request], updateId: `resolve-${request.disputeId}` }),
     /** A signal: the flag is the debtor's, and an invoice that ended meanwhile has nothing to pause. */
     vulnerabilityChanged: (vulnerable: boolean): Promise<void> => handle.signal(vulnerabilityChanged, { vulnerable }),
-    contactChanged: (change: ContactChange, updateId?: string): Promise<InvoiceSnapshot> => handle.executeUpdate(contactChanged, { args: [change], ...id(updateId) }),
+    contactChanged: (change: ContactChange, updateId?: string): Promise<InvoiceSnapshot> => executeUpdate(handle, contactChanged, { args: [change], updateId }),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -882,11 +883,29 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     plan = afterAction(ctx, plan, action, Date.now(), 0);
   }
 
+  /**
+   * Before the run ends (completes or continues as new): every handler finished, and no update
+   * applied in the task that ends it. The server refuses a task that ends the run while new events
+   * wait (a signal, an activity's result: UnhandledCommand), and drops the updates that task
+   * accepted, though a batch's writes (a local activity) were already committed: the database
+   * would show a change the workflow never made. A timer first gives those updates a task of
+   * their own; one applied meanwhile gets another.
+   */
+  async function settleBeforeEnd(): Promise<void> {
+    await condition(allHandlersFinished);
+    if (!patched('end-in-own-task')) return;
+    for (let seen = -1; seen !== revision; ) {
+      seen = revision;
+      await sleep(1);
+      await condition(allHandlersFinished);
+    }
+  }
+
   /** Keeps histories small for invoices that live long (a year-long payment plan): the state moves to a new run. */
   async function continueAsNewIfLong(): Promise<void> {
     const limit = input.continueAfterEvents ?? HISTORY_EVENTS_BEFORE_CONTINUE;
     if (!workflowInfo().continueAsNewSuggested && workflowInfo().historyLength < limit) return;
-    await condition(allHandlersFinished);
+    await settleBeforeEnd();
     await continueAsNew<typeof invoiceWorkflow>({ ...input, timezone, reopen: undefined, resume: { state, plan, revision, promise, paymentPlan, heldSince, paced, debtorBudget, disputeId, vulnerable, pausedSince } });
   }
 
@@ -1052,6 +1071,6 @@ export async function invoiceWorkflow(input: InvoiceWorkflowInput): Promise<Invo
     plan = afterAction(ctx, plan, action!, Date.now(), ran.contacted, { letterQueued: ran.letterQueued });
   }
 
-  await condition(allHandlersFinished);
+  await settleBeforeEnd();
   return snapshotOf(state);
 }

@@ -1,15 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eq } from 'drizzle-orm';
 import { ApiKeyCache, startApiKeyCache } from '../../api/api-key-cache';
 import type { Database } from '../../db/client';
 import { apiKeys } from '../../db/schema';
 import { createApiKey, createPartner, revokeApiKey } from '../../services/api-keys';
-import { searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { createTestDatabase } from '../support/database';
 import { freePort } from '../support/http';
 import { silentLogger } from '../support/logger';
+import { startDevServerEnv } from '../support/dev-server';
 
 /**
  * The API key cache: a key seen before is not read again, a revocation reaches every API process
@@ -97,12 +97,7 @@ twoProcesses('two API processes on PostgreSQL', () => {
   const apis: Array<{ child: ChildProcess; url: string; output: () => string }> = [];
 
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
-        searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
-      },
-    });
+    env = await startDevServerEnv();
     database = await createTestDatabase();
     for (let i = 0; i < 2; i += 1) apis.push(await startApiProcess(database.url!, env.address));
   }, 180_000);

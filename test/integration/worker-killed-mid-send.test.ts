@@ -1,13 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { asc, eq, sql } from 'drizzle-orm';
 import type { ParsedMail } from 'mailparser';
 import type { Database } from '../../db/client';
 import { events, invoices, messages } from '../../db/schema';
 import { dunningPolicySchema } from '../../domain/dunning-policy';
-import { searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { debtorWorkflowId } from '../../workflows/debtor.messages';
 import { invoiceWorkflowId, registerPayment } from '../../workflows/invoice.messages';
 import type { invoiceWorkflow } from '../../workflows/invoice.workflow';
@@ -16,6 +15,7 @@ import { eventually } from '../support/eventually';
 import { dateFrom, seedCompany, seedInvoice } from '../support/seed';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp';
 import { daytimeTimezone } from '../support/daytime';
+import { startDevServerEnv } from '../support/dev-server';
 
 /**
  * No lost notice when the worker dies mid-send: the worker runs in a child process, the SMTP
@@ -57,12 +57,7 @@ const HOLD_AFTER_SIGTERM_MS = 3_000;
 
 suite('a worker killed between the provider call and the activity’s completion (PostgreSQL only)', () => {
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
-        searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
-      },
-    });
+    env = await startDevServerEnv();
     database = await createTestDatabase();
     smtp = await startSmtpServer({
       async beforeAccept(mail: ParsedMail) {

@@ -4,10 +4,10 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { searchAttributeDefinitions } from '../../temporal/search-attributes';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/http';
+import { startDevServerEnv } from '../support/dev-server';
 
 /**
  * `api/main.ts` and `worker/main.ts` as they run in a container: their own processes, their own
@@ -22,12 +22,7 @@ const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   // The dev server (not the time-skipping one): both processes find the search attributes it lists.
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
-      searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
-    },
-  });
+  env = await startDevServerEnv();
 }, 60_000);
 
 afterAll(async () => {

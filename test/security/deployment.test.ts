@@ -4,13 +4,13 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parseConfig } from '../../config/config';
 import { connectWorker, openInfrastructure } from '../../bootstrap/infrastructure';
 import { temporalEndpointFrom, temporalTlsFrom } from '../../temporal/connection';
-import { searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { filledInEnv, parseCompose, publishedPorts, readComposeText, repoRoot, serviceEnv, type ComposeFile } from '../support/compose-file';
 import { silentLogger } from '../support/logger';
+import { startDevServerEnv } from '../support/dev-server';
 
 /**
  * Issue 13, item 1: what docker-compose.yml publishes (asserted on the parsed file), and mTLS
@@ -181,12 +181,7 @@ describe('mTLS to Temporal (TEMPORAL_TLS_CERT, TEMPORAL_TLS_KEY, TEMPORAL_TLS_CA
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'recoup-mtls-'));
     makeCertificates(dir);
-    env = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
-        searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
-      },
-    });
+    env = await startDevServerEnv();
     const upstreamPort = Number(env.address.split(':').at(-1));
     terminator = await startMtlsTerminator(dir, upstreamPort);
   }, 60_000);

@@ -1,11 +1,9 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import os from 'node:os';
 import path from 'node:path';
 import { createSmsSender } from '../../messaging/sms';
-import { searchAttributeDefinitions } from '../../temporal/search-attributes';
 import { loadConfigOrExit, parseConfig, productionProblems } from '../../config/config';
 import { paymentProviderFor } from '../../payments/configured-provider';
 import { isTestPaymentProvider, TEST_PROVIDER_SIGNATURE_HEADER, type TestProviderEvent } from '../../payments/test-provider';
@@ -16,6 +14,7 @@ import { parseDotEnv, repoRoot } from '../support/compose-file';
 import { silentLogger } from '../support/logger';
 import { dateFrom, seedInvoice } from '../support/seed';
 import { startWorkflowTestEnv, type WorkflowTestEnv } from '../support/workflow-env';
+import { startDevServerEnv } from '../support/dev-server';
 
 /**
  * Issue 13, item 2: production mode (NODE_ENV=production) refuses, at start and one line per
@@ -149,12 +148,7 @@ describe('a process started with NODE_ENV=production', () => {
   }, 60_000);
 
   test('npm start in production makes no demo partner, API key or SFTP login', async () => {
-    const temporal = await TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
-        searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
-      },
-    });
+    const temporal = await startDevServerEnv();
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'recoup-prod-start-'));
     try {
       const { stdout, stderr } = await startUntilBanner({ ...goodProduction, TEMPORAL_ADDRESS: temporal.address, RECOUP_DATA_DIR: dataDir, PORT: '0', RECOUP_SFTP_PORT: '0', RECOUP_INBOUND_SMTP_PORT: '0' });

@@ -12,7 +12,7 @@ import { createMailer, type Mailer } from '../../messaging/mailer';
 import { createSmsSender, type SmsSender } from '../../messaging/sms';
 import { createApiKey, createPartner } from '../../services/api-keys';
 import { newId } from '../../services/ids';
-import { registerSearchAttributes, searchAttributeDefinitions } from '../../temporal/search-attributes';
+import { registerSearchAttributes } from '../../temporal/search-attributes';
 import { workflowBundleOptions } from '../../worker/create-worker';
 import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -21,6 +21,7 @@ import { dataConverterFor } from '../../temporal/data-converter';
 import { createTestDatabase } from './database';
 import { documentStoreFor } from '../../storage/document-store';
 import { silentLogger } from './logger';
+import { startDevServerEnv } from './dev-server';
 import { skipToDaytime } from './daytime';
 import { requestApi, type ApiRequestOptions, type HttpResponse } from './http';
 import { startSmtpServer, type SmtpServerOptions, type TestSmtpServer } from './smtp';
@@ -86,13 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const client = dataConverter ? { client: { dataConverter } } : {};
   const env =
     options.temporal === 'dev-server'
-      ? await TestWorkflowEnvironment.createLocal({
-          ...client,
-          server: {
-            executable: { type: 'existing-path', path: process.env.TEMPORAL_CLI_PATH! },
-            searchAttributes: Object.entries(searchAttributeDefinitions).map(([name, type]) => ({ name, type: type.toUpperCase() as never })),
-          },
-        })
+      ? await startDevServerEnv({ dataConverter })
       : await TestWorkflowEnvironment.createTimeSkipping({ ...client, server: { executable: { type: 'existing-path', path: process.env.TEMPORAL_TEST_SERVER_PATH! } } });
   if (options.temporal !== 'dev-server') await registerSearchAttributes(env.connection, 'default');
   // Notices go out at once only in the debtor's daytime: move the time-skipping server's clock there.
