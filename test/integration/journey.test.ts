@@ -104,8 +104,10 @@ test('a partner set up by ops transmits an invoice, the debtor is emailed a port
     'invoice.paid',
   ]);
 
-  // The workflow is visible to operators, completed, with its search attributes.
-  const description = await stack.env.client.workflow.getHandle(invoiceWorkflowId(id)).describe();
+  // The workflow is visible to operators, completed (in a task after the payment's), with its search attributes.
+  const handle = stack.env.client.workflow.getHandle(invoiceWorkflowId(id));
+  await expect(handle.result()).resolves.toMatchObject({ status: 'paid' });
+  const description = await handle.describe();
   expect(description.status.name).toBe('COMPLETED');
   expect(description.typedSearchAttributes.get(InvoiceStatus)).toBe('paid');
   expect(description.typedSearchAttributes.get(CompanyId)).toBe(company.body.id);
