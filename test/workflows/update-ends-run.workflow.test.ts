@@ -33,7 +33,6 @@ const Cause = temporal.api.enums.v1.WorkflowTaskFailedCause;
 /** Local activities the test holds open: each key's first run waits until the test lets it go. */
 function gates() {
   const open = new Map<string, { entered: () => void; release: Promise<void> }>();
-  const waiting = new Map<string, { entered: Promise<void>; release: () => void }>();
   return {
     /** Held until `release(key)`; a key not armed passes at once, as does a second run of one. */
     async pass(key: string): Promise<void> {
@@ -49,7 +48,6 @@ function gates() {
       let release!: () => void;
       const armed = { entered: new Promise<void>((r) => (entered = r)), release: () => release() };
       open.set(key, { entered, release: new Promise<void>((r) => (release = r)) });
-      waiting.set(key, armed);
       return armed;
     },
   };
@@ -108,6 +106,13 @@ afterAll(async () => {
 
 const invoiceRow = async (id: string) => (await database.db.select().from(invoices).where(eq(invoices.id, id)))[0]!;
 
+/** A call's outcome, never rejecting: its value, or the error it failed with. */
+const settled = <T>(call: Promise<T>): Promise<{ value: T | undefined; error: unknown }> =>
+  call.then(
+    (value) => ({ value, error: undefined }),
+    (error: unknown) => ({ value: undefined, error }),
+  );
+
 /** The causes of the run's failed workflow tasks. */
 async function failedTaskCauses(handle: WorkflowHandle): Promise<number[]> {
   const events = (await handle.fetchHistory()).events ?? [];
@@ -119,10 +124,7 @@ describe('the server drops an update whose task ended the run while a signal arr
   async function raceUpdateWithSignal(key: string, send: (handle: WorkflowHandle) => Promise<string>) {
     const handle = await env.client.workflow.start(endsWithUpdateWorkflow, { taskQueue: fixtureQueue, workflowId: `race-${key}` });
     const gate = held.arm(key);
-    const outcome = send(handle).then(
-      (value) => ({ value, error: undefined }),
-      (error: unknown) => ({ value: undefined, error }),
-    );
+    const outcome = settled(send(handle));
     await gate.entered;
     await handle.signal(poke);
     gate.release();
@@ -155,10 +157,7 @@ test('an update file’s retraction closes the invoice while a signal arrives: t
 
   const gate = held.arm(input.invoiceId);
   // The SDK's call alone, as a worker's update file would send it without a second try.
-  const answer = handle.executeUpdate(applyInvoiceChanges, { args: [[{ kind: 'retract', key: 'batch-retract', request: { reason: 'sent by mistake' } }]], updateId: 'batch-retract' }).then(
-    (value) => ({ value, error: undefined }),
-    (error: unknown) => ({ value: undefined, error }),
-  );
+  const answer = settled(handle.executeUpdate(applyInvoiceChanges, { args: [[{ kind: 'retract', key: 'batch-retract', request: { reason: 'sent by mistake' } }]], updateId: 'batch-retract' }));
   await gate.entered;
   await handle.signal(contactCovered, { purpose: 'unrelated', results: [], digestId: null, coveredInvoiceIds: [], guardrails: [] });
   gate.release();
