@@ -81,6 +81,15 @@ const claimQuery = preparedPerDb((db) => {
     .prepare('idempotency_claim');
 });
 
+/** Stores a claimed key's finished response (prepared: every POST with a key that runs ends here). */
+const completeQuery = preparedPerDb((db) =>
+  db
+    .update(idempotencyKeys)
+    .set({ state: 'completed', responseStatus: sql`${sql.placeholder('status')}`, responseHeaders: sql`${sql.placeholder('headers')}`, responseBody: sql`${sql.placeholder('body')}` })
+    .where(and(eq(idempotencyKeys.scope, sql.placeholder('scope')), eq(idempotencyKeys.key, sql.placeholder('key')), eq(idempotencyKeys.claimToken, sql.placeholder('claimToken'))))
+    .prepare('idempotency_complete'),
+);
+
 export function idempotency(db: Db, options: IdempotencyOptions): RequestHandler {
   const retentionMs = options.retentionMs ?? DAY_MS;
   const leaseMs = options.leaseMs ?? 300_000;
@@ -189,15 +198,7 @@ function recordResponse(db: Db, secrets: SecretBox, req: Request, res: Response,
     const settle =
       res.statusCode >= 500
         ? db.delete(idempotencyKeys).where(ours)
-        : db
-            .update(idempotencyKeys)
-            .set({
-              state: 'completed',
-              responseStatus: res.statusCode,
-              responseHeaders: replayedHeaders(res),
-              responseBody: secrets.seal(Buffer.concat(chunks).toString('utf8')),
-            })
-            .where(ours);
+        : completeQuery(db).execute({ ...claim, status: res.statusCode, headers: replayedHeaders(res), body: secrets.seal(Buffer.concat(chunks).toString('utf8')) });
     settle.then(
       () => end(...args),
       (err: unknown) => {

@@ -1,4 +1,5 @@
-import { and, asc, count, eq, gt, inArray, isNull, ne, sql, sum, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNotNull, isNull, ne, sql, sum, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
@@ -31,12 +32,14 @@ const keyIndex = {
 /**
  * The debtor an invoice's debtor belongs to (domain/debtor-identity.ts), made when the company has
  * none with its key. The debtor takes the invoice's details (the latest invoice's name, locale and
- * timezone; its email and phone when it gives them). One statement per key, INSERT … ON CONFLICT
- * on the key's unique index: two transactions making the same new debtor at once both end with
- * the one row, where a look-up-then-insert would make the second fail on the index.
+ * timezone; its email and phone when it gives them). The debtor is read first: one the invoice
+ * leaves as it is is not written, so that invoices of one debtor added at once do not queue on its
+ * row's lock. A new or changed one is written with INSERT … ON CONFLICT DO UPDATE on the key's
+ * unique index: two transactions making the same new debtor at once both end with the one row,
+ * where a look-up-then-insert would make the second fail on the index.
  */
 export async function findOrCreateDebtor(tx: Tx | Db, company: DebtorCompany, debtor: Debtor): Promise<DebtorRow> {
-  return upsertDebtor(tx, company, debtorKeyOf(debtor, company.country), debtor);
+  return (await findOrCreateDebtors(tx, company, [debtor]))[0]!;
 }
 
 /**
@@ -62,9 +65,20 @@ export async function findOrCreateDebtors(tx: Tx | Db, company: DebtorCompany, i
     const ofKind = [...keyed].filter(([, v]) => v.key.kind === kind).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 0; i < ofKind.length; i += UPSERT_CHUNK) {
       const chunk = ofKind.slice(i, i + UPSERT_CHUNK);
-      const stored = await upsertDebtorsOfKind(tx, company, kind, chunk.map(([, v]) => v));
+      // A stored debtor the invoice leaves as it is is only read. Writing it regardless would lock
+      // its row until the transaction commits, so every invoice of one debtor would wait for the
+      // one before. New and changed debtors are upserted as before, in the same order.
+      const current = new Map((await debtorsWithKeys(tx, company, kind, chunk.map(([, v]) => v.key.value))).map((r) => [keyColumnOf(kind, r), r]));
+      const toWrite: typeof chunk = [];
+      for (const entry of chunk) {
+        const row = current.get(entry[1].key.value);
+        if (row && !changesDebtor(row, entry[1].debtor, company)) resolved.set(entry[0], row);
+        else toWrite.push(entry);
+      }
+      if (!toWrite.length) continue;
+      const stored = await upsertDebtorsOfKind(tx, company, kind, toWrite.map(([, v]) => v));
       const byKey = new Map(stored.map((r) => [keyColumnOf(kind, r), r]));
-      for (const [k, v] of chunk) resolved.set(k, byKey.get(v.key.value) ?? (await upsertDebtor(tx, company, v.key, v.debtor)));
+      for (const [k, v] of toWrite) resolved.set(k, byKey.get(v.key.value) ?? (await upsertDebtor(tx, company, v.key, v.debtor)));
     }
   }
   // Debtors without a key are new ones each.
@@ -97,6 +111,25 @@ function debtorRowOf(company: DebtorCompany, key: DebtorKey | null, debtor: Debt
     locale: details.locale,
     timezone: details.timezone,
   };
+}
+
+/** The company's debtors with these keys of one kind, read through the same partial unique index the upsert names. */
+function debtorsWithKeys(tx: Tx | Db, company: DebtorCompany, kind: DebtorKey['kind'], values: string[]): Promise<DebtorRow[]> {
+  // One array parameter, whatever the chunk's size (an IN list would be a parameter per key).
+  const keyIn = (column: AnyPgColumn) => sql`${column} = any(${sql.param(values)}::text[])`;
+  const where =
+    kind === 'external_id'
+      ? and(eq(debtors.companyId, company.id), isNotNull(debtors.externalId), keyIn(debtors.externalId))
+      : kind === 'email'
+        ? and(eq(debtors.companyId, company.id), isNull(debtors.externalId), keyIn(debtors.email))
+        : and(eq(debtors.companyId, company.id), isNull(debtors.externalId), isNull(debtors.email), keyIn(debtors.phone));
+  return tx.select().from(debtors).where(where);
+}
+
+/** Whether joining this invoice's debtor would change the stored one (what `onKeyConflict` would write). */
+function changesDebtor(row: DebtorRow, debtor: Debtor, company: DebtorCompany): boolean {
+  const d = debtorDetailsOf(debtor, company.country);
+  return row.name !== d.name || row.email !== (d.email ?? row.email) || row.phone !== (d.phone ?? row.phone) || row.locale !== d.locale || row.timezone !== d.timezone;
 }
 
 /** As a debtor joins an existing one: the later invoice's details, keeping an email or phone it leaves out. */

@@ -101,6 +101,41 @@ test('two transactions making the same new debtor at once end with one debtor', 
   expect(secondId).toBe(await madeInFirst);
 });
 
+// PGlite has one connection, where a transaction always waits for the one before it.
+(process.env.RECOUP_TEST_DATABASE_URL ? test : test.skip)('invoices that leave their debtor as it is do not wait for each other; one that changes it still updates it', async () => {
+  const seed = await seedCompany(database.db);
+  const db = database.db;
+  const known = await findOrCreateDebtor(db, seed.company, jan({ email: 'busy@example.nl' }));
+  let firstHolds!: () => void;
+  const held = new Promise<void>((resolve) => (firstHolds = resolve));
+  let firstJoined!: () => void;
+  const joinedInFirst = new Promise<void>((resolve) => (firstJoined = resolve));
+  // A partner's two POSTs for one debtor at once: the first is still inside its transaction.
+  const first = db.transaction(async (tx) => {
+    expect((await findOrCreateDebtor(tx, seed.company, jan({ email: 'busy@example.nl' }))).id).toBe(known.id);
+    firstJoined();
+    await held;
+  });
+  await joinedInFirst;
+  const order: string[] = [];
+  // Released when the second is done, or after 3 s if the second waits for it (the row's lock).
+  const release = setTimeout(() => (order.push('first released'), firstHolds()), 3_000);
+  const secondId = await db.transaction(async (tx) => (await findOrCreateDebtor(tx, seed.company, jan({ email: 'BUSY@example.nl' }))).id);
+  order.push('second joined');
+  clearTimeout(release);
+  firstHolds();
+  await first;
+  expect(order).toEqual(['second joined']);
+  expect(secondId).toBe(known.id);
+
+  // A later invoice with other details still writes them, keeping the email it leaves out.
+  const renamed = await db.transaction((tx) => findOrCreateDebtor(tx, seed.company, jan({ email: 'busy@example.nl', first_name: 'Johannes', locale: 'en', phone: '06 1234 5678' })));
+  expect(renamed).toMatchObject({ id: known.id, name: 'Johannes Jansen', locale: 'en', email: 'busy@example.nl', phone: '+31612345678' });
+  const [stored] = await db.select().from(debtors).where(eq(debtors.id, known.id));
+  expect(stored).toMatchObject({ name: 'Johannes Jansen', locale: 'en', phone: '+31612345678' });
+  expect(stored!.updatedAt.getTime()).toBeGreaterThan(known.updatedAt.getTime());
+});
+
 describe('reading debtors', () => {
   test('a debtor answers its open invoices and what it owes on them; drafts and closed invoices do not count', async () => {
     const seed = await seedCompany(database.db);
