@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { disputes, events } from '../../db/schema';
 import { eventually } from '../support/eventually';
 import { invoiceBody, startStack, type HttpResponse, type Stack } from '../support/stack';
@@ -84,7 +84,7 @@ test('a dispute: bad bodies name the field, another partner gets 404, a second o
   const blocked = await open(owner.key, { reason: 'Still never delivered' });
   expect([blocked.status, blocked.body.error.code]).toEqual([409, 'dispute_open']);
   expect((await stack.request('GET', `/api/v2/invoices/${invoiceId}`, { key: owner.key })).body.status).toBe('disputed');
-  const disputedEvents = await stack.database.db.select().from(events).where(and(eq(events.invoiceId, invoiceId), eq(events.type, 'invoice.disputed')));
+  const disputedEvents = await stack.database.db.select().from(events).where(and(eq(events.invoiceId, invoiceId), eq(events.type, 'invoice.disputed'))).orderBy(asc(events.seq));
   expect(disputedEvents.map((e) => e.data.dispute_id)).toEqual([disputeId, 'dsp_left_by_a_dead_process']);
   const rejected = await resolve(owner.key, { outcome: 'rejected', reason: 'It was delivered' }, 'dsp_left_by_a_dead_process');
   expect(rejected.body).toMatchObject({ status: 'rejected', invoice: { status: 'open' } });
