@@ -1,5 +1,4 @@
-import { and, asc, count, eq, gt, inArray, isNotNull, isNull, ne, sql, sum, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, count, eq, gt, inArray, isNull, ne, sql, sum, type SQL } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import type { Db } from '../db/client';
@@ -116,13 +115,8 @@ function debtorRowOf(company: DebtorCompany, key: DebtorKey | null, debtor: Debt
 /** The company's debtors with these keys of one kind, read through the same partial unique index the upsert names. */
 function debtorsWithKeys(tx: Tx | Db, company: DebtorCompany, kind: DebtorKey['kind'], values: string[]): Promise<DebtorRow[]> {
   // One array parameter, whatever the chunk's size (an IN list would be a parameter per key).
-  const keyIn = (column: AnyPgColumn) => sql`${column} = any(${sql.param(values)}::text[])`;
-  const where =
-    kind === 'external_id'
-      ? and(eq(debtors.companyId, company.id), isNotNull(debtors.externalId), keyIn(debtors.externalId))
-      : kind === 'email'
-        ? and(eq(debtors.companyId, company.id), isNull(debtors.externalId), keyIn(debtors.email))
-        : and(eq(debtors.companyId, company.id), isNull(debtors.externalId), isNull(debtors.email), keyIn(debtors.phone));
+  const { target, targetWhere } = keyIndex[kind];
+  const where = and(eq(debtors.companyId, company.id), targetWhere, sql`${target[1]} = any(${sql.param(values)}::text[])`);
   return tx.select().from(debtors).where(where);
 }
 
