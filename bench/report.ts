@@ -76,6 +76,7 @@ export function renderMarkdown(r: BenchResults): string {
       '',
       `Against the bare route: GET ${apiRatios(a).apiGet}× (target ${targetText('apiGet')}), POST ${apiRatios(a).apiPost}× (target ${targetText('apiPost')}).`,
       '',
+      ...readReference(a),
     );
   }
   const w = r.workerMemory;
@@ -302,4 +303,14 @@ export function renderFileUpdates(r: Pick<BenchResults, 'updateFile' | 'camtPars
     );
   }
   return out;
+}
+
+/** What the bare GET reaches once it runs the API GET's read, and the API GET against that. */
+function readReference(a: ApiResult): string[] {
+  const { apiGet, bareGetRead } = apiRatios(a);
+  if (bareGetRead === undefined) return [];
+  return [
+    `The bare GET with the API GET's one database statement added: ${bareGetRead}× the bare GET; GET /invoices/{id} is ${Math.round((apiGet / bareGetRead) * 1000) / 1000}× of that.`,
+    '',
+  ];
 }
