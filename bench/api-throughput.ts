@@ -105,9 +105,9 @@ export async function draftInvoicePosts(apiUrl: string, seeded: SeededImport): P
  * (b) Requests a second and latency of GET /invoices/{id} and POST /invoices (each POST a new
  * invoice number and Idempotency-Key), each next to a bare Express route in the same process
  * answering a body of the same size, and the bare GET once more after running the API GET's one
- * database statement (how far a route that reads once can get on this machine). `rounds` > 1 measures the four routes in turn that many
- * times (a load that comes and goes then touches a route and its twin alike); `warmup` seconds of
- * each route first, not measured.
+ * database statement (how far a route that reads once can get on this machine). `rounds` > 1
+ * measures the routes in turn that many times (a load that comes and goes then touches a route and
+ * its twin alike); `warmup` seconds of each route first, not measured.
  */
 export async function runApiThroughput(
   stack: BenchStack,
