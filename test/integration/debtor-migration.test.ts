@@ -4,7 +4,7 @@ import { companies, debtors, imports, invoices } from '../../db/schema';
 import { createPartner } from '../../services/api-keys';
 import { findOrCreateDebtor } from '../../services/debtors';
 import { newId } from '../../services/ids';
-import { databaseBefore, type DatabaseBeforeUpgrade } from '../support/migration-upgrade';
+import { databaseBefore, type DatabaseBeforeUpgrade, WHOLE_MIGRATION_TIMEOUT_MS } from '../support/migration-upgrade';
 
 /**
  * An installation with invoices from before debtor accounts upgrades: the migration joins every
@@ -18,7 +18,7 @@ let db: Db;
 beforeAll(async () => {
   before = await databaseBefore('_debtors');
   db = before.db;
-}, 60_000);
+}, WHOLE_MIGRATION_TIMEOUT_MS);
 
 afterAll(async () => {
   await before?.close();
@@ -100,4 +100,4 @@ test('the migration joins the invoices stored before it to debtors by the identi
   expect((await findOrCreateDebtor(db, company, { last_name: 'Jansen', email: 'JAN@example.nl', locale: 'nl', timezone: 'Europe/Amsterdam' })).id).toBe(debtorOf.a1);
   expect((await findOrCreateDebtor(db, company, { last_name: 'Smit', phone: '06 8765 4321', locale: 'nl', timezone: 'Europe/Amsterdam' })).id).toBe(debtorOf.p1);
   expect((await db.select().from(debtors).where(eq(debtors.companyId, club.company.id))).length).toBe(5);
-}, 60_000);
+}, WHOLE_MIGRATION_TIMEOUT_MS);

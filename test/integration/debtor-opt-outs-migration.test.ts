@@ -3,7 +3,7 @@ import type { Db } from '../../db/client';
 import { companies, debtors, imports, invoices } from '../../db/schema';
 import { createPartner } from '../../services/api-keys';
 import { newId } from '../../services/ids';
-import { databaseBefore, type DatabaseBeforeUpgrade } from '../support/migration-upgrade';
+import { databaseBefore, type DatabaseBeforeUpgrade, WHOLE_MIGRATION_TIMEOUT_MS } from '../support/migration-upgrade';
 
 /**
  * An installation that kept invoice-level opt-outs after debtors came (an SMS STOP, the portal's
@@ -17,7 +17,7 @@ test('the migration makes each invoice-level opt-out its debtor’s, keeps what 
   } finally {
     await before.close();
   }
-}, 60_000);
+}, WHOLE_MIGRATION_TIMEOUT_MS);
 
 async function upgradeWithInvoiceOptOuts(before: DatabaseBeforeUpgrade) {
   const db: Db = before.db;

@@ -9,6 +9,12 @@ import * as schema from '../../db/schema';
 
 const migrationsFolder = path.join(__dirname, '../../db/migrations');
 
+/**
+ * The time allowed to a test that migrates an embedded database from nothing: about 5 s alone, but
+ * once more than a minute in CI, beside two other suites on a busy two-core machine.
+ */
+export const WHOLE_MIGRATION_TIMEOUT_MS = 180_000;
+
 export interface DatabaseBeforeUpgrade {
   db: Db;
   /** Runs the remaining migrations, the one under test included: the upgrade. */

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb } from '../../db/client';
 import { DataFolderInUse, LOCK_FILE, lockHolder } from '../../db/data-folder-lock';
+import { WHOLE_MIGRATION_TIMEOUT_MS } from '../support/migration-upgrade';
 
 /** Issue 15, item 1: the embedded database is opened by one process at a time. */
 let dataDir: string;
@@ -34,7 +35,7 @@ test('a second opener of the embedded database is refused at once, with a messag
   const second = createDb({ dataDir, holder: 'npm run recoup -- users:create' });
   expect(lockHolder(dataDir)).toMatchObject({ pid: process.pid, command: 'npm run recoup -- users:create' });
   await second.close();
-}, 60_000);
+}, WHOLE_MIGRATION_TIMEOUT_MS);
 
 test('a lock left behind by a process that died is taken over', async () => {
   // A pid that was a process a moment ago and is no more.
@@ -48,7 +49,7 @@ test('a lock left behind by a process that died is taken over', async () => {
   } finally {
     await database.close();
   }
-}, 60_000);
+}, WHOLE_MIGRATION_TIMEOUT_MS);
 
 test('PostgreSQL (DATABASE_URL) takes no lock: many processes share it', async () => {
   writeFileSync(lockFile(), JSON.stringify({ pid: process.pid, command: 'npm start', started_at: new Date().toISOString() }));
