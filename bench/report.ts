@@ -66,6 +66,7 @@ export function renderMarkdown(r: BenchResults): string {
   if (r.transmission) out.push(...renderTransmission(r));
   const a = r.api;
   if (a) {
+    const ratios = apiRatios(a);
     out.push(
       `### (b) API throughput (autocannon, ${a.connections} connections, ${a.durationSeconds} s per route; invoice body ${a.bodyBytes} bytes)`,
       '',
@@ -74,9 +75,9 @@ export function renderMarkdown(r: BenchResults): string {
         a.routes.map((x) => [x.name, Math.round(x.requestsPerSecond), x.latencyMs.p50, x.latencyMs.p97_5, x.latencyMs.p99, x.requests, x.non2xx, x.errors]),
       ),
       '',
-      `Against the bare route: GET ${apiRatios(a).apiGet}× (target ${targetText('apiGet')}), POST ${apiRatios(a).apiPost}× (target ${targetText('apiPost')}).`,
+      `Against the bare route: GET ${ratios.apiGet}× (target ${targetText('apiGet')}), POST ${ratios.apiPost}× (target ${targetText('apiPost')}).`,
       '',
-      ...readReference(a),
+      ...readReference(ratios),
     );
   }
   const w = r.workerMemory;
@@ -306,8 +307,7 @@ export function renderFileUpdates(r: Pick<BenchResults, 'updateFile' | 'camtPars
 }
 
 /** What the bare GET reaches once it runs the API GET's read, and the API GET against that. */
-function readReference(a: ApiResult): string[] {
-  const { apiGet, bareGetRead } = apiRatios(a);
+function readReference({ apiGet, bareGetRead }: ReturnType<typeof apiRatios>): string[] {
   if (bareGetRead === undefined) return [];
   return [
     `The bare GET with the API GET's one database statement added: ${bareGetRead}× the bare GET; GET /invoices/{id} is ${Math.round((apiGet / bareGetRead) * 1000) / 1000}× of that.`,
