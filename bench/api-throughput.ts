@@ -30,14 +30,17 @@ export const BARE_GET = 'bare Express GET';
 export const BARE_GET_READ = 'bare Express GET + its read';
 export const API_GET = 'GET /invoices/{id}';
 export const BARE_POST = 'bare Express POST';
+/** The bare POST after the API POST handler's own statements: the reference for a route that writes one invoice. */
+export const BARE_POST_WRITE = 'bare Express POST + its writes';
 export const API_POST = 'POST /invoices';
 
 /**
  * req/s of a route over its bare Express twin, the median over the rounds (each round's routes ran
- * one after the other); `bareGetRead`: the bare GET with the API GET's read over the bare GET
- * (undefined for a run from before it was measured).
+ * one after the other); `bareGetRead`: the bare GET with the API GET's read over the bare GET,
+ * `barePostWrite`: the bare POST with the API POST handler's writes over the bare POST (each
+ * undefined for a run from before it was measured).
  */
-export function apiRatios(a: ApiResult): { apiGet: number; apiPost: number; bareGetRead?: number } {
+export function apiRatios(a: ApiResult): { apiGet: number; apiPost: number; bareGetRead?: number; barePostWrite?: number } {
   const rounds = [...new Set(a.routes.map((r) => r.round ?? 1))];
   const ratio = (route: string, bare: string) =>
     median(
@@ -46,8 +49,13 @@ export function apiRatios(a: ApiResult): { apiGet: number; apiPost: number; bare
         return rps(route) / Math.max(rps(bare), 1);
       }),
     );
-  const measured = a.routes.some((r) => r.name === BARE_GET_READ);
-  return { apiGet: ratio(API_GET, BARE_GET), apiPost: ratio(API_POST, BARE_POST), ...(measured ? { bareGetRead: ratio(BARE_GET_READ, BARE_GET) } : {}) };
+  const measured = (name: string) => a.routes.some((r) => r.name === name);
+  return {
+    apiGet: ratio(API_GET, BARE_GET),
+    apiPost: ratio(API_POST, BARE_POST),
+    ...(measured(BARE_GET_READ) ? { bareGetRead: ratio(BARE_GET_READ, BARE_GET) } : {}),
+    ...(measured(BARE_POST_WRITE) ? { barePostWrite: ratio(BARE_POST_WRITE, BARE_POST) } : {}),
+  };
 }
 
 export function median(values: number[]): number {
@@ -104,8 +112,9 @@ export async function draftInvoicePosts(apiUrl: string, seeded: SeededImport): P
 /**
  * (b) Requests a second and latency of GET /invoices/{id} and POST /invoices (each POST a new
  * invoice number and Idempotency-Key), each next to a bare Express route in the same process
- * answering a body of the same size, and the bare GET once more after running the API GET's one
- * database statement (how far a route that reads once can get on this machine). `rounds` > 1
+ * answering a body of the same size, the bare GET once more after running the API GET's one
+ * database statement (how far a route that reads once can get on this machine), and the bare POST
+ * once more after its handler's statements (how far a route that writes one invoice can get). `rounds` > 1
  * measures the routes in turn that many times (a load that comes and goes then touches a route and
  * its twin alike); `warmup` seconds of each route first, not measured.
  */
@@ -127,6 +136,7 @@ export async function runApiThroughput(
     { name: BARE_GET_READ, method: 'GET', url: `${bareUrl}/bare/invoices/${invoiceId}/read`, headers: auth },
     { name: API_GET, method: 'GET', url: `${apiUrl}/api/v2/invoices/${invoiceId}`, headers: auth },
     { name: BARE_POST, method: 'POST', url: `${bareUrl}/bare/invoices`, ...posts },
+    { name: BARE_POST_WRITE, method: 'POST', url: `${bareUrl}/bare/invoices/write`, ...posts },
     { name: API_POST, method: 'POST', url: `${apiUrl}/api/v2/invoices`, ...posts },
   ] as const;
   if (o.warmup) for (const r of routes) await cannon(r.name, r.method, r.url, { ...r, connections: o.connections, duration: o.warmup });

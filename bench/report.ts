@@ -306,11 +306,14 @@ export function renderFileUpdates(r: Pick<BenchResults, 'updateFile' | 'camtPars
   return out;
 }
 
-/** What the bare GET reaches once it runs the API GET's read, and the API GET against that. */
-function readReference({ apiGet, bareGetRead }: ReturnType<typeof apiRatios>): string[] {
-  if (bareGetRead === undefined) return [];
-  return [
-    `The bare GET with the API GET's one database statement added: ${bareGetRead}× the bare GET; GET /invoices/{id} is ${Math.round((apiGet / bareGetRead) * 1000) / 1000}× of that.`,
-    '',
-  ];
+/**
+ * What the bare GET reaches once it runs the API GET's read, and the bare POST once it runs the
+ * API POST handler's writes; each API route against its reference.
+ */
+function readReference({ apiGet, apiPost, bareGetRead, barePostWrite }: ReturnType<typeof apiRatios>): string[] {
+  const of = (route: number, reference: number) => Math.round((route / reference) * 1000) / 1000;
+  const out: string[] = [];
+  if (bareGetRead !== undefined) out.push(`The bare GET with the API GET's one database statement added: ${bareGetRead}× the bare GET; GET /invoices/{id} is ${of(apiGet, bareGetRead)}× of that.`, '');
+  if (barePostWrite !== undefined) out.push(`The bare POST with the API POST handler's schema, read and transaction added: ${barePostWrite}× the bare POST; POST /invoices is ${of(apiPost, barePostWrite)}× of that.`, '');
+  return out;
 }
