@@ -77,7 +77,7 @@ export function renderMarkdown(r: BenchResults): string {
       '',
       `Against the bare route: GET ${ratios.apiGet}× (target ${targetText('apiGet')}), POST ${ratios.apiPost}× (target ${targetText('apiPost')}).`,
       '',
-      ...readReference(ratios),
+      ...referenceRoutes(ratios),
     );
   }
   const w = r.workerMemory;
@@ -310,7 +310,7 @@ export function renderFileUpdates(r: Pick<BenchResults, 'updateFile' | 'camtPars
  * What the bare GET reaches once it runs the API GET's read, and the bare POST once it runs the
  * API POST handler's writes; each API route against its reference.
  */
-function readReference({ apiGet, apiPost, bareGetRead, barePostWrite }: ReturnType<typeof apiRatios>): string[] {
+function referenceRoutes({ apiGet, apiPost, bareGetRead, barePostWrite }: ReturnType<typeof apiRatios>): string[] {
   const of = (route: number, reference: number) => Math.round((route / reference) * 1000) / 1000;
   const out: string[] = [];
   if (bareGetRead !== undefined) out.push(`The bare GET with the API GET's one database statement added: ${bareGetRead}× the bare GET; GET /invoices/{id} is ${of(apiGet, bareGetRead)}× of that.`, '');
